@@ -1,0 +1,233 @@
+// Model configuration: the handful of numbers that decide a GPT's shape, their
+// Hugging Face GPT-2 names, presets, and validation with messages that say
+// which value is wrong and why.
+
+/** Shape of a GPT-2-style model. Field names are ours; `toHfConfig` maps them to HF's. */
+export interface ModelConfig {
+  /** Tokens in the vocabulary (HF `vocab_size`); must equal the tokenizer's size. */
+  vocabSize: number;
+  /** Longest sequence the model sees at once (HF `n_positions`); learned positions stop here. */
+  contextLength: number;
+  /** Residual stream width (HF `n_embd`); split evenly across the heads. */
+  width: number;
+  /** Transformer blocks (HF `n_layer`). */
+  layers: number;
+  /** Attention heads per block (HF `n_head`); width / heads is each head's size. */
+  heads: number;
+}
+
+/** Constants shared by every preset, as in GPT-2. */
+export const LAYER_NORM_EPS = 1e-5;
+export const INIT_STD = 0.02;
+/** The MLP widens the stream 4x, as GPT-2 does (HF `n_inner` = null). */
+export const MLP_RATIO = 4;
+
+export interface Preset {
+  id: string;
+  label: string;
+  /** Why a user would pick it, shown beside the choice. */
+  note: string;
+  config: ModelConfig;
+}
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'micro',
+    label: 'Micro (~37K params)',
+    // Small enough to train a few steps per second even on an emulated GPU,
+    // which is what the browser tests and a first look need.
+    note: 'Trains in seconds anywhere; learns character patterns only.',
+    config: { vocabSize: 320, contextLength: 32, width: 32, layers: 2, heads: 2 },
+  },
+  {
+    id: 'small',
+    label: 'Small (~0.9M params)',
+    // The benchmark's S config: big enough to memorise a page of text.
+    note: 'Memorises a short text in a few hundred steps on a laptop GPU.',
+    config: { vocabSize: 512, contextLength: 64, width: 128, layers: 4, heads: 4 },
+  },
+  {
+    id: 'medium',
+    label: 'Medium (~5M params)',
+    // The benchmark's M config and the peer's default size; needs a real GPU.
+    note: 'Learns facts from a corpus; needs a real GPU for comfortable speed.',
+    config: { vocabSize: 2000, contextLength: 128, width: 256, layers: 6, heads: 4 },
+  },
+];
+
+/** What a training run will ask of the device, used to refuse configs that cannot fit. */
+export interface DeviceLimits {
+  /** Largest single buffer the backend can allocate, in bytes (WebGPU `maxBufferSize`). */
+  maxBufferBytes: number;
+  /** Largest buffer one shader may bind (WebGPU `maxStorageBufferBindingSize`). */
+  maxBindingBytes: number;
+  /** Rough memory budget for all tensors of a training run, in bytes. */
+  memoryBudgetBytes: number;
+}
+
+/** Generous defaults for backends that expose no limits (cpu, wasm in Node). */
+export const DEFAULT_LIMITS: DeviceLimits = {
+  maxBufferBytes: 2 ** 31,
+  maxBindingBytes: 2 ** 31,
+  memoryBudgetBytes: 4 * 2 ** 30,
+};
+
+export interface ConfigProblem {
+  field: keyof ModelConfig | 'batchSize' | 'memory';
+  message: string;
+}
+
+export function paramCount(c: ModelConfig): number {
+  const d = c.width;
+  const perBlock =
+    2 * d + // ln_1
+    d * 3 * d + 3 * d + // attn.c_attn
+    d * d + d + // attn.c_proj
+    2 * d + // ln_2
+    d * MLP_RATIO * d + MLP_RATIO * d + // mlp.c_fc
+    MLP_RATIO * d * d + d; // mlp.c_proj
+  return c.vocabSize * d + c.contextLength * d + c.layers * perBlock + 2 * d;
+}
+
+/** Bytes of the largest single tensor a training step creates, and an estimate of the total. */
+export function memoryEstimate(c: ModelConfig, batchSize: number): { largestBytes: number; totalBytes: number; largestName: string } {
+  const B = batchSize;
+  const T = c.contextLength;
+  const d = c.width;
+  const f32 = 4;
+  const candidates: Array<[string, number]> = [
+    ['logits (batch x context x vocab)', B * T * c.vocabSize * f32],
+    ['attention scores (batch x heads x context x context)', B * c.heads * T * T * f32],
+    ['MLP activations (batch x context x 4*width)', B * T * MLP_RATIO * d * f32],
+    ['token embedding (vocab x width)', c.vocabSize * d * f32],
+  ];
+  candidates.sort((a, b) => b[1] - a[1]);
+  const [largestName, largestBytes] = candidates[0]!;
+  // Weights, gradients and two Adam moments, plus the activations kept for backprop
+  // (per block: ~12 tensors of B*T*d, the 4d MLP pair, and attention probabilities).
+  const weights = paramCount(c) * f32 * 4;
+  const perLayerActs = (B * T * d * 12 + B * T * MLP_RATIO * d * 3 + B * c.heads * T * T * 3) * f32;
+  const totalBytes = weights + c.layers * perLayerActs + B * T * c.vocabSize * f32 * 3;
+  return { largestBytes, totalBytes, largestName };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/**
+ * Every reason this config cannot be built or trained, each naming the value and why.
+ * An empty list means the config is usable.
+ */
+export function validateConfig(
+  c: Partial<ModelConfig>,
+  opts: { batchSize?: number; limits?: DeviceLimits; tokenizerVocab?: number } = {},
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const intField = (field: keyof ModelConfig, min: number, max: number, why: string): void => {
+    const v = c[field];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      problems.push({ field, message: `${field} is missing or not a number (got ${String(v)}).` });
+    } else if (!Number.isInteger(v)) {
+      problems.push({ field, message: `${field} must be a whole number (got ${v}).` });
+    } else if (v < min || v > max) {
+      problems.push({ field, message: `${field} = ${v} is out of range: it must be between ${min} and ${max} (${why}).` });
+    }
+  };
+  intField('vocabSize', 2, 65536, 'token ids are stored as 16-bit values in datasets');
+  intField('contextLength', 1, 4096, 'attention memory grows with the square of the context');
+  intField('width', 1, 4096, 'wider models do not fit a browser');
+  intField('layers', 1, 64, 'deeper models do not fit a browser');
+  intField('heads', 1, 64, 'each head needs at least one channel');
+  if (problems.length > 0) return problems;
+  const cfg = c as ModelConfig;
+  if (cfg.width % cfg.heads !== 0) {
+    problems.push({
+      field: 'width',
+      message: `width = ${cfg.width} is not divisible by heads = ${cfg.heads}: each head must get an equal share of the width (try ${cfg.heads * Math.max(1, Math.round(cfg.width / cfg.heads))}).`,
+    });
+  }
+  if (opts.tokenizerVocab !== undefined && opts.tokenizerVocab > cfg.vocabSize) {
+    problems.push({
+      field: 'vocabSize',
+      message: `vocabSize = ${cfg.vocabSize} is smaller than the tokenizer's ${opts.tokenizerVocab} tokens: every token id needs an embedding row.`,
+    });
+  }
+  const batch = opts.batchSize ?? 1;
+  if (!Number.isInteger(batch) || batch < 1 || batch > 4096) {
+    problems.push({ field: 'batchSize', message: `batch size = ${batch} must be a whole number between 1 and 4096.` });
+    return problems;
+  }
+  if (opts.limits) {
+    const est = memoryEstimate(cfg, batch);
+    const maxOne = Math.min(opts.limits.maxBufferBytes, opts.limits.maxBindingBytes);
+    if (est.largestBytes > maxOne) {
+      problems.push({
+        field: 'memory',
+        message: `The model does not fit this device: its ${est.largestName} needs ${mib(est.largestBytes)} in one buffer, but the device allows at most ${mib(maxOne)}. Lower the batch size, context, vocabulary or width.`,
+      });
+    }
+    if (est.totalBytes > opts.limits.memoryBudgetBytes) {
+      problems.push({
+        field: 'memory',
+        message: `The model does not fit this device: training needs about ${mib(est.totalBytes)}, more than the ${mib(opts.limits.memoryBudgetBytes)} budget. Lower the batch size, context, width or layers.`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Throws one error listing every problem; for callers that cannot show a list. */
+export function assertValidConfig(c: Partial<ModelConfig>, opts?: Parameters<typeof validateConfig>[1]): ModelConfig {
+  const problems = validateConfig(c, opts);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return c as ModelConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`Invalid model config: ${problems.map((p) => p.message).join(' ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Hugging Face GPT-2 config.json for this model. */
+export function toHfConfig(c: ModelConfig): Record<string, unknown> {
+  return {
+    model_type: 'gpt2',
+    architectures: ['GPT2LMHeadModel'],
+    vocab_size: c.vocabSize,
+    n_positions: c.contextLength,
+    n_ctx: c.contextLength,
+    n_embd: c.width,
+    n_layer: c.layers,
+    n_head: c.heads,
+    n_inner: null,
+    activation_function: 'gelu_new',
+    layer_norm_epsilon: LAYER_NORM_EPS,
+    initializer_range: INIT_STD,
+    tie_word_embeddings: true,
+    resid_pdrop: 0,
+    embd_pdrop: 0,
+    attn_pdrop: 0,
+  };
+}
+
+/** Reads a Hugging Face GPT-2 config.json (or our own field names) back into a ModelConfig. */
+export function fromHfConfig(json: Record<string, unknown>): ModelConfig {
+  const num = (...keys: string[]): number | undefined => {
+    for (const k of keys) {
+      const v = json[k];
+      if (typeof v === 'number') return v;
+    }
+    return undefined;
+  };
+  const c: Partial<ModelConfig> = {
+    vocabSize: num('vocab_size', 'vocabSize'),
+    contextLength: num('n_positions', 'n_ctx', 'contextLength'),
+    width: num('n_embd', 'width'),
+    layers: num('n_layer', 'layers'),
+    heads: num('n_head', 'heads'),
+  };
+  return assertValidConfig(c);
+}
