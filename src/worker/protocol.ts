@@ -1,0 +1,176 @@
+// The wire format between the UI thread and the trainer Web Worker.
+// Both sides import this one module: requests go in, events come out.
+// Large buffers (weights, logits) are transferred, never copied.
+
+import type { DeviceLimits, ModelConfig } from '../model/config';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface BackendReport {
+  name: BackendName;
+  /** One line on why this backend runs, e.g. "WebGPU available (SwiftShader)". */
+  reason: string;
+  /** Each preferred backend that was passed over and why, e.g. "WebGPU unavailable: no adapter". */
+  skipped: Array<{ name: BackendName; reason: string }>;
+  /** GPU adapter description where the backend has one. */
+  adapter?: string;
+  limits: DeviceLimits;
+}
+
+export interface TrainOptions {
+  /** Optimizer steps to run. */
+  steps: number;
+  /** Sequences per step. */
+  batchSize: number;
+  /** Peak learning rate after warm-up. */
+  learningRate: number;
+  /** Linear warm-up steps before the cosine decay. */
+  warmupSteps: number;
+  /** The cosine schedule ends at learningRate * minLrRatio. */
+  minLrRatio: number;
+  /** AdamW decoupled weight decay, applied to matrices only. */
+  weightDecay: number;
+  /** Global gradient-norm clip; 0 turns clipping off. */
+  gradClip: number;
+  /** Seeds batch sampling, so the same seed and data give the same run. */
+  seed: number;
+  /** Validation loss every this many steps; 0 turns it off. */
+  evalEvery: number;
+  /** Share of the data held out for validation. */
+  valFraction: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  steps: 200,
+  batchSize: 8,
+  learningRate: 1e-3,
+  warmupSteps: 10,
+  minLrRatio: 0.1,
+  weightDecay: 0.01,
+  gradClip: 1.0,
+  seed: 1234,
+  evalEvery: 50,
+  valFraction: 0.1,
+};
+
+export interface GenerateOptions {
+  maxTokens: number;
+  /** 0 means greedy decoding. */
+  temperature: number;
+  /** Keep only the k most likely tokens; 0 turns it off. */
+  topK: number;
+  /** Keep the smallest set of tokens whose probability reaches p; 1 turns it off. */
+  topP: number;
+  seed: number;
+  /** Stop at <|endoftext|>. */
+  stopAtEos: boolean;
+}
+
+export const DEFAULT_GENERATE_OPTIONS: GenerateOptions = {
+  maxTokens: 64,
+  temperature: 0.8,
+  topK: 40,
+  topP: 0.95,
+  seed: 42,
+  stopAtEos: true,
+};
+
+/** Where the tokenizer of a new model comes from. */
+export type TokenizerSpec =
+  /** Train a byte-level BPE on this text, up to the model's vocabSize. */
+  | { kind: 'bpe-train'; text: string }
+  /** A Hugging Face tokenizer.json document. */
+  | { kind: 'json'; json: string };
+
+/** What a training run learns from. */
+export type TrainingData = { kind: 'text'; text: string };
+
+export type TrainState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+
+export type WorkerRequest =
+  | { type: 'init'; backend: BackendName | 'auto' }
+  | { type: 'createModel'; config: ModelConfig; seed: number; tokenizer: TokenizerSpec }
+  | { type: 'loadModel'; name: string; safetensors: ArrayBuffer; configJson: string; tokenizerJson: string }
+  | { type: 'train'; data: TrainingData; options: TrainOptions }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'generate'; id: number; prompt: string; options: GenerateOptions }
+  | { type: 'cancelGenerate'; id: number }
+  /** Next-token logits at every position of `ids`, for inspection and parity tests. */
+  | { type: 'logits'; id: number; ids: number[] }
+  | { type: 'tokenize'; id: number; text: string }
+  | { type: 'exportModel'; id: number; includeOptimizer: boolean }
+  | { type: 'memory' };
+
+export type ErrorCode =
+  | 'invalid-config'
+  | 'no-model'
+  | 'busy'
+  | 'bad-input'
+  | 'device-lost'
+  | 'out-of-memory'
+  | 'backend-failed'
+  | 'internal';
+
+export type WorkerEvent =
+  | { type: 'backend'; report: BackendReport }
+  | {
+      type: 'modelReady';
+      config: ModelConfig;
+      paramCount: number;
+      tokenizerVocab: number;
+      name: string;
+      /** Steps this model has been trained for (0 for a new model). */
+      step: number;
+    }
+  | { type: 'trainState'; state: TrainState; step: number; totalSteps: number; message?: string }
+  | {
+      type: 'trainProgress';
+      step: number;
+      totalSteps: number;
+      loss: number;
+      lr: number;
+      gradNorm: number;
+      tokensPerSec: number;
+      etaSec: number;
+      elapsedSec: number;
+    }
+  | { type: 'evalResult'; step: number; valLoss: number }
+  | { type: 'token'; id: number; tokenId: number; text: string }
+  | {
+      type: 'generateDone';
+      id: number;
+      reason: 'maxTokens' | 'eos' | 'cancelled';
+      tokenCount: number;
+      tokensPerSec: number;
+      text: string;
+    }
+  | { type: 'logits'; id: number; logits: Float32Array; positions: number; vocabSize: number }
+  | { type: 'tokens'; id: number; ids: number[]; pieces: string[] }
+  | {
+      type: 'modelExported';
+      id: number;
+      safetensors: ArrayBuffer;
+      configJson: string;
+      tokenizerJson: string;
+    }
+  | { type: 'memory'; numTensors: number; numBytes: number }
+  /** The run hit a fatal device error and the model was restored from its last good snapshot. */
+  | { type: 'recovered'; message: string; step: number; backend: BackendName }
+  | { type: 'error'; request: WorkerRequest['type']; code: ErrorCode; message: string; id?: number };
+
+/** Buffers inside a message that should be transferred rather than copied. */
+export function transferables(msg: WorkerRequest | WorkerEvent): Transferable[] {
+  switch (msg.type) {
+    case 'loadModel':
+      return [msg.safetensors];
+    case 'modelExported':
+      return [msg.safetensors];
+    case 'logits':
+      return 'logits' in msg ? [msg.logits.buffer as ArrayBuffer] : [];
+    default:
+      return [];
+  }
+}
