@@ -1,0 +1,362 @@
+// A GPT-2-style language model written with TensorFlow.js ops, read top to
+// bottom: parameters, embeddings, attention, MLP, block, the whole model, the
+// masked loss, and the cached single-token step used for generation.
+//
+// Parameters carry Hugging Face GPT-2 names and shapes (Conv1D weights are
+// [in, out], the LM head is tied to the token embedding), so a checkpoint
+// written here loads in transformers and back.
+
+import * as tf from '@tensorflow/tfjs';
+import { assertValidConfig, INIT_STD, LAYER_NORM_EPS, MLP_RATIO, type ModelConfig } from './config';
+import { Rng } from './random';
+
+/** Host-side copy of one parameter: what safetensors and snapshots hold. */
+export interface HostTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** HF GPT-2 parameter names and shapes, in the order HF lists them. */
+export function parameterShapes(c: ModelConfig): Array<[string, number[]]> {
+  const d = c.width;
+  const out: Array<[string, number[]]> = [
+    ['transformer.wte.weight', [c.vocabSize, d]],
+    ['transformer.wpe.weight', [c.contextLength, d]],
+  ];
+  for (let i = 0; i < c.layers; i++) {
+    const p = `transformer.h.${i}`;
+    out.push(
+      [`${p}.ln_1.weight`, [d]],
+      [`${p}.ln_1.bias`, [d]],
+      [`${p}.attn.c_attn.weight`, [d, 3 * d]],
+      [`${p}.attn.c_attn.bias`, [3 * d]],
+      [`${p}.attn.c_proj.weight`, [d, d]],
+      [`${p}.attn.c_proj.bias`, [d]],
+      [`${p}.ln_2.weight`, [d]],
+      [`${p}.ln_2.bias`, [d]],
+      [`${p}.mlp.c_fc.weight`, [d, MLP_RATIO * d]],
+      [`${p}.mlp.c_fc.bias`, [MLP_RATIO * d]],
+      [`${p}.mlp.c_proj.weight`, [MLP_RATIO * d, d]],
+      [`${p}.mlp.c_proj.bias`, [d]],
+    );
+  }
+  out.push(['transformer.ln_f.weight', [d]], ['transformer.ln_f.bias', [d]]);
+  return out;
+}
+
+/**
+ * GPT-2 initialisation, computed in JavaScript from a seed so every backend starts
+ * from the same weights: N(0, 0.02) matrices and embeddings, residual projections
+ * scaled by 1/sqrt(2 * layers), zero biases, unit LayerNorm gains.
+ */
+export function initParameters(c: ModelConfig, seed: number, std = INIT_STD): Map<string, HostTensor> {
+  const rng = new Rng(seed);
+  const out = new Map<string, HostTensor>();
+  const residStd = std / Math.sqrt(2 * c.layers);
+  for (const [name, shape] of parameterShapes(c)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    if (name.endsWith('.bias')) {
+      // zeros
+    } else if (/\.ln_\d\.weight$|ln_f\.weight$/.test(name)) {
+      data.fill(1);
+    } else {
+      const s = name.endsWith('c_proj.weight') ? residStd : std;
+      for (let i = 0; i < size; i++) data[i] = rng.normal() * s;
+    }
+    out.set(name, { shape, data });
+  }
+  return out;
+}
+
+/** True if a parameter is a matrix that AdamW should decay (as nanoGPT: every 2-D tensor). */
+export function isDecayed(name: string, shape: readonly number[]): boolean {
+  return shape.length >= 2 && !name.includes('ln_');
+}
+
+/** Key/value cache of one generation: per layer (1, H, C, hs), C = contextLength. */
+export interface KVCache {
+  keys: tf.Tensor4D[];
+  values: tf.Tensor4D[];
+}
+
+export class GPT {
+  readonly config: ModelConfig;
+  /** Trainable parameters by HF name. */
+  readonly params: Map<string, tf.Variable>;
+  /** Additive causal mask (1, 1, C, C): 0 where a position may attend, -1e9 where not. Built once. */
+  private readonly causalMask: tf.Tensor4D;
+  /** 0..C-1 as int32, used to address cache slots without new shapes per token. */
+  private readonly positions: tf.Tensor1D;
+  private readonly useGather: boolean;
+  private disposed = false;
+
+  private constructor(config: ModelConfig, weights: Map<string, HostTensor>) {
+    this.config = assertValidConfig(config);
+    this.params = new Map();
+    for (const [name, shape] of parameterShapes(config)) {
+      const w = weights.get(name);
+      if (!w) throw new Error(`Missing parameter "${name}" (expected shape [${shape.join(', ')}]).`);
+      if (w.shape.length !== shape.length || w.shape.some((s, i) => s !== shape[i])) {
+        throw new Error(`Parameter "${name}" has shape [${w.shape.join(', ')}] but this config needs [${shape.join(', ')}].`);
+      }
+      this.params.set(name, tf.variable(tf.tensor(w.data, shape, 'float32'), true));
+    }
+    const C = config.contextLength;
+    this.causalMask = tf.tidy(() => {
+      const lower = tf.linalg.bandPart(tf.ones([C, C]), -1, 0);
+      return tf.mul(tf.sub(1, lower), -1e9).reshape([1, 1, C, C]) as tf.Tensor4D;
+    });
+    this.positions = tf.range(0, C, 1, 'int32') as tf.Tensor1D;
+    // tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks; one-hot x matrix
+    // gives the same rows on every backend.
+    this.useGather = tf.getKernel('UnsortedSegmentSum', tf.getBackend()) !== undefined;
+  }
+
+  /** A new model with GPT-2 initialisation from `seed`. */
+  static create(config: ModelConfig, seed: number): GPT {
+    return new GPT(config, initParameters(assertValidConfig(config), seed));
+  }
+
+  /** A model from host weights (a checkpoint or a snapshot). Accepts names with or without "transformer.". */
+  static fromWeights(config: ModelConfig, weights: Map<string, HostTensor>): GPT {
+    const named = new Map<string, HostTensor>();
+    for (const [k, v] of weights) named.set(k.startsWith('transformer.') || k.startsWith('lm_head') ? k : `transformer.${k}`, v);
+    return new GPT(config, named);
+  }
+
+  private p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`No parameter named ${name}`);
+    return v;
+  }
+
+  /** Copies every parameter to the host. */
+  async readWeights(): Promise<Map<string, HostTensor>> {
+    const out = new Map<string, HostTensor>();
+    for (const [name, v] of this.params) {
+      out.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+    }
+    return out;
+  }
+
+  get parameterCount(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  // ---- building blocks -------------------------------------------------
+
+  private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)));
+    return tf.add(tf.mul(xhat, this.p(`${prefix}.weight`)), this.p(`${prefix}.bias`));
+  }
+
+  /** x (N, in) @ W (in, out) + b: HF's Conv1D. */
+  private linear(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+    return tf.add(tf.matMul(x, this.p(`${prefix}.weight`) as tf.Tensor2D), this.p(`${prefix}.bias`));
+  }
+
+  /** GPT-2's tanh approximation of GELU ("gelu_new"). */
+  private gelu(x: tf.Tensor): tf.Tensor {
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  }
+
+  /** Token embedding rows for ids (N) -> (N, d). */
+  private embed(ids: tf.Tensor1D): tf.Tensor2D {
+    const wte = this.p('transformer.wte.weight') as tf.Tensor2D;
+    if (this.useGather) return tf.gather(wte, ids);
+    return tf.matMul(tf.oneHot(ids, this.config.vocabSize).toFloat(), wte);
+  }
+
+  /** (N, d) -> (B, H, T, hs) */
+  private splitHeads(x: tf.Tensor2D, B: number, T: number): tf.Tensor4D {
+    const { heads } = this.config;
+    return tf.transpose(tf.reshape(x, [B, T, heads, this.config.width / heads]), [0, 2, 1, 3]);
+  }
+
+  private mlp(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+    const h = this.gelu(this.linear(x, `${prefix}.mlp.c_fc`)) as tf.Tensor2D; // (N, 4d)
+    return this.linear(h, `${prefix}.mlp.c_proj`); // (N, d)
+  }
+
+  /**
+   * Causal self-attention over a whole sequence. x: (B*T, d).
+   * `extraMask` (B, 1, T, T) blocks attention across packed examples.
+   * When `kv` is given, this layer's keys and values (B, H, T, hs) are pushed to it.
+   */
+  private attention(
+    x: tf.Tensor2D,
+    prefix: string,
+    B: number,
+    T: number,
+    extraMask: tf.Tensor | null,
+    kv: { keys: tf.Tensor4D[]; values: tf.Tensor4D[] } | null,
+  ): tf.Tensor2D {
+    const { width: d, heads } = this.config;
+    const hs = d / heads;
+    const qkv = this.linear(x, `${prefix}.attn.c_attn`); // (B*T, 3d)
+    const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x (B*T, d)
+    const q = this.splitHeads(q2, B, T); // (B, H, T, hs)
+    const k = this.splitHeads(k2, B, T);
+    const v = this.splitHeads(v2, B, T);
+    if (kv) {
+      kv.keys.push(k);
+      kv.values.push(v);
+    }
+    let att = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // (B, H, T, hs) x (B, H, hs, T) -> (B, H, T, T)
+    const causal = T === this.config.contextLength ? this.causalMask : tf.slice(this.causalMask, [0, 0, 0, 0], [1, 1, T, T]);
+    att = tf.add(att, causal);
+    if (extraMask) att = tf.add(att, extraMask);
+    const probs = tf.softmax(att, -1);
+    const y = tf.matMul(probs, v); // (B, H, T, T) x (B, H, T, hs) -> (B, H, T, hs)
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D; // (B*T, d)
+    return this.linear(merged, `${prefix}.attn.c_proj`);
+  }
+
+  /**
+   * Logits for every position. ids: (B, T) int32 with T <= contextLength.
+   * `segmentIds` (B, T): tokens attend only within their own segment (packed examples);
+   * `positionIds` (B, T): position of each token (restarting per packed example).
+   */
+  forward(
+    ids: tf.Tensor2D,
+    opts: { segmentIds?: tf.Tensor2D; positionIds?: tf.Tensor2D; kv?: { keys: tf.Tensor4D[]; values: tf.Tensor4D[] } } = {},
+  ): tf.Tensor3D {
+    if (this.disposed) throw new Error('This model has been disposed.');
+    const [B, T] = ids.shape;
+    const { width: d, vocabSize: V, contextLength: C } = this.config;
+    if (T > C) throw new Error(`Sequence of ${T} tokens is longer than the context length ${C}.`);
+    const tok = this.embed(tf.reshape(ids, [B * T]) as tf.Tensor1D); // (B*T, d)
+    const wpe = this.p('transformer.wpe.weight') as tf.Tensor2D;
+    const pos = opts.positionIds
+      ? tf.gather(wpe, tf.reshape(opts.positionIds, [B * T]) as tf.Tensor1D) // (B*T, d)
+      : tf.tile(tf.slice(wpe, [0, 0], [T, d]), [B, 1]); // (B*T, d)
+    let x = tf.add(tok, pos) as tf.Tensor2D;
+    let extraMask: tf.Tensor | null = null;
+    if (opts.segmentIds) {
+      const s = opts.segmentIds;
+      const same = tf.equal(tf.reshape(s, [B, 1, T, 1]), tf.reshape(s, [B, 1, 1, T])); // (B, 1, T, T)
+      extraMask = tf.mul(tf.sub(1, tf.cast(same, 'float32')), -1e9);
+    }
+    for (let i = 0; i < this.config.layers; i++) {
+      const pre = `transformer.h.${i}`;
+      x = tf.add(x, this.attention(this.layerNorm(x, `${pre}.ln_1`) as tf.Tensor2D, pre, B, T, extraMask, opts.kv ?? null));
+      x = tf.add(x, this.mlp(this.layerNorm(x, `${pre}.ln_2`) as tf.Tensor2D, pre));
+    }
+    const h = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
+    const logits = tf.matMul(h, this.p('transformer.wte.weight') as tf.Tensor2D, false, true); // tied head: (B*T, d) x (d, V)
+    return tf.reshape(logits, [B, T, V]);
+  }
+
+  /**
+   * Mean cross-entropy over the tokens whose mask is 1. targets (B, T) int32, mask (B, T) float32.
+   * Positions with mask 0 contribute nothing, whatever their target.
+   */
+  loss(ids: tf.Tensor2D, targets: tf.Tensor2D, mask: tf.Tensor2D, opts: { segmentIds?: tf.Tensor2D; positionIds?: tf.Tensor2D } = {}): tf.Scalar {
+    return tf.tidy(() => {
+      const [B, T] = ids.shape;
+      const V = this.config.vocabSize;
+      const logits = tf.reshape(this.forward(ids, opts), [B * T, V]);
+      const logp = tf.logSoftmax(logits); // (B*T, V)
+      const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.reshape(targets, [B * T]) as tf.Tensor1D, V).toFloat()), -1); // (B*T)
+      const m = tf.reshape(mask, [B * T]);
+      return tf.div(tf.neg(tf.sum(tf.mul(picked, m))), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
+    });
+  }
+
+  // ---- generation with a key/value cache --------------------------------
+
+  /**
+   * Runs the prompt (1..C tokens) through the model, padded to the full context so the
+   * shape never changes, and returns the logits after the last prompt token together
+   * with a cache filled for positions 0..len-1. Padding sits after the prompt, so the
+   * causal mask keeps it from touching the real positions.
+   */
+  prefill(promptIds: readonly number[]): { logits: tf.Tensor1D; cache: KVCache } {
+    const C = this.config.contextLength;
+    const n = promptIds.length;
+    if (n < 1 || n > C) throw new Error(`Prompt must have 1 to ${C} tokens, got ${n}.`);
+    const kv = { keys: [] as tf.Tensor4D[], values: [] as tf.Tensor4D[] };
+    const logits = tf.tidy(() => {
+      const padded = new Int32Array(C);
+      padded.set(promptIds);
+      const all = this.forward(tf.tensor2d(padded, [1, C], 'int32'), { kv }); // (1, C, V)
+      for (const t of [...kv.keys, ...kv.values]) tf.keep(t);
+      return tf.reshape(tf.slice(all, [0, n - 1, 0], [1, 1, this.config.vocabSize]), [this.config.vocabSize]) as tf.Tensor1D;
+    });
+    return { logits, cache: kv };
+  }
+
+  /**
+   * One new token at position `pos` (< C) against the cache: writes its key and value
+   * into slot `pos` and attends to slots 0..pos. All shapes are fixed, so shaders
+   * compile once per generation session. Returns the next-token logits (V) and
+   * replaces the cache tensors (the old ones are disposed).
+   */
+  decodeStep(token: number, pos: number, cache: KVCache): tf.Tensor1D {
+    const { width: d, heads, contextLength: C, vocabSize: V } = this.config;
+    if (pos < 0 || pos >= C) throw new Error(`Cache position ${pos} is outside the context 0..${C - 1}.`);
+    const hs = d / heads;
+    const next = tf.tidy(() => {
+      const posT = tf.scalar(pos, 'int32');
+      const slot = tf.reshape(tf.equal(this.positions, posT), [1, 1, C, 1]); // (1,1,C,1) true at pos
+      const visible = tf.reshape(tf.lessEqual(this.positions, posT), [1, 1, 1, C]); // (1,1,1,C)
+      const attMask = tf.mul(tf.sub(1, tf.cast(visible, 'float32')), -1e9);
+      const tok = this.embed(tf.tensor1d([token], 'int32')); // (1, d)
+      const pe = tf.gather(this.p('transformer.wpe.weight'), tf.reshape(posT, [1])); // (1, d)
+      let x = tf.add(tok, pe) as tf.Tensor2D;
+      for (let i = 0; i < this.config.layers; i++) {
+        const pre = `transformer.h.${i}`;
+        const h = this.layerNorm(x, `${pre}.ln_1`) as tf.Tensor2D;
+        const qkv = this.linear(h, `${pre}.attn.c_attn`); // (1, 3d)
+        const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const q = tf.reshape(q2, [1, heads, 1, hs]); // (1, H, 1, hs)
+        const k = tf.reshape(k2, [1, heads, 1, hs]);
+        const v = tf.reshape(v2, [1, heads, 1, hs]);
+        const keys = tf.where(slot, tf.broadcastTo(k, [1, heads, C, hs]), cache.keys[i]!) as tf.Tensor4D; // (1, H, C, hs)
+        const values = tf.where(slot, tf.broadcastTo(v, [1, heads, C, hs]), cache.values[i]!) as tf.Tensor4D;
+        let att = tf.mul(tf.matMul(q, keys, false, true), 1 / Math.sqrt(hs)); // (1, H, 1, hs) x (1, H, hs, C) -> (1, H, 1, C)
+        att = tf.softmax(tf.add(att, attMask), -1);
+        const y = tf.reshape(tf.matMul(att, values), [1, d]) as tf.Tensor2D; // (1, H, 1, C) x (1, H, C, hs) -> (1, H, 1, hs) -> (1, d)
+        x = tf.add(x, this.linear(y, `${pre}.attn.c_proj`)) as tf.Tensor2D;
+        x = tf.add(x, this.mlp(this.layerNorm(x, `${pre}.ln_2`) as tf.Tensor2D, pre)) as tf.Tensor2D;
+        tf.keep(keys);
+        tf.keep(values);
+        cache.keys[i]!.dispose();
+        cache.values[i]!.dispose();
+        cache.keys[i] = keys;
+        cache.values[i] = values;
+      }
+      const hf = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
+      return tf.reshape(tf.matMul(hf, this.p('transformer.wte.weight') as tf.Tensor2D, false, true), [V]) as tf.Tensor1D;
+    });
+    return next;
+  }
+
+  /** Next-token logits after the last of `ids` by recomputing the whole window: the uncached reference. */
+  lastLogits(ids: readonly number[]): tf.Tensor1D {
+    const n = ids.length;
+    return tf.tidy(() => {
+      const all = this.forward(tf.tensor2d(Int32Array.from(ids), [1, n], 'int32'));
+      return tf.reshape(tf.slice(all, [0, n - 1, 0], [1, 1, this.config.vocabSize]), [this.config.vocabSize]) as tf.Tensor1D;
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const v of this.params.values()) v.dispose();
+    this.causalMask.dispose();
+    this.positions.dispose();
+  }
+}
+
+export function disposeCache(cache: KVCache): void {
+  for (const t of [...cache.keys, ...cache.values]) t.dispose();
+  cache.keys.length = 0;
+  cache.values.length = 0;
+}

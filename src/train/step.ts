@@ -1,0 +1,59 @@
+// One optimisation step and one evaluation pass. Everything stays on the device;
+// the caller reads back a single small tensor per step ([loss, gradNorm]).
+
+import * as tf from '@tensorflow/tfjs';
+import type { GPT } from '../model/gpt';
+import type { AdamW } from './optimizer';
+import type { Batch } from './batches';
+
+function batchTensors(b: Batch): { ids: tf.Tensor2D; targets: tf.Tensor2D; mask: tf.Tensor2D } {
+  return {
+    ids: tf.tensor2d(b.ids, [b.batchSize, b.seqLen], 'int32'),
+    targets: tf.tensor2d(b.targets, [b.batchSize, b.seqLen], 'int32'),
+    mask: tf.tensor2d(b.mask, [b.batchSize, b.seqLen], 'float32'),
+  };
+}
+
+/** Forward, backward, clip and AdamW update. Returns [loss, gradNorm] as one tensor of 2 values. */
+export function trainStep(model: GPT, optimizer: AdamW, batch: Batch, lr: number, clip: number): tf.Tensor1D {
+  const vars = [...model.params.values()];
+  const nameOf = new Map(vars.map((v, i) => [v.name, [...model.params.keys()][i]!]));
+  const { ids, targets, mask } = batchTensors(batch);
+  try {
+    const { value, grads } = tf.variableGrads(() => model.loss(ids, targets, mask), vars);
+    const byName = new Map<string, tf.Tensor>();
+    for (const [varName, g] of Object.entries(grads)) byName.set(nameOf.get(varName)!, g);
+    let norm: tf.Scalar | null = null;
+    try {
+      norm = optimizer.apply(byName, lr, clip);
+      const out = tf.stack([value, norm]) as tf.Tensor1D;
+      return out;
+    } finally {
+      value.dispose();
+      norm?.dispose();
+      for (const g of byName.values()) g.dispose();
+    }
+  } finally {
+    ids.dispose();
+    targets.dispose();
+    mask.dispose();
+  }
+}
+
+/** Mean masked loss over batches (weighted by trained tokens); NaN if there are none. */
+export async function evaluate(model: GPT, batches: Batch[]): Promise<number> {
+  let total = 0;
+  let count = 0;
+  for (const b of batches) {
+    const { ids, targets, mask } = batchTensors(b);
+    const loss = model.loss(ids, targets, mask);
+    const n = b.mask.reduce((a, x) => a + x, 0);
+    total += (await loss.data())[0]! * n;
+    count += n;
+    loss.dispose();
+    ids.dispose();
+    targets.dispose();
+    mask.dispose();
+  }
+  return count > 0 ? total / count : NaN;
+}
