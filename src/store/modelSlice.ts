@@ -1,0 +1,87 @@
+// The model being configured and the model the worker holds.
+
+import { PRESETS, validateConfig } from '../model/config';
+import type { ModelConfig } from '../model/config';
+import type { ModelSlice, SliceCreator, StudioState } from './types';
+
+export const DEFAULT_PRESET_ID = 'micro';
+export const CUSTOM_PRESET_ID = 'custom';
+
+/** The preset's config, or undefined for an unknown id. */
+export function presetConfig(id: string): ModelConfig | undefined {
+  const p = PRESETS.find((x) => x.id === id);
+  return p ? { ...p.config } : undefined;
+}
+
+/** The id of the preset this config equals, or 'custom'. */
+export function matchPreset(c: ModelConfig): string {
+  const p = PRESETS.find((x) =>
+    (Object.keys(x.config) as Array<keyof ModelConfig>).every((k) => x.config[k] === c[k]),
+  );
+  return p ? p.id : CUSTOM_PRESET_ID;
+}
+
+/**
+ * Everything wrong with the draft config for the chosen batch size on this
+ * device: the same check the worker makes, run live as the user types.
+ */
+export function draftProblems(s: Pick<StudioState, 'draftConfig' | 'trainOptions' | 'backendReport'>) {
+  return validateConfig(s.draftConfig, {
+    batchSize: s.trainOptions.batchSize,
+    ...(s.backendReport ? { limits: s.backendReport.limits } : {}),
+  });
+}
+
+const fallbackConfig = (): ModelConfig => presetConfig(DEFAULT_PRESET_ID) ?? { ...PRESETS[0]!.config };
+
+export const createModelSlice: SliceCreator<ModelSlice> = (ctx) => (set, get) => ({
+  presetId: DEFAULT_PRESET_ID,
+  draftConfig: fallbackConfig(),
+  modelSeed: 1234,
+  model: null,
+  modelStatus: 'none',
+  lastCreate: null,
+  recreateOnReady: false,
+
+  choosePreset: (id) => {
+    const config = presetConfig(id);
+    if (!config) return; // 'custom' keeps the fields as they are
+    set({ presetId: id, draftConfig: config });
+  },
+
+  setConfigField: (field, value) => {
+    const draftConfig = { ...get().draftConfig, [field]: value };
+    set({ draftConfig, presetId: matchPreset(draftConfig) });
+  },
+
+  setModelSeed: (seed) => set({ modelSeed: seed }),
+
+  createModel: () => {
+    const s = get();
+    if (s.backendStatus !== 'ready') {
+      s.pushError({ request: 'ui', code: 'backend-failed', message: 'The backend is not ready yet: wait for the badge in the header to show one, then create the model.' });
+      return;
+    }
+    if (s.trainState === 'running' || s.trainState === 'paused') {
+      s.pushError({ request: 'ui', code: 'busy', message: 'Stop training before creating a new model.' });
+      return;
+    }
+    const problems = draftProblems(s);
+    if (problems.length > 0) {
+      s.pushError({ request: 'ui', code: 'invalid-config', message: problems.map((p) => p.message).join(' ') });
+      return;
+    }
+    if (!Number.isInteger(s.modelSeed)) {
+      s.pushError({ request: 'ui', code: 'bad-input', message: `The seed must be a whole number (got ${s.modelSeed}).` });
+      return;
+    }
+    const request = { config: { ...s.draftConfig }, seed: s.modelSeed, text: s.trainText };
+    set({ modelStatus: 'creating', lastCreate: request, recreateOnReady: false });
+    ctx.client.post({
+      type: 'createModel',
+      config: request.config,
+      seed: request.seed,
+      tokenizer: { kind: 'bpe-train', text: request.text },
+    });
+  },
+});

@@ -1,0 +1,424 @@
+// The studio store driven without a DOM: a fake worker records what the store
+// posts, and the tests play the worker's side by feeding it protocol events.
+
+import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../model/config';
+import type { BackendReport, WorkerEvent, WorkerRequest } from '../worker/protocol';
+import { createStudio, memoryStorage, PREFERENCES_KEY } from './studio';
+import { draftProblems } from './modelSlice';
+import { WorkerClient, WorkerRequestError } from './workerClient';
+import type { WorkerLike } from './workerClient';
+
+class FakeWorker implements WorkerLike {
+  posted: Array<{ msg: WorkerRequest; transfer: Transferable[] }> = [];
+  terminated = false;
+  onmessage: ((ev: MessageEvent<WorkerEvent>) => void) | null = null;
+  onerror: ((ev: ErrorEvent) => void) | null = null;
+  onmessageerror: ((ev: MessageEvent) => void) | null = null;
+  postMessage(msg: WorkerRequest, transfer: Transferable[]): void {
+    this.posted.push({ msg, transfer });
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  /** Plays the worker sending an event. */
+  send(ev: WorkerEvent): void {
+    this.onmessage?.({ data: ev } as MessageEvent<WorkerEvent>);
+  }
+  types(): string[] {
+    return this.posted.map((p) => p.msg.type);
+  }
+  last<T extends WorkerRequest['type']>(type: T): Extract<WorkerRequest, { type: T }> {
+    const hit = [...this.posted].reverse().find((p) => p.msg.type === type);
+    if (!hit) throw new Error(`nothing of type ${type} was posted; posted: ${this.types().join(', ')}`);
+    return hit.msg as Extract<WorkerRequest, { type: T }>;
+  }
+}
+
+const REPORT: BackendReport = {
+  name: 'webgpu',
+  reason: 'WebGPU available (SwiftShader)',
+  skipped: [],
+  limits: { maxBufferBytes: 2 ** 28, maxBindingBytes: 2 ** 27, memoryBudgetBytes: 2 ** 30 },
+};
+
+function setup(opts: { storage?: ReturnType<typeof memoryStorage> } = {}) {
+  const workers: FakeWorker[] = [];
+  const client = new WorkerClient(() => {
+    const w = new FakeWorker();
+    workers.push(w);
+    return w;
+  });
+  let clock = 0;
+  const storage = opts.storage ?? memoryStorage();
+  const store = createStudio({ client, storage, now: () => clock });
+  const worker = (): FakeWorker => {
+    const w = workers[workers.length - 1];
+    if (!w) throw new Error('no worker was started');
+    return w;
+  };
+  return {
+    store,
+    client,
+    storage,
+    workers,
+    worker,
+    advance: (ms: number) => void (clock += ms),
+    state: () => store.getState(),
+  };
+}
+
+/** Brings a fresh store to a created micro model on webgpu. */
+function withModel() {
+  const t = setup();
+  t.state().initBackend();
+  t.worker().send({ type: 'backend', report: REPORT });
+  t.state().createModel();
+  const cfg = t.worker().last('createModel').config;
+  t.worker().send({ type: 'modelReady', config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 0 });
+  return t;
+}
+
+function progress(step: number, loss: number): WorkerEvent {
+  return { type: 'trainProgress', step, totalSteps: 100, loss, lr: 1e-3, gradNorm: 0.5, tokensPerSec: 2000, etaSec: 90, elapsedSec: 5 };
+}
+
+describe('backend', () => {
+  it('starts the worker lazily and only once, asking for the chosen backend', () => {
+    const t = setup();
+    expect(t.workers).toHaveLength(0);
+    t.state().initBackend();
+    t.state().initBackend();
+    expect(t.workers).toHaveLength(1);
+    expect(t.worker().posted.map((p) => p.msg)).toEqual([{ type: 'init', backend: 'auto' }]);
+    expect(t.state().backendStatus).toBe('starting');
+  });
+
+  it('keeps the backend report with the reasons for skipped backends', () => {
+    const t = setup();
+    t.state().initBackend();
+    const report: BackendReport = { ...REPORT, name: 'webgl', reason: 'WebGL 2 available', skipped: [{ name: 'webgpu', reason: 'WebGPU unavailable: no adapter' }] };
+    t.worker().send({ type: 'backend', report });
+    expect(t.state().backendStatus).toBe('ready');
+    expect(t.state().backendReport?.skipped[0]?.reason).toBe('WebGPU unavailable: no adapter');
+  });
+
+  it('marks the backend failed when init fails, with the message in the errors', () => {
+    const t = setup();
+    t.state().initBackend();
+    t.worker().send({ type: 'error', request: 'init', code: 'backend-failed', message: 'No backend could start.' });
+    expect(t.state().backendStatus).toBe('failed');
+    expect(t.state().errors.map((e) => e.message)).toEqual(['No backend could start.']);
+  });
+
+  it('switching backend restarts the worker and recreates the model with the same config and seed', () => {
+    const t = withModel();
+    const first = t.worker();
+    const created = first.last('createModel');
+    t.state().setBackendChoice('wasm');
+    expect(first.terminated).toBe(true);
+    expect(t.workers).toHaveLength(2);
+    expect(t.worker().posted.map((p) => p.msg)).toEqual([{ type: 'init', backend: 'wasm' }]);
+    expect(t.state().model).toBeNull();
+    expect(t.state().modelStatus).toBe('creating');
+    t.worker().send({ type: 'backend', report: { ...REPORT, name: 'wasm', reason: 'WASM chosen by the user' } });
+    const again = t.worker().last('createModel');
+    expect(again.config).toEqual(created.config);
+    expect(again.seed).toBe(created.seed);
+    expect(again.tokenizer).toEqual(created.tokenizer);
+  });
+
+  it('a worker that fails to load becomes a visible error', () => {
+    const t = setup();
+    t.state().initBackend();
+    t.worker().onerror?.({ message: 'SyntaxError: bad token', filename: 'trainer.worker.ts', lineno: 3, preventDefault: () => {} } as unknown as ErrorEvent);
+    expect(t.state().errors[0]?.message).toContain('SyntaxError: bad token');
+    expect(t.state().backendStatus).toBe('failed');
+  });
+});
+
+describe('model', () => {
+  it('creates the draft config with a BPE tokenizer trained on the training text', () => {
+    const t = setup();
+    t.state().initBackend();
+    t.worker().send({ type: 'backend', report: REPORT });
+    t.state().choosePreset('small');
+    t.state().setModelSeed(7);
+    t.state().setTrainText('hello hello');
+    t.state().createModel();
+    const req = t.worker().last('createModel');
+    expect(req.config).toEqual(PRESETS.find((p) => p.id === 'small')!.config);
+    expect(req.seed).toBe(7);
+    expect(req.tokenizer).toEqual({ kind: 'bpe-train', text: 'hello hello' });
+    expect(t.state().modelStatus).toBe('creating');
+  });
+
+  it('stores the param count the worker reports once the model is ready', () => {
+    const t = withModel();
+    expect(t.state().modelStatus).toBe('ready');
+    expect(t.state().model?.paramCount).toBe(12345);
+  });
+
+  it('refuses an invalid config with the field and reason, and sends nothing', () => {
+    const t = setup();
+    t.state().initBackend();
+    t.worker().send({ type: 'backend', report: REPORT });
+    t.state().setConfigField('width', 33);
+    expect(t.state().presetId).toBe('custom');
+    const problems = draftProblems(t.state());
+    expect(problems.map((p) => p.field)).toContain('width');
+    t.state().createModel();
+    expect(t.worker().types()).toEqual(['init']);
+    expect(t.state().errors[0]?.code).toBe('invalid-config');
+  });
+
+  it('checks the config against the device limits in the backend report', () => {
+    const t = setup();
+    t.state().initBackend();
+    const tiny = { ...REPORT, limits: { maxBufferBytes: 1024, maxBindingBytes: 1024, memoryBudgetBytes: 2 ** 30 } };
+    t.worker().send({ type: 'backend', report: tiny });
+    expect(draftProblems(t.state()).some((p) => p.field === 'memory')).toBe(true);
+  });
+
+  it('editing a field back to a preset value selects that preset again', () => {
+    const t = setup();
+    const micro = PRESETS.find((p) => p.id === 'micro')!.config;
+    t.state().setConfigField('layers', micro.layers + 1);
+    expect(t.state().presetId).toBe('custom');
+    t.state().setConfigField('layers', micro.layers);
+    expect(t.state().presetId).toBe('micro');
+  });
+});
+
+describe('training', () => {
+  it('starts a run with the edited options and the model seed', () => {
+    const t = withModel();
+    t.state().setTrainOption('steps', 100);
+    t.state().setTrainOption('learningRate', 3e-3);
+    t.state().startTraining();
+    const req = t.worker().last('train');
+    expect(req.options.steps).toBe(100);
+    expect(req.options.learningRate).toBe(3e-3);
+    expect(req.options.seed).toBe(t.state().modelSeed);
+    expect(req.data).toEqual({ kind: 'text', text: t.state().trainText });
+    expect(t.state().trainRequested).toBe('start');
+    // A second click before the worker answers sends nothing more.
+    t.state().startTraining();
+    expect(t.worker().types().filter((x) => x === 'train')).toHaveLength(1);
+  });
+
+  it('records progress, the loss history and the validation history', () => {
+    const t = withModel();
+    t.state().startTraining();
+    t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 100 });
+    t.worker().send(progress(1, 5.5));
+    t.worker().send(progress(2, 5.25));
+    t.worker().send({ type: 'evalResult', step: 2, valLoss: 5.4 });
+    const s = t.state();
+    expect(s.trainState).toBe('running');
+    expect(s.trainRequested).toBeNull();
+    expect(s.step).toBe(2);
+    expect(s.totalSteps).toBe(100);
+    expect(s.loss).toBe(5.25);
+    expect(s.tokensPerSec).toBe(2000);
+    expect(s.etaSec).toBe(90);
+    expect(s.lossSteps).toEqual([1, 2]);
+    expect(s.losses).toEqual([5.5, 5.25]);
+    expect(s.valSteps).toEqual([2]);
+    expect(s.valLosses).toEqual([5.4]);
+  });
+
+  it('pause, resume and stop are sent only in states where they apply', () => {
+    const t = withModel();
+    t.state().pauseTraining();
+    t.state().resumeTraining();
+    t.state().stopTraining();
+    expect(t.worker().types()).not.toContain('pause');
+    t.state().startTraining();
+    t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 100 });
+    t.state().resumeTraining();
+    t.state().pauseTraining();
+    t.worker().send({ type: 'trainState', state: 'paused', step: 3, totalSteps: 100 });
+    t.state().resumeTraining();
+    t.worker().send({ type: 'trainState', state: 'running', step: 3, totalSteps: 100 });
+    t.state().stopTraining();
+    t.worker().send({ type: 'trainState', state: 'stopped', step: 4, totalSteps: 100 });
+    expect(t.worker().types()).toEqual(['init', 'createModel', 'train', 'pause', 'resume', 'stop']);
+    expect(t.state().trainState).toBe('stopped');
+  });
+
+  it('a new run clears the previous loss history', () => {
+    const t = withModel();
+    t.state().startTraining();
+    t.worker().send(progress(1, 5));
+    t.worker().send({ type: 'trainState', state: 'done', step: 1, totalSteps: 1 });
+    t.state().startTraining();
+    expect(t.state().losses).toEqual([]);
+    expect(t.state().loss).toBeNull();
+  });
+
+  it('keeps a failed run visible, with the device-lost error and the recovery notice', () => {
+    const t = withModel();
+    t.state().startTraining();
+    t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 100 });
+    t.worker().send(progress(1, 5));
+    t.worker().send({ type: 'error', request: 'train', code: 'device-lost', message: 'The GPU device was lost.' });
+    t.worker().send({ type: 'recovered', message: 'Restored the model from step 1.', step: 1, backend: 'webgpu' });
+    t.worker().send({ type: 'trainState', state: 'failed', step: 1, totalSteps: 100, message: 'device lost' });
+    const s = t.state();
+    expect(s.trainState).toBe('failed');
+    expect(s.trainMessage).toBe('device lost');
+    expect(s.errors.map((e) => e.code)).toEqual(['device-lost']);
+    expect(s.recovered).toEqual({ message: 'Restored the model from step 1.', step: 1, backend: 'webgpu' });
+    expect(s.losses).toEqual([5]);
+    s.dismissRecovered();
+    expect(t.state().recovered).toBeNull();
+  });
+
+  it('refuses bad run settings without sending anything', () => {
+    const t = withModel();
+    t.state().setTrainOption('learningRate', Number.NaN);
+    t.state().startTraining();
+    expect(t.worker().types()).not.toContain('train');
+    expect(t.state().errors[0]?.message).toContain('Learning rate');
+  });
+});
+
+describe('generation', () => {
+  it('streams tokens of its own request and ignores others', () => {
+    const t = withModel();
+    t.state().setPrompt('The baker');
+    t.state().generate();
+    const req = t.worker().last('generate');
+    expect(req.prompt).toBe('The baker');
+    expect(req.options).toEqual(t.state().genOptions);
+    expect(t.state().genRunning).toBe(true);
+    t.advance(500);
+    t.worker().send({ type: 'token', id: req.id, tokenId: 1, text: ' opens' });
+    t.worker().send({ type: 'token', id: req.id + 99, tokenId: 2, text: 'XXX' });
+    t.advance(500);
+    t.worker().send({ type: 'token', id: req.id, tokenId: 3, text: ' her' });
+    expect(t.state().genText).toBe(' opens her');
+    expect(t.state().genTokenCount).toBe(2);
+    expect(t.state().genTokensPerSec).toBeCloseTo(2, 5);
+    t.worker().send({ type: 'generateDone', id: req.id, reason: 'maxTokens', tokenCount: 2, tokensPerSec: 2.5, text: ' opens her' });
+    expect(t.state().genRunning).toBe(false);
+    expect(t.state().genTokensPerSec).toBe(2.5);
+    expect(t.state().genDoneReason).toBe('maxTokens');
+  });
+
+  it('keeps user text as plain text, markup included', () => {
+    const t = withModel();
+    t.state().generate();
+    const { id } = t.worker().last('generate');
+    t.worker().send({ type: 'token', id, tokenId: 1, text: '<img src=x onerror=alert(1)>' });
+    expect(t.state().genText).toBe('<img src=x onerror=alert(1)>');
+  });
+
+  it('stop sends cancelGenerate for the running request', () => {
+    const t = withModel();
+    t.state().generate();
+    const { id } = t.worker().last('generate');
+    t.state().cancelGenerate();
+    expect(t.worker().last('cancelGenerate')).toEqual({ type: 'cancelGenerate', id });
+    t.worker().send({ type: 'generateDone', id, reason: 'cancelled', tokenCount: 0, tokensPerSec: 0, text: '' });
+    expect(t.state().genRunning).toBe(false);
+    expect(t.state().genDoneReason).toBe('cancelled');
+  });
+
+  it('does not generate while training runs, and says to pause', () => {
+    const t = withModel();
+    t.state().startTraining();
+    t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 100 });
+    t.state().generate();
+    expect(t.worker().types()).not.toContain('generate');
+    expect(t.state().errors[0]?.message).toBe('Pause training to generate.');
+  });
+
+  it('a busy error from the worker ends the request and is shown', async () => {
+    const t = withModel();
+    t.state().generate();
+    const { id } = t.worker().last('generate');
+    t.worker().send({ type: 'error', request: 'generate', code: 'busy', message: 'Pause training to generate.', id });
+    await Promise.resolve();
+    expect(t.state().genRunning).toBe(false);
+    expect(t.state().errors.map((e) => [e.code, e.message])).toEqual([['busy', 'Pause training to generate.']]);
+  });
+});
+
+describe('errors', () => {
+  it('lists every error until dismissed, counting repeats of the same one', () => {
+    const t = setup();
+    t.state().initBackend();
+    const err: WorkerEvent = { type: 'error', request: 'train', code: 'no-model', message: 'Create a model first.' };
+    t.worker().send(err);
+    t.worker().send(err);
+    t.worker().send({ type: 'error', request: 'generate', code: 'no-model', message: 'Create a model first.' });
+    const errors = t.state().errors;
+    expect(errors.map((e) => [e.request, e.count])).toEqual([['train', 2], ['generate', 1]]);
+    t.state().dismissError(errors[0]!.key);
+    expect(t.state().errors.map((e) => e.request)).toEqual(['generate']);
+  });
+});
+
+describe('worker client', () => {
+  it('resolves a request with the answer carrying its id, and rejects on its error', async () => {
+    const t = setup();
+    const tokens = t.client.request({ type: 'tokenize', text: 'hi' }, 'tokens');
+    const req = t.worker().last('tokenize');
+    t.worker().send({ type: 'tokens', id: req.id + 1, ids: [9], pieces: ['x'] });
+    t.worker().send({ type: 'tokens', id: req.id, ids: [1, 2], pieces: ['h', 'i'] });
+    await expect(tokens).resolves.toMatchObject({ ids: [1, 2] });
+
+    const logits = t.client.request({ type: 'logits', ids: [1] }, 'logits');
+    const lreq = t.worker().last('logits');
+    t.worker().send({ type: 'error', request: 'logits', code: 'no-model', message: 'Create a model first.', id: lreq.id });
+    await expect(logits).rejects.toBeInstanceOf(WorkerRequestError);
+  });
+
+  it('transfers large buffers instead of copying them', () => {
+    const t = setup();
+    const safetensors = new ArrayBuffer(16);
+    t.client.post({ type: 'loadModel', name: 'm', safetensors, configJson: '{}', tokenizerJson: '{}' });
+    expect(t.worker().posted[0]?.transfer).toEqual([safetensors]);
+  });
+
+  it('rejects pending requests when the worker restarts', async () => {
+    const t = setup();
+    const pending = t.client.request({ type: 'exportModel', includeOptimizer: false }, 'modelExported');
+    t.client.restart();
+    await expect(pending).rejects.toBeInstanceOf(WorkerRequestError);
+  });
+});
+
+describe('preferences', () => {
+  it('persists only the preset and the sampling settings', () => {
+    const t = withModel();
+    t.state().choosePreset('small');
+    t.state().setGenOption('temperature', 0.3);
+    t.state().setTrainText('secret training text');
+    t.worker().send(progress(1, 4));
+    const saved = JSON.parse(t.storage.data.get(PREFERENCES_KEY) ?? 'null') as { state: Record<string, unknown> };
+    expect(Object.keys(saved.state).sort()).toEqual(['genOptions', 'presetId']);
+    expect(saved.state.presetId).toBe('small');
+    expect((saved.state.genOptions as { temperature: number }).temperature).toBe(0.3);
+  });
+
+  it('restores them in a new session, and ignores malformed values', () => {
+    const storage = memoryStorage();
+    storage.data.set(
+      PREFERENCES_KEY,
+      JSON.stringify({ state: { presetId: 'small', genOptions: { temperature: 0.2, topK: 'lots', seed: 5 } }, version: 1 }),
+    );
+    const t = setup({ storage });
+    expect(t.state().presetId).toBe('small');
+    expect(t.state().draftConfig).toEqual(PRESETS.find((p) => p.id === 'small')!.config);
+    expect(t.state().genOptions.temperature).toBe(0.2);
+    expect(t.state().genOptions.seed).toBe(5);
+    expect(t.state().genOptions.topK).toBe(40);
+
+    const broken = memoryStorage();
+    broken.data.set(PREFERENCES_KEY, JSON.stringify({ state: { presetId: 'no-such-preset' }, version: 1 }));
+    expect(setup({ storage: broken }).state().presetId).toBe('micro');
+  });
+});

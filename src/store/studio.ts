@@ -1,0 +1,113 @@
+// The studio store: one zustand store composed of typed slices, wired to the
+// trainer worker through a WorkerClient. `createStudio` builds one without any
+// DOM, so tests hand it a client over a fake worker and feed it events.
+
+import { create } from 'zustand';
+import { createJSONStorage, persist } from 'zustand/middleware';
+import type { StateStorage } from 'zustand/middleware';
+import { DEFAULT_GENERATE_OPTIONS } from '../worker/protocol';
+import type { GenerateOptions } from '../worker/protocol';
+import { createBackendSlice } from './backendSlice';
+import { createErrorsSlice } from './errorsSlice';
+import { createEventSlice } from './events';
+import { createGenerationSlice } from './generationSlice';
+import { createModelSlice, presetConfig } from './modelSlice';
+import { createTrainingSlice } from './trainingSlice';
+import type { StudioContext, StudioState } from './types';
+import { WorkerClient } from './workerClient';
+
+/** Only these small UI preferences survive a reload; models and runs never go to localStorage. */
+export interface StudioPreferences {
+  presetId: string;
+  genOptions: GenerateOptions;
+}
+
+export const PREFERENCES_KEY = 'instruct-studio.preferences';
+const PREFERENCES_VERSION = 1;
+
+export interface CreateStudioOptions {
+  /** The worker client; by default one that starts the real trainer worker on first use. */
+  client?: WorkerClient;
+  /** Where preferences persist; by default localStorage, or memory where there is none. */
+  storage?: StateStorage;
+  now?: () => number;
+}
+
+export function createStudio(opts: CreateStudioOptions = {}) {
+  const ctx: StudioContext = {
+    client: opts.client ?? new WorkerClient(),
+    now: opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now())),
+  };
+  const store = create<StudioState>()(
+    persist(
+      (...a) => ({
+        ...createBackendSlice(ctx)(...a),
+        ...createModelSlice(ctx)(...a),
+        ...createTrainingSlice(ctx)(...a),
+        ...createGenerationSlice(ctx)(...a),
+        ...createErrorsSlice(ctx)(...a),
+        ...createEventSlice(ctx)(...a),
+      }),
+      {
+        name: PREFERENCES_KEY,
+        version: PREFERENCES_VERSION,
+        storage: createJSONStorage(() => opts.storage ?? browserStorage()),
+        partialize: (s): StudioPreferences => ({ presetId: s.presetId, genOptions: s.genOptions }),
+        merge: (persisted, current) => ({ ...current, ...readPreferences(persisted, current) }),
+      },
+    ),
+  );
+  ctx.client.subscribe((ev) => store.getState().handleEvent(ev));
+  return Object.assign(store, { client: ctx.client });
+}
+
+export type StudioStore = ReturnType<typeof createStudio>;
+
+/**
+ * Takes from stored preferences only what is well-formed, so a stale or
+ * hand-edited localStorage entry can never break the page.
+ */
+function readPreferences(persisted: unknown, current: StudioState): Partial<StudioState> {
+  if (typeof persisted !== 'object' || persisted === null) return {};
+  const p = persisted as Partial<Record<keyof StudioPreferences, unknown>>;
+  const out: Partial<StudioState> = {};
+  if (typeof p.presetId === 'string') {
+    const config = presetConfig(p.presetId);
+    if (config) Object.assign(out, { presetId: p.presetId, draftConfig: config });
+  }
+  if (typeof p.genOptions === 'object' && p.genOptions !== null) {
+    const g = p.genOptions as Record<string, unknown>;
+    const genOptions = { ...current.genOptions };
+    for (const key of Object.keys(DEFAULT_GENERATE_OPTIONS) as Array<keyof GenerateOptions>) {
+      const v = g[key];
+      if (typeof v === typeof DEFAULT_GENERATE_OPTIONS[key] && (typeof v !== 'number' || Number.isFinite(v))) {
+        (genOptions as Record<string, unknown>)[key] = v;
+      }
+    }
+    out.genOptions = genOptions;
+  }
+  return out;
+}
+
+/** localStorage where it exists and works (not in Node, not in some private modes); memory otherwise. */
+function browserStorage(): StateStorage {
+  try {
+    if (typeof localStorage !== 'undefined') {
+      localStorage.getItem(PREFERENCES_KEY);
+      return localStorage;
+    }
+  } catch {
+    // fall through to memory
+  }
+  return memoryStorage();
+}
+
+export function memoryStorage(): StateStorage & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return {
+    data,
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => void data.set(k, v),
+    removeItem: (k) => void data.delete(k),
+  };
+}

@@ -1,0 +1,162 @@
+// The studio's state, as one zustand store made of typed slices. Each slice
+// keeps its values and the actions that change them side by side; the worker's
+// events come in through `handleEvent` (events.ts), the only place that
+// translates the protocol into state.
+
+import type { StateCreator } from 'zustand';
+import type { ModelConfig } from '../model/config';
+import type {
+  BackendName,
+  BackendReport,
+  ErrorCode,
+  GenerateOptions,
+  TrainOptions,
+  TrainState,
+  WorkerEvent,
+  WorkerRequest,
+} from '../worker/protocol';
+import type { WorkerClient } from './workerClient';
+
+export type BackendChoice = BackendName | 'auto';
+export type BackendStatus = 'off' | 'starting' | 'ready' | 'failed';
+
+export interface BackendSlice {
+  /** What the user asked for; 'auto' lets the worker try WebGPU, WebGL, WASM, CPU in turn. */
+  backendChoice: BackendChoice;
+  backendStatus: BackendStatus;
+  /** The worker's account of the backend it runs and the ones it passed over. */
+  backendReport: BackendReport | null;
+  /** Starts the worker on the chosen backend; does nothing once started. */
+  initBackend: () => void;
+  /** Restarts the worker on another backend. A model that existed is recreated, untrained. */
+  setBackendChoice: (choice: BackendChoice) => void;
+}
+
+export type ModelStatus = 'none' | 'creating' | 'ready' | 'failed';
+
+/** The model the worker holds, as it reported it. */
+export interface ModelInfo {
+  config: ModelConfig;
+  paramCount: number;
+  tokenizerVocab: number;
+  name: string;
+}
+
+/** What the last createModel sent, so a backend switch can build the same model again. */
+export interface CreateRequest {
+  config: ModelConfig;
+  seed: number;
+  text: string;
+}
+
+export interface ModelSlice {
+  /** A preset id, or 'custom' once a field no longer matches any preset. Persisted. */
+  presetId: string;
+  /** The config being edited; fields may be NaN while the user types. */
+  draftConfig: ModelConfig;
+  /** Seeds the initial weights and the batch order of training. */
+  modelSeed: number;
+  model: ModelInfo | null;
+  modelStatus: ModelStatus;
+  lastCreate: CreateRequest | null;
+  /** Set while a backend switch waits for the new worker before recreating the model. */
+  recreateOnReady: boolean;
+  choosePreset: (id: string) => void;
+  setConfigField: (field: keyof ModelConfig, value: number) => void;
+  setModelSeed: (seed: number) => void;
+  /** Sends the draft config to the worker, with a BPE tokenizer trained on the training text. */
+  createModel: () => void;
+}
+
+/** The train request the UI has sent and is waiting on. */
+export type TrainRequest = 'start' | 'pause' | 'resume' | 'stop';
+
+/** The settings the Train panel edits; the rest of TrainOptions keeps its defaults. */
+export type EditableTrainOption = 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps';
+
+export interface TrainingSlice {
+  trainText: string;
+  trainOptions: TrainOptions;
+  trainState: TrainState;
+  /** A request sent but not yet answered by a trainState event; buttons wait on it. */
+  trainRequested: TrainRequest | null;
+  step: number;
+  totalSteps: number;
+  /** Latest training loss; null before the first step of a run. */
+  loss: number | null;
+  lr: number;
+  gradNorm: number;
+  tokensPerSec: number;
+  etaSec: number;
+  elapsedSec: number;
+  /** The worker's note on the last state change (why it failed, for example). */
+  trainMessage: string | null;
+  /** Loss history of the current run, as two parallel arrays (what uPlot wants). */
+  lossSteps: number[];
+  losses: number[];
+  valSteps: number[];
+  valLosses: number[];
+  /** Set when the worker lost its device and restored the model from a snapshot. */
+  recovered: { message: string; step: number; backend: BackendName } | null;
+  memory: { numTensors: number; numBytes: number } | null;
+  setTrainText: (text: string) => void;
+  setTrainOption: (key: EditableTrainOption, value: number) => void;
+  startTraining: () => void;
+  pauseTraining: () => void;
+  resumeTraining: () => void;
+  stopTraining: () => void;
+  dismissRecovered: () => void;
+}
+
+export interface GenerationSlice {
+  prompt: string;
+  /** Sampling settings. Persisted. */
+  genOptions: GenerateOptions;
+  /** The generated text so far, streamed token by token; the prompt is not included. */
+  genText: string;
+  genRunning: boolean;
+  /** Id of the current (or last) generate request; events for other ids are ignored. */
+  genId: number | null;
+  genTokenCount: number;
+  genTokensPerSec: number;
+  genStartedAt: number;
+  genDoneReason: 'maxTokens' | 'eos' | 'cancelled' | 'failed' | null;
+  setPrompt: (prompt: string) => void;
+  setGenOption: <K extends keyof GenerateOptions>(key: K, value: GenerateOptions[K]) => void;
+  generate: () => void;
+  cancelGenerate: () => void;
+}
+
+export interface StudioError {
+  key: number;
+  /** The request that failed, or 'ui' for a problem found before anything was sent. */
+  request: WorkerRequest['type'] | 'ui';
+  code: ErrorCode;
+  message: string;
+  /** How many times in a row this same error arrived. */
+  count: number;
+  at: number;
+}
+
+export interface ErrorsSlice {
+  errors: StudioError[];
+  pushError: (e: Pick<StudioError, 'request' | 'code' | 'message'>) => void;
+  dismissError: (key: number) => void;
+  clearErrors: () => void;
+}
+
+export interface EventSlice {
+  /** Applies one event from the worker to the store. */
+  handleEvent: (ev: WorkerEvent) => void;
+}
+
+export type StudioState = BackendSlice & ModelSlice & TrainingSlice & GenerationSlice & ErrorsSlice & EventSlice;
+
+/** What the slices share besides the store: the worker client and a clock (both fakeable). */
+export interface StudioContext {
+  client: WorkerClient;
+  /** Milliseconds, monotonic enough for rates. */
+  now: () => number;
+}
+
+export type SliceCreator<T> = (ctx: StudioContext) => StateCreator<StudioState, [['zustand/persist', unknown]], [], T>;
