@@ -112,6 +112,8 @@ export type ErrorCode =
   | 'device-lost'
   | 'out-of-memory'
   | 'backend-failed'
+  /** The loss became NaN or infinite; the model was restored to its last good state. */
+  | 'diverged'
   | 'internal';
 
 export type WorkerEvent =

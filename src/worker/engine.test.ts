@@ -1,0 +1,175 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { useCpuBackend } from '../test/tf';
+import { StudioEngine } from './engine';
+import { DEFAULT_GENERATE_OPTIONS, DEFAULT_TRAIN_OPTIONS, type WorkerEvent, type WorkerRequest } from './protocol';
+import type { ModelConfig } from '../model/config';
+
+const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(20);
+const micro: ModelConfig = { vocabSize: 300, contextLength: 16, width: 16, layers: 1, heads: 2 };
+
+beforeAll(async () => {
+  await useCpuBackend();
+});
+
+/** An engine with its events recorded, and a helper to await the next event of a type. */
+function harness() {
+  const events: WorkerEvent[] = [];
+  const waiters: Array<{ pred: (e: WorkerEvent) => boolean; resolve: (e: WorkerEvent) => void }> = [];
+  const engine = new StudioEngine((e) => {
+    events.push(e);
+    for (const w of waiters.slice()) {
+      if (w.pred(e)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  });
+  const next = <T extends WorkerEvent['type']>(type: T, pred: (e: Extract<WorkerEvent, { type: T }>) => boolean = () => true) =>
+    new Promise<Extract<WorkerEvent, { type: T }>>((resolve) =>
+      waiters.push({ pred: (e) => e.type === type && pred(e as Extract<WorkerEvent, { type: T }>), resolve: resolve as (e: WorkerEvent) => void }),
+    );
+  const send = (r: WorkerRequest) => engine.handle(r);
+  const of = <T extends WorkerEvent['type']>(type: T) => events.filter((e) => e.type === type) as Array<Extract<WorkerEvent, { type: T }>>;
+  return { engine, events, next, send, of };
+}
+
+async function ready() {
+  const h = harness();
+  await h.send({ type: 'init', backend: 'cpu' });
+  await h.send({ type: 'createModel', config: micro, seed: 1, tokenizer: { kind: 'bpe-train', text: TEXT } });
+  return h;
+}
+
+describe('StudioEngine', () => {
+  it('reports the backend it runs on and the ones it passed over', async () => {
+    const h = harness();
+    await h.send({ type: 'init', backend: 'cpu' });
+    const report = h.of('backend')[0]!.report;
+    expect(report.name).toBe('cpu');
+    expect(report.reason).toMatch(/CPU/);
+    expect(h.of('error')).toEqual([]);
+  });
+
+  it('refuses an invalid config with a message naming the value, and keeps the current model', async () => {
+    const h = await ready();
+    await h.send({ type: 'createModel', config: { ...micro, width: 30, heads: 4 }, seed: 1, tokenizer: { kind: 'bpe-train', text: TEXT } });
+    const err = h.of('error')[0]!;
+    expect(err.code).toBe('invalid-config');
+    expect(err.message).toMatch(/width = 30 is not divisible by heads = 4/);
+    await h.send({ type: 'createModel', config: { ...micro, contextLength: 0 }, seed: 1, tokenizer: { kind: 'bpe-train', text: TEXT } });
+    expect(h.of('error')[1]!.message).toMatch(/contextLength = 0 is out of range/);
+    await h.send({ type: 'createModel', config: { ...micro, vocabSize: 100 }, seed: 1, tokenizer: { kind: 'bpe-train', text: TEXT } });
+    expect(h.of('error')[2]!.message).toMatch(/vocabSize = 100/);
+    // The first model still answers.
+    await h.send({ type: 'logits', id: 1, ids: [1, 2, 3] });
+    expect(h.of('logits')[0]!.logits.length).toBe(3 * micro.vocabSize);
+  });
+
+  it('answers requests without a model with a no-model error', async () => {
+    const h = harness();
+    await h.send({ type: 'init', backend: 'cpu' });
+    await h.send({ type: 'generate', id: 7, prompt: 'hi', options: DEFAULT_GENERATE_OPTIONS });
+    expect(h.of('error')[0]).toMatchObject({ code: 'no-model', id: 7, request: 'generate' });
+  });
+
+  it('trains with progress events, pauses, resumes, refuses to generate while running, and finishes', async () => {
+    const h = await ready();
+    const paused = h.next('trainState', (e) => e.state === 'paused');
+    const running = h.next('trainProgress', (e) => e.step === 3);
+    const done = h.send({ type: 'train', data: { kind: 'text', text: TEXT }, options: { ...DEFAULT_TRAIN_OPTIONS, steps: 12, batchSize: 2, evalEvery: 4, learningRate: 3e-3 } });
+    await running;
+    await h.send({ type: 'generate', id: 1, prompt: 'the', options: DEFAULT_GENERATE_OPTIONS });
+    expect(h.of('error').at(-1)).toMatchObject({ code: 'busy', id: 1 });
+    await h.send({ type: 'pause' });
+    await paused;
+    // While paused, generation works.
+    await h.send({ type: 'generate', id: 2, prompt: 'the', options: { ...DEFAULT_GENERATE_OPTIONS, maxTokens: 5 } });
+    expect(h.of('generateDone').find((e) => e.id === 2)).toBeTruthy();
+    await h.send({ type: 'resume' });
+    await done;
+    const progress = h.of('trainProgress');
+    expect(progress.map((p) => p.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(progress.at(-1)!.loss).toBeLessThan(progress[0]!.loss);
+    expect(h.of('trainState').map((s) => s.state)).toEqual(['running', 'paused', 'running', 'done']);
+    expect(h.of('evalResult').length).toBe(3);
+  });
+
+  it('stops a run early on request', async () => {
+    const h = await ready();
+    const third = h.next('trainProgress', (e) => e.step === 3);
+    const done = h.send({ type: 'train', data: { kind: 'text', text: TEXT }, options: { ...DEFAULT_TRAIN_OPTIONS, steps: 500, batchSize: 2 } });
+    await third;
+    await h.send({ type: 'stop' });
+    await done;
+    const last = h.of('trainState').at(-1)!;
+    expect(last.state).toBe('stopped');
+    expect(last.step).toBeLessThan(10);
+  });
+
+  it('streams generated tokens whose texts add up to the final text, reproducibly by seed', async () => {
+    const h = await ready();
+    const opts = { ...DEFAULT_GENERATE_OPTIONS, maxTokens: 12, temperature: 1, stopAtEos: false, seed: 5 };
+    await h.send({ type: 'generate', id: 1, prompt: 'the cat', options: opts });
+    await h.send({ type: 'generate', id: 2, prompt: 'the cat', options: opts });
+    const tokens1 = h.of('token').filter((t) => t.id === 1);
+    const done1 = h.of('generateDone').find((d) => d.id === 1)!;
+    expect(tokens1).toHaveLength(12);
+    // An untrained model emits stray bytes; the final text adds what the stream decoder still held.
+    expect(done1.text.startsWith(tokens1.map((t) => t.text).join(''))).toBe(true);
+    expect(done1.reason).toBe('maxTokens');
+    expect(h.of('generateDone').find((d) => d.id === 2)!.text).toBe(done1.text);
+  });
+
+  it('exports a checkpoint that loads back with identical logits and step count', async () => {
+    const h = await ready();
+    await h.send({ type: 'train', data: { kind: 'text', text: TEXT }, options: { ...DEFAULT_TRAIN_OPTIONS, steps: 3, batchSize: 2 } });
+    await h.send({ type: 'exportModel', id: 9, includeOptimizer: true });
+    const exp = h.of('modelExported')[0]!;
+    await h.send({ type: 'logits', id: 1, ids: [5, 6, 7] });
+    const h2 = harness();
+    await h2.send({ type: 'init', backend: 'cpu' });
+    await h2.send({ type: 'loadModel', name: 'saved', safetensors: exp.safetensors, configJson: exp.configJson, tokenizerJson: exp.tokenizerJson });
+    expect(h2.of('modelReady')[0]).toMatchObject({ name: 'saved', step: 3, config: micro });
+    await h2.send({ type: 'logits', id: 1, ids: [5, 6, 7] });
+    expect(Array.from(h2.of('logits')[0]!.logits)).toEqual(Array.from(h.of('logits')[0]!.logits));
+  });
+
+  it('refuses a truncated checkpoint with a clear message and keeps the current model', async () => {
+    const h = await ready();
+    await h.send({ type: 'exportModel', id: 1, includeOptimizer: false });
+    const exp = h.of('modelExported')[0]!;
+    await h.send({ type: 'loadModel', name: 'broken.safetensors', safetensors: exp.safetensors.slice(0, 100), configJson: '', tokenizerJson: exp.tokenizerJson });
+    expect(h.of('error')[0]).toMatchObject({ code: 'bad-input' });
+    expect(h.of('error')[0]!.message).toMatch(/broken.safetensors.*truncated/);
+    await h.send({ type: 'logits', id: 2, ids: [1] });
+    expect(h.of('logits')).toHaveLength(1);
+  });
+
+  it('stops a run on device loss with a clear message and restores the last good state', async () => {
+    const h = await ready();
+    const fifth = h.next('trainProgress', (e) => e.step === 5);
+    const done = h.send({ type: 'train', data: { kind: 'text', text: TEXT }, options: { ...DEFAULT_TRAIN_OPTIONS, steps: 200, batchSize: 2 } });
+    await fifth;
+    h.engine.reportDeviceProblem('device-lost', 'The GPU device was lost (destroyed).');
+    await done;
+    expect(h.of('trainState').at(-1)).toMatchObject({ state: 'failed' });
+    expect(h.of('error').at(-1)).toMatchObject({ code: 'device-lost', request: 'train' });
+    const rec = h.of('recovered')[0]!;
+    expect(rec.backend).toBe('cpu');
+    expect(rec.message).toMatch(/restored/);
+    // The restored model is usable.
+    await h.send({ type: 'generate', id: 3, prompt: 'the', options: { ...DEFAULT_GENERATE_OPTIONS, maxTokens: 4, stopAtEos: false } });
+    expect(h.of('generateDone').find((d) => d.id === 3)!.tokenCount).toBe(4);
+  });
+
+  it('leaves no tensors behind after training and generating', async () => {
+    const h = await ready();
+    await h.send({ type: 'train', data: { kind: 'text', text: TEXT }, options: { ...DEFAULT_TRAIN_OPTIONS, steps: 2, batchSize: 2 } });
+    await h.send({ type: 'generate', id: 1, prompt: 'the', options: { ...DEFAULT_GENERATE_OPTIONS, maxTokens: 3 } });
+    const before = tf.memory().numTensors;
+    await h.send({ type: 'train', data: { kind: 'text', text: TEXT }, options: { ...DEFAULT_TRAIN_OPTIONS, steps: 4, batchSize: 2 } });
+    await h.send({ type: 'generate', id: 2, prompt: 'the', options: { ...DEFAULT_GENERATE_OPTIONS, maxTokens: 6 } });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,478 @@
+// The studio engine: owns the tf backend, the live model, its optimizer and
+// tokenizer, and turns protocol requests into protocol events. The Web Worker
+// entry is a thin wrapper around it; tests drive it directly in Node.
+
+import * as tf from '@tensorflow/tfjs';
+import { paramCount, toHfConfig, validateConfig, type ModelConfig } from '../model/config';
+import { GPT, type HostTensor } from '../model/gpt';
+import { generateTokens } from '../model/generate';
+import { BpeTokenizer, StreamDecoder } from '../tokenizer/bpe';
+import { TokenStreamBatches } from '../train/batches';
+import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
+import { AdamW } from '../train/optimizer';
+import { Trainer, TrainingDivergedError } from '../train/trainer';
+import { initBackend, type BackendOptions } from './backend';
+import type { BackendName, BackendReport, ErrorCode, TrainOptions, WorkerEvent, WorkerRequest } from './protocol';
+
+/** A copy of everything needed to rebuild the model after a device failure. */
+interface Snapshot {
+  config: ModelConfig;
+  weights: Map<string, HostTensor>;
+  optimizer: { step: number; m: Map<string, HostTensor>; v: Map<string, HostTensor> } | null;
+  trainedSteps: number;
+}
+
+/** 256 byte tokens plus <|endoftext|> and <|pad|>. */
+const MIN_BPE_VOCAB = 258;
+
+/** Snapshots are refreshed at least this often during training, in steps and seconds. */
+const SNAPSHOT_EVERY_STEPS = 25;
+const SNAPSHOT_EVERY_SEC = 20;
+
+class EngineError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps a thrown error to a protocol error code and a message a user can act on. */
+function classify(e: unknown, deviceProblem: { code: ErrorCode; message: string } | null): { code: ErrorCode; message: string } {
+  if (deviceProblem) return deviceProblem;
+  if (e instanceof EngineError) return { code: e.code, message: e.message };
+  if (e instanceof TrainingDivergedError) return { code: 'diverged', message: e.message };
+  const message = e instanceof Error ? e.message : String(e);
+  if (/out of memory|OOM|allocat/i.test(message)) {
+    return { code: 'out-of-memory', message: `The device ran out of memory (${message}). Lower the batch size, context or width.` };
+  }
+  if (/device (was )?lost|context lost|GPUDevice/i.test(message)) return { code: 'device-lost', message: `The GPU device was lost (${message}).` };
+  return { code: 'internal', message };
+}
+
+export class StudioEngine {
+  private backend: BackendReport | null = null;
+  private preference: BackendName | 'auto' = 'auto';
+  private model: GPT | null = null;
+  private optimizer: AdamW | null = null;
+  private tokenizer: BpeTokenizer | null = null;
+  private modelName = '';
+  /** Optimizer steps this model has had, across runs. */
+  private trainedSteps = 0;
+  private trainer: Trainer | null = null;
+  private snapshot: Snapshot | null = null;
+  private deviceProblem: { code: ErrorCode; message: string } | null = null;
+  private generating: { id: number; cancelled: boolean } | null = null;
+  /** Serialises requests that replace the backend or the model. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly emit: (event: WorkerEvent) => void,
+    private readonly backendOptions: BackendOptions = {},
+  ) {}
+
+  /** Handles one request; never throws: failures become 'error' events. */
+  handle(req: WorkerRequest): Promise<void> {
+    switch (req.type) {
+      // Control requests act at once, even while a run or a generation is in flight.
+      case 'pause':
+      case 'resume':
+      case 'stop':
+      case 'cancelGenerate':
+      case 'memory':
+        return this.guard(req, () => this.control(req));
+      case 'train':
+        return this.guard(req, () => this.train(req.data.text, req.options));
+      case 'generate':
+        return this.guard(req, () => this.generate(req));
+      default: {
+        const run = this.queue.then(() => this.guard(req, () => this.serial(req)));
+        this.queue = run;
+        return run;
+      }
+    }
+  }
+
+  private async guard(req: WorkerRequest, fn: () => Promise<void> | void): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      const { code, message } = classify(e, null);
+      this.emit({ type: 'error', request: req.type, code, message, ...('id' in req ? { id: req.id } : {}) });
+    }
+  }
+
+  private requireModel(): { model: GPT; tokenizer: BpeTokenizer } {
+    if (!this.model || !this.tokenizer) throw new EngineError('no-model', 'No model yet: create or load a model first.');
+    return { model: this.model, tokenizer: this.tokenizer };
+  }
+
+  private requireIdle(action: string): void {
+    if (this.trainer) throw new EngineError('busy', `Cannot ${action} while training runs: stop the run first.`);
+  }
+
+  private control(req: Extract<WorkerRequest, { type: 'pause' | 'resume' | 'stop' | 'cancelGenerate' | 'memory' }>): void {
+    switch (req.type) {
+      case 'pause':
+        if (!this.trainer) throw new EngineError('bad-input', 'Nothing to pause: no training run is active.');
+        this.trainer.pause();
+        return;
+      case 'resume':
+        if (!this.trainer) throw new EngineError('bad-input', 'Nothing to resume: no training run is active.');
+        if (this.generating) this.generating.cancelled = true; // weights are about to change
+        this.trainer.resume();
+        return;
+      case 'stop':
+        if (!this.trainer) throw new EngineError('bad-input', 'Nothing to stop: no training run is active.');
+        this.trainer.stop();
+        return;
+      case 'cancelGenerate':
+        if (this.generating && this.generating.id === req.id) this.generating.cancelled = true;
+        return;
+      case 'memory': {
+        const m = tf.memory();
+        this.emit({ type: 'memory', numTensors: m.numTensors, numBytes: m.numBytes });
+      }
+    }
+  }
+
+  /**
+   * Records a fatal device problem (the GPU was lost or ran out of memory). Called by
+   * the backend's device watch; the training loop stops before its next step and the
+   * model is restored from the last snapshot.
+   */
+  reportDeviceProblem(code: 'device-lost' | 'out-of-memory', message: string): void {
+    this.deviceProblem = { code, message };
+  }
+
+  private deviceWatch() {
+    return {
+      onLost: (message: string) => this.reportDeviceProblem('device-lost', message),
+      onOutOfMemory: (message: string) => this.reportDeviceProblem('out-of-memory', `${message} Lower the batch size, context or width.`),
+    };
+  }
+
+  private async serial(req: WorkerRequest): Promise<void> {
+    switch (req.type) {
+      case 'init':
+        return this.init(req.backend);
+      case 'createModel':
+        return this.createModel(req.config, req.seed, req.tokenizer);
+      case 'loadModel':
+        return this.loadModel(req);
+      case 'logits':
+        return this.logits(req.id, req.ids);
+      case 'tokenize': {
+        const { tokenizer } = this.requireModel();
+        const ids = tokenizer.encode(req.text);
+        this.emit({ type: 'tokens', id: req.id, ids, pieces: tokenizer.pieces(ids) });
+        return;
+      }
+      case 'exportModel':
+        return this.exportModel(req.id, req.includeOptimizer);
+      default:
+        throw new EngineError('internal', `Unhandled request ${req.type}`);
+    }
+  }
+
+  // ---- backend ------------------------------------------------------------
+
+  private async init(preference: BackendName | 'auto'): Promise<void> {
+    this.requireIdle('change the backend');
+    // Keep the model across a backend switch by going through the host.
+    const carry = this.model ? await this.takeSnapshot() : null;
+    this.disposeModel(false);
+    this.preference = preference;
+    this.deviceProblem = null;
+    try {
+      this.backend = await initBackend(preference, this.backendOptions, this.deviceWatch());
+    } catch (e) {
+      throw new EngineError('backend-failed', (e as Error).message);
+    }
+    this.emit({ type: 'backend', report: this.backend });
+    if (carry && this.tokenizer) this.restore(carry);
+  }
+
+  // ---- models -------------------------------------------------------------
+
+  private disposeModel(forgetTokenizer: boolean): void {
+    try {
+      this.optimizer?.dispose();
+      this.model?.dispose();
+    } catch {
+      // A lost device can make disposal throw; the tensors are gone either way.
+    }
+    this.optimizer = null;
+    this.model = null;
+    if (forgetTokenizer) this.tokenizer = null;
+  }
+
+  private announce(): void {
+    const { model, tokenizer } = this.requireModel();
+    this.emit({
+      type: 'modelReady',
+      config: model.config,
+      paramCount: model.parameterCount,
+      tokenizerVocab: tokenizer.vocabSize,
+      name: this.modelName,
+      step: this.trainedSteps,
+    });
+  }
+
+  private async createModel(config: ModelConfig, seed: number, spec: Extract<WorkerRequest, { type: 'createModel' }>['tokenizer']): Promise<void> {
+    this.requireIdle('create a model');
+    if (!this.backend) throw new EngineError('backend-failed', 'The backend is not initialised yet.');
+    const problems = validateConfig(config, { limits: this.backend.limits });
+    if (problems.length > 0) throw new EngineError('invalid-config', problems.map((p) => p.message).join(' '));
+    if (spec.kind === 'bpe-train' && config.vocabSize < MIN_BPE_VOCAB) {
+      throw new EngineError(
+        'invalid-config',
+        `vocabSize = ${config.vocabSize} is too small for a byte-level tokenizer: it needs at least ${MIN_BPE_VOCAB} ids (256 bytes and 2 special tokens), plus room for learned merges.`,
+      );
+    }
+    let tokenizer: BpeTokenizer;
+    try {
+      tokenizer = spec.kind === 'json' ? BpeTokenizer.fromJSON(JSON.parse(spec.json)) : BpeTokenizer.train(spec.text, { vocabSize: config.vocabSize });
+    } catch (e) {
+      throw new EngineError('bad-input', `Tokenizer: ${(e as Error).message}`);
+    }
+    if (tokenizer.vocabSize > config.vocabSize) {
+      throw new EngineError('invalid-config', `vocabSize = ${config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize} tokens: every token id needs an embedding row.`);
+    }
+    // Build the new model before letting go of the old one, so a failure keeps it.
+    const model = GPT.create(config, seed);
+    this.disposeModel(true);
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.modelName = `New model (${(paramCount(config) / 1e6).toFixed(2)}M params, seed ${seed})`;
+    this.trainedSteps = 0;
+    this.snapshot = null;
+    this.announce();
+  }
+
+  private async loadModel(req: Extract<WorkerRequest, { type: 'loadModel' }>): Promise<void> {
+    this.requireIdle('load a model');
+    if (!this.backend) throw new EngineError('backend-failed', 'The backend is not initialised yet.');
+    let ck;
+    let tokenizer: BpeTokenizer;
+    try {
+      ck = decodeCheckpoint(req.safetensors, req.configJson || undefined);
+      tokenizer = BpeTokenizer.fromJSON(JSON.parse(req.tokenizerJson));
+    } catch (e) {
+      throw new EngineError('bad-input', `Cannot load "${req.name}": ${(e as Error).message}`);
+    }
+    if (tokenizer.vocabSize > ck.config.vocabSize) {
+      throw new EngineError('bad-input', `Cannot load "${req.name}": its tokenizer has ${tokenizer.vocabSize} tokens but the model only ${ck.config.vocabSize}.`);
+    }
+    const problems = validateConfig(ck.config, { limits: this.backend.limits });
+    if (problems.length > 0) throw new EngineError('invalid-config', problems.map((p) => p.message).join(' '));
+    const model = GPT.fromWeights(ck.config, ck.weights);
+    let optimizer: AdamW | null = null;
+    if (ck.optimizer) {
+      optimizer = new AdamW(model.params);
+      optimizer.loadState(ck.optimizer);
+    }
+    this.disposeModel(true);
+    this.model = model;
+    this.optimizer = optimizer;
+    this.tokenizer = tokenizer;
+    this.modelName = req.name;
+    this.trainedSteps = Number(ck.meta.step ?? ck.optimizer?.step ?? 0) || 0;
+    this.snapshot = null;
+    this.announce();
+  }
+
+  private async takeSnapshot(): Promise<Snapshot> {
+    const { model } = this.requireModel();
+    return {
+      config: model.config,
+      weights: await model.readWeights(),
+      optimizer: this.optimizer ? await this.optimizer.readState() : null,
+      trainedSteps: this.trainedSteps,
+    };
+  }
+
+  /** Rebuilds the model (and optimizer) from host copies on the current backend. */
+  private restore(s: Snapshot): void {
+    this.disposeModel(false);
+    this.model = GPT.fromWeights(s.config, s.weights);
+    if (s.optimizer) {
+      this.optimizer = new AdamW(this.model.params);
+      this.optimizer.loadState(s.optimizer);
+    }
+    this.trainedSteps = s.trainedSteps;
+    this.announce();
+  }
+
+  // ---- training -------------------------------------------------------------
+
+  private async train(text: string, options: TrainOptions): Promise<void> {
+    const { model, tokenizer } = this.requireModel();
+    if (this.trainer) throw new EngineError('busy', 'A training run is already active: pause or stop it first.');
+    if (this.generating) throw new EngineError('busy', 'Wait for generation to finish (or stop it) before training.');
+    const cfg = model.config;
+    const problems = validateConfig(cfg, { batchSize: options.batchSize, limits: this.backend?.limits });
+    if (problems.length > 0) throw new EngineError('invalid-config', problems.map((p) => p.message).join(' '));
+    if (!Number.isInteger(options.steps) || options.steps < 1) throw new EngineError('bad-input', `steps = ${options.steps}: give a whole number of at least 1.`);
+    if (!(options.learningRate > 0) || options.learningRate > 1) throw new EngineError('bad-input', `learning rate = ${options.learningRate}: give a value between 0 and 1 (1e-3 is a good start).`);
+    if (text.trim().length === 0) throw new EngineError('bad-input', 'The training text is empty: paste or type some text to learn from.');
+    const tokens = Int32Array.from(tokenizer.encode(text));
+    // Hold out the tail for validation when there is enough text for both parts.
+    const valLen = Math.floor(tokens.length * options.valFraction);
+    const hasVal = options.evalEvery > 0 && valLen >= Math.min(cfg.contextLength, 16) + 1 && tokens.length - valLen >= 2;
+    const trainTokens = hasVal ? tokens.subarray(0, tokens.length - valLen) : tokens;
+    let source: TokenStreamBatches;
+    try {
+      source = new TokenStreamBatches(trainTokens, options.batchSize, cfg.contextLength, options.seed);
+    } catch (e) {
+      throw new EngineError('bad-input', (e as Error).message);
+    }
+    const evalBatches = hasVal ? TokenStreamBatches.evaluationBatches(tokens.subarray(tokens.length - valLen), options.batchSize, cfg.contextLength) : [];
+    this.optimizer ??= new AdamW(model.params);
+    this.optimizer.options = { ...this.optimizer.options, weightDecay: options.weightDecay };
+    this.snapshot = await this.takeSnapshot();
+    let snapStep = 0;
+    let snapTime = performance.now();
+    const trainer = new Trainer(
+      model,
+      this.optimizer,
+      source,
+      options,
+      {
+        beforeStep: () => {
+          if (this.deviceProblem) throw new EngineError(this.deviceProblem.code, this.deviceProblem.message);
+        },
+        onStep: async (info) => {
+          this.trainedSteps++;
+          this.emit({ type: 'trainProgress', ...info });
+          if (info.step - snapStep >= SNAPSHOT_EVERY_STEPS || (performance.now() - snapTime) / 1000 >= SNAPSHOT_EVERY_SEC) {
+            this.snapshot = await this.takeSnapshot();
+            snapStep = info.step;
+            snapTime = performance.now();
+          }
+        },
+        onEval: (e) => this.emit({ type: 'evalResult', ...e }),
+      },
+      evalBatches,
+    );
+    this.trainer = trainer;
+    const total = options.steps;
+    this.emit({ type: 'trainState', state: 'running', step: 0, totalSteps: total });
+    try {
+      const result = await trainer.run(async (paused) => {
+        if (paused) this.snapshot = await this.takeSnapshot().catch(() => this.snapshot);
+        this.emit({ type: 'trainState', state: paused ? 'paused' : 'running', step: trainer.step, totalSteps: total });
+      });
+      this.trainer = null;
+      this.snapshot = await this.takeSnapshot();
+      this.emit({ type: 'trainState', state: result, step: trainer.step, totalSteps: total });
+    } catch (e) {
+      this.trainer = null;
+      const problem = classify(e, this.deviceProblem);
+      this.emit({ type: 'trainState', state: 'failed', step: trainer.step, totalSteps: total, message: problem.message });
+      this.emit({ type: 'error', request: 'train', code: problem.code, message: problem.message });
+      await this.recover(problem.code);
+    }
+  }
+
+  /** After a failed run: put the last good snapshot back, on a fresh backend if the device is gone. */
+  private async recover(code: ErrorCode): Promise<void> {
+    const snap = this.snapshot;
+    if (!snap) return;
+    try {
+      if (code === 'device-lost' || code === 'out-of-memory') {
+        this.disposeModel(false);
+        this.deviceProblem = null;
+        this.backend = await initBackend(this.preference, this.backendOptions, this.deviceWatch());
+        this.emit({ type: 'backend', report: this.backend });
+      }
+      this.restore(snap);
+      this.emit({
+        type: 'recovered',
+        message: `The model was restored to its last good state (after ${snap.trainedSteps} training steps) on ${this.backend!.name}.`,
+        step: snap.trainedSteps,
+        backend: this.backend!.name,
+      });
+    } catch (e) {
+      this.emit({ type: 'error', request: 'train', code: 'backend-failed', message: `Could not restore the model after the failure: ${(e as Error).message}` });
+    }
+  }
+
+  // ---- inference --------------------------------------------------------------
+
+  private async generate(req: Extract<WorkerRequest, { type: 'generate' }>): Promise<void> {
+    const { model, tokenizer } = this.requireModel();
+    if (this.trainer && !this.trainer.isPaused) throw new EngineError('busy', 'Pause training to generate: the weights change at every step.');
+    if (this.generating) throw new EngineError('busy', 'A generation is already running: stop it first.');
+    const o = req.options;
+    if (!Number.isInteger(o.maxTokens) || o.maxTokens < 1 || o.maxTokens > 4096) throw new EngineError('bad-input', `max tokens = ${o.maxTokens}: give a whole number from 1 to 4096.`);
+    if (!(o.temperature >= 0)) throw new EngineError('bad-input', `temperature = ${o.temperature}: it must be 0 (greedy) or more.`);
+    if (!(o.topP > 0 && o.topP <= 1)) throw new EngineError('bad-input', `top-p = ${o.topP}: it must be above 0 and at most 1.`);
+    if (!Number.isInteger(o.topK) || o.topK < 0) throw new EngineError('bad-input', `top-k = ${o.topK}: give a whole number, 0 to keep all tokens.`);
+    // An empty prompt starts from <|endoftext|>, i.e. "a new document".
+    const prompt = req.prompt.length > 0 ? tokenizer.encode(req.prompt) : [tokenizer.eosId];
+    const state = { id: req.id, cancelled: false };
+    this.generating = state;
+    const decoder = new StreamDecoder(tokenizer);
+    let text = '';
+    let count = 0;
+    let reason: 'maxTokens' | 'eos' | 'cancelled' = 'maxTokens';
+    const t0 = performance.now();
+    try {
+      for await (const id of generateTokens(model, prompt, {
+        maxTokens: o.maxTokens,
+        temperature: o.temperature,
+        topK: o.topK,
+        topP: o.topP,
+        seed: o.seed,
+        stopIds: o.stopAtEos ? [tokenizer.eosId] : [],
+        shouldStop: () => state.cancelled,
+      })) {
+        count++;
+        if (o.stopAtEos && id === tokenizer.eosId) {
+          reason = 'eos';
+          break;
+        }
+        const piece = decoder.push(id);
+        text += piece;
+        this.emit({ type: 'token', id: req.id, tokenId: id, text: piece });
+      }
+      if (state.cancelled) reason = 'cancelled';
+      const tail = decoder.flush();
+      text += tail;
+      const sec = (performance.now() - t0) / 1000;
+      this.emit({ type: 'generateDone', id: req.id, reason, tokenCount: count, tokensPerSec: sec > 0 ? count / sec : 0, text });
+    } finally {
+      this.generating = null;
+    }
+  }
+
+  private async logits(id: number, ids: number[]): Promise<void> {
+    const { model } = this.requireModel();
+    const { contextLength: C, vocabSize: V } = model.config;
+    if (ids.length < 1 || ids.length > C) throw new EngineError('bad-input', `Give 1 to ${C} token ids, got ${ids.length}.`);
+    if (ids.some((t) => !Number.isInteger(t) || t < 0 || t >= V)) throw new EngineError('bad-input', `Token ids must be whole numbers from 0 to ${V - 1}.`);
+    const out = tf.tidy(() => model.forward(tf.tensor2d(Int32Array.from(ids), [1, ids.length], 'int32')));
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    this.emit({ type: 'logits', id, logits: data, positions: ids.length, vocabSize: V });
+  }
+
+  private async exportModel(id: number, includeOptimizer: boolean): Promise<void> {
+    const { model, tokenizer } = this.requireModel();
+    const bytes = encodeCheckpoint({
+      config: model.config,
+      weights: await model.readWeights(),
+      ...(includeOptimizer && this.optimizer ? { optimizer: await this.optimizer.readState() } : {}),
+      meta: { step: String(this.trainedSteps), name: this.modelName },
+    });
+    this.emit({
+      type: 'modelExported',
+      id,
+      safetensors: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      configJson: JSON.stringify(toHfConfig(model.config), null, 2),
+      tokenizerJson: JSON.stringify(tokenizer.toJSON()),
+    });
+  }
+}
