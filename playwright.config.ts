@@ -18,8 +18,8 @@ const PORT = Number(process.env.E2E_PORT ?? 4173);
 export const chromiumArgs = [
   // WebGPU in headless Chromium: SwiftShader provides the adapter on machines without a GPU.
   '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-angle=swiftshader',
+  // Let WebGL fall back to SwiftShader too, so the WebGL backend can be compared.
+  '--enable-unsafe-swiftshader',
   // Keep Chromium from calling home: the app must make no request beyond its own origin.
   '--disable-background-networking',
   '--disable-component-update',
