@@ -111,6 +111,12 @@ export function memoryEstimate(c: ModelConfig, batchSize: number): { largestByte
   return { largestBytes, totalBytes, largestName };
 }
 
+/** "128 or 132" for width 130 and 4 heads. */
+function nearbyMultiples(value: number, of: number): string {
+  const lo = Math.floor(value / of) * of;
+  return lo > 0 ? `${lo} or ${lo + of}` : `${of}`;
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
@@ -144,7 +150,7 @@ export function validateConfig(
   if (cfg.width % cfg.heads !== 0) {
     problems.push({
       field: 'width',
-      message: `width = ${cfg.width} is not divisible by heads = ${cfg.heads}: each head must get an equal share of the width (try ${cfg.heads * Math.max(1, Math.round(cfg.width / cfg.heads))}).`,
+      message: `width = ${cfg.width} is not divisible by heads = ${cfg.heads}: each head must get an equal share of the width (try ${nearbyMultiples(cfg.width, cfg.heads)}).`,
     });
   }
   if (opts.tokenizerVocab !== undefined && opts.tokenizerVocab > cfg.vocabSize) {
