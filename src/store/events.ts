@@ -52,14 +52,13 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
           tokensPerSec: ev.tokensPerSec,
           etaSec: ev.etaSec,
           elapsedSec: ev.elapsedSec,
-          lossSteps: [...s.lossSteps, ev.step],
-          losses: [...s.losses, ev.loss],
+          lossHistory: [...s.lossHistory, { step: ev.step, loss: ev.loss }],
         });
         return;
       }
       case 'evalResult': {
         const s = get();
-        set({ valSteps: [...s.valSteps, ev.step], valLosses: [...s.valLosses, ev.valLoss] });
+        set({ valHistory: [...s.valHistory, { step: ev.step, loss: ev.valLoss }] });
         return;
       }
       case 'token': {

@@ -41,6 +41,7 @@ export const createGenerationSlice: SliceCreator<GenerationSlice> = (ctx) => (se
   prompt: SAMPLE_PROMPT,
   genOptions: { ...DEFAULT_GENERATE_OPTIONS },
   genStartedAt: 0,
+  genPrompt: '',
   ...generationReset(),
 
   setPrompt: (prompt) => set({ prompt }),
@@ -60,7 +61,7 @@ export const createGenerationSlice: SliceCreator<GenerationSlice> = (ctx) => (se
       return;
     }
     const id = ctx.client.newId();
-    set({ ...generationReset(), genId: id, genRunning: true, genStartedAt: ctx.now() });
+    set({ ...generationReset(), genId: id, genRunning: true, genStartedAt: ctx.now(), genPrompt: s.prompt });
     ctx.client
       .request({ type: 'generate', prompt: s.prompt, options: { ...s.genOptions } }, 'generateDone', id)
       .catch(() => {

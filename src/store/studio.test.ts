@@ -222,10 +222,8 @@ describe('training', () => {
     expect(s.loss).toBe(5.25);
     expect(s.tokensPerSec).toBe(2000);
     expect(s.etaSec).toBe(90);
-    expect(s.lossSteps).toEqual([1, 2]);
-    expect(s.losses).toEqual([5.5, 5.25]);
-    expect(s.valSteps).toEqual([2]);
-    expect(s.valLosses).toEqual([5.4]);
+    expect(s.lossHistory).toEqual([{ step: 1, loss: 5.5 }, { step: 2, loss: 5.25 }]);
+    expect(s.valHistory).toEqual([{ step: 2, loss: 5.4 }]);
   });
 
   it('pause, resume and stop are sent only in states where they apply', () => {
@@ -253,7 +251,7 @@ describe('training', () => {
     t.worker().send(progress(1, 5));
     t.worker().send({ type: 'trainState', state: 'done', step: 1, totalSteps: 1 });
     t.state().startTraining();
-    expect(t.state().losses).toEqual([]);
+    expect(t.state().lossHistory).toEqual([]);
     expect(t.state().loss).toBeNull();
   });
 
@@ -270,7 +268,7 @@ describe('training', () => {
     expect(s.trainMessage).toBe('device lost');
     expect(s.errors.map((e) => e.code)).toEqual(['device-lost']);
     expect(s.recovered).toEqual({ message: 'Restored the model from step 1.', step: 1, backend: 'webgpu' });
-    expect(s.losses).toEqual([5]);
+    expect(s.lossHistory).toEqual([{ step: 1, loss: 5 }]);
     s.dismissRecovered();
     expect(t.state().recovered).toBeNull();
   });
@@ -291,6 +289,7 @@ describe('generation', () => {
     t.state().generate();
     const req = t.worker().last('generate');
     expect(req.prompt).toBe('The baker');
+    expect(t.state().genPrompt).toBe('The baker');
     expect(req.options).toEqual(t.state().genOptions);
     expect(t.state().genRunning).toBe(true);
     t.advance(500);

@@ -17,10 +17,8 @@ export function runReset(step: number, totalSteps: number) {
     tokensPerSec: 0,
     etaSec: 0,
     elapsedSec: 0,
-    lossSteps: [],
-    losses: [],
-    valSteps: [],
-    valLosses: [],
+    lossHistory: [],
+    valHistory: [],
   } satisfies Partial<TrainingSlice>;
 }
 

@@ -17,6 +17,12 @@ import type {
 } from '../worker/protocol';
 import type { WorkerClient } from './workerClient';
 
+/** One point of a loss curve. */
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
 export type BackendChoice = BackendName | 'auto';
 export type BackendStatus = 'off' | 'starting' | 'ready' | 'failed';
 
@@ -91,11 +97,10 @@ export interface TrainingSlice {
   elapsedSec: number;
   /** The worker's note on the last state change (why it failed, for example). */
   trainMessage: string | null;
-  /** Loss history of the current run, as two parallel arrays (what uPlot wants). */
-  lossSteps: number[];
-  losses: number[];
-  valSteps: number[];
-  valLosses: number[];
+  /** Training loss at every step of the current run, for the chart. */
+  lossHistory: LossPoint[];
+  /** Validation loss on held-out text, at each evaluation of the current run. */
+  valHistory: LossPoint[];
   /** Set when the worker lost its device and restored the model from a snapshot. */
   recovered: { message: string; step: number; backend: BackendName } | null;
   memory: { numTensors: number; numBytes: number } | null;
@@ -112,6 +117,8 @@ export interface GenerationSlice {
   prompt: string;
   /** Sampling settings. Persisted. */
   genOptions: GenerateOptions;
+  /** The prompt of the current (or last) request, shown before its output. */
+  genPrompt: string;
   /** The generated text so far, streamed token by token; the prompt is not included. */
   genText: string;
   genRunning: boolean;

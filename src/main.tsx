@@ -1,0 +1,31 @@
+// The page's entry: mounts the studio and starts the trainer worker.
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { studioClient, useStudio } from './store';
+import { App } from './ui/App';
+import './ui/studio.css';
+
+declare global {
+  interface Window {
+    /**
+     * Test and diagnostics hook: the browser tests (and a curious user in the
+     * console) read state with `__studio.store.getState()` and can talk to the
+     * worker directly through `__studio.client`, e.g.
+     * `__studio.client.request({ type: 'logits', ids: [1, 2] }, 'logits')`.
+     */
+    __studio?: { store: typeof useStudio; client: typeof studioClient };
+  }
+}
+
+window.__studio = { store: useStudio, client: studioClient };
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element to mount the studio into.');
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+
+useStudio.getState().initBackend();

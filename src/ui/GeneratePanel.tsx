@@ -1,0 +1,123 @@
+// Step 3: a prompt in, the model's continuation out, one token at a time.
+
+import { useMemo } from 'react';
+import { genOptionProblems, useStudio } from '../store';
+import type { GenerateOptions } from '../worker/protocol';
+import { formatRate } from './format';
+import { NumberField } from './NumberField';
+import { Panel } from './Panel';
+
+const OPTION_FIELDS: ReadonlyArray<{ key: Exclude<keyof GenerateOptions, 'stopAtEos'>; testId: string; label: string; hint: string; step: number | 'any'; min: number; max?: number }> = [
+  { key: 'temperature', testId: 'gen-temperature', label: 'Temperature', hint: '0 = always the likeliest token', step: 0.05, min: 0, max: 5 },
+  { key: 'topK', testId: 'gen-topk', label: 'Top-k', hint: 'Pick among the k likeliest; 0 = off', step: 1, min: 0 },
+  { key: 'topP', testId: 'gen-topp', label: 'Top-p', hint: 'Pick within this much probability; 1 = off', step: 0.05, min: 0, max: 1 },
+  { key: 'maxTokens', testId: 'gen-maxtokens', label: 'Max tokens', hint: 'Length of the answer', step: 1, min: 1 },
+  { key: 'seed', testId: 'gen-seed', label: 'Seed', hint: 'Same seed, same text', step: 1, min: 0 },
+];
+
+const DONE_TEXT: Record<'maxTokens' | 'eos' | 'cancelled' | 'failed', string> = {
+  maxTokens: 'stopped at the token limit',
+  eos: 'the model ended its text',
+  cancelled: 'stopped by you',
+  failed: 'failed; see the error above',
+};
+
+export function GeneratePanel() {
+  const prompt = useStudio((s) => s.prompt);
+  const genOptions = useStudio((s) => s.genOptions);
+  const genText = useStudio((s) => s.genText);
+  const genPrompt = useStudio((s) => s.genPrompt);
+  const running = useStudio((s) => s.genRunning);
+  const tokenCount = useStudio((s) => s.genTokenCount);
+  const tokensPerSec = useStudio((s) => s.genTokensPerSec);
+  const doneReason = useStudio((s) => s.genDoneReason);
+  const hasModel = useStudio((s) => s.model !== null && s.modelStatus === 'ready');
+  const training = useStudio((s) => s.trainState === 'running');
+  const setPrompt = useStudio((s) => s.setPrompt);
+  const setGenOption = useStudio((s) => s.setGenOption);
+  const generate = useStudio((s) => s.generate);
+  const cancelGenerate = useStudio((s) => s.cancelGenerate);
+
+  const problems = useMemo(() => genOptionProblems(genOptions), [genOptions]);
+  const blocker = !hasModel
+    ? 'Create a model first.'
+    : training
+      ? 'Pause training to generate.'
+      : problems.length > 0
+        ? 'Fix the settings marked above.'
+        : null;
+  const canRun = !running && blocker === null;
+
+  return (
+    <Panel
+      id="generate"
+      step={3}
+      title="Generate"
+      done={doneReason === 'eos' || doneReason === 'maxTokens'}
+      explain="The model continues your prompt one token at a time. Temperature, top-k and top-p decide how adventurous each pick is."
+    >
+      <div className="field">
+        <label htmlFor="gen-prompt">Prompt</label>
+        <textarea
+          id="gen-prompt"
+          data-testid="gen-prompt"
+          rows={3}
+          value={prompt}
+          spellCheck={false}
+          onChange={(e) => setPrompt(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && canRun) {
+              e.preventDefault();
+              generate();
+            }
+          }}
+          aria-describedby="gen-prompt-hint"
+        />
+        <small id="gen-prompt-hint" className="field-hint">
+          Ctrl+Enter generates.
+        </small>
+      </div>
+      <div className="field-grid">
+        {OPTION_FIELDS.map((f) => (
+          <NumberField
+            key={f.key}
+            label={f.label}
+            hint={f.hint}
+            testId={f.testId}
+            value={genOptions[f.key]}
+            onChange={(v) => setGenOption(f.key, v)}
+            errors={problems.filter((p) => p.field === f.key).map((p) => p.message)}
+            errorTestId="gen-option-error"
+            step={f.step}
+            min={f.min}
+            max={f.max}
+          />
+        ))}
+      </div>
+      <div className="actions">
+        <button type="button" className="primary" data-testid="gen-run" disabled={!canRun} onClick={generate} aria-describedby={blocker ? 'gen-blocker' : undefined}>
+          {running ? 'Generating…' : 'Generate'}
+        </button>
+        <button type="button" data-testid="gen-stop" disabled={!running} onClick={cancelGenerate}>
+          Stop
+        </button>
+        {blocker && !running && (
+          <small id="gen-blocker" className="field-hint" data-testid="gen-blocker">
+            {blocker}
+          </small>
+        )}
+      </div>
+      <div className="output" aria-busy={running} aria-label="Generated text">
+        {genPrompt && <span className="output-prompt">{genPrompt}</span>}
+        <span data-testid="gen-output" className="output-text">
+          {genText}
+        </span>
+        {running && <span className="cursor" aria-hidden="true" />}
+      </div>
+      <p className="gen-stats muted" aria-live="polite">
+        <span data-testid="gen-tps">{formatRate(tokensPerSec)}</span> tokens/s · {tokenCount} tokens
+        {doneReason && !running ? ` · ${DONE_TEXT[doneReason]}` : ''}
+      </p>
+    </Panel>
+  );
+}

@@ -1,0 +1,147 @@
+// Step 1: the model's shape, a live parameter count, and Create.
+
+import { useMemo } from 'react';
+import { paramCount, PRESETS } from '../model/config';
+import type { ModelConfig } from '../model/config';
+import { CUSTOM_PRESET_ID, draftProblems, runActive, useStudio } from '../store';
+import { formatCompact, formatCount } from './format';
+import { NumberField } from './NumberField';
+import { Panel } from './Panel';
+
+const FIELDS: ReadonlyArray<{ key: keyof ModelConfig; label: string; hint: string }> = [
+  { key: 'vocabSize', label: 'Vocabulary', hint: 'Tokens the tokenizer may learn' },
+  { key: 'contextLength', label: 'Context', hint: 'Tokens the model sees at once' },
+  { key: 'width', label: 'Width', hint: 'Numbers per token inside' },
+  { key: 'layers', label: 'Layers', hint: 'Transformer blocks stacked' },
+  { key: 'heads', label: 'Heads', hint: 'Attention heads; must divide width' },
+];
+
+export function ModelPanel() {
+  const presetId = useStudio((s) => s.presetId);
+  const draftConfig = useStudio((s) => s.draftConfig);
+  const modelSeed = useStudio((s) => s.modelSeed);
+  const trainOptions = useStudio((s) => s.trainOptions);
+  const backendReport = useStudio((s) => s.backendReport);
+  const backendReady = useStudio((s) => s.backendStatus === 'ready');
+  const model = useStudio((s) => s.model);
+  const modelStatus = useStudio((s) => s.modelStatus);
+  const busy = useStudio((s) => runActive(s));
+  const textEmpty = useStudio((s) => s.trainText.trim() === '');
+  const choosePreset = useStudio((s) => s.choosePreset);
+  const setConfigField = useStudio((s) => s.setConfigField);
+  const setModelSeed = useStudio((s) => s.setModelSeed);
+  const createModel = useStudio((s) => s.createModel);
+
+  const problems = useMemo(() => draftProblems({ draftConfig, trainOptions, backendReport }), [draftConfig, trainOptions, backendReport]);
+  const fieldErrors = (key: keyof ModelConfig) => problems.filter((p) => p.field === key).map((p) => p.message);
+  const memoryErrors = problems.filter((p) => p.field === 'memory').map((p) => p.message);
+  const batchInvalid = problems.some((p) => p.field === 'batchSize');
+  const fieldsValid = FIELDS.every((f) => fieldErrors(f.key).length === 0);
+  const seedValid = Number.isInteger(modelSeed);
+  const preset = PRESETS.find((p) => p.id === presetId);
+
+  const blocker = !backendReady
+    ? 'Waiting for the backend to start.'
+    : busy
+      ? 'Stop training to create a new model.'
+      : modelStatus === 'creating'
+        ? null
+        : problems.length > 0
+          ? batchInvalid && fieldsValid && memoryErrors.length === 0
+            ? 'Fix the batch size in the Train panel.'
+            : 'Fix the values marked above.'
+          : !seedValid
+            ? 'The seed must be a whole number.'
+            : textEmpty
+              ? 'Add training text in the Train panel: the tokenizer learns from it.'
+              : null;
+  const canCreate = blocker === null && modelStatus !== 'creating';
+
+  return (
+    <Panel
+      id="model"
+      step={1}
+      title="Model"
+      done={modelStatus === 'ready'}
+      explain="Choose the network's shape. Wider and deeper models can learn more but train more slowly."
+    >
+      <div className="field">
+        <label htmlFor="preset-select">Preset</label>
+        <select id="preset-select" data-testid="preset-select" value={presetId} onChange={(e) => choosePreset(e.target.value)} aria-describedby="preset-note">
+          {PRESETS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+          <option value={CUSTOM_PRESET_ID} disabled={presetId !== CUSTOM_PRESET_ID}>
+            Custom
+          </option>
+        </select>
+        <small id="preset-note" className="field-hint">
+          {preset ? preset.note : 'Your own shape: edit the numbers below.'}
+        </small>
+      </div>
+
+      <div className="field-grid">
+        {FIELDS.map((f) => (
+          <NumberField
+            key={f.key}
+            label={f.label}
+            hint={f.hint}
+            testId={`cfg-${f.key}`}
+            value={draftConfig[f.key]}
+            onChange={(v) => setConfigField(f.key, v)}
+            errors={fieldErrors(f.key)}
+            errorTestId="config-error"
+            min={1}
+            step={1}
+          />
+        ))}
+        <NumberField
+          label="Seed"
+          hint="Same seed, same run"
+          testId="cfg-seed"
+          value={modelSeed}
+          onChange={setModelSeed}
+          errors={seedValid ? [] : ['The seed must be a whole number.']}
+          step={1}
+        />
+      </div>
+
+      {memoryErrors.map((m, i) => (
+        <p key={i} className="field-error" data-testid="config-error">
+          {m}
+        </p>
+      ))}
+
+      <p className="param-count" aria-live="polite">
+        {fieldsValid ? (
+          <>
+            <strong>{formatCount(paramCount(draftConfig))}</strong> parameters ({formatCompact(paramCount(draftConfig))})
+          </>
+        ) : (
+          'Parameter count appears once the values are valid.'
+        )}
+      </p>
+
+      <div className="actions">
+        <button type="button" className="primary" data-testid="create-model" disabled={!canCreate} onClick={createModel} aria-describedby={blocker ? 'create-blocker' : undefined}>
+          {modelStatus === 'creating' ? 'Creating…' : model ? 'Create a new model' : 'Create model'}
+        </button>
+        {blocker && (
+          <small id="create-blocker" className="field-hint">
+            {blocker}
+          </small>
+        )}
+      </div>
+
+      {modelStatus === 'creating' && <p className="muted">Learning the tokenizer from your text and building the model…</p>}
+      {model && modelStatus === 'ready' && (
+        <p className="model-summary" data-testid="model-summary">
+          Model ready: <strong>{formatCount(model.paramCount)} parameters</strong>, a vocabulary of {model.tokenizerVocab} tokens learned from your text, context{' '}
+          {model.config.contextLength}, width {model.config.width}, {model.config.layers} layers × {model.config.heads} heads.
+        </p>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,188 @@
+// Step 2: the text to learn from, the run settings, the controls, live stats and the loss curve.
+
+import { useMemo } from 'react';
+import { validateConfig } from '../model/config';
+import { draftProblems, runActive, trainOptionProblems, useStudio } from '../store';
+import type { EditableTrainOption } from '../store';
+import { formatCount, formatDuration, formatRate } from './format';
+import { LossChart } from './LossChart';
+import { NumberField } from './NumberField';
+import { Panel } from './Panel';
+
+const OPTION_FIELDS: ReadonlyArray<{ key: EditableTrainOption; label: string; hint: string; step: number | 'any'; min: number }> = [
+  { key: 'steps', label: 'Steps', hint: 'Optimizer updates to run', step: 1, min: 1 },
+  { key: 'batchSize', label: 'Batch size', hint: 'Text windows per step', step: 1, min: 1 },
+  { key: 'learningRate', label: 'Learning rate', hint: 'Size of each update', step: 'any', min: 0 },
+  { key: 'warmupSteps', label: 'Warm-up', hint: 'Steps to ramp the rate up', step: 1, min: 0 },
+];
+
+export function TrainPanel() {
+  const trainText = useStudio((s) => s.trainText);
+  const trainOptions = useStudio((s) => s.trainOptions);
+  const trainState = useStudio((s) => s.trainState);
+  const requested = useStudio((s) => s.trainRequested);
+  const step = useStudio((s) => s.step);
+  const totalSteps = useStudio((s) => s.totalSteps);
+  const loss = useStudio((s) => s.loss);
+  const tokensPerSec = useStudio((s) => s.tokensPerSec);
+  const etaSec = useStudio((s) => s.etaSec);
+  const elapsedSec = useStudio((s) => s.elapsedSec);
+  const lr = useStudio((s) => s.lr);
+  const trainMessage = useStudio((s) => s.trainMessage);
+  const model = useStudio((s) => s.model);
+  const draftConfig = useStudio((s) => s.draftConfig);
+  const backendReport = useStudio((s) => s.backendReport);
+  const genRunning = useStudio((s) => s.genRunning);
+  const active = useStudio((s) => runActive(s));
+  const lastVal = useStudio((s) => s.valHistory[s.valHistory.length - 1]?.loss);
+  const setTrainText = useStudio((s) => s.setTrainText);
+  const setTrainOption = useStudio((s) => s.setTrainOption);
+  const startTraining = useStudio((s) => s.startTraining);
+  const pauseTraining = useStudio((s) => s.pauseTraining);
+  const resumeTraining = useStudio((s) => s.resumeTraining);
+  const stopTraining = useStudio((s) => s.stopTraining);
+
+  const optionProblems = useMemo(() => trainOptionProblems(trainOptions), [trainOptions]);
+  // The batch size is checked against the model that will train: the created one, or the draft before that.
+  const fitProblems = useMemo(() => {
+    const limits = backendReport ? { limits: backendReport.limits } : {};
+    const all = model
+      ? validateConfig(model.config, { batchSize: trainOptions.batchSize, ...limits })
+      : draftProblems({ draftConfig, trainOptions, backendReport });
+    return all.filter((p) => p.field === 'batchSize' || (model !== null && p.field === 'memory'));
+  }, [model, draftConfig, trainOptions, backendReport]);
+  const batchErrors = fitProblems.filter((p) => p.field === 'batchSize').map((p) => p.message);
+  const memoryErrors = fitProblems.filter((p) => p.field === 'memory').map((p) => p.message);
+  const optionErrors = (key: EditableTrainOption) =>
+    key === 'batchSize' ? [] : optionProblems.filter((p) => p.field === key).map((p) => p.message);
+
+  const startBlocker = !model
+    ? 'Create a model first.'
+    : active
+      ? null
+      : genRunning
+        ? 'Wait for generation to finish.'
+        : trainText.trim() === ''
+          ? 'Add some training text.'
+          : optionProblems.length > 0 || fitProblems.length > 0
+            ? 'Fix the settings marked above.'
+            : null;
+  const canStart = !active && requested === null && startBlocker === null;
+  const canPause = trainState === 'running' && requested === null;
+  const canResume = trainState === 'paused' && requested === null;
+  const canStop = active && requested !== 'stop';
+
+  return (
+    <Panel
+      id="train"
+      step={2}
+      title="Train"
+      className="panel-wide"
+      done={trainState === 'done' || (step > 0 && !active && model !== null)}
+      explain="The model reads your text again and again, learning to predict each next token. Watch the loss fall as it learns."
+    >
+      <div className="train-layout">
+        <div className="train-inputs">
+          <div className="field">
+            <label htmlFor="train-text">Training text</label>
+            <textarea
+              id="train-text"
+              data-testid="train-text"
+              rows={9}
+              value={trainText}
+              readOnly={active}
+              spellCheck={false}
+              onChange={(e) => setTrainText(e.target.value)}
+              aria-describedby="train-text-hint"
+            />
+            <small id="train-text-hint" className="field-hint">
+              {formatCount(trainText.length)} characters. The tokenizer is learned from this text when you create the model; a tenth is held out to measure validation loss.
+            </small>
+          </div>
+          <div className="field-grid">
+            {OPTION_FIELDS.map((f) => (
+              <NumberField
+                key={f.key}
+                label={f.label}
+                hint={f.hint}
+                testId={`train-${f.key === 'batchSize' ? 'batch' : f.key === 'learningRate' ? 'lr' : f.key === 'warmupSteps' ? 'warmup' : 'steps'}`}
+                value={trainOptions[f.key]}
+                onChange={(v) => setTrainOption(f.key, v)}
+                errors={[...optionErrors(f.key), ...(f.key === 'batchSize' ? batchErrors : [])]}
+                errorTestId={f.key === 'batchSize' ? 'config-error' : 'train-option-error'}
+                step={f.step}
+                min={f.min}
+                disabled={active}
+              />
+            ))}
+          </div>
+          {memoryErrors.map((m, i) => (
+            <p key={i} className="field-error" data-testid="train-config-error">
+              {m}
+            </p>
+          ))}
+          <div className="actions" role="group" aria-label="Training controls">
+            <button type="button" className="primary" data-testid="train-start" disabled={!canStart} onClick={startTraining}>
+              {requested === 'start' ? 'Starting…' : 'Start'}
+            </button>
+            <button type="button" data-testid="train-pause" disabled={!canPause} onClick={pauseTraining}>
+              {requested === 'pause' ? 'Pausing…' : 'Pause'}
+            </button>
+            <button type="button" data-testid="train-resume" disabled={!canResume} onClick={resumeTraining}>
+              Resume
+            </button>
+            <button type="button" data-testid="train-stop" disabled={!canStop} onClick={stopTraining}>
+              {requested === 'stop' ? 'Stopping…' : 'Stop'}
+            </button>
+            {startBlocker && !active && <small className="field-hint">{startBlocker}</small>}
+          </div>
+          {trainMessage && <p className={trainState === 'failed' ? 'field-error' : 'muted'}>{trainMessage}</p>}
+        </div>
+
+        <div className="train-output">
+          <dl className="stats" aria-live="off">
+            <div>
+              <dt>Status</dt>
+              <dd>
+                <span className={`state state-${trainState}`} data-testid="train-status">
+                  {trainState}
+                </span>
+              </dd>
+            </div>
+            <div>
+              <dt>Step</dt>
+              <dd data-testid="train-step">
+                {step} / {totalSteps}
+              </dd>
+            </div>
+            <div>
+              <dt>Loss</dt>
+              <dd data-testid="train-loss">{loss === null ? '—' : loss.toFixed(4)}</dd>
+            </div>
+            <div>
+              <dt>Validation</dt>
+              <dd data-testid="train-val-loss">{lastVal === undefined ? '—' : lastVal.toFixed(4)}</dd>
+            </div>
+            <div>
+              <dt>Tokens/s</dt>
+              <dd data-testid="train-tps">{formatRate(tokensPerSec)}</dd>
+            </div>
+            <div>
+              <dt>ETA</dt>
+              <dd data-testid="train-eta">{trainState === 'running' ? formatDuration(etaSec) : '—'}</dd>
+            </div>
+            <div>
+              <dt>Elapsed</dt>
+              <dd data-testid="train-elapsed">{formatDuration(elapsedSec)}</dd>
+            </div>
+            <div>
+              <dt>Learning rate</dt>
+              <dd data-testid="train-current-lr">{lr > 0 ? lr.toExponential(2) : '—'}</dd>
+            </div>
+          </dl>
+          <LossChart />
+        </div>
+      </div>
+    </Panel>
+  );
+}
