@@ -1,0 +1,251 @@
+// Duplicates and near-duplicates.
+//
+// Exact: two examples whose whole content (system, instruction, input,
+// response, or every turn) is the same after lower-casing and collapsing
+// whitespace. Found by bucketing on that normalised text, in linear time.
+//
+// Near: the request texts (instruction plus input; a conversation's first user
+// turn) have a ROUGE-L F-measure >= 0.7, the filter Self-Instruct applies to
+// new instructions. As there, records are taken in order and each is compared
+// with the records kept so far; a record that matches one is reported as its
+// duplicate and is not kept, so dropping every reported record leaves a set
+// with no near-duplicate pair in it.
+//
+// Comparing every pair is quadratic (50,000 records: over a billion LCS
+// runs), so candidates are found with an inverted index and two filters
+// that never lose a true match:
+//  - length: F >= θ needs the shorter text to have at least θ/(2-θ) of the
+//    longer one's words (0.538 for θ = 0.7);
+//  - rare words (prefix filtering): words are ordered rarest first over the
+//    whole set (repeated words counted as distinct occurrences); F >= θ needs
+//    at least t = ⌈θ·m/(2-θ)⌉ common words for a text of m words, and two texts
+//    sharing that many words must share one of the first m - t + 1 rarest
+//    words of each. Only those "prefix" words are indexed and looked up.
+// The one approximation: a record whose prefix words reach more than
+// `maxCandidates` kept records (very common words only, as in heavily
+// templated data) is compared with the first `maxCandidates` found, rarest
+// words first, and the report counts such capped searches.
+
+import { contentKey, requestOf, type Example } from './schema';
+import { lcsLength, rougeTokens } from './rouge';
+
+export interface DuplicatePair {
+  /** Index (in the checked list) of the record that repeats an earlier one. */
+  index: number;
+  id: string;
+  /** Index of the record it repeats: in `existing` when `inExisting`, else in the checked list. */
+  duplicateOf: number;
+  duplicateOfId: string;
+  inExisting: boolean;
+  kind: 'exact' | 'near';
+  /** 1 for exact duplicates; the ROUGE-L F-measure of the request texts for near ones. */
+  score: number;
+}
+
+export interface DuplicateReport {
+  pairs: DuplicatePair[];
+  exact: number;
+  near: number;
+  threshold: number;
+  /** ROUGE-L computations made. */
+  comparisons: number;
+  /** Records whose candidate search hit `maxCandidates` (see the approximation above). */
+  cappedSearches: number;
+}
+
+export interface DedupeProgress {
+  phase: 'exact' | 'near';
+  done: number;
+  total: number;
+}
+
+export interface DedupeOptions {
+  /** Near-duplicate threshold on ROUGE-L F (default 0.7). */
+  threshold?: number;
+  /** Examples already in the dataset: new records are checked against them too. */
+  existing?: readonly Example[];
+  /** Look for near-duplicates (default true); false finds exact ones only. */
+  near?: boolean;
+  /** Most candidates compared per record (default 2000). */
+  maxCandidates?: number;
+  onProgress?: (p: DedupeProgress) => void;
+}
+
+export const DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7;
+
+/** Whole content, lower-cased, with runs of whitespace made one space. */
+export function exactKey(example: Example): string {
+  return contentKey(example).toLowerCase().replace(/\s+/g, ' ');
+}
+
+const PROGRESS_EVERY = 1000;
+
+export function findDuplicates(examples: readonly Example[], opts: DedupeOptions = {}): DuplicateReport {
+  const threshold = opts.threshold ?? DEFAULT_NEAR_DUPLICATE_THRESHOLD;
+  if (!(threshold > 0 && threshold <= 1)) throw new Error(`threshold must be above 0 and at most 1, got ${threshold}`);
+  const existing = opts.existing ?? [];
+  const maxCandidates = opts.maxCandidates ?? 2000;
+  const report: DuplicateReport = { pairs: [], exact: 0, near: 0, threshold, comparisons: 0, cappedSearches: 0 };
+  const total = examples.length;
+
+  // Pool entries: existing examples first (entry e < existing.length), then checked ones.
+  const E = existing.length;
+  const entryId = (e: number): string => (e < E ? (existing[e] as Example).id : (examples[e - E] as Example).id);
+  const pair = (index: number, entry: number, kind: 'exact' | 'near', score: number): DuplicatePair => ({
+    index,
+    id: (examples[index] as Example).id,
+    duplicateOf: entry < E ? entry : entry - E,
+    duplicateOfId: entryId(entry),
+    inExisting: entry < E,
+    kind,
+    score,
+  });
+
+  // ---- exact
+  const byKey = new Map<string, number>();
+  existing.forEach((ex, e) => {
+    const key = exactKey(ex);
+    if (!byKey.has(key)) byKey.set(key, e);
+  });
+  const exactOf = new Int32Array(total).fill(-1);
+  for (let i = 0; i < total; i++) {
+    const key = exactKey(examples[i] as Example);
+    const seen = byKey.get(key);
+    if (seen !== undefined) exactOf[i] = seen;
+    else byKey.set(key, E + i);
+    if (opts.onProgress && (i + 1) % PROGRESS_EVERY === 0) opts.onProgress({ phase: 'exact', done: i + 1, total });
+  }
+  opts.onProgress?.({ phase: 'exact', done: total, total });
+
+  const nearOf = new Int32Array(total).fill(-1);
+  const nearScore = new Float64Array(total);
+  if (opts.near !== false) {
+    // ---- tokens as ints, repeated words as distinct labels
+    const words = new Map<string, number>();
+    const labels = new Map<string, number>();
+    const toLabels = (text: string): { seq: Int32Array; bag: number[] } => {
+      const toks = rougeTokens(text);
+      const seq = new Int32Array(toks.length);
+      const occurrences = new Map<number, number>();
+      const bag: number[] = [];
+      toks.forEach((w, k) => {
+        let id = words.get(w);
+        if (id === undefined) {
+          id = words.size;
+          words.set(w, id);
+        }
+        seq[k] = id;
+        const n = occurrences.get(id) ?? 0;
+        occurrences.set(id, n + 1);
+        const lk = `${id}:${n}`;
+        let label = labels.get(lk);
+        if (label === undefined) {
+          label = labels.size;
+          labels.set(lk, label);
+        }
+        bag.push(label);
+      });
+      return { seq, bag };
+    };
+    const entries = [...existing, ...examples].map((ex) => toLabels(requestOf(ex)));
+    const df = new Int32Array(labels.size);
+    for (const { bag } of entries) for (const l of bag) df[l] = (df[l] as number) + 1;
+    for (const entry of entries) entry.bag.sort((x, y) => (df[x] as number) - (df[y] as number) || x - y);
+
+    const ratio = threshold / (2 - threshold);
+    const minOverlap = (m: number): number => Math.max(1, Math.ceil(ratio * m - 1e-9));
+    const prefixLength = (m: number): number => m - minOverlap(m) + 1;
+    const index = new Map<number, number[]>();
+    const keep = (e: number): void => {
+      const { bag } = entries[e] as { bag: number[] };
+      const p = prefixLength(bag.length);
+      for (let k = 0; k < p && k < bag.length; k++) {
+        const l = bag[k] as number;
+        const list = index.get(l);
+        if (list) list.push(e);
+        else index.set(l, [e]);
+      }
+    };
+    for (let e = 0; e < E; e++) if ((entries[e] as { bag: number[] }).bag.length > 0) keep(e);
+
+    const seenStamp = new Int32Array(entries.length).fill(-1);
+    for (let i = 0; i < total; i++) {
+      const e = E + i;
+      const { seq, bag } = entries[e] as { seq: Int32Array; bag: number[] };
+      const m = bag.length;
+      if ((exactOf[i] as number) < 0 && m > 0) {
+        const minLen = Math.ceil(ratio * m - 1e-9);
+        const maxLen = Math.floor(m / ratio + 1e-9);
+        const p = prefixLength(m);
+        const candidates: number[] = [];
+        let capped = false;
+        for (let k = 0; k < p && !capped; k++) {
+          const list = index.get(bag[k] as number);
+          if (!list) continue;
+          for (const c of list) {
+            if (seenStamp[c] === i) continue;
+            seenStamp[c] = i;
+            const n = (entries[c] as { bag: number[] }).bag.length;
+            if (n < minLen || n > maxLen) continue;
+            if (candidates.length >= maxCandidates) {
+              capped = true;
+              break;
+            }
+            candidates.push(c);
+          }
+        }
+        if (capped) report.cappedSearches++;
+        let best = -1;
+        let bestScore = 0;
+        for (const c of candidates) {
+          const other = (entries[c] as { seq: Int32Array }).seq;
+          report.comparisons++;
+          const f = (2 * lcsLength(seq, other)) / (m + other.length);
+          if (f >= threshold && f > bestScore) {
+            best = c;
+            bestScore = f;
+            if (f >= 1) break;
+          }
+        }
+        if (best >= 0) {
+          nearOf[i] = best;
+          nearScore[i] = bestScore;
+        } else {
+          keep(e);
+        }
+      }
+      if (opts.onProgress && (i + 1) % PROGRESS_EVERY === 0) opts.onProgress({ phase: 'near', done: i + 1, total });
+    }
+    opts.onProgress?.({ phase: 'near', done: total, total });
+  }
+
+  for (let i = 0; i < total; i++) {
+    const ex = exactOf[i] as number;
+    const near = nearOf[i] as number;
+    if (ex >= 0) {
+      report.pairs.push(pair(i, ex, 'exact', 1));
+      report.exact++;
+    } else if (near >= 0) {
+      report.pairs.push(pair(i, near, 'near', nearScore[i] as number));
+      report.near++;
+    }
+  }
+  return report;
+}
+
+/** The examples without the ones a report marks as duplicates (the first of each group stays). */
+export function dropDuplicates<T extends Example>(examples: readonly T[], report: DuplicateReport): T[] {
+  const drop = new Set(report.pairs.map((p) => p.index));
+  return examples.filter((_, k) => !drop.has(k));
+}
+
+/** One sentence summarising a report. */
+export function describeDuplicates(report: DuplicateReport): string {
+  if (report.pairs.length === 0) return 'No duplicates found.';
+  const parts: string[] = [];
+  if (report.exact > 0) parts.push(`${report.exact} exact duplicate${report.exact === 1 ? '' : 's'}`);
+  if (report.near > 0) {
+    parts.push(`${report.near} near-duplicate${report.near === 1 ? '' : 's'} (ROUGE-L ≥ ${report.threshold} with an earlier instruction)`);
+  }
+  return `${parts.join(' and ')}.`;
+}
