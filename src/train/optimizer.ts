@@ -14,6 +14,22 @@ export interface AdamWOptions {
 
 export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 };
 
+/**
+ * Sum of many same-shaped tensors by pairwise adds. Not tf.addN: on WebGPU (tfjs 4.22)
+ * it binds every input to one shader and silently yields garbage once that exceeds the
+ * device's storage-buffer limit (8 on common adapters), which broke gradient clipping.
+ */
+export function sumPairwise(xs: tf.Tensor[]): tf.Tensor {
+  if (xs.length === 0) throw new Error('sumPairwise needs at least one tensor.');
+  let level = xs;
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? tf.add(level[i]!, level[i + 1]!) : level[i]!);
+    level = next;
+  }
+  return level[0]!;
+}
+
 export class AdamW {
   /** Completed update steps (Adam's t), kept for bias correction and checkpoints. */
   step = 0;
@@ -43,7 +59,7 @@ export class AdamW {
     const updates: Array<[tf.Variable, tf.Tensor]> = [];
     const norm = tf.tidy(() => {
       const sq = [...grads.values()].map((g) => tf.sum(tf.square(g)));
-      const total = tf.sqrt(tf.addN(sq)) as tf.Scalar;
+      const total = tf.sqrt(sumPairwise(sq)) as tf.Scalar;
       const scale = clip > 0 ? tf.minimum(1, tf.div(clip, tf.add(total, 1e-6))) : tf.scalar(1);
       const c1 = 1 / (1 - b1 ** t);
       const c2 = 1 / (1 - b2 ** t);

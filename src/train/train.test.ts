@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useCpuBackend } from '../test/tf';
 import { learningRateAt } from './schedule';
-import { AdamW } from './optimizer';
+import { AdamW, sumPairwise } from './optimizer';
 import { TokenStreamBatches } from './batches';
 import { Trainer } from './trainer';
 import { encodeCheckpoint, decodeCheckpoint } from './checkpoint';
@@ -46,6 +46,14 @@ describe('AdamW', () => {
     expect(w[1]).toBeCloseTo(-2 - 0.01 * (-1 + 0.1 * -2), 6);
     expect(params.get('w.bias')!.dataSync()[0]).toBeCloseTo(0.5 - 0.01, 6); // no decay on biases
     expect(opt.step).toBe(1);
+  });
+
+  it('sums any number of tensors pairwise (tf.addN breaks past 8 inputs on WebGPU)', () => {
+    for (const n of [1, 2, 7, 8, 9, 16, 33]) {
+      const xs = Array.from({ length: n }, (_, i) => tf.scalar(i + 1));
+      expect(sumPairwise(xs).dataSync()[0]).toBe((n * (n + 1)) / 2);
+    }
+    expect(() => sumPairwise([])).toThrow();
   });
 
   it('clips the global gradient norm', () => {
