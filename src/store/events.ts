@@ -20,9 +20,18 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
         }
         return;
       }
-      case 'modelReady':
+      case 'modelReady': {
+        const s = get();
+        const model = { config: ev.config, paramCount: ev.paramCount, tokenizerVocab: ev.tokenizerVocab, name: ev.name };
+        // A model the UI did not ask for, right after a failed run, is the worker
+        // restoring its last good snapshot: keep the failed run, its message and
+        // its curve on screen, so the user sees what happened and where it stopped.
+        if (s.modelStatus !== 'creating' && s.trainState === 'failed') {
+          set({ model, modelStatus: 'ready', step: ev.step, trainRequested: null });
+          return;
+        }
         set({
-          model: { config: ev.config, paramCount: ev.paramCount, tokenizerVocab: ev.tokenizerVocab, name: ev.name },
+          model,
           modelStatus: 'ready',
           trainState: 'idle',
           trainRequested: null,
@@ -32,6 +41,7 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
           ...generationReset(),
         });
         return;
+      }
       case 'trainState':
         set({
           trainState: ev.state,

@@ -261,14 +261,20 @@ describe('training', () => {
     t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 100 });
     t.worker().send(progress(1, 5));
     t.worker().send({ type: 'error', request: 'train', code: 'device-lost', message: 'The GPU device was lost.' });
-    t.worker().send({ type: 'recovered', message: 'Restored the model from step 1.', step: 1, backend: 'webgpu' });
     t.worker().send({ type: 'trainState', state: 'failed', step: 1, totalSteps: 100, message: 'device lost' });
+    // The worker restores its snapshot: a modelReady nobody asked for, then the notice.
+    const cfg = t.worker().last('createModel').config;
+    t.worker().send({ type: 'modelReady', config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 1 });
+    t.worker().send({ type: 'recovered', message: 'Restored the model from step 1.', step: 1, backend: 'webgpu' });
     const s = t.state();
     expect(s.trainState).toBe('failed');
     expect(s.trainMessage).toBe('device lost');
     expect(s.errors.map((e) => e.code)).toEqual(['device-lost']);
     expect(s.recovered).toEqual({ message: 'Restored the model from step 1.', step: 1, backend: 'webgpu' });
     expect(s.lossHistory).toEqual([{ step: 1, loss: 5 }]);
+    expect(s.step).toBe(1);
+    expect(s.totalSteps).toBe(100);
+    expect(s.modelStatus).toBe('ready');
     s.dismissRecovered();
     expect(t.state().recovered).toBeNull();
   });

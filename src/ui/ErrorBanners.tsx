@@ -11,6 +11,7 @@ const TITLES: Partial<Record<StudioError['code'], string>> = {
   'device-lost': 'The GPU was lost',
   'out-of-memory': 'Out of memory',
   'backend-failed': 'Backend problem',
+  diverged: 'Training diverged',
   internal: 'Something went wrong',
 };
 

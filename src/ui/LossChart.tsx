@@ -66,7 +66,12 @@ export function LossChart() {
 
   const empty = lossHistory.length === 0 && valHistory.length === 0;
   return (
-    <figure className="chart">
+    <figure className={`chart${empty ? ' chart-empty' : ''}`}>
+      {empty && (
+        <div className="chart-placeholder" aria-hidden="true">
+          No steps yet
+        </div>
+      )}
       <div
         ref={box}
         className="chart-box"

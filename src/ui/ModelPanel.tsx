@@ -139,7 +139,7 @@ export function ModelPanel() {
       {model && modelStatus === 'ready' && (
         <p className="model-summary" data-testid="model-summary">
           Model ready: <strong>{formatCount(model.paramCount)} parameters</strong>, a vocabulary of {model.tokenizerVocab} tokens learned from your text, context{' '}
-          {model.config.contextLength}, width {model.config.width}, {model.config.layers} layers × {model.config.heads} heads.
+          {model.config.contextLength}, width {model.config.width}, {model.config.layers} {model.config.layers === 1 ? 'layer' : 'layers'} × {model.config.heads} {model.config.heads === 1 ? 'head' : 'heads'}.
         </p>
       )}
     </Panel>
