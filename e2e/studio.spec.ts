@@ -1,0 +1,86 @@
+import { test, expect, openStudio, foreignRequests } from './fixtures';
+
+// Tiny enough to train a few steps per second on WebGPU emulated by SwiftShader.
+const MICRO = { vocabSize: 300, contextLength: 16, width: 32, layers: 1, heads: 2 };
+const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(12);
+
+test('runs on WebGPU, trains a tiny model with falling loss, generates, and calls no other host', async ({ page, requests, baseURL }) => {
+  const backend = await openStudio(page);
+  expect(backend).toBe('webgpu');
+  await expect(page.getByTestId('backend-reason')).toContainText(/WebGPU/);
+
+  // Model: a micro config typed into the fields.
+  for (const [k, v] of Object.entries(MICRO)) await page.getByTestId(`cfg-${k}`).fill(String(v));
+  await page.getByTestId('train-text').fill(TEXT);
+  await page.getByTestId('create-model').click();
+  await expect(page.getByTestId('model-summary')).toContainText(/param/i);
+
+  // Train: a handful of steps, watching the live numbers.
+  await page.getByTestId('train-steps').fill('30');
+  await page.getByTestId('train-batch').fill('4');
+  await page.getByTestId('train-lr').fill('0.01');
+  await page.getByTestId('train-warmup').fill('2');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/running/i);
+  await expect(page.getByTestId('train-step')).toContainText('/ 30');
+  await expect(page.getByTestId('train-status')).toHaveText(/done/i, { timeout: 240_000 });
+  await expect(page.getByTestId('train-step')).toContainText('30 / 30');
+  const history = await page.evaluate(() => (window as any).__studio.store.getState().lossHistory as Array<{ step: number; loss: number }>);
+  expect(history).toHaveLength(30);
+  const first = history.slice(0, 3).reduce((a, h) => a + h.loss, 0) / 3;
+  const last = history.slice(-3).reduce((a, h) => a + h.loss, 0) / 3;
+  expect(last).toBeLessThan(first * 0.8);
+  await expect(page.getByTestId('train-tps')).toContainText(/\d/);
+  await expect(page.getByTestId('loss-chart').locator('canvas')).toBeVisible();
+
+  // Generate: streamed text appears.
+  await page.getByTestId('gen-prompt').fill('the cat');
+  await page.getByTestId('gen-maxtokens').fill('12');
+  await page.getByTestId('gen-run').click();
+  await expect(page.getByTestId('gen-output')).not.toBeEmpty();
+  await expect(page.getByTestId('gen-run')).toBeEnabled({ timeout: 120_000 });
+  const out = (await page.getByTestId('gen-output').textContent()) ?? '';
+  expect(out.length).toBeGreaterThan(0);
+
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
+});
+
+test('pauses, resumes and stops a run from the buttons', async ({ page }) => {
+  await openStudio(page);
+  for (const [k, v] of Object.entries(MICRO)) await page.getByTestId(`cfg-${k}`).fill(String(v));
+  await page.getByTestId('train-text').fill(TEXT);
+  await page.getByTestId('create-model').click();
+  await expect(page.getByTestId('model-summary')).toContainText(/param/i);
+  await page.getByTestId('train-steps').fill('1000');
+  await page.getByTestId('train-batch').fill('2');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-step')).toContainText(/^\s*[1-9]\d* \/ 1000/);
+  await page.getByTestId('train-pause').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/paused/i);
+  const pausedAt = await page.getByTestId('train-step').textContent();
+  await page.waitForTimeout(1500);
+  await expect(page.getByTestId('train-step')).toHaveText(pausedAt!);
+  // Generation is allowed while paused.
+  await page.getByTestId('gen-prompt').fill('the');
+  await page.getByTestId('gen-maxtokens').fill('4');
+  await page.getByTestId('gen-run').click();
+  await expect(page.getByTestId('gen-run')).toBeEnabled({ timeout: 60_000 });
+  await page.getByTestId('train-resume').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/running/i);
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/stopped/i);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
+test('refuses an invalid config next to the field, and creates nothing', async ({ page }) => {
+  await openStudio(page);
+  await page.getByTestId('cfg-width').fill('30');
+  await page.getByTestId('cfg-heads').fill('4');
+  await expect(page.getByTestId('config-error').first()).toContainText('width = 30 is not divisible by heads = 4');
+  await expect(page.getByTestId('create-model')).toBeDisabled();
+  await page.getByTestId('cfg-width').fill('32');
+  await page.getByTestId('cfg-contextLength').fill('0');
+  await expect(page.getByTestId('config-error').first()).toContainText('contextLength = 0');
+  await expect(page.getByTestId('create-model')).toBeDisabled();
+});
