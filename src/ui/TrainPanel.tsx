@@ -42,6 +42,8 @@ export function TrainPanel() {
   const resumeTraining = useStudio((s) => s.resumeTraining);
   const stopTraining = useStudio((s) => s.stopTraining);
 
+  // Before a run has a total, show the steps the next run will take.
+  const plannedSteps = Number.isFinite(trainOptions.steps) ? trainOptions.steps : 0;
   const optionProblems = useMemo(() => trainOptionProblems(trainOptions), [trainOptions]);
   // The batch size is checked against the model that will train: the created one, or the draft before that.
   const fitProblems = useMemo(() => {
@@ -152,7 +154,7 @@ export function TrainPanel() {
             <div>
               <dt>Step</dt>
               <dd data-testid="train-step">
-                {step} / {totalSteps}
+                {step} / {totalSteps > 0 || active ? totalSteps : plannedSteps}
               </dd>
             </div>
             <div>
