@@ -152,6 +152,16 @@ describe('training', () => {
     model.dispose();
   });
 
+  it('creating and disposing a model and its optimizer leaves no tensors behind', () => {
+    const before = tf.memory().numTensors;
+    const model = GPT.create(tiny, 2);
+    const opt = new AdamW(model.params);
+    expect(tf.memory().numTensors).toBe(before + 3 * model.params.size + 2); // params, two moments, mask, positions
+    opt.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('does not leak tensors across training steps and generation', async () => {
     const model = GPT.create(tiny, 2);
     const opt = new AdamW(model.params);

@@ -8,6 +8,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { assertValidConfig, INIT_STD, LAYER_NORM_EPS, MLP_RATIO, type ModelConfig } from './config';
+import { matMul } from './ops';
 import { Rng } from './random';
 
 /** Host-side copy of one parameter: what safetensors and snapshots hold. */
@@ -100,7 +101,8 @@ export class GPT {
       if (w.shape.length !== shape.length || w.shape.some((s, i) => s !== shape[i])) {
         throw new Error(`Parameter "${name}" has shape [${w.shape.join(', ')}] but this config needs [${shape.join(', ')}].`);
       }
-      this.params.set(name, tf.variable(tf.tensor(w.data, shape, 'float32'), true));
+      // tf.variable shares the initial tensor's data; dispose the initial tensor or it leaks.
+      this.params.set(name, tf.tidy(() => tf.variable(tf.tensor(w.data, shape, 'float32'), true)));
     }
     const C = config.contextLength;
     this.causalMask = tf.tidy(() => {
@@ -156,12 +158,13 @@ export class GPT {
 
   /** x (N, in) @ W (in, out) + b: HF's Conv1D. */
   private linear(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.p(`${prefix}.weight`) as tf.Tensor2D), this.p(`${prefix}.bias`));
+    return tf.add(matMul(x, this.p(`${prefix}.weight`) as tf.Tensor2D), this.p(`${prefix}.bias`));
   }
 
   /** GPT-2's tanh approximation of GELU ("gelu_new"). */
   private gelu(x: tf.Tensor): tf.Tensor {
-    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    // x*x*x rather than tf.pow(x, 3): pow is several times slower on wasm.
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
   }
 
@@ -169,7 +172,7 @@ export class GPT {
   private embed(ids: tf.Tensor1D): tf.Tensor2D {
     const wte = this.p('transformer.wte.weight') as tf.Tensor2D;
     if (this.useGather) return tf.gather(wte, ids);
-    return tf.matMul(tf.oneHot(ids, this.config.vocabSize).toFloat(), wte);
+    return matMul(tf.oneHot(ids, this.config.vocabSize).toFloat(), wte);
   }
 
   /** (N, d) -> (B, H, T, hs) */
@@ -207,12 +210,12 @@ export class GPT {
       kv.keys.push(k);
       kv.values.push(v);
     }
-    let att = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)); // (B, H, T, hs) x (B, H, hs, T) -> (B, H, T, T)
+    let att = tf.mul(matMul(q, k, true), 1 / Math.sqrt(hs)); // (B, H, T, hs) x (B, H, hs, T) -> (B, H, T, T)
     const causal = T === this.config.contextLength ? this.causalMask : tf.slice(this.causalMask, [0, 0, 0, 0], [1, 1, T, T]);
     att = tf.add(att, causal);
     if (extraMask) att = tf.add(att, extraMask);
     const probs = tf.softmax(att, -1);
-    const y = tf.matMul(probs, v); // (B, H, T, T) x (B, H, T, hs) -> (B, H, T, hs)
+    const y = matMul(probs, v); // (B, H, T, T) x (B, H, T, hs) -> (B, H, T, hs)
     const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D; // (B*T, d)
     return this.linear(merged, `${prefix}.attn.c_proj`);
   }
@@ -248,7 +251,7 @@ export class GPT {
       x = tf.add(x, this.mlp(this.layerNorm(x, `${pre}.ln_2`) as tf.Tensor2D, pre));
     }
     const h = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
-    const logits = tf.matMul(h, this.p('transformer.wte.weight') as tf.Tensor2D, false, true); // tied head: (B*T, d) x (d, V)
+    const logits = matMul(h, this.p('transformer.wte.weight') as tf.Tensor2D, true); // tied head: (B*T, d) x (d, V)
     return tf.reshape(logits, [B, T, V]);
   }
 
@@ -319,9 +322,9 @@ export class GPT {
         const v = tf.reshape(v2, [1, heads, 1, hs]);
         const keys = tf.where(slot, tf.broadcastTo(k, [1, heads, C, hs]), cache.keys[i]!) as tf.Tensor4D; // (1, H, C, hs)
         const values = tf.where(slot, tf.broadcastTo(v, [1, heads, C, hs]), cache.values[i]!) as tf.Tensor4D;
-        let att = tf.mul(tf.matMul(q, keys, false, true), 1 / Math.sqrt(hs)); // (1, H, 1, hs) x (1, H, hs, C) -> (1, H, 1, C)
+        let att = tf.mul(matMul(q, keys, true), 1 / Math.sqrt(hs)); // (1, H, 1, hs) x (1, H, hs, C) -> (1, H, 1, C)
         att = tf.softmax(tf.add(att, attMask), -1);
-        const y = tf.reshape(tf.matMul(att, values), [1, d]) as tf.Tensor2D; // (1, H, 1, C) x (1, H, C, hs) -> (1, H, 1, hs) -> (1, d)
+        const y = tf.reshape(matMul(att, values), [1, d]) as tf.Tensor2D; // (1, H, 1, C) x (1, H, C, hs) -> (1, H, 1, hs) -> (1, d)
         x = tf.add(x, this.linear(y, `${pre}.attn.c_proj`)) as tf.Tensor2D;
         x = tf.add(x, this.mlp(this.layerNorm(x, `${pre}.ln_2`) as tf.Tensor2D, pre)) as tf.Tensor2D;
         tf.keep(keys);
@@ -332,7 +335,7 @@ export class GPT {
         cache.values[i] = values;
       }
       const hf = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
-      return tf.reshape(tf.matMul(hf, this.p('transformer.wte.weight') as tf.Tensor2D, false, true), [V]) as tf.Tensor1D;
+      return tf.reshape(matMul(hf, this.p('transformer.wte.weight') as tf.Tensor2D, true), [V]) as tf.Tensor1D;
     });
     return next;
   }

@@ -42,8 +42,8 @@ export class AdamW {
     public options: AdamWOptions = DEFAULT_ADAMW,
   ) {
     for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
       if (isDecayed(name, p.shape)) this.decay.add(name);
     }
   }

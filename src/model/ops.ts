@@ -1,0 +1,62 @@
+// Matrix products that stay fast on every backend.
+//
+// Measured (scripts/bench, wasm in Node, S config): tfjs-wasm's BatchMatMul is about
+// 10x slower when asked to transpose an operand than on plain row-major inputs, and
+// the gradients tfjs derives for matMul always ask for a transpose. On wasm we
+// therefore transpose explicitly (a cheap copy) and multiply plainly, in the forward
+// pass and in a custom gradient. GPU backends keep tf.matMul's own transposes, which
+// cost nothing there.
+
+import * as tf from '@tensorflow/tfjs';
+
+/** Swaps the last two axes: (..., m, n) -> (..., n, m). */
+export function transposeLast2<T extends tf.Tensor>(x: T): T {
+  const r = x.rank;
+  const perm = Array.from({ length: r }, (_, i) => i);
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return tf.transpose(x, perm) as T;
+}
+
+/**
+ * 'auto' transposes explicitly on wasm only; 'explicit' and 'native' force one way
+ * (tests check both give the same values and gradients; the benchmark compares speed).
+ */
+export type MatMulStrategy = 'auto' | 'explicit' | 'native';
+let strategy: MatMulStrategy = 'auto';
+
+export function setMatMulStrategy(s: MatMulStrategy): void {
+  strategy = s;
+}
+
+function explicitTransposes(): boolean {
+  return strategy === 'explicit' || (strategy === 'auto' && tf.getBackend() === 'wasm');
+}
+
+/** a @ b with optional transposes, choosing the fast form for the current backend. */
+function product<T extends tf.Tensor>(a: T, b: T, ta: boolean, tb: boolean): T {
+  if (!explicitTransposes() || (!ta && !tb)) return tf.matMul(a, b, ta, tb) as T;
+  return tf.matMul(ta ? transposeLast2(a) : a, tb ? transposeLast2(b) : b) as T;
+}
+
+/** Plain a @ b whose gradient uses the same transpose strategy as the forward pass. */
+const matMulWithFastGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: product(a, b, false, false),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
+      // d(a@b)/da = dy @ b^T ; d(a@b)/db = a^T @ dy
+      return [product(dy, sb, false, true), product(sa, dy, true, false)];
+    },
+  };
+}) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/**
+ * a @ b (batched over leading axes), with `tb` meaning b's last two axes are swapped.
+ * Same value as tf.matMul(a, b, false, tb) on every backend.
+ */
+export function matMul<T extends tf.Tensor>(a: T, b: T, tb = false): T {
+  if (!explicitTransposes()) return tf.matMul(a, b, false, tb) as T;
+  return matMulWithFastGrad(a, tb ? transposeLast2(b) : b) as T;
+}
