@@ -12,22 +12,25 @@
 // with no near-duplicate pair in it.
 //
 // Comparing every pair is quadratic (50,000 records: over a billion LCS
-// runs), so candidates are found with an inverted index and two filters
-// that never lose a true match:
+// runs), so candidates are found with an inverted index and filters that
+// never lose a true match:
 //  - length: F >= θ needs the shorter text to have at least θ/(2-θ) of the
 //    longer one's words (0.538 for θ = 0.7);
 //  - rare words (prefix filtering): words are ordered rarest first over the
 //    whole set (repeated words counted as distinct occurrences); F >= θ needs
 //    at least t = ⌈θ·m/(2-θ)⌉ common words for a text of m words, and two texts
 //    sharing that many words must share one of the first m - t + 1 rarest
-//    words of each. Only those "prefix" words are indexed and looked up.
+//    words of each. Only those "prefix" words are indexed and looked up;
+//  - common words: the LCS is at most the number of words two texts share
+//    (with repeats), counted by merging their sorted word lists; the LCS is
+//    computed only where that count reaches θ(m+n)/2.
 // The one approximation: a record whose prefix words reach more than
 // `maxCandidates` kept records (very common words only, as in heavily
 // templated data) is compared with the first `maxCandidates` found, rarest
 // words first, and the report counts such capped searches.
 
 import { contentKey, requestOf, type Example } from './schema';
-import { lcsLength, rougeTokens } from './rouge';
+import { rougeTokens } from './rouge';
 
 export interface DuplicatePair {
   /** Index (in the checked list) of the record that repeats an earlier one. */
@@ -113,7 +116,7 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
     const seen = byKey.get(key);
     if (seen !== undefined) exactOf[i] = seen;
     else byKey.set(key, E + i);
-    if (opts.onProgress && (i + 1) % PROGRESS_EVERY === 0) opts.onProgress({ phase: 'exact', done: i + 1, total });
+    if (opts.onProgress && (i + 1) % PROGRESS_EVERY === 0 && i + 1 < total) opts.onProgress({ phase: 'exact', done: i + 1, total });
   }
   opts.onProgress?.({ phase: 'exact', done: total, total });
 
@@ -147,17 +150,56 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
       });
       return { seq, bag };
     };
-    const entries = [...existing, ...examples].map((ex) => toLabels(requestOf(ex)));
+    const raw = [...existing, ...examples].map((ex) => toLabels(requestOf(ex)));
     const df = new Int32Array(labels.size);
-    for (const { bag } of entries) for (const l of bag) df[l] = (df[l] as number) + 1;
-    for (const entry of entries) entry.bag.sort((x, y) => (df[x] as number) - (df[y] as number) || x - y);
+    for (const { bag } of raw) for (const l of bag) df[l] = (df[l] as number) + 1;
+    // Global order of labels, rarest first; each bag becomes its labels' ranks, sorted.
+    const byRarity = Array.from({ length: labels.size }, (_, l) => l).sort(
+      (x, y) => (df[x] as number) - (df[y] as number) || x - y,
+    );
+    const rank = new Int32Array(labels.size);
+    byRarity.forEach((l, r) => (rank[l] = r));
+    const entries = raw.map(({ seq, bag }) => ({ seq, bag: Int32Array.from(bag, (l) => rank[l] as number).sort() }));
+    let lcsBuffers = new Int32Array(0);
+    const lcs = (a: Int32Array, b: Int32Array): number => {
+      // one DP row pair, reused across calls
+      const w = b.length + 1;
+      if (lcsBuffers.length < 2 * w) lcsBuffers = new Int32Array(4 * w);
+      const prev = lcsBuffers.subarray(0, w).fill(0);
+      const cur = lcsBuffers.subarray(w, 2 * w).fill(0);
+      for (let i = 0; i < a.length; i++) {
+        const ai = a[i];
+        for (let j = 1; j < w; j++) {
+          cur[j] = ai === b[j - 1] ? (prev[j - 1] as number) + 1 : Math.max(prev[j] as number, cur[j - 1] as number);
+        }
+        prev.set(cur);
+      }
+      return prev[w - 1] as number;
+    };
+    // Common words counted with repeats: an upper bound on the LCS, cheap to get from sorted bags.
+    const overlap = (a: Int32Array, b: Int32Array): number => {
+      let i = 0;
+      let j = 0;
+      let n = 0;
+      while (i < a.length && j < b.length) {
+        const x = a[i] as number;
+        const y = b[j] as number;
+        if (x === y) {
+          n++;
+          i++;
+          j++;
+        } else if (x < y) i++;
+        else j++;
+      }
+      return n;
+    };
 
     const ratio = threshold / (2 - threshold);
     const minOverlap = (m: number): number => Math.max(1, Math.ceil(ratio * m - 1e-9));
     const prefixLength = (m: number): number => m - minOverlap(m) + 1;
     const index = new Map<number, number[]>();
     const keep = (e: number): void => {
-      const { bag } = entries[e] as { bag: number[] };
+      const { bag } = entries[e] as { bag: Int32Array };
       const p = prefixLength(bag.length);
       for (let k = 0; k < p && k < bag.length; k++) {
         const l = bag[k] as number;
@@ -166,12 +208,12 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
         else index.set(l, [e]);
       }
     };
-    for (let e = 0; e < E; e++) if ((entries[e] as { bag: number[] }).bag.length > 0) keep(e);
+    for (let e = 0; e < E; e++) if ((entries[e] as { bag: Int32Array }).bag.length > 0) keep(e);
 
     const seenStamp = new Int32Array(entries.length).fill(-1);
     for (let i = 0; i < total; i++) {
       const e = E + i;
-      const { seq, bag } = entries[e] as { seq: Int32Array; bag: number[] };
+      const { seq, bag } = entries[e] as { seq: Int32Array; bag: Int32Array };
       const m = bag.length;
       if ((exactOf[i] as number) < 0 && m > 0) {
         const minLen = Math.ceil(ratio * m - 1e-9);
@@ -185,7 +227,7 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
           for (const c of list) {
             if (seenStamp[c] === i) continue;
             seenStamp[c] = i;
-            const n = (entries[c] as { bag: number[] }).bag.length;
+            const n = (entries[c] as { bag: Int32Array }).bag.length;
             if (n < minLen || n > maxLen) continue;
             if (candidates.length >= maxCandidates) {
               capped = true;
@@ -198,9 +240,12 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
         let best = -1;
         let bestScore = 0;
         for (const c of candidates) {
-          const other = (entries[c] as { seq: Int32Array }).seq;
+          const other = entries[c] as { seq: Int32Array; bag: Int32Array };
+          const n = other.seq.length;
+          // F >= θ needs LCS >= θ(m+n)/2; common words bound the LCS from above.
+          if (overlap(bag, other.bag) < (threshold * (m + n)) / 2 - 1e-9) continue;
           report.comparisons++;
-          const f = (2 * lcsLength(seq, other)) / (m + other.length);
+          const f = (2 * lcs(seq, other.seq)) / (m + n);
           if (f >= threshold && f > bestScore) {
             best = c;
             bestScore = f;
@@ -214,7 +259,7 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
           keep(e);
         }
       }
-      if (opts.onProgress && (i + 1) % PROGRESS_EVERY === 0) opts.onProgress({ phase: 'near', done: i + 1, total });
+      if (opts.onProgress && (i + 1) % PROGRESS_EVERY === 0 && i + 1 < total) opts.onProgress({ phase: 'near', done: i + 1, total });
     }
     opts.onProgress?.({ phase: 'near', done: total, total });
   }

@@ -29,6 +29,9 @@ export function detectContainer(text: string, fileName: string): Container | nul
   if (first === undefined) return null;
   if (first === '[') return 'json';
   if (first === '{') return 'jsonl';
+  // A .json/.jsonl file that starts with neither is still read as JSON, so
+  // the user hears what is wrong with it as JSON.
+  if (/\.(json|jsonl|ndjson)$/.test(lower)) return 'json';
   return 'delimited';
 }
 

@@ -143,23 +143,16 @@ export function importDataset(text: string, opts: ImportOptions): ImportResult {
       opts.format === 'csv' || opts.format === 'tsv'
         ? 'delimited'
         : opts.format !== undefined
-          ? detectContainer(body, '')
+          ? detectContainer(body, '') === 'jsonl'
+            ? 'jsonl'
+            : 'json'
           : detectContainer(body, file);
     progress('parse', 0, 1);
     if (container === 'delimited') {
       const guessed = guessDelimiter(body, file);
       const delimiter: Delimiter =
         opts.format === 'tsv' ? '\t' : opts.format === 'csv' ? (guessed === '\t' ? ',' : guessed) : guessed;
-      format = opts.format ?? (delimiter === '\t' ? 'tsv' : 'csv');
-      if (format !== 'csv' && format !== 'tsv') {
-        return {
-          ok: false,
-          error: makeImportError(
-            { file, line: 1 },
-            `the file was read as ${FORMAT_LABELS[format]}, but it does not start with "[" or "{" as JSON does. Check the format, or choose CSV/TSV.`,
-          ),
-        };
-      }
+      format = opts.format === 'tsv' || (opts.format === undefined && delimiter === '\t') ? 'tsv' : 'csv';
       detection = {
         format,
         container: 'delimited',

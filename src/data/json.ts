@@ -66,6 +66,7 @@ function isDigit(c: number): boolean {
 
 function describeChar(ch: string): string {
   if (ch === "'") return "a single quote (') — JSON text and names need double quotes (\")";
+  if (ch === '"') return 'the next quoted text';
   const code = ch.codePointAt(0) ?? 0;
   if (code < 0x20) return `an invisible control character (code ${code})`;
   return `the character "${ch}"`;
