@@ -107,7 +107,7 @@ export function formatHistogram(buckets: readonly HistogramBucket[], width = 40)
   return shown
     .map((b) => {
       const bar = '#'.repeat(max === 0 ? 0 : Math.round((b.count / max) * width));
-      return `  ${b.label.padStart(labelWidth)} | ${String(b.count).padStart(countWidth)} ${bar}`;
+      return `  ${b.label.padStart(labelWidth)} | ${String(b.count).padStart(countWidth)} ${bar}`.trimEnd();
     })
     .join('\n');
 }
