@@ -440,6 +440,12 @@ describe('bad input in general', () => {
     expect(importErr(dolly, { fileName: 'd.jsonl', format: 'nonsense' as never }).message).toContain('not a format');
   });
 
+  it('says which fields it ignored instead of dropping them silently', () => {
+    const text = '[{"instruction": "a", "output": "b", "source": "x", "score": 3}, {"instruction": "c", "output": "d", "source": "y"}]';
+    const r = importOk(text, { fileName: 'extra.json' });
+    expect(r.warnings).toEqual(['Fields the studio does not use were ignored: "source" (2 records), "score" (1 record).']);
+  });
+
   it('reports progress phases', () => {
     const phases: string[] = [];
     importOk(readFixture('alpaca.json'), { fileName: 'a.json', onProgress: (p) => phases.push(p.phase) });

@@ -106,3 +106,29 @@ export function readMeta(
   if (lang !== undefined) meta.lang = lang;
   return meta;
 }
+
+/**
+ * Counts fields a format does not use, so the import can say they were
+ * ignored instead of dropping them silently.
+ */
+export class UnusedFields {
+  private readonly counts = new Map<string, number>();
+  constructor(private readonly known: ReadonlySet<string>) {}
+
+  note(obj: Record<string, unknown>): void {
+    for (const key of Object.keys(obj)) {
+      if (!this.known.has(key)) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** One warning naming the ignored fields, or nothing. */
+  report(warn: (message: string) => void): void {
+    if (this.counts.size === 0) return;
+    const list = [...this.counts]
+      .slice(0, 8)
+      .map(([k, n]) => `"${k}" (${n} record${n === 1 ? '' : 's'})`)
+      .join(', ');
+    const more = this.counts.size > 8 ? ` and ${this.counts.size - 8} more` : '';
+    warn(`Fields the studio does not use were ignored: ${list}${more}.`);
+  }
+}

@@ -4,7 +4,7 @@
 
 import { describeValue, fail } from '../errors';
 import type { Example, ChatRole } from '../schema';
-import { asObject, at, optionalId, optionalText, recordContext, requiredArray } from './fields';
+import { asObject, at, optionalId, optionalText, recordContext, requiredArray, UnusedFields } from './fields';
 import { conversationFromTurns, endsWithUserWarning, type ChatMeta, type Turn } from './chat';
 import type { FormatContext, JsonFormat } from './types';
 import type { RecordList } from '../json';
@@ -12,15 +12,19 @@ import type { RecordList } from '../json';
 const SHAPE = '{"messages": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]}';
 const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
 
+const KNOWN = new Set(['messages', 'id', 'category', 'lang']);
+
 export const messagesFormat: JsonFormat = {
   id: 'messages',
   label: 'Chat messages (role, content)',
   shape: SHAPE,
   fromRecords(list: RecordList, ctx: FormatContext): Example[] {
+    const unused = new UnusedFields(KNOWN);
     let unanswered = 0;
     const out = list.records.map((rec) => {
       const rc = recordContext(list, rec, ctx.file, SHAPE);
       const obj = asObject(rec.value, rc);
+      unused.note(obj);
       const raw = requiredArray(obj, 'messages', rc);
       const turns: Turn[] = raw.map((m, k) => {
         const path = `messages[${k}]`;
@@ -53,6 +57,7 @@ export const messagesFormat: JsonFormat = {
       return example;
     });
     if (unanswered > 0) ctx.warn(endsWithUserWarning(unanswered));
+    unused.report(ctx.warn);
     return out;
   },
 };

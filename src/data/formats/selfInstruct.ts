@@ -5,22 +5,26 @@
 
 import { describeValue, fail } from '../errors';
 import { contentId, type InstructionExample, type Example } from '../schema';
-import { asObject, at, optionalId, optionalText, recordContext, requiredArray, requiredText } from './fields';
+import { asObject, at, optionalId, optionalText, recordContext, requiredArray, requiredText, UnusedFields } from './fields';
 import type { FormatContext, JsonFormat } from './types';
 import type { RecordList } from '../json';
 
 const SHAPE =
   '{"id": "seed_task_0", "name": "...", "instruction": "...", "instances": [{"input": "...", "output": "..."}], "is_classification": false}';
 
+const KNOWN = new Set(['id', 'name', 'instruction', 'instances', 'is_classification']);
+
 export const selfInstructFormat: JsonFormat = {
   id: 'self-instruct',
   label: 'Self-Instruct seed tasks (instruction, instances)',
   shape: SHAPE,
   fromRecords(list: RecordList, ctx: FormatContext): Example[] {
+    const unused = new UnusedFields(KNOWN);
     const out: Example[] = [];
     for (const rec of list.records) {
       const rc = recordContext(list, rec, ctx.file, SHAPE);
       const obj = asObject(rec.value, rc);
+      unused.note(obj);
       const taskId = optionalId(obj, 'id', rc);
       const name = optionalText(obj, 'name', rc);
       const instruction = requiredText(obj, 'instruction', rc);
@@ -47,6 +51,7 @@ export const selfInstructFormat: JsonFormat = {
         out.push(example);
       });
     }
+    unused.report(ctx.warn);
     return out;
   },
 };

@@ -4,7 +4,7 @@
 
 import { describeValue, fail } from '../errors';
 import type { ChatRole, Example } from '../schema';
-import { asObject, at, optionalId, optionalText, recordContext, requiredArray } from './fields';
+import { asObject, at, optionalId, optionalText, recordContext, requiredArray, UnusedFields } from './fields';
 import { conversationFromTurns, endsWithUserWarning, type ChatMeta, type Turn } from './chat';
 import type { FormatContext, JsonFormat } from './types';
 import type { RecordList } from '../json';
@@ -19,15 +19,19 @@ const SPEAKERS: Readonly<Record<string, ChatRole>> = {
   system: 'system',
 };
 
+const KNOWN = new Set(['conversations', 'id', 'category', 'system', 'lang']);
+
 export const sharegptFormat: JsonFormat = {
   id: 'sharegpt',
   label: 'ShareGPT (conversations: from, value)',
   shape: SHAPE,
   fromRecords(list: RecordList, ctx: FormatContext): Example[] {
+    const unused = new UnusedFields(KNOWN);
     let unanswered = 0;
     const out = list.records.map((rec) => {
       const rc = recordContext(list, rec, ctx.file, SHAPE);
       const obj = asObject(rec.value, rc);
+      unused.note(obj);
       const raw = requiredArray(obj, 'conversations', rc);
       const turns: Turn[] = raw.map((m, k) => {
         const path = `conversations[${k}]`;
@@ -63,6 +67,7 @@ export const sharegptFormat: JsonFormat = {
       return example;
     });
     if (unanswered > 0) ctx.warn(endsWithUserWarning(unanswered));
+    unused.report(ctx.warn);
     return out;
   },
 };

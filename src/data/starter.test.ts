@@ -1,0 +1,51 @@
+// The datasets shipped in public/datasets import cleanly and match index.json.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { importDataset } from './import';
+
+const DIR = fileURLToPath(new URL('../../public/datasets/', import.meta.url));
+
+interface IndexEntry {
+  id: string;
+  file: string;
+  title: string;
+  description: string;
+  licence: string;
+  count: number;
+}
+
+const index = JSON.parse(readFileSync(`${DIR}index.json`, 'utf8')) as IndexEntry[];
+
+describe('starter datasets', () => {
+  it('are listed in index.json with a title, description and licence', () => {
+    expect(index.length).toBeGreaterThanOrEqual(2);
+    for (const e of index) {
+      expect(e.id).toMatch(/^[a-z0-9-]+$/);
+      expect(e.title && e.description && e.licence).toBeTruthy();
+    }
+  });
+
+  for (const entry of index) {
+    it(`${entry.file} imports with the count index.json gives`, () => {
+      const r = importDataset(readFileSync(`${DIR}${entry.file}`, 'utf8'), { fileName: entry.file });
+      if (!r.ok) throw new Error(r.error.message);
+      expect(r.examples).toHaveLength(entry.count);
+      expect(r.warnings).toEqual([]);
+    });
+  }
+
+  it('the team-written ones have no duplicates and keep each example short', () => {
+    for (const file of ['everyday-facts.json', 'word-problems-and-rewrites.json']) {
+      const r = importDataset(readFileSync(`${DIR}${file}`, 'utf8'), { fileName: file });
+      if (!r.ok) throw new Error(r.error.message);
+      expect(r.duplicates.pairs).toEqual([]);
+      expect(r.examples.length).toBeGreaterThanOrEqual(60);
+      for (const e of r.examples) {
+        expect(e.category).toBeTruthy();
+        if (e.kind === 'instruction') expect(`${e.instruction} ${e.input ?? ''} ${e.response}`.length).toBeLessThan(240);
+      }
+    }
+  });
+});
