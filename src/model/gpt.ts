@@ -8,7 +8,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { assertValidConfig, INIT_STD, LAYER_NORM_EPS, MLP_RATIO, type ModelConfig } from './config';
-import { matMul } from './ops';
+import { embeddingLookup, matMul } from './ops';
 import { Rng } from './random';
 
 /** Host-side copy of one parameter: what safetensors and snapshots hold. */
@@ -89,7 +89,6 @@ export class GPT {
   private readonly causalMask: tf.Tensor4D;
   /** 0..C-1 as int32, used to address cache slots without new shapes per token. */
   private readonly positions: tf.Tensor1D;
-  private readonly useGather: boolean;
   private disposed = false;
 
   private constructor(config: ModelConfig, weights: Map<string, HostTensor>) {
@@ -110,9 +109,6 @@ export class GPT {
       return tf.mul(tf.sub(1, lower), -1e9).reshape([1, 1, C, C]) as tf.Tensor4D;
     });
     this.positions = tf.range(0, C, 1, 'int32') as tf.Tensor1D;
-    // tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks; one-hot x matrix
-    // gives the same rows on every backend.
-    this.useGather = tf.getKernel('UnsortedSegmentSum', tf.getBackend()) !== undefined;
   }
 
   /** A new model with GPT-2 initialisation from `seed`. */
@@ -170,9 +166,7 @@ export class GPT {
 
   /** Token embedding rows for ids (N) -> (N, d). */
   private embed(ids: tf.Tensor1D): tf.Tensor2D {
-    const wte = this.p('transformer.wte.weight') as tf.Tensor2D;
-    if (this.useGather) return tf.gather(wte, ids);
-    return matMul(tf.oneHot(ids, this.config.vocabSize).toFloat(), wte);
+    return embeddingLookup(this.p('transformer.wte.weight') as tf.Tensor2D, ids);
   }
 
   /** (N, d) -> (B, H, T, hs) */

@@ -60,3 +60,26 @@ export function matMul<T extends tf.Tensor>(a: T, b: T, tb = false): T {
   if (!explicitTransposes()) return tf.matMul(a, b, false, tb) as T;
   return matMulWithFastGrad(a, tb ? transposeLast2(b) : b) as T;
 }
+
+/**
+ * Embedding rows for ids: table (V, d), ids (N) int32 -> (N, d).
+ * tf.gather's gradient needs the UnsortedSegmentSum kernel, which wasm lacks; there
+ * the gradient is a ScatterNd (duplicate ids add up), which wasm has. Backends with
+ * UnsortedSegmentSum use tf.gather as it is.
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  if (tf.getKernel('UnsortedSegmentSum', tf.getBackend()) !== undefined) return tf.gather(table, ids);
+  return gatherWithScatterGrad(table, ids) as tf.Tensor2D;
+}
+
+const gatherWithScatterGrad = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([ids]);
+  const shape = table.shape as [number, number];
+  return {
+    value: tf.gather(table, ids),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sids] = saved as [tf.Tensor1D];
+      return [tf.scatterND(tf.reshape(sids, [-1, 1]), dy, shape), tf.zerosLike(sids)];
+    },
+  };
+}) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
