@@ -28,6 +28,16 @@ describe('safetensors', () => {
     expect(Array.from(writeSafetensors(back.tensors, back.metadata))).toEqual(Array.from(bytes));
   });
 
+  it('reads from a Node Buffer (whose slice is a view, not a copy)', () => {
+    const bytes = writeSafetensors([
+      ['a', { shape: [2], data: new Float32Array([1, 2]) }],
+      ['b', { shape: [3], data: new Float32Array([3, 4, 5]) }],
+    ]);
+    const back = readSafetensors(Buffer.from(bytes));
+    expect(Array.from(back.tensors.get('a')!.data)).toEqual([1, 2]);
+    expect(Array.from(back.tensors.get('b')!.data)).toEqual([3, 4, 5]);
+  });
+
   it('reads a file whose data is not 4-byte aligned within the buffer', () => {
     const bytes = writeSafetensors([['x', { shape: [2], data: new Float32Array([1, 2]) }]]);
     const shifted = new Uint8Array(bytes.length + 1);

@@ -130,7 +130,8 @@ export function readSafetensors(input: ArrayBuffer | Uint8Array): SafetensorsFil
       throw new SafetensorsError(`Tensor "${name}" has ${end - begin} bytes but shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${count * BYTES[dtype]}.`);
     }
     // Copy into a fresh, aligned buffer: the file's bytes may not be 4-byte aligned.
-    const bytes = buf.slice(dataStart + begin, dataStart + end);
+    // (Not buf.slice: on a Node Buffer that returns a view of the whole file's memory.)
+    const bytes = new Uint8Array(buf.subarray(dataStart + begin, dataStart + end));
     const data =
       dtype === 'F32' ? new Float32Array(bytes.buffer) : dtype === 'I32' ? new Int32Array(bytes.buffer) : new Uint8Array(bytes.buffer);
     tensors.set(name, { dtype, shape: shape as number[], data });

@@ -12,6 +12,10 @@ export interface Batch {
   mask: Float32Array;
   batchSize: number;
   seqLen: number;
+  /** (B*T) packed-example segment of each token; attention stays within a segment. */
+  segmentIds?: Int32Array;
+  /** (B*T) position of each token within its segment. */
+  positions?: Int32Array;
 }
 
 export interface BatchSource {

@@ -6,21 +6,37 @@ import type { GPT } from '../model/gpt';
 import type { AdamW } from './optimizer';
 import type { Batch } from './batches';
 
-function batchTensors(b: Batch): { ids: tf.Tensor2D; targets: tf.Tensor2D; mask: tf.Tensor2D } {
+interface BatchTensors {
+  ids: tf.Tensor2D;
+  targets: tf.Tensor2D;
+  mask: tf.Tensor2D;
+  extra: { segmentIds?: tf.Tensor2D; positionIds?: tf.Tensor2D };
+}
+
+function batchTensors(b: Batch): BatchTensors {
+  const shape: [number, number] = [b.batchSize, b.seqLen];
+  const extra: BatchTensors['extra'] = {};
+  if (b.segmentIds) extra.segmentIds = tf.tensor2d(b.segmentIds, shape, 'int32');
+  if (b.positions) extra.positionIds = tf.tensor2d(b.positions, shape, 'int32');
   return {
-    ids: tf.tensor2d(b.ids, [b.batchSize, b.seqLen], 'int32'),
-    targets: tf.tensor2d(b.targets, [b.batchSize, b.seqLen], 'int32'),
-    mask: tf.tensor2d(b.mask, [b.batchSize, b.seqLen], 'float32'),
+    ids: tf.tensor2d(b.ids, shape, 'int32'),
+    targets: tf.tensor2d(b.targets, shape, 'int32'),
+    mask: tf.tensor2d(b.mask, shape, 'float32'),
+    extra,
   };
+}
+
+function disposeBatch(t: BatchTensors): void {
+  tf.dispose([t.ids, t.targets, t.mask, t.extra.segmentIds ?? [], t.extra.positionIds ?? []].flat());
 }
 
 /** Forward, backward, clip and AdamW update. Returns [loss, gradNorm] as one tensor of 2 values. */
 export function trainStep(model: GPT, optimizer: AdamW, batch: Batch, lr: number, clip: number): tf.Tensor1D {
   const vars = [...model.params.values()];
   const nameOf = new Map(vars.map((v, i) => [v.name, [...model.params.keys()][i]!]));
-  const { ids, targets, mask } = batchTensors(batch);
+  const bt = batchTensors(batch);
   try {
-    const { value, grads } = tf.variableGrads(() => model.loss(ids, targets, mask), vars);
+    const { value, grads } = tf.variableGrads(() => model.loss(bt.ids, bt.targets, bt.mask, bt.extra), vars);
     const byName = new Map<string, tf.Tensor>();
     for (const [varName, g] of Object.entries(grads)) byName.set(nameOf.get(varName)!, g);
     let norm: tf.Scalar | null = null;
@@ -34,9 +50,7 @@ export function trainStep(model: GPT, optimizer: AdamW, batch: Batch, lr: number
       for (const g of byName.values()) g.dispose();
     }
   } finally {
-    ids.dispose();
-    targets.dispose();
-    mask.dispose();
+    disposeBatch(bt);
   }
 }
 
@@ -45,15 +59,13 @@ export async function evaluate(model: GPT, batches: Batch[]): Promise<number> {
   let total = 0;
   let count = 0;
   for (const b of batches) {
-    const { ids, targets, mask } = batchTensors(b);
-    const loss = model.loss(ids, targets, mask);
+    const bt = batchTensors(b);
+    const loss = model.loss(bt.ids, bt.targets, bt.mask, bt.extra);
     const n = b.mask.reduce((a, x) => a + x, 0);
     total += (await loss.data())[0]! * n;
     count += n;
     loss.dispose();
-    ids.dispose();
-    targets.dispose();
-    mask.dispose();
+    disposeBatch(bt);
   }
   return count > 0 ? total / count : NaN;
 }

@@ -16,6 +16,8 @@ export interface TrainerOptions {
   gradClip: number;
   /** Validation every this many steps (and at the end); 0 = never. */
   evalEvery: number;
+  /** Steps already done when resuming a run: the schedule and the count continue from here. */
+  startStep?: number;
 }
 
 export interface StepInfo {
@@ -60,7 +62,9 @@ export class Trainer {
     private readonly options: TrainerOptions,
     private readonly callbacks: TrainerCallbacks = {},
     private readonly evalBatches: Batch[] = [],
-  ) {}
+  ) {
+    this.step = options.startStep ?? 0;
+  }
 
   /** Takes effect after the step in flight. */
   pause(): void {
@@ -92,6 +96,7 @@ export class Trainer {
     let activeSec = 0; // time spent stepping, pauses excluded
     let timedSteps = 0;
     let timedSec = 0;
+    let stepsThisRun = 0;
     try {
       while (this.step < o.steps) {
         if (this.pauseWaiter) {
@@ -118,7 +123,8 @@ export class Trainer {
         if (!Number.isFinite(loss!)) throw new TrainingDivergedError(this.step);
         activeSec += dt;
         // The first step compiles shaders; leave it out of the speed estimate.
-        if (this.step > 1 || o.steps === 1) {
+        stepsThisRun++;
+        if (stepsThisRun > 1 || this.step === o.steps) {
           timedSteps++;
           timedSec += dt;
         }

