@@ -21,13 +21,18 @@
 //    at least t = ⌈θ·m/(2-θ)⌉ common words for a text of m words, and two texts
 //    sharing that many words must share one of the first m - t + 1 rarest
 //    words of each. Only those "prefix" words are indexed and looked up;
+//  - position: walking both word lists in that order, once a common word is
+//    found at position i of one and j of the other, at most
+//    min(m - i - 1, n - j - 1) more can follow; a candidate that cannot reach
+//    ⌈θ(m+n)/2⌉ common words is dropped there (PPJoin's positional filter);
 //  - common words: the LCS is at most the number of words two texts share
 //    (with repeats), counted by merging their sorted word lists; the LCS is
 //    computed only where that count reaches θ(m+n)/2.
-// The one approximation: a record whose prefix words reach more than
-// `maxCandidates` kept records (very common words only, as in heavily
-// templated data) is compared with the first `maxCandidates` found, rarest
-// words first, and the report counts such capped searches.
+// The one approximation: the index lookups for one record stop after
+// `maxCandidates` entries (default 20,000). Only records whose rarest words
+// are still very common reach that (heavily templated data, or a huge set of
+// near-identical requests); they are compared with the candidates found by
+// then, rarest words first, and the report counts such capped searches.
 
 import { contentKey, requestOf, type Example } from './schema';
 import { rougeTokens } from './rouge';
@@ -69,7 +74,7 @@ export interface DedupeOptions {
   existing?: readonly Example[];
   /** Look for near-duplicates (default true); false finds exact ones only. */
   near?: boolean;
-  /** Most candidates compared per record (default 2000). */
+  /** Most index entries looked at per record (default 20,000); see the approximation above. */
   maxCandidates?: number;
   onProgress?: (p: DedupeProgress) => void;
 }
@@ -87,7 +92,7 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
   const threshold = opts.threshold ?? DEFAULT_NEAR_DUPLICATE_THRESHOLD;
   if (!(threshold > 0 && threshold <= 1)) throw new Error(`threshold must be above 0 and at most 1, got ${threshold}`);
   const existing = opts.existing ?? [];
-  const maxCandidates = opts.maxCandidates ?? 2000;
+  const maxCandidates = opts.maxCandidates ?? 20_000;
   const report: DuplicateReport = { pairs: [], exact: 0, near: 0, threshold, comparisons: 0, cappedSearches: 0 };
   const total = examples.length;
 
@@ -176,41 +181,48 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
       }
       return prev[w - 1] as number;
     };
-    // Common words counted with repeats: an upper bound on the LCS, cheap to get from sorted bags.
-    const overlap = (a: Int32Array, b: Int32Array): number => {
+    // Whether two sorted bags share at least `need` words (with repeats), an
+    // upper bound on the LCS; stops as soon as the answer is known.
+    const overlapAtLeast = (a: Int32Array, b: Int32Array, need: number): boolean => {
       let i = 0;
       let j = 0;
       let n = 0;
       while (i < a.length && j < b.length) {
+        if (n + Math.min(a.length - i, b.length - j) < need) return false;
         const x = a[i] as number;
         const y = b[j] as number;
         if (x === y) {
-          n++;
+          if (++n >= need) return true;
           i++;
           j++;
         } else if (x < y) i++;
         else j++;
       }
-      return n;
+      return n >= need;
     };
-
     const ratio = threshold / (2 - threshold);
     const minOverlap = (m: number): number => Math.max(1, Math.ceil(ratio * m - 1e-9));
     const prefixLength = (m: number): number => m - minOverlap(m) + 1;
+    // label rank -> flat list of (entry, position of the label in that entry's bag) pairs
     const index = new Map<number, number[]>();
+    const sizes = new Int32Array(entries.length);
+    entries.forEach((entry, e) => (sizes[e] = entry.bag.length));
     const keep = (e: number): void => {
       const { bag } = entries[e] as { bag: Int32Array };
       const p = prefixLength(bag.length);
       for (let k = 0; k < p && k < bag.length; k++) {
         const l = bag[k] as number;
         const list = index.get(l);
-        if (list) list.push(e);
-        else index.set(l, [e]);
+        if (list) list.push(e, k);
+        else index.set(l, [e, k]);
       }
     };
-    for (let e = 0; e < E; e++) if ((entries[e] as { bag: Int32Array }).bag.length > 0) keep(e);
+    for (let e = 0; e < E; e++) if ((sizes[e] as number) > 0) keep(e);
 
     const seenStamp = new Int32Array(entries.length).fill(-1);
+    // Common prefix words found so far per candidate; -1 once it cannot reach the bound.
+    const found = new Int32Array(entries.length);
+    const half = threshold / 2;
     for (let i = 0; i < total; i++) {
       const e = E + i;
       const { seq, bag } = entries[e] as { seq: Int32Array; bag: Int32Array };
@@ -219,31 +231,42 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
         const minLen = Math.ceil(ratio * m - 1e-9);
         const maxLen = Math.floor(m / ratio + 1e-9);
         const p = prefixLength(m);
-        const candidates: number[] = [];
+        const touched: number[] = [];
+        let visits = 0;
         let capped = false;
         for (let k = 0; k < p && !capped; k++) {
           const list = index.get(bag[k] as number);
           if (!list) continue;
-          for (const c of list) {
-            if (seenStamp[c] === i) continue;
-            seenStamp[c] = i;
-            const n = (entries[c] as { bag: Int32Array }).bag.length;
+          for (let x = 0; x < list.length; x += 2) {
+            const c = list[x] as number;
+            const n = sizes[c] as number;
             if (n < minLen || n > maxLen) continue;
-            if (candidates.length >= maxCandidates) {
+            if (++visits > maxCandidates) {
               capped = true;
               break;
             }
-            candidates.push(c);
+            if (seenStamp[c] !== i) {
+              seenStamp[c] = i;
+              found[c] = 0;
+              touched.push(c);
+            } else if ((found[c] as number) < 0) continue;
+            // Positional bound: words before this one in the order were all
+            // seen already, so at most min(words left on either side) more can match.
+            const j = list[x + 1] as number;
+            const need = Math.ceil(half * (m + n) - 1e-9);
+            if ((found[c] as number) + 1 + Math.min(m - k - 1, n - j - 1) >= need) found[c] = (found[c] as number) + 1;
+            else found[c] = -1;
           }
         }
         if (capped) report.cappedSearches++;
+        const candidates = touched.filter((c) => (found[c] as number) > 0);
         let best = -1;
         let bestScore = 0;
         for (const c of candidates) {
           const other = entries[c] as { seq: Int32Array; bag: Int32Array };
           const n = other.seq.length;
           // F >= θ needs LCS >= θ(m+n)/2; common words bound the LCS from above.
-          if (overlap(bag, other.bag) < (threshold * (m + n)) / 2 - 1e-9) continue;
+          if (!overlapAtLeast(bag, other.bag, Math.ceil(half * (m + n) - 1e-9))) continue;
           report.comparisons++;
           const f = (2 * lcs(seq, other.seq)) / (m + n);
           if (f >= threshold && f > bestScore) {
