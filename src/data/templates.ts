@@ -100,6 +100,14 @@ export const PLAIN_TEMPLATE: PromptTemplate = {
 
 export const BUILTIN_TEMPLATES: readonly PromptTemplate[] = [ALPACA_TEMPLATE, CHATML_TEMPLATE, PLAIN_TEMPLATE];
 
+/**
+ * The template to start with. Plain, because the studio's small presets have
+ * 32-128 positions and Alpaca's preamble alone is about 40 words: with a
+ * short context it would leave little or no room for the response (such
+ * examples are dropped and counted by encodeExamples).
+ */
+export const DEFAULT_TEMPLATE: PromptTemplate = PLAIN_TEMPLATE;
+
 export function getTemplate(id: string): PromptTemplate | undefined {
   return BUILTIN_TEMPLATES.find((t) => t.id === id);
 }
