@@ -50,7 +50,7 @@ const matMulWithFastGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.
       return [product(dy, sb, false, true), product(sa, dy, true, false)];
     },
   };
-}) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 /**
  * a @ b (batched over leading axes), with `tb` meaning b's last two axes are swapped.
@@ -82,4 +82,4 @@ const gatherWithScatterGrad = tf.customGrad(((table: tf.Tensor, ids: tf.Tensor, 
       return [tf.scatterND(tf.reshape(sids, [-1, 1]), dy, shape), tf.zerosLike(sids)];
     },
   };
-}) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;

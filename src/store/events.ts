@@ -2,7 +2,7 @@
 // protocol is handled here or named as deliberately ignored, so a new event
 // added to the protocol fails the type check until the UI decides what to do.
 
-import type { WorkerEvent } from '../worker/protocol';
+import { MAIN_SLOT, type WorkerEvent } from '../worker/protocol';
 import type { EventSlice, SliceCreator, StudioState } from './types';
 import { runReset } from './trainingSlice';
 import { generationReset } from './generationSlice';
@@ -21,6 +21,8 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
         return;
       }
       case 'modelReady': {
+        // Models loaded into comparison slots do not replace the one being trained.
+        if (ev.slot !== MAIN_SLOT) return;
         const s = get();
         const model = { config: ev.config, paramCount: ev.paramCount, tokenizerVocab: ev.tokenizerVocab, name: ev.name };
         // A model the UI did not ask for, right after a failed run, is the worker
@@ -109,6 +111,11 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
       case 'logits':
       case 'tokens':
       case 'modelExported':
+        return;
+      // Not shown yet: comparison slots and instruction datasets have no view so far.
+      case 'modelUnloaded':
+      case 'dataReport':
+      case 'generateStarted':
         return;
       default: {
         const never: never = ev;

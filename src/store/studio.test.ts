@@ -75,7 +75,7 @@ function withModel() {
   t.worker().send({ type: 'backend', report: REPORT });
   t.state().createModel();
   const cfg = t.worker().last('createModel').config;
-  t.worker().send({ type: 'modelReady', config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 0 });
+  t.worker().send({ type: 'modelReady', config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 0, slot: 'main' });
   return t;
 }
 
@@ -264,7 +264,7 @@ describe('training', () => {
     t.worker().send({ type: 'trainState', state: 'failed', step: 1, totalSteps: 100, message: 'device lost' });
     // The worker restores its snapshot: a modelReady nobody asked for, then the notice.
     const cfg = t.worker().last('createModel').config;
-    t.worker().send({ type: 'modelReady', config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 1 });
+    t.worker().send({ type: 'modelReady', config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 1, slot: 'main' });
     t.worker().send({ type: 'recovered', message: 'Restored the model from step 1.', step: 1, backend: 'webgpu' });
     const s = t.state();
     expect(s.trainState).toBe('failed');

@@ -4,6 +4,7 @@ import { useCpuBackend } from '../test/tf';
 import { StudioEngine } from './engine';
 import { DEFAULT_GENERATE_OPTIONS, DEFAULT_TRAIN_OPTIONS, type WorkerEvent, type WorkerRequest } from './protocol';
 import type { ModelConfig } from '../model/config';
+import { PLAIN_TEMPLATE } from '../data/templates';
 
 const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(20);
 const micro: ModelConfig = { vocabSize: 300, contextLength: 16, width: 16, layers: 1, heads: 2 };
@@ -171,5 +172,87 @@ describe('StudioEngine', () => {
     await h.send({ type: 'train', data: { kind: 'text', text: TEXT }, options: { ...DEFAULT_TRAIN_OPTIONS, steps: 4, batchSize: 2 } });
     await h.send({ type: 'generate', id: 2, prompt: 'the', options: { ...DEFAULT_GENERATE_OPTIONS, maxTokens: 6 } });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('StudioEngine with instruction data', () => {
+  const examples = [
+    { id: 'a', source: 't', kind: 'instruction' as const, instruction: 'Say hi', response: 'hi' },
+    { id: 'b', source: 't', kind: 'instruction' as const, instruction: 'Say yes', response: 'yes' },
+    { id: 'c', source: 't', kind: 'instruction' as const, instruction: 'Say no', response: 'no' },
+  ];
+  const data = { kind: 'instructions' as const, examples, template: PLAIN_TEMPLATE, trainOnInputs: false, pack: false, overflow: 'truncate' as const };
+  const text = 'Question: Say hi\nAnswer: hi. Question: Say yes\nAnswer: yes. Question: Say no\nAnswer: no.';
+
+  // Tuning takes a while on the cpu backend: tune once, export, and load the result where needed.
+  let tuned: Promise<Extract<WorkerEvent, { type: 'modelExported' }>> | null = null;
+  function tunedCheckpoint() {
+    tuned ??= (async () => {
+      const h = await tunedEngine();
+      await h.send({ type: 'exportModel', id: 1, includeOptimizer: false });
+      return h.of('modelExported')[0]!;
+    })();
+    return tuned;
+  }
+
+  async function tunedEngine() {
+    const h = harness();
+    await h.send({ type: 'init', backend: 'cpu' });
+    await h.send({ type: 'createModel', config: { vocabSize: 300, contextLength: 24, width: 32, layers: 1, heads: 2 }, seed: 4, tokenizer: { kind: 'bpe-train', text } });
+    await h.send({ type: 'train', data, options: { ...DEFAULT_TRAIN_OPTIONS, steps: 120, batchSize: 3, learningRate: 1e-2, warmupSteps: 5, evalEvery: 0 } });
+    return h;
+  }
+
+  it('trains on responses only, reports how the data was encoded, and the tuned model answers then stops at <|endoftext|>', async () => {
+    const h = await tunedEngine();
+    await h.send({ type: 'exportModel', id: 1, includeOptimizer: false });
+    tuned = Promise.resolve(h.of('modelExported')[0]!);
+    const report = h.of('dataReport')[0]!;
+    expect(report).toMatchObject({ kept: 3, dropped: 0, trainExamples: 3 });
+    expect(report.summary).toMatch(/3 of 3 examples ready/);
+    const losses = h.of('trainProgress').map((p) => p.loss);
+    expect(losses.at(-1)!).toBeLessThan(0.1);
+    await h.send({ type: 'generate', id: 1, prompt: 'Say yes', options: { ...DEFAULT_GENERATE_OPTIONS, temperature: 0, maxTokens: 10 }, format: { template: PLAIN_TEMPLATE } });
+    expect(h.of('generateStarted')[0]!.promptText).toBe('Question: Say yes\nAnswer:');
+    const done = h.of('generateDone')[0]!;
+    expect(done.text).toBe(' yes');
+    expect(done.reason).toBe('eos');
+  });
+
+  it('refuses an empty dataset and one whose prompts fill the context, changing nothing', async () => {
+    const h = await ready();
+    await h.send({ type: 'train', data: { ...data, examples: [] }, options: DEFAULT_TRAIN_OPTIONS });
+    expect(h.of('error')[0]).toMatchObject({ code: 'bad-input', request: 'train' });
+    expect(h.of('error')[0]!.message).toMatch(/dataset is empty/);
+    const long = [{ id: 'x', source: 't', kind: 'instruction' as const, instruction: 'word '.repeat(40), response: 'ok' }];
+    await h.send({ type: 'train', data: { ...data, examples: long }, options: DEFAULT_TRAIN_OPTIONS });
+    expect(h.of('error')[1]!.message).toMatch(/No example can be trained.*left out because the prompt alone fills the context/);
+    expect(h.of('trainState')).toEqual([]);
+  });
+
+  it('generates from a comparison slot and the main model in parallel, with identical settings giving per-model answers', async () => {
+    const ck = await tunedCheckpoint();
+    const h = harness();
+    await h.send({ type: 'init', backend: 'cpu' });
+    // Main is a fresh untrained model; the tuned one goes into slot "tuned".
+    await h.send({ type: 'createModel', config: { vocabSize: 300, contextLength: 24, width: 32, layers: 1, heads: 2 }, seed: 4, tokenizer: { kind: 'bpe-train', text } });
+    await h.send({ type: 'loadModel', name: 'tuned', slot: 'tuned', safetensors: ck.safetensors.slice(0), configJson: ck.configJson, tokenizerJson: ck.tokenizerJson });
+    expect(h.of('modelReady').at(-1)).toMatchObject({ slot: 'tuned', name: 'tuned' });
+    const opts = { ...DEFAULT_GENERATE_OPTIONS, temperature: 0, maxTokens: 6 };
+    const fmt = { template: PLAIN_TEMPLATE };
+    await Promise.all([
+      h.send({ type: 'generate', id: 10, prompt: 'Say no', options: opts, format: fmt }),
+      h.send({ type: 'generate', id: 11, prompt: 'Say no', options: opts, format: fmt, slot: 'tuned' }),
+    ]);
+    const base = h.of('generateDone').find((d) => d.id === 10)!;
+    const tunedOut = h.of('generateDone').find((d) => d.id === 11)!;
+    expect(tunedOut.text).toBe(' no');
+    expect(base.text).not.toBe(' no');
+    // Tokens of both streams interleave: they ran at the same time.
+    const order = h.of('token').filter((t) => t.id === 10 || t.id === 11).map((t) => t.id);
+    expect(order.indexOf(11)).toBeLessThan(order.lastIndexOf(10));
+    await h.send({ type: 'unloadModel', slot: 'tuned' });
+    await h.send({ type: 'generate', id: 12, prompt: 'x', options: opts, slot: 'tuned' });
+    expect(h.of('error').at(-1)).toMatchObject({ code: 'no-model', id: 12 });
   });
 });

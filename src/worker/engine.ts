@@ -12,7 +12,19 @@ import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { AdamW } from '../train/optimizer';
 import { Trainer, TrainingDivergedError } from '../train/trainer';
 import { initBackend, type BackendOptions } from './backend';
-import type { BackendName, BackendReport, ErrorCode, TrainOptions, WorkerEvent, WorkerRequest } from './protocol';
+import { promptExample } from '../data/templates';
+import { renderPrompt } from '../data/render';
+import { prepareInstructionData } from '../train/instructions';
+import type { BatchSource, Batch } from '../train/batches';
+import { MAIN_SLOT, type BackendName, type BackendReport, type ErrorCode, type TrainingData, type TrainOptions, type WorkerEvent, type WorkerRequest } from './protocol';
+
+/** A model loaded for comparison: inference only, never trained. */
+interface CompareSlot {
+  model: GPT;
+  tokenizer: BpeTokenizer;
+  name: string;
+  step: number;
+}
 
 /** A copy of everything needed to rebuild the model after a device failure. */
 interface Snapshot {
@@ -63,7 +75,10 @@ export class StudioEngine {
   private trainer: Trainer | null = null;
   private snapshot: Snapshot | null = null;
   private deviceProblem: { code: ErrorCode; message: string } | null = null;
-  private generating: { id: number; cancelled: boolean } | null = null;
+  /** Generations in flight, by request id; several may run at once (comparison columns). */
+  private generations = new Map<number, { slot: string; cancelled: boolean }>();
+  /** Models loaded for comparison, by slot name. */
+  private slots = new Map<string, CompareSlot>();
   /** Serialises requests that replace the backend or the model. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -83,7 +98,7 @@ export class StudioEngine {
       case 'memory':
         return this.guard(req, () => this.control(req));
       case 'train':
-        return this.guard(req, () => this.train(req.data.text, req.options));
+        return this.guard(req, () => this.train(req.data, req.options));
       case 'generate':
         return this.guard(req, () => this.generate(req));
       default: {
@@ -103,9 +118,18 @@ export class StudioEngine {
     }
   }
 
-  private requireModel(): { model: GPT; tokenizer: BpeTokenizer } {
+  private requireModel(slot: string = MAIN_SLOT): { model: GPT; tokenizer: BpeTokenizer } {
+    if (slot !== MAIN_SLOT) {
+      const s = this.slots.get(slot);
+      if (!s) throw new EngineError('no-model', `No model is loaded in the comparison slot "${slot}".`);
+      return s;
+    }
     if (!this.model || !this.tokenizer) throw new EngineError('no-model', 'No model yet: create or load a model first.');
     return { model: this.model, tokenizer: this.tokenizer };
+  }
+
+  private mainGenerating(): boolean {
+    return [...this.generations.values()].some((g) => g.slot === MAIN_SLOT);
   }
 
   private requireIdle(action: string): void {
@@ -120,7 +144,8 @@ export class StudioEngine {
         return;
       case 'resume':
         if (!this.trainer) throw new EngineError('bad-input', 'Nothing to resume: no training run is active.');
-        if (this.generating) this.generating.cancelled = true; // weights are about to change
+        // The weights are about to change under any generation from the main model.
+        for (const g of this.generations.values()) if (g.slot === MAIN_SLOT) g.cancelled = true;
         this.trainer.resume();
         return;
       case 'stop':
@@ -128,7 +153,10 @@ export class StudioEngine {
         this.trainer.stop();
         return;
       case 'cancelGenerate':
-        if (this.generating && this.generating.id === req.id) this.generating.cancelled = true;
+        {
+          const g = this.generations.get(req.id);
+          if (g) g.cancelled = true;
+        }
         return;
       case 'memory': {
         const m = tf.memory();
@@ -162,9 +190,20 @@ export class StudioEngine {
       case 'loadModel':
         return this.loadModel(req);
       case 'logits':
-        return this.logits(req.id, req.ids);
+        return this.logits(req.id, req.ids, req.slot);
+      case 'unloadModel': {
+        if (req.slot === MAIN_SLOT) throw new EngineError('bad-input', 'The main model cannot be unloaded; create or load another instead.');
+        const s = this.slots.get(req.slot);
+        if (s) {
+          if ([...this.generations.values()].some((g) => g.slot === req.slot)) throw new EngineError('busy', `Stop the generation from "${s.name}" before unloading it.`);
+          s.model.dispose();
+          this.slots.delete(req.slot);
+        }
+        this.emit({ type: 'modelUnloaded', slot: req.slot });
+        return;
+      }
       case 'tokenize': {
-        const { tokenizer } = this.requireModel();
+        const { tokenizer } = this.requireModel(req.slot);
         const ids = tokenizer.encode(req.text);
         this.emit({ type: 'tokens', id: req.id, ids, pieces: tokenizer.pieces(ids) });
         return;
@@ -217,6 +256,7 @@ export class StudioEngine {
       tokenizerVocab: tokenizer.vocabSize,
       name: this.modelName,
       step: this.trainedSteps,
+      slot: MAIN_SLOT,
     });
   }
 
@@ -268,6 +308,22 @@ export class StudioEngine {
     const problems = validateConfig(ck.config, { limits: this.backend.limits });
     if (problems.length > 0) throw new EngineError('invalid-config', problems.map((p) => p.message).join(' '));
     const model = GPT.fromWeights(ck.config, ck.weights);
+    const step = Number(ck.meta.step ?? ck.optimizer?.step ?? 0) || 0;
+    const slot = req.slot ?? MAIN_SLOT;
+    if (slot !== MAIN_SLOT) {
+      if ([...this.generations.values()].some((g) => g.slot === slot)) {
+        model.dispose();
+        throw new EngineError('busy', `A generation is running in the slot "${slot}": stop it before loading another model there.`);
+      }
+      this.slots.get(slot)?.model.dispose();
+      this.slots.set(slot, { model, tokenizer, name: req.name, step });
+      this.emit({ type: 'modelReady', config: model.config, paramCount: model.parameterCount, tokenizerVocab: tokenizer.vocabSize, name: req.name, step, slot });
+      return;
+    }
+    if (this.mainGenerating()) {
+      model.dispose();
+      throw new EngineError('busy', 'Stop the running generation before loading another model.');
+    }
     let optimizer: AdamW | null = null;
     if (ck.optimizer) {
       optimizer = new AdamW(model.params);
@@ -278,7 +334,7 @@ export class StudioEngine {
     this.optimizer = optimizer;
     this.tokenizer = tokenizer;
     this.modelName = req.name;
-    this.trainedSteps = Number(ck.meta.step ?? ck.optimizer?.step ?? 0) || 0;
+    this.trainedSteps = step;
     this.snapshot = null;
     this.announce();
   }
@@ -307,28 +363,16 @@ export class StudioEngine {
 
   // ---- training -------------------------------------------------------------
 
-  private async train(text: string, options: TrainOptions): Promise<void> {
+  private async train(data: TrainingData, options: TrainOptions): Promise<void> {
     const { model, tokenizer } = this.requireModel();
     if (this.trainer) throw new EngineError('busy', 'A training run is already active: pause or stop it first.');
-    if (this.generating) throw new EngineError('busy', 'Wait for generation to finish (or stop it) before training.');
+    if (this.mainGenerating()) throw new EngineError('busy', 'Wait for generation to finish (or stop it) before training.');
     const cfg = model.config;
     const problems = validateConfig(cfg, { batchSize: options.batchSize, limits: this.backend?.limits });
     if (problems.length > 0) throw new EngineError('invalid-config', problems.map((p) => p.message).join(' '));
     if (!Number.isInteger(options.steps) || options.steps < 1) throw new EngineError('bad-input', `steps = ${options.steps}: give a whole number of at least 1.`);
     if (!(options.learningRate > 0) || options.learningRate > 1) throw new EngineError('bad-input', `learning rate = ${options.learningRate}: give a value between 0 and 1 (1e-3 is a good start).`);
-    if (text.trim().length === 0) throw new EngineError('bad-input', 'The training text is empty: paste or type some text to learn from.');
-    const tokens = Int32Array.from(tokenizer.encode(text));
-    // Hold out the tail for validation when there is enough text for both parts.
-    const valLen = Math.floor(tokens.length * options.valFraction);
-    const hasVal = options.evalEvery > 0 && valLen >= Math.min(cfg.contextLength, 16) + 1 && tokens.length - valLen >= 2;
-    const trainTokens = hasVal ? tokens.subarray(0, tokens.length - valLen) : tokens;
-    let source: TokenStreamBatches;
-    try {
-      source = new TokenStreamBatches(trainTokens, options.batchSize, cfg.contextLength, options.seed);
-    } catch (e) {
-      throw new EngineError('bad-input', (e as Error).message);
-    }
-    const evalBatches = hasVal ? TokenStreamBatches.evaluationBatches(tokens.subarray(tokens.length - valLen), options.batchSize, cfg.contextLength) : [];
+    const { source, evalBatches } = this.prepareData(data, options, tokenizer, cfg.contextLength);
     this.optimizer ??= new AdamW(model.params);
     this.optimizer.options = { ...this.optimizer.options, weightDecay: options.weightDecay };
     this.snapshot = await this.takeSnapshot();
@@ -376,6 +420,53 @@ export class StudioEngine {
     }
   }
 
+  /** Turns the request's data into a batch source and validation batches, or a bad-input error. */
+  private prepareData(data: TrainingData, options: TrainOptions, tokenizer: BpeTokenizer, contextLength: number): { source: BatchSource; evalBatches: Batch[] } {
+    if (data.kind === 'instructions') {
+      let prepared;
+      try {
+        prepared = prepareInstructionData(data.examples, tokenizer, {
+          template: data.template,
+          contextLength,
+          batchSize: options.batchSize,
+          seed: options.seed,
+          trainOnInputs: data.trainOnInputs,
+          pack: data.pack,
+          overflow: data.overflow,
+          valFraction: options.evalEvery > 0 ? options.valFraction : 0,
+        });
+      } catch (e) {
+        throw new EngineError('bad-input', (e as Error).message);
+      }
+      const r = prepared.report;
+      this.emit({
+        type: 'dataReport',
+        summary: prepared.summary,
+        trainExamples: prepared.trainExamples,
+        valExamples: prepared.valExamples,
+        kept: r.kept,
+        truncated: r.truncated,
+        dropped: r.droppedTooLong.length + r.droppedNoTrainedTokens.length,
+        trainedTokens: r.trainedTokens,
+      });
+      return { source: prepared.source, evalBatches: prepared.evalBatches };
+    }
+    if (data.text.trim().length === 0) throw new EngineError('bad-input', 'The training text is empty: paste or type some text to learn from.');
+    const tokens = Int32Array.from(tokenizer.encode(data.text));
+    // Hold out the tail for validation when there is enough text for both parts.
+    const valLen = Math.floor(tokens.length * options.valFraction);
+    const hasVal = options.evalEvery > 0 && valLen >= Math.min(contextLength, 16) + 1 && tokens.length - valLen >= 2;
+    const trainTokens = hasVal ? tokens.subarray(0, tokens.length - valLen) : tokens;
+    let source: TokenStreamBatches;
+    try {
+      source = new TokenStreamBatches(trainTokens, options.batchSize, contextLength, options.seed);
+    } catch (e) {
+      throw new EngineError('bad-input', (e as Error).message);
+    }
+    const evalBatches = hasVal ? TokenStreamBatches.evaluationBatches(tokens.subarray(tokens.length - valLen), options.batchSize, contextLength) : [];
+    return { source, evalBatches };
+  }
+
   /** After a failed run: put the last good snapshot back, on a fresh backend if the device is gone. */
   private async recover(code: ErrorCode): Promise<void> {
     const snap = this.snapshot;
@@ -402,18 +493,30 @@ export class StudioEngine {
   // ---- inference --------------------------------------------------------------
 
   private async generate(req: Extract<WorkerRequest, { type: 'generate' }>): Promise<void> {
-    const { model, tokenizer } = this.requireModel();
-    if (this.trainer && !this.trainer.isPaused) throw new EngineError('busy', 'Pause training to generate: the weights change at every step.');
-    if (this.generating) throw new EngineError('busy', 'A generation is already running: stop it first.');
+    const slot = req.slot ?? MAIN_SLOT;
+    const { model, tokenizer } = this.requireModel(slot);
+    if (slot === MAIN_SLOT && this.trainer && !this.trainer.isPaused) throw new EngineError('busy', 'Pause training to generate: the weights change at every step.');
+    if (this.generations.has(req.id)) throw new EngineError('bad-input', `A generation with id ${req.id} is already running.`);
     const o = req.options;
     if (!Number.isInteger(o.maxTokens) || o.maxTokens < 1 || o.maxTokens > 4096) throw new EngineError('bad-input', `max tokens = ${o.maxTokens}: give a whole number from 1 to 4096.`);
     if (!(o.temperature >= 0)) throw new EngineError('bad-input', `temperature = ${o.temperature}: it must be 0 (greedy) or more.`);
     if (!(o.topP > 0 && o.topP <= 1)) throw new EngineError('bad-input', `top-p = ${o.topP}: it must be above 0 and at most 1.`);
     if (!Number.isInteger(o.topK) || o.topK < 0) throw new EngineError('bad-input', `top-k = ${o.topK}: give a whole number, 0 to keep all tokens.`);
-    // An empty prompt starts from <|endoftext|>, i.e. "a new document".
-    const prompt = req.prompt.length > 0 ? tokenizer.encode(req.prompt) : [tokenizer.eosId];
-    const state = { id: req.id, cancelled: false };
-    this.generating = state;
+    // With a format, the prompt is rendered exactly as training renders an instruction;
+    // without one it is raw text, and an empty one starts from <|endoftext|> ("a new document").
+    const prompt = req.format
+      ? renderPrompt(promptExample(req.prompt, req.format.system ? { system: req.format.system } : {}), req.format.template, tokenizer)
+      : req.prompt.length > 0
+        ? tokenizer.encode(req.prompt)
+        : [tokenizer.eosId];
+    // A raw prompt longer than the context slides (the model sees its end); a formatted
+    // instruction would lose its beginning, so it is refused instead.
+    if (req.format && prompt.length > model.config.contextLength) {
+      throw new EngineError('bad-input', `The prompt has ${prompt.length} tokens, more than the model's context of ${model.config.contextLength}: shorten it.`);
+    }
+    const state = { slot, cancelled: false };
+    this.generations.set(req.id, state);
+    this.emit({ type: 'generateStarted', id: req.id, promptText: tokenizer.decode(prompt), promptTokens: prompt.length });
     const decoder = new StreamDecoder(tokenizer);
     let text = '';
     let count = 0;
@@ -444,12 +547,12 @@ export class StudioEngine {
       const sec = (performance.now() - t0) / 1000;
       this.emit({ type: 'generateDone', id: req.id, reason, tokenCount: count, tokensPerSec: sec > 0 ? count / sec : 0, text });
     } finally {
-      this.generating = null;
+      this.generations.delete(req.id);
     }
   }
 
-  private async logits(id: number, ids: number[]): Promise<void> {
-    const { model } = this.requireModel();
+  private async logits(id: number, ids: number[], slot?: string): Promise<void> {
+    const { model } = this.requireModel(slot);
     const { contextLength: C, vocabSize: V } = model.config;
     if (ids.length < 1 || ids.length > C) throw new EngineError('bad-input', `Give 1 to ${C} token ids, got ${ids.length}.`);
     if (ids.some((t) => !Number.isInteger(t) || t < 0 || t >= V)) throw new EngineError('bad-input', `Token ids must be whole numbers from 0 to ${V - 1}.`);

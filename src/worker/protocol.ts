@@ -2,6 +2,9 @@
 // Both sides import this one module: requests go in, events come out.
 // Large buffers (weights, logits) are transferred, never copied.
 
+import type { Example } from '../data/schema';
+import type { OverflowRule } from '../data/sequences';
+import type { PromptTemplate } from '../data/templates';
 import type { DeviceLimits, ModelConfig } from '../model/config';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -84,23 +87,49 @@ export type TokenizerSpec =
   | { kind: 'json'; json: string };
 
 /** What a training run learns from. */
-export type TrainingData = { kind: 'text'; text: string };
+export type TrainingData =
+  /** Plain text: next-token prediction on every token (pretraining-style). */
+  | { kind: 'text'; text: string }
+  /** Instruction-response pairs rendered through a template; loss on responses unless trainOnInputs. */
+  | {
+      kind: 'instructions';
+      examples: Example[];
+      template: PromptTemplate;
+      trainOnInputs: boolean;
+      /** Pack several short examples into one context (attention stays within each). */
+      pack: boolean;
+      overflow: OverflowRule;
+    };
+
+/**
+ * Generation runs on the main model (the one that trains) unless a slot names
+ * another model loaded for comparison.
+ */
+export const MAIN_SLOT = 'main';
+
+/** Formats a typed prompt as an instruction, with the same function training uses. */
+export interface PromptFormat {
+  template: PromptTemplate;
+  system?: string;
+}
 
 export type TrainState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
 
 export type WorkerRequest =
   | { type: 'init'; backend: BackendName | 'auto' }
   | { type: 'createModel'; config: ModelConfig; seed: number; tokenizer: TokenizerSpec }
-  | { type: 'loadModel'; name: string; safetensors: ArrayBuffer; configJson: string; tokenizerJson: string }
+  /** Loads into the main slot (replacing the model that trains) or into a named comparison slot. */
+  | { type: 'loadModel'; name: string; safetensors: ArrayBuffer; configJson: string; tokenizerJson: string; slot?: string }
+  | { type: 'unloadModel'; slot: string }
   | { type: 'train'; data: TrainingData; options: TrainOptions }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'generate'; id: number; prompt: string; options: GenerateOptions }
+  | { type: 'generate'; id: number; prompt: string; options: GenerateOptions; format?: PromptFormat; slot?: string }
   | { type: 'cancelGenerate'; id: number }
   /** Next-token logits at every position of `ids`, for inspection and parity tests. */
-  | { type: 'logits'; id: number; ids: number[] }
-  | { type: 'tokenize'; id: number; text: string }
+  | { type: 'logits'; id: number; ids: number[]; slot?: string }
+  | { type: 'tokenize'; id: number; text: string; slot?: string }
   | { type: 'exportModel'; id: number; includeOptimizer: boolean }
   | { type: 'memory' };
 
@@ -126,7 +155,12 @@ export type WorkerEvent =
       name: string;
       /** Steps this model has been trained for (0 for a new model). */
       step: number;
+      /** MAIN_SLOT, or the comparison slot it was loaded into. */
+      slot: string;
     }
+  | { type: 'modelUnloaded'; slot: string }
+  /** How an instruction dataset was turned into training sequences. */
+  | { type: 'dataReport'; summary: string; trainExamples: number; valExamples: number; kept: number; truncated: number; dropped: number; trainedTokens: number }
   | { type: 'trainState'; state: TrainState; step: number; totalSteps: number; message?: string }
   | {
       type: 'trainProgress';
@@ -141,6 +175,8 @@ export type WorkerEvent =
     }
   | { type: 'evalResult'; step: number; valLoss: number }
   | { type: 'token'; id: number; tokenId: number; text: string }
+  /** The exact prompt the model was given (after template formatting), sent once before the tokens. */
+  | { type: 'generateStarted'; id: number; promptText: string; promptTokens: number }
   | {
       type: 'generateDone';
       id: number;
