@@ -46,8 +46,8 @@ export class StorageUnavailableError extends Error {
 }
 
 /**
- * Opens (and if needed upgrades) the database. `factory` lets tests pass
- * fake-indexeddb; the browser's indexedDB is used otherwise.
+ * Opens (and if needed upgrades) the database from the global indexedDB; tests in
+ * Node install fake-indexeddb as that global (import 'fake-indexeddb/auto').
  */
 export async function openStudioDb(name = DB_NAME): Promise<IDBPDatabase> {
   if (typeof indexedDB === 'undefined') throw new StorageUnavailableError('no indexedDB in this environment');
