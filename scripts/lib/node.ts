@@ -10,6 +10,9 @@ import { toHfConfig, type ModelConfig } from '../../src/model/config';
 import { GPT } from '../../src/model/gpt';
 import { BpeTokenizer } from '../../src/tokenizer/bpe';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
+import { importDataset } from '../../src/data/import';
+import type { Example } from '../../src/data/schema';
+import { BUILTIN_TEMPLATES, getTemplate, type PromptTemplate } from '../../src/data/templates';
 
 /** wasm (SIMD) by default: ~20x faster than the pure-JS cpu backend here. */
 export async function initNodeBackend(name = process.env.TFJS_BACKEND ?? 'wasm'): Promise<string> {
@@ -81,4 +84,19 @@ export function formatDuration(sec: number): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** Reads an instruction dataset file with the studio's importers; throws the importer's located message. */
+export function readDataset(path: string): Example[] {
+  if (!existsSync(path)) throw new Error(`${path}: no such file.`);
+  const result = importDataset(readFileSync(path, 'utf8'), { fileName: path, dedupe: { near: false } });
+  if (!result.ok) throw new Error(result.error.message);
+  return result.examples;
+}
+
+/** A built-in prompt template by id. */
+export function templateById(id: string): PromptTemplate {
+  const t = getTemplate(id);
+  if (!t) throw new Error(`Unknown template "${id}": use one of ${BUILTIN_TEMPLATES.map((b) => b.id).join(', ')}.`);
+  return t;
 }
