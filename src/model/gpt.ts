@@ -300,7 +300,8 @@ export class GPT {
     const hs = d / heads;
     const next = tf.tidy(() => {
       const posT = tf.scalar(pos, 'int32');
-      const slot = tf.reshape(tf.equal(this.positions, posT), [1, 1, C, 1]); // (1,1,C,1) true at pos
+      const slot = tf.reshape(tf.cast(tf.equal(this.positions, posT), 'float32'), [1, 1, C, 1]); // (1,1,C,1) 1 at pos
+      const keep = tf.sub(1, slot); // (1,1,C,1) 0 at pos
       const visible = tf.reshape(tf.lessEqual(this.positions, posT), [1, 1, 1, C]); // (1,1,1,C)
       const attMask = tf.mul(tf.sub(1, tf.cast(visible, 'float32')), -1e9);
       const tok = this.embed(tf.tensor1d([token], 'int32')); // (1, d)
@@ -314,8 +315,10 @@ export class GPT {
         const q = tf.reshape(q2, [1, heads, 1, hs]); // (1, H, 1, hs)
         const k = tf.reshape(k2, [1, heads, 1, hs]);
         const v = tf.reshape(v2, [1, heads, 1, hs]);
-        const keys = tf.where(slot, tf.broadcastTo(k, [1, heads, C, hs]), cache.keys[i]!) as tf.Tensor4D; // (1, H, C, hs)
-        const values = tf.where(slot, tf.broadcastTo(v, [1, heads, C, hs]), cache.values[i]!) as tf.Tensor4D;
+        // Slot pos takes the new key/value by broadcasting products, which every backend does
+        // natively; tf.where + broadcastTo runs a Tile that costs ~1 ms a call on wasm.
+        const keys = tf.add(tf.mul(cache.keys[i]!, keep), tf.mul(k, slot)) as tf.Tensor4D; // (1, H, C, hs)
+        const values = tf.add(tf.mul(cache.values[i]!, keep), tf.mul(v, slot)) as tf.Tensor4D;
         let att = tf.mul(matMul(q, keys, true), 1 / Math.sqrt(hs)); // (1, H, 1, hs) x (1, H, hs, C) -> (1, H, 1, C)
         att = tf.softmax(tf.add(att, attMask), -1);
         const y = tf.reshape(matMul(att, values), [1, d]) as tf.Tensor2D; // (1, H, 1, C) x (1, H, C, hs) -> (1, H, 1, hs) -> (1, d)
