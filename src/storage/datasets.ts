@@ -1,0 +1,271 @@
+// The datasets repository: instruction datasets kept in IndexedDB so they
+// survive a reload. One record per dataset holds its metadata and all its
+// examples; every write is one transaction, so a dataset is either saved whole
+// or not at all. Failures become sentences a user can act on: a full disk says
+// which datasets are largest (the ones worth deleting), a blocked database says
+// that saving is off in this window.
+
+import type { IDBPDatabase } from 'idb';
+import type { Example } from '../data/schema';
+import { isQuotaError, openStudioDb, STORES, StorageUnavailableError } from './db';
+
+/** What the dataset list shows: everything but the examples. */
+export interface DatasetMeta {
+  id: string;
+  name: string;
+  /** Where the examples came from: a file name, "starter: everyday-facts.json", "created in the studio". */
+  source: string;
+  /** Licence note, e.g. "CC0-1.0"; '' when unknown. */
+  licence: string;
+  /** One line about the contents, where there is one. */
+  description: string;
+  /** The prompt template chosen for this dataset. */
+  templateId: string;
+  /** Number of examples (kept beside them so listing needs no count). */
+  count: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface DatasetRecord extends DatasetMeta {
+  examples: Example[];
+}
+
+/** What a caller writes: timestamps and the count are filled in by `put`. */
+export type DatasetInput = Omit<DatasetRecord, 'count' | 'createdAt' | 'updatedAt'> & { createdAt?: number };
+
+/** A storage failure, worded for the user. */
+export class DatasetStorageError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'quota' | 'unavailable' | 'not-found' | 'damaged' | 'failed',
+  ) {
+    super(message);
+    this.name = 'DatasetStorageError';
+  }
+}
+
+/** Key in the `kv` store under which the dataset editor keeps its small settings. */
+export const DATASET_SETTINGS_KEY = 'datasets.settings';
+
+export interface DatasetRepositoryOptions {
+  /** Opens the database; by default the studio's one (tests pass a fresh name). */
+  open?: () => Promise<IDBPDatabase>;
+  now?: () => number;
+}
+
+function metaOf(r: DatasetRecord): DatasetMeta {
+  const { examples: _examples, ...meta } = r;
+  return meta;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** Checks a record read back from storage, so a damaged one is named instead of breaking the page. */
+function readRecord(value: unknown): DatasetRecord {
+  const r = value as Partial<DatasetRecord> | null;
+  if (!r || typeof r !== 'object' || typeof r.id !== 'string') {
+    throw new DatasetStorageError('A stored dataset has no id; it is damaged and cannot be opened.', 'damaged');
+  }
+  if (!Array.isArray(r.examples) || typeof r.name !== 'string') {
+    throw new DatasetStorageError(`The stored dataset "${String(r.name ?? r.id)}" is damaged (its examples are missing); delete it and import it again.`, 'damaged');
+  }
+  return {
+    id: r.id,
+    name: r.name,
+    source: typeof r.source === 'string' ? r.source : '',
+    licence: typeof r.licence === 'string' ? r.licence : '',
+    description: typeof r.description === 'string' ? r.description : '',
+    templateId: typeof r.templateId === 'string' ? r.templateId : 'plain',
+    count: r.examples.length,
+    createdAt: typeof r.createdAt === 'number' ? r.createdAt : 0,
+    updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : 0,
+    examples: r.examples,
+  };
+}
+
+export class DatasetRepository {
+  private dbPromise: Promise<IDBPDatabase> | null = null;
+  private readonly openDb: () => Promise<IDBPDatabase>;
+  private readonly now: () => number;
+
+  constructor(opts: DatasetRepositoryOptions = {}) {
+    this.openDb = opts.open ?? (() => openStudioDb());
+    this.now = opts.now ?? (() => Date.now());
+  }
+
+  /** Opens the database once; a failed open is retried on the next call. */
+  private db(): Promise<IDBPDatabase> {
+    if (!this.dbPromise) {
+      this.dbPromise = this.openDb().catch((e: unknown) => {
+        this.dbPromise = null;
+        throw e;
+      });
+    }
+    return this.dbPromise;
+  }
+
+  /** Every dataset's metadata, most recently changed first. */
+  async list(): Promise<DatasetMeta[]> {
+    return this.run('list the saved datasets', async (db) => {
+      const out: DatasetMeta[] = [];
+      let cursor = await db.transaction(STORES.datasets).store.index('by-updated').openCursor(null, 'prev');
+      while (cursor) {
+        try {
+          out.push(metaOf(readRecord(cursor.value)));
+        } catch {
+          // A damaged record is left out of the list rather than hiding all the others.
+        }
+        cursor = await cursor.continue();
+      }
+      return out;
+    });
+  }
+
+  /** One dataset with its examples, or undefined when there is none with that id. */
+  async get(id: string): Promise<DatasetRecord | undefined> {
+    return this.run('open the dataset', async (db) => {
+      const value: unknown = await db.get(STORES.datasets, id);
+      return value === undefined ? undefined : readRecord(value);
+    });
+  }
+
+  /** Saves a dataset whole (creating or replacing it) in one transaction. */
+  async put(input: DatasetInput): Promise<DatasetRecord> {
+    return this.putAll([input]).then((r) => r[0]!);
+  }
+
+  /**
+   * Saves several datasets, and optionally a settings value, in one transaction:
+   * all of them are stored or none is.
+   */
+  async putAll(inputs: readonly DatasetInput[], settings?: { key: string; value: unknown }): Promise<DatasetRecord[]> {
+    const what = inputs.length === 1 ? `save the dataset "${inputs[0]!.name}"` : `save ${plural(inputs.length, 'dataset')}`;
+    const examples = inputs.reduce((n, d) => n + d.examples.length, 0);
+    return this.run(
+      what,
+      async (db) => {
+        const stores = settings ? [STORES.datasets, STORES.kv] : [STORES.datasets];
+        const tx = db.transaction(stores, 'readwrite');
+        const store = tx.objectStore(STORES.datasets);
+        const now = this.now();
+        const records: DatasetRecord[] = [];
+        try {
+          for (const input of inputs) {
+            const previous = (await store.get(input.id)) as Partial<DatasetRecord> | undefined;
+            const record: DatasetRecord = {
+              ...input,
+              count: input.examples.length,
+              createdAt: input.createdAt ?? previous?.createdAt ?? now,
+              updatedAt: now,
+            };
+            await store.put(record);
+            records.push(record);
+          }
+          if (settings) await tx.objectStore(STORES.kv).put(settings.value, settings.key);
+          await tx.done;
+        } catch (e) {
+          // Abort so that nothing written so far in this transaction is kept.
+          try {
+            tx.abort();
+          } catch {
+            // already finished or aborted
+          }
+          await tx.done.catch(() => undefined);
+          throw e;
+        }
+        return records;
+      },
+      examples,
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    return this.run('delete the dataset', async (db) => {
+      await db.delete(STORES.datasets, id);
+    });
+  }
+
+  /** Renames a dataset in one transaction; the examples stay as they are. */
+  async rename(id: string, name: string): Promise<DatasetMeta> {
+    const clean = name.trim();
+    if (clean === '') throw new DatasetStorageError('Give the dataset a name.', 'failed');
+    return this.run(`rename the dataset to "${clean}"`, async (db) => {
+      const tx = db.transaction(STORES.datasets, 'readwrite');
+      const value: unknown = await tx.store.get(id);
+      if (value === undefined) {
+        tx.abort();
+        await tx.done.catch(() => undefined);
+        throw new DatasetStorageError('That dataset no longer exists; it may have been deleted in another tab.', 'not-found');
+      }
+      const record = { ...readRecord(value), name: clean, updatedAt: this.now() };
+      await tx.store.put(record);
+      await tx.done;
+      return metaOf(record);
+    });
+  }
+
+  /** A small settings value from the `kv` store. */
+  async getSetting<T>(key: string): Promise<T | undefined> {
+    return this.run('read the saved settings', async (db) => (await db.get(STORES.kv, key)) as T | undefined);
+  }
+
+  async putSetting(key: string, value: unknown): Promise<void> {
+    return this.run('save the settings', async (db) => {
+      await db.put(STORES.kv, value, key);
+    });
+  }
+
+  /** Runs one storage action and turns its failure into a DatasetStorageError. */
+  private async run<T>(what: string, fn: (db: IDBPDatabase) => Promise<T>, examples = 0): Promise<T> {
+    let db: IDBPDatabase;
+    try {
+      db = await this.db();
+    } catch (e) {
+      throw new DatasetStorageError(e instanceof StorageUnavailableError ? e.message : describeUnavailable(e), 'unavailable');
+    }
+    try {
+      return await fn(db);
+    } catch (e) {
+      if (e instanceof DatasetStorageError) throw e;
+      if (isQuotaError(e)) throw new DatasetStorageError(await this.quotaMessage(what, examples), 'quota');
+      if (isClosedError(e)) {
+        this.dbPromise = null;
+        throw new DatasetStorageError(`Could not ${what}: the browser closed its storage (another tab may be upgrading it). Reload the page and try again.`, 'unavailable');
+      }
+      throw new DatasetStorageError(`Could not ${what}: ${(e as Error)?.message ?? String(e)}`, 'failed');
+    }
+  }
+
+  /** Says the disk is full and names the largest datasets, which free the most space. */
+  private async quotaMessage(what: string, examples: number): Promise<string> {
+    let largest = '';
+    try {
+      const all = await this.list();
+      const top = all
+        .slice()
+        .sort((a, b) => b.count - a.count)
+        .slice(0, 3)
+        .map((d) => `"${d.name}" (${plural(d.count, 'example')})`);
+      if (top.length > 0) largest = ` The largest saved datasets are ${top.join(', ')}.`;
+    } catch {
+      // The list is a courtesy; the message stands without it.
+    }
+    const size = examples > 0 ? ` (${plural(examples, 'example')})` : '';
+    return (
+      `Could not ${what}${size}: the browser's storage for this page is full. ` +
+      `Nothing was changed. Delete datasets or checkpoints you no longer need, then try again.${largest}`
+    );
+  }
+}
+
+function describeUnavailable(e: unknown): string {
+  return new StorageUnavailableError((e as Error)?.message ?? String(e)).message;
+}
+
+function isClosedError(e: unknown): boolean {
+  const name = (e as { name?: string } | null)?.name;
+  return name === 'InvalidStateError' && /clos/i.test((e as Error).message ?? '');
+}
