@@ -4,7 +4,7 @@
 // where a result must be reproducible.
 
 export class Random {
-  private state: number;
+  protected state: number;
 
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`Random: the seed must be a finite number, got ${seed}`);

@@ -1,28 +1,16 @@
-// Seeded pseudo-random numbers computed in JavaScript, so weight init and
-// sampling are identical on every tfjs backend (tf.random* is not).
+// Seeded random numbers computed in JavaScript, so weight init and sampling are
+// identical on every tfjs backend (tf.random* is not). The generator itself is the
+// project's one mulberry32 (src/data/random.ts); this adds normal draws and a
+// saveable state for checkpoints.
 
-/** mulberry32: a small, fast 32-bit generator; good enough for init and sampling. */
-export class Rng {
-  private state: number;
+import { Random } from '../data/random';
+
+export class Rng extends Random {
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
     // Mix the seed so nearby seeds (1, 2, 3) start far apart.
-    this.state = (Math.imul(seed | 0, 0x9e3779b1) ^ 0x85ebca6b) >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Uniform integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
+    super((Math.imul(seed | 0, 0x9e3779b1) ^ 0x85ebca6b) >>> 0);
   }
 
   /** Standard normal via Box-Muller; the second value is kept for the next call. */
