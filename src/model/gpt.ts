@@ -230,7 +230,7 @@ export class GPT {
     const tok = this.embed(tf.reshape(ids, [B * T]) as tf.Tensor1D); // (B*T, d)
     const wpe = this.p('transformer.wpe.weight') as tf.Tensor2D;
     const pos = opts.positionIds
-      ? tf.gather(wpe, tf.reshape(opts.positionIds, [B * T]) as tf.Tensor1D) // (B*T, d)
+      ? embeddingLookup(wpe, tf.reshape(opts.positionIds, [B * T]) as tf.Tensor1D) // (B*T, d)
       : tf.tile(tf.slice(wpe, [0, 0], [T, d]), [B, 1]); // (B*T, d)
     let x = tf.add(tok, pos) as tf.Tensor2D;
     let extraMask: tf.Tensor | null = null;

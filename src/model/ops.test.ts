@@ -53,7 +53,10 @@ describe('matMul with explicit transposes', () => {
       const out = tf.tidy(() => {
         const ids = tf.tensor2d([[1, 5, 9, 2, 4, 7, 3, 8]], undefined, 'int32');
         const tg = tf.tensor2d([[5, 9, 2, 4, 7, 3, 8, 1]], undefined, 'int32');
-        const { value, grads } = tf.variableGrads(() => model.loss(ids, tg, tf.ones([1, 8]) as tf.Tensor2D), vars);
+        // Packed segments exercise the position lookup's gradient too.
+        const seg = tf.tensor2d([[1, 1, 1, 2, 2, 2, 2, 2]], undefined, 'int32');
+        const pos = tf.tensor2d([[0, 1, 2, 0, 1, 2, 3, 4]], undefined, 'int32');
+        const { value, grads } = tf.variableGrads(() => model.loss(ids, tg, tf.ones([1, 8]) as tf.Tensor2D, { segmentIds: seg, positionIds: pos }), vars);
         return [value.dataSync()[0]!, ...vars.flatMap((v) => Array.from(grads[v.name]!.dataSync()))];
       });
       model.dispose();
