@@ -112,6 +112,9 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
       case 'tokens':
       case 'modelExported':
         return;
+      // Checkpoints are stored by the checkpoints slice, which listens to the client itself.
+      case 'checkpoint':
+        return;
       // Not shown yet: comparison slots and instruction datasets have no view so far.
       case 'modelUnloaded':
       case 'dataReport':

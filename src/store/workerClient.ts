@@ -165,7 +165,7 @@ export class WorkerClient {
       }
       return;
     }
-    if (!('id' in ev)) return;
+    if (!('id' in ev) || ev.id === undefined) return;
     const p = this.pending.get(ev.id);
     if (p && p.expect === ev.type) this.finish(p, () => p.resolve(ev));
   }

@@ -16,7 +16,8 @@ import { promptExample } from '../data/templates';
 import { renderPrompt } from '../data/render';
 import { prepareInstructionData } from '../train/instructions';
 import type { BatchSource, Batch } from '../train/batches';
-import { MAIN_SLOT, type BackendName, type BackendReport, type ErrorCode, type TrainingData, type TrainOptions, type WorkerEvent, type WorkerRequest } from './protocol';
+import { MAIN_SLOT, type BackendName, type BackendReport, type CheckpointInfo, type CheckpointReason, type ErrorCode, type LossPoint, type ResumeRun, type RunState, type TrainingData, type TrainOptions, type WorkerEvent, type WorkerRequest } from './protocol';
+import { dataFingerprint, META } from './checkpointFile';
 
 /** A model loaded for comparison: inference only, never trained. */
 interface CompareSlot {
@@ -32,6 +33,17 @@ interface Snapshot {
   weights: Map<string, HostTensor>;
   optimizer: { step: number; m: Map<string, HostTensor>; v: Map<string, HostTensor> } | null;
   trainedSteps: number;
+}
+
+/** The run the main model is in (or last finished), so a checkpoint can say where it stands. */
+interface RunContext {
+  data: TrainingData;
+  options: TrainOptions;
+  source: BatchSource;
+  trainer: Trainer;
+  dataHash: string;
+  lossHistory: LossPoint[];
+  valHistory: LossPoint[];
 }
 
 /** 256 byte tokens plus <|endoftext|> and <|pad|>. */
@@ -81,6 +93,13 @@ export class StudioEngine {
   private slots = new Map<string, CompareSlot>();
   /** Serialises requests that replace the backend or the model. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Checkpoint every this many run steps (and on pause, stop, finish); 0 = off. */
+  private autosaveEvery = 0;
+  private run: RunContext | null = null;
+  /** Checkpoints are taken one at a time; the training loop waits for the one in progress. */
+  private captureChain: Promise<void> = Promise.resolve();
+  /** Checkpoint requests that arrived mid-step, answered at the next step boundary. */
+  private pendingCaptures: Array<{ id: number; done: () => void }> = [];
 
   constructor(
     private readonly emit: (event: WorkerEvent) => void,
@@ -96,9 +115,12 @@ export class StudioEngine {
       case 'stop':
       case 'cancelGenerate':
       case 'memory':
+      case 'autosave':
         return this.guard(req, () => this.control(req));
+      case 'checkpoint':
+        return this.guard(req, () => this.checkpointRequest(req.id));
       case 'train':
-        return this.guard(req, () => this.train(req.data, req.options));
+        return this.guard(req, () => this.train(req.data, req.options, req.resume));
       case 'generate':
         return this.guard(req, () => this.generate(req));
       default: {
@@ -136,8 +158,12 @@ export class StudioEngine {
     if (this.trainer) throw new EngineError('busy', `Cannot ${action} while training runs: stop the run first.`);
   }
 
-  private control(req: Extract<WorkerRequest, { type: 'pause' | 'resume' | 'stop' | 'cancelGenerate' | 'memory' }>): void {
+  private control(req: Extract<WorkerRequest, { type: 'pause' | 'resume' | 'stop' | 'cancelGenerate' | 'memory' | 'autosave' }>): void {
     switch (req.type) {
+      case 'autosave':
+        if (!Number.isInteger(req.everySteps) || req.everySteps < 0) throw new EngineError('bad-input', `autosave every ${req.everySteps} steps: give a whole number, 0 to turn it off.`);
+        this.autosaveEvery = req.everySteps;
+        return;
       case 'pause':
         if (!this.trainer) throw new EngineError('bad-input', 'Nothing to pause: no training run is active.');
         this.trainer.pause();
@@ -288,17 +314,21 @@ export class StudioEngine {
     this.modelName = `New model (${(paramCount(config) / 1e6).toFixed(2)}M params, seed ${seed})`;
     this.trainedSteps = 0;
     this.snapshot = null;
+    this.run = null;
     this.announce();
   }
 
   private async loadModel(req: Extract<WorkerRequest, { type: 'loadModel' }>): Promise<void> {
-    this.requireIdle('load a model');
+    // A comparison slot never touches the model that trains, so it may load mid-run.
+    if ((req.slot ?? MAIN_SLOT) === MAIN_SLOT) this.requireIdle('load a model');
     if (!this.backend) throw new EngineError('backend-failed', 'The backend is not initialised yet.');
     let ck;
     let tokenizer: BpeTokenizer;
     try {
       ck = decodeCheckpoint(req.safetensors, req.configJson || undefined);
-      tokenizer = BpeTokenizer.fromJSON(JSON.parse(req.tokenizerJson));
+      const tokenizerJson = req.tokenizerJson || ck.meta[META.tokenizer];
+      if (!tokenizerJson) throw new Error('no tokenizer.json was given and the checkpoint has none in its metadata');
+      tokenizer = BpeTokenizer.fromJSON(JSON.parse(tokenizerJson));
     } catch (e) {
       throw new EngineError('bad-input', `Cannot load "${req.name}": ${(e as Error).message}`);
     }
@@ -336,6 +366,7 @@ export class StudioEngine {
     this.modelName = req.name;
     this.trainedSteps = step;
     this.snapshot = null;
+    this.run = null;
     this.announce();
   }
 
@@ -363,7 +394,7 @@ export class StudioEngine {
 
   // ---- training -------------------------------------------------------------
 
-  private async train(data: TrainingData, options: TrainOptions): Promise<void> {
+  private async train(data: TrainingData, options: TrainOptions, resume?: ResumeRun): Promise<void> {
     const { model, tokenizer } = this.requireModel();
     if (this.trainer) throw new EngineError('busy', 'A training run is already active: pause or stop it first.');
     if (this.mainGenerating()) throw new EngineError('busy', 'Wait for generation to finish (or stop it) before training.');
@@ -372,52 +403,192 @@ export class StudioEngine {
     if (problems.length > 0) throw new EngineError('invalid-config', problems.map((p) => p.message).join(' '));
     if (!Number.isInteger(options.steps) || options.steps < 1) throw new EngineError('bad-input', `steps = ${options.steps}: give a whole number of at least 1.`);
     if (!(options.learningRate > 0) || options.learningRate > 1) throw new EngineError('bad-input', `learning rate = ${options.learningRate}: give a value between 0 and 1 (1e-3 is a good start).`);
+    const dataHash = dataFingerprint(data);
+    if (resume) this.checkResume(resume, options, dataHash);
     const { source, evalBatches } = this.prepareData(data, options, tokenizer, cfg.contextLength);
+    if (resume) {
+      try {
+        source.setState(resume.samplerState);
+      } catch (e) {
+        throw new EngineError('bad-input', `Cannot resume: the checkpoint's batch sampler state does not fit this data (${(e as Error).message}).`);
+      }
+    }
     this.optimizer ??= new AdamW(model.params);
     this.optimizer.options = { ...this.optimizer.options, weightDecay: options.weightDecay };
     this.snapshot = await this.takeSnapshot();
-    let snapStep = 0;
     let snapTime = performance.now();
+    const startStep = resume?.runStep ?? 0;
+    let snapStep = startStep;
     const trainer = new Trainer(
       model,
       this.optimizer,
       source,
-      options,
+      { ...options, startStep },
       {
-        beforeStep: () => {
+        beforeStep: async () => {
           if (this.deviceProblem) throw new EngineError(this.deviceProblem.code, this.deviceProblem.message);
+          // A checkpoint being read (e.g. on pause) must see the weights of one step.
+          await this.captureChain;
         },
         onStep: async (info) => {
           this.trainedSteps++;
+          run.lossHistory.push({ step: info.step, loss: info.loss });
           this.emit({ type: 'trainProgress', ...info });
           if (info.step - snapStep >= SNAPSHOT_EVERY_STEPS || (performance.now() - snapTime) / 1000 >= SNAPSHOT_EVERY_SEC) {
             this.snapshot = await this.takeSnapshot();
             snapStep = info.step;
             snapTime = performance.now();
           }
+          // Between steps the weights, moments and sampler agree: the place to checkpoint.
+          if (this.autosaveEvery > 0 && info.step % this.autosaveEvery === 0 && info.step < info.totalSteps) await this.autosave('autosave');
+          await this.flushPendingCaptures();
         },
-        onEval: (e) => this.emit({ type: 'evalResult', ...e }),
+        onEval: (e) => {
+          run.valHistory.push({ step: e.step, loss: e.valLoss });
+          this.emit({ type: 'evalResult', ...e });
+        },
       },
       evalBatches,
     );
+    const run: RunContext = {
+      data,
+      options,
+      source,
+      trainer,
+      dataHash,
+      lossHistory: resume?.lossHistory?.filter((p) => p.step <= startStep) ?? [],
+      valHistory: resume?.valHistory?.filter((p) => p.step <= startStep) ?? [],
+    };
+    this.run = run;
     this.trainer = trainer;
     const total = options.steps;
-    this.emit({ type: 'trainState', state: 'running', step: 0, totalSteps: total });
+    this.emit({ type: 'trainState', state: 'running', step: startStep, totalSteps: total });
     try {
       const result = await trainer.run(async (paused) => {
         if (paused) this.snapshot = await this.takeSnapshot().catch(() => this.snapshot);
         this.emit({ type: 'trainState', state: paused ? 'paused' : 'running', step: trainer.step, totalSteps: total });
+        if (paused) void this.autosave('pause');
       });
       this.trainer = null;
       this.snapshot = await this.takeSnapshot();
       this.emit({ type: 'trainState', state: result, step: trainer.step, totalSteps: total });
+      await this.autosave(result === 'done' ? 'done' : 'stop');
+      await this.flushPendingCaptures();
     } catch (e) {
       this.trainer = null;
+      // The model goes back to an earlier snapshot, which the sampler state no longer matches.
+      this.run = null;
+      await this.flushPendingCaptures();
       const problem = classify(e, this.deviceProblem);
       this.emit({ type: 'trainState', state: 'failed', step: trainer.step, totalSteps: total, message: problem.message });
       this.emit({ type: 'error', request: 'train', code: problem.code, message: problem.message });
       await this.recover(problem.code);
     }
+  }
+
+  /** Refuses a resume that cannot continue the run exactly, before anything changes. */
+  private checkResume(resume: ResumeRun, options: TrainOptions, dataHash: string): void {
+    if (!this.optimizer) {
+      throw new EngineError('bad-input', 'Cannot resume: the model has no optimizer state. Load a checkpoint that was saved during training first.');
+    }
+    if (!Number.isInteger(resume.runStep) || resume.runStep < 0 || resume.runStep >= options.steps) {
+      throw new EngineError('bad-input', `Cannot resume at step ${resume.runStep} of a ${options.steps}-step run: nothing is left to train.`);
+    }
+    if (resume.dataHash !== undefined && resume.dataHash !== dataHash) {
+      throw new EngineError('bad-input', 'Cannot resume: the training data differs from the data this run started with, so the run would not continue the same way. Start a new run instead.');
+    }
+  }
+
+  // ---- checkpoints ------------------------------------------------------------
+
+  /** Answers a checkpoint request: at once when no step is in flight, else at the next step boundary. */
+  private async checkpointRequest(id: number): Promise<void> {
+    this.requireModel();
+    if (this.trainer && this.trainer.state === 'running') {
+      await new Promise<void>((done) => this.pendingCaptures.push({ id, done }));
+      return;
+    }
+    await this.capture('request', id);
+  }
+
+  private async flushPendingCaptures(): Promise<void> {
+    const pending = this.pendingCaptures.splice(0);
+    for (const p of pending) {
+      try {
+        if (this.model) await this.capture('request', p.id);
+        else this.emit({ type: 'error', request: 'checkpoint', code: 'no-model', message: 'The model went away before the checkpoint could be taken.', id: p.id });
+      } catch (e) {
+        const { code, message } = classify(e, null);
+        this.emit({ type: 'error', request: 'checkpoint', code, message, id: p.id });
+      } finally {
+        p.done();
+      }
+    }
+  }
+
+  /** An automatic checkpoint; a failure is reported and the run goes on. */
+  private async autosave(reason: Exclude<CheckpointReason, 'request'>): Promise<void> {
+    if (this.autosaveEvery <= 0 || !this.model) return;
+    try {
+      await this.capture(reason);
+    } catch (e) {
+      this.emit({ type: 'error', request: 'checkpoint', code: 'internal', message: `Autosave failed: ${(e as Error).message}` });
+    }
+  }
+
+  /** Takes one checkpoint after any in progress; the training loop waits for it before its next step. */
+  private capture(reason: CheckpointReason, id?: number): Promise<void> {
+    const next = this.captureChain.then(() => this.writeCheckpoint(reason, id));
+    this.captureChain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Where the current run stands; null when no run has trained the main model since it was created or loaded. */
+  private runState(): RunState | null {
+    const r = this.run;
+    if (!r) return null;
+    const data = r.data;
+    return {
+      runStep: r.trainer.step,
+      totalSteps: r.options.steps,
+      options: { ...r.options },
+      // A plain-data copy: the sampler keeps mutating its own.
+      samplerState: JSON.parse(JSON.stringify(r.source.getState() ?? null)) as unknown,
+      dataHash: r.dataHash,
+      dataKind: data.kind,
+      ...(data.kind === 'instructions' && data.datasetId ? { datasetId: data.datasetId } : {}),
+      ...(data.kind === 'instructions' ? { template: data.template } : {}),
+      lossHistory: r.lossHistory.slice(),
+      valHistory: r.valHistory.slice(),
+    };
+  }
+
+  private async writeCheckpoint(reason: CheckpointReason, id?: number): Promise<void> {
+    const { model, tokenizer } = this.requireModel();
+    const run = this.runState();
+    const createdAt = Date.now();
+    const weights = await model.readWeights();
+    const optimizer = this.optimizer ? await this.optimizer.readState() : undefined;
+    const bytes = encodeCheckpoint({
+      config: model.config,
+      weights,
+      ...(optimizer ? { optimizer } : {}),
+      meta: {
+        [META.step]: String(this.trainedSteps),
+        [META.name]: this.modelName,
+        [META.tokenizer]: JSON.stringify(tokenizer.toJSON()),
+        [META.createdAt]: String(createdAt),
+        ...(run ? { [META.run]: JSON.stringify(run) } : {}),
+      },
+    });
+    const info: CheckpointInfo = { name: this.modelName, step: this.trainedSteps, config: model.config, hasOptimizer: optimizer !== undefined, run, createdAt };
+    this.emit({
+      type: 'checkpoint',
+      ...(id !== undefined ? { id } : {}),
+      reason,
+      bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      info,
+    });
   }
 
   /** Turns the request's data into a batch source and validation batches, or a bad-input error. */

@@ -99,7 +99,63 @@ export type TrainingData =
       /** Pack several short examples into one context (attention stays within each). */
       pack: boolean;
       overflow: OverflowRule;
+      /** The stored dataset these examples came from, recorded in checkpoints. */
+      datasetId?: string;
     };
+
+/** One point of a loss curve: the run's step and the loss there. */
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
+/**
+ * Where a training run stood when a checkpoint was taken: with the checkpoint's
+ * weights and optimizer moments, enough to continue the run exactly.
+ */
+export interface RunState {
+  /** Steps done in this run (the schedule's position), out of totalSteps. */
+  runStep: number;
+  totalSteps: number;
+  options: TrainOptions;
+  /** The batch sampler's state after runStep batches (RNG state or batches drawn). */
+  samplerState: unknown;
+  /** Fingerprint of the training data and how it is encoded; a resume must match it. */
+  dataHash: string;
+  dataKind: TrainingData['kind'];
+  datasetId?: string;
+  /** The prompt template instruction data was rendered with. */
+  template?: PromptTemplate;
+  lossHistory: LossPoint[];
+  valHistory: LossPoint[];
+}
+
+/** Continues a run from a checkpoint: send with the same data and options after loading it. */
+export interface ResumeRun {
+  runStep: number;
+  samplerState: unknown;
+  /** When given, the data must have this fingerprint (RunState.dataHash). */
+  dataHash?: string;
+  /** The curve so far, so later checkpoints carry the whole history. */
+  lossHistory?: LossPoint[];
+  valHistory?: LossPoint[];
+}
+
+/** Why a checkpoint was taken: asked for, every N steps, or as a run paused, stopped or finished. */
+export type CheckpointReason = 'request' | 'autosave' | 'pause' | 'stop' | 'done';
+
+/** What a checkpoint file says about itself (also readable from its safetensors metadata). */
+export interface CheckpointInfo {
+  name: string;
+  /** Optimizer steps the model has had, across runs. */
+  step: number;
+  config: ModelConfig;
+  hasOptimizer: boolean;
+  /** Null when no run has trained this model since it was created or loaded. */
+  run: RunState | null;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
 
 /**
  * Generation runs on the main model (the one that trains) unless a slot names
@@ -118,10 +174,14 @@ export type TrainState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'f
 export type WorkerRequest =
   | { type: 'init'; backend: BackendName | 'auto' }
   | { type: 'createModel'; config: ModelConfig; seed: number; tokenizer: TokenizerSpec }
-  /** Loads into the main slot (replacing the model that trains) or into a named comparison slot. */
+  /**
+   * Loads into the main slot (replacing the model that trains) or into a named comparison slot.
+   * An empty configJson or tokenizerJson takes it from the checkpoint's own metadata.
+   */
   | { type: 'loadModel'; name: string; safetensors: ArrayBuffer; configJson: string; tokenizerJson: string; slot?: string }
   | { type: 'unloadModel'; slot: string }
-  | { type: 'train'; data: TrainingData; options: TrainOptions }
+  /** With `resume`, continues a run from a checkpoint loaded into the main slot (its optimizer state included). */
+  | { type: 'train'; data: TrainingData; options: TrainOptions; resume?: ResumeRun }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -131,6 +191,10 @@ export type WorkerRequest =
   | { type: 'logits'; id: number; ids: number[]; slot?: string }
   | { type: 'tokenize'; id: number; text: string; slot?: string }
   | { type: 'exportModel'; id: number; includeOptimizer: boolean }
+  /** The full training state of the main model (weights, optimizer, run state), as one checkpoint file. */
+  | { type: 'checkpoint'; id: number }
+  /** Checkpoint every this many steps of a run, and when it pauses, stops or finishes; 0 turns autosave off. */
+  | { type: 'autosave'; everySteps: number }
   | { type: 'memory' };
 
 export type ErrorCode =
@@ -195,6 +259,8 @@ export type WorkerEvent =
       tokenizerJson: string;
     }
   | { type: 'memory'; numTensors: number; numBytes: number }
+  /** A checkpoint file (safetensors with run metadata): the answer to a checkpoint request (with its id), or an autosave. */
+  | { type: 'checkpoint'; id?: number; reason: CheckpointReason; bytes: ArrayBuffer; info: CheckpointInfo }
   /** The run hit a fatal device error and the model was restored from its last good snapshot. */
   | { type: 'recovered'; message: string; step: number; backend: BackendName }
   | { type: 'error'; request: WorkerRequest['type']; code: ErrorCode; message: string; id?: number };
@@ -206,6 +272,8 @@ export function transferables(msg: WorkerRequest | WorkerEvent): Transferable[] 
       return [msg.safetensors];
     case 'modelExported':
       return [msg.safetensors];
+    case 'checkpoint':
+      return 'bytes' in msg ? [msg.bytes] : [];
     case 'logits':
       return 'logits' in msg ? [msg.logits.buffer as ArrayBuffer] : [];
     default:
