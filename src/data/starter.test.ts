@@ -32,7 +32,10 @@ describe('starter datasets', () => {
       const r = importDataset(readFileSync(`${DIR}${entry.file}`, 'utf8'), { fileName: entry.file });
       if (!r.ok) throw new Error(r.error.message);
       expect(r.examples).toHaveLength(entry.count);
-      expect(r.warnings).toEqual([]);
+      // The generated country-facts set keeps a per-record "source" note (split and phrasing) the importer reports as unused.
+      const expected = entry.id === 'geo-tune' ? [/"source"/] : [];
+      expect(r.warnings).toHaveLength(expected.length);
+      r.warnings.forEach((w, k) => expect(w).toMatch(expected[k]!));
     });
   }
 

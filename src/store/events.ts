@@ -115,10 +115,16 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
       // Checkpoints are stored by the checkpoints slice, which listens to the client itself.
       case 'checkpoint':
         return;
-      // Not shown yet: comparison slots and instruction datasets have no view so far.
-      case 'modelUnloaded':
-      case 'dataReport':
+      case 'dataReport': {
+        const { type: _type, ...report } = ev;
+        set({ dataReport: report });
+        return;
+      }
       case 'generateStarted':
+        if (ev.id === get().genId) set({ genPromptText: ev.promptText });
+        return;
+      // Not shown yet: comparison slots have no view so far.
+      case 'modelUnloaded':
         return;
       default: {
         const never: never = ev;

@@ -4,6 +4,7 @@ import { DEFAULT_GENERATE_OPTIONS } from '../worker/protocol';
 import type { GenerateOptions } from '../worker/protocol';
 import { SAMPLE_PROMPT } from './sampleText';
 import type { GenerationSlice, SliceCreator } from './types';
+import { currentTemplate } from './datasetsSlice';
 
 export function generationReset() {
   return {
@@ -13,6 +14,8 @@ export function generationReset() {
     genTokenCount: 0,
     genTokensPerSec: 0,
     genDoneReason: null,
+    genPromptText: null,
+    genTemplate: null,
   } satisfies Partial<GenerationSlice>;
 }
 
@@ -42,7 +45,10 @@ export const createGenerationSlice: SliceCreator<GenerationSlice> = (ctx) => (se
   genOptions: { ...DEFAULT_GENERATE_OPTIONS },
   genStartedAt: 0,
   genPrompt: '',
+  genFormat: false,
   ...generationReset(),
+
+  setGenFormat: (on) => set({ genFormat: on }),
 
   setPrompt: (prompt) => set({ prompt }),
 
@@ -61,9 +67,11 @@ export const createGenerationSlice: SliceCreator<GenerationSlice> = (ctx) => (se
       return;
     }
     const id = ctx.client.newId();
-    set({ ...generationReset(), genId: id, genRunning: true, genStartedAt: ctx.now(), genPrompt: s.prompt });
+    // Formatted as an instruction, the prompt goes through the template training uses.
+    const template = s.genFormat ? currentTemplate(s) : null;
+    set({ ...generationReset(), genId: id, genRunning: true, genStartedAt: ctx.now(), genPrompt: s.prompt, genTemplate: template });
     ctx.client
-      .request({ type: 'generate', prompt: s.prompt, options: { ...s.genOptions } }, 'generateDone', id)
+      .request({ type: 'generate', prompt: s.prompt, options: { ...s.genOptions }, ...(template ? { format: { template } } : {}) }, 'generateDone', id)
       .catch(() => {
         // The error event itself already reached the errors slice through handleEvent;
         // here only the running flag of this request is cleared.

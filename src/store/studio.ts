@@ -13,6 +13,7 @@ import { createEventSlice } from './events';
 import { createGenerationSlice } from './generationSlice';
 import { createModelSlice, presetConfig } from './modelSlice';
 import { createTrainingSlice } from './trainingSlice';
+import { createDatasetsSlice, defaultDataDeps, type DataDeps } from './datasetsSlice';
 import type { StudioContext, StudioState } from './types';
 import { WorkerClient } from './workerClient';
 
@@ -31,12 +32,15 @@ export interface CreateStudioOptions {
   /** Where preferences persist; by default localStorage, or memory where there is none. */
   storage?: StateStorage;
   now?: () => number;
+  /** Dataset storage and workers; by default IndexedDB and the dataset worker. */
+  data?: Partial<DataDeps>;
 }
 
 export function createStudio(opts: CreateStudioOptions = {}) {
   const ctx: StudioContext = {
     client: opts.client ?? new WorkerClient(),
     now: opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now())),
+    data: defaultDataDeps(opts.data),
   };
   const store = create<StudioState>()(
     persist(
@@ -47,6 +51,7 @@ export function createStudio(opts: CreateStudioOptions = {}) {
         ...createGenerationSlice(ctx)(...a),
         ...createErrorsSlice(ctx)(...a),
         ...createEventSlice(ctx)(...a),
+        ...createDatasetsSlice(ctx)(...a),
       }),
       {
         name: PREFERENCES_KEY,

@@ -5,6 +5,7 @@ import { DEFAULT_TRAIN_OPTIONS } from '../worker/protocol';
 import type { TrainOptions } from '../worker/protocol';
 import { SAMPLE_TRAINING_TEXT } from './sampleText';
 import type { EditableTrainOption, SliceCreator, StudioState, TrainingSlice } from './types';
+import { instructionTrainingData } from './datasetsSlice';
 
 /** The per-run values, cleared when a run starts or the model changes. */
 export function runReset(step: number, totalSteps: number) {
@@ -58,6 +59,8 @@ export function runActive(s: Pick<StudioState, 'trainState'>): boolean {
 
 export const createTrainingSlice: SliceCreator<TrainingSlice> = (ctx) => (set, get) => ({
   trainText: SAMPLE_TRAINING_TEXT,
+  trainDataKind: 'text',
+  dataReport: null,
   trainOptions: { ...DEFAULT_TRAIN_OPTIONS },
   trainState: 'idle',
   trainRequested: null,
@@ -67,6 +70,8 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (ctx) => (set, g
   ...runReset(0, 0),
 
   setTrainText: (text) => set({ trainText: text }),
+
+  setTrainDataKind: (kind) => set({ trainDataKind: kind }),
 
   setTrainOption: (key, value) => set({ trainOptions: { ...get().trainOptions, [key]: value } }),
 
@@ -78,14 +83,19 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (ctx) => (set, g
       s.pushError({ request: 'ui', code: 'bad-input', message: problems.map((p) => p.message).join(' ') });
       return;
     }
-    if (s.trainText.trim() === '') {
+    const instructions = s.trainDataKind === 'instructions' ? instructionTrainingData(s) : null;
+    if (instructions && !instructions.ok) {
+      s.pushError({ request: 'ui', code: 'bad-input', message: instructions.message });
+      return;
+    }
+    if (!instructions && s.trainText.trim() === '') {
       s.pushError({ request: 'ui', code: 'bad-input', message: 'The training text is empty: paste some text to learn from.' });
       return;
     }
     // The model seed also fixes the batch order, so one seed reproduces a whole run.
     const options: TrainOptions = { ...s.trainOptions, seed: s.modelSeed };
-    set({ trainRequested: 'start', trainMessage: null, recovered: null, ...runReset(0, options.steps) });
-    ctx.client.post({ type: 'train', data: { kind: 'text', text: s.trainText }, options });
+    set({ trainRequested: 'start', trainMessage: null, recovered: null, dataReport: null, ...runReset(0, options.steps) });
+    ctx.client.post({ type: 'train', data: instructions ? instructions.data : { kind: 'text', text: s.trainText }, options });
   },
 
   pauseTraining: () => {

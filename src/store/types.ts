@@ -16,6 +16,8 @@ import type {
   WorkerRequest,
 } from '../worker/protocol';
 import type { WorkerClient } from './workerClient';
+import type { DataDeps, DataReportInfo, DatasetsSlice } from './datasetsSlice';
+import type { PromptTemplate } from '../data/templates';
 
 /** One point of a loss curve. */
 export interface LossPoint {
@@ -82,6 +84,10 @@ export type EditableTrainOption = 'steps' | 'batchSize' | 'learningRate' | 'warm
 
 export interface TrainingSlice {
   trainText: string;
+  /** Learn from the training text, or from the selected instruction dataset. */
+  trainDataKind: 'text' | 'instructions';
+  /** How the worker encoded the instruction dataset of the current run. */
+  dataReport: DataReportInfo | null;
   trainOptions: TrainOptions;
   trainState: TrainState;
   /** A request sent but not yet answered by a trainState event; buttons wait on it. */
@@ -105,6 +111,7 @@ export interface TrainingSlice {
   recovered: { message: string; step: number; backend: BackendName } | null;
   memory: { numTensors: number; numBytes: number } | null;
   setTrainText: (text: string) => void;
+  setTrainDataKind: (kind: 'text' | 'instructions') => void;
   setTrainOption: (key: EditableTrainOption, value: number) => void;
   startTraining: () => void;
   pauseTraining: () => void;
@@ -128,6 +135,13 @@ export interface GenerationSlice {
   genTokensPerSec: number;
   genStartedAt: number;
   genDoneReason: 'maxTokens' | 'eos' | 'cancelled' | 'failed' | null;
+  /** Format the prompt as an instruction with the selected template (as training does). */
+  genFormat: boolean;
+  /** The exact prompt text the worker gave the model (after formatting). */
+  genPromptText: string | null;
+  /** The template the current generation was formatted with, to pick the answer out. */
+  genTemplate: PromptTemplate | null;
+  setGenFormat: (on: boolean) => void;
   setPrompt: (prompt: string) => void;
   setGenOption: <K extends keyof GenerateOptions>(key: K, value: GenerateOptions[K]) => void;
   generate: () => void;
@@ -157,13 +171,15 @@ export interface EventSlice {
   handleEvent: (ev: WorkerEvent) => void;
 }
 
-export type StudioState = BackendSlice & ModelSlice & TrainingSlice & GenerationSlice & ErrorsSlice & EventSlice;
+export type StudioState = BackendSlice & ModelSlice & TrainingSlice & GenerationSlice & ErrorsSlice & EventSlice & DatasetsSlice;
 
 /** What the slices share besides the store: the worker client and a clock (both fakeable). */
 export interface StudioContext {
   client: WorkerClient;
   /** Milliseconds, monotonic enough for rates. */
   now: () => number;
+  /** Dataset storage, the dataset worker and the starter files. */
+  data: DataDeps;
 }
 
 export type SliceCreator<T> = (ctx: StudioContext) => StateCreator<StudioState, [['zustand/persist', unknown]], [], T>;
