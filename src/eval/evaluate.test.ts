@@ -31,7 +31,7 @@ describe('evaluateModel', () => {
     expect(data.report.truncated).toBe(0);
     for (let s = 0; s < 150; s++) trainStep(model, opt, data.source.next(), 1e-2, 1).dispose();
     const seen: number[] = [];
-    const after = await evaluateModel(model, tokenizer, examples, { template: PLAIN_TEMPLATE, maxTokens: 6, onRow: (_, i) => void seen.push(i) });
+    const after = await evaluateModel(model, tokenizer, examples, { template: PLAIN_TEMPLATE, maxTokens: 12, onRow: (_, i) => void seen.push(i) });
     expect(seen).toEqual([0, 1, 2]);
     expect(after.rows.map((r) => r.answer)).toEqual(['Alpha', 'Szohod', 'Europe']);
     expect(after.totals).toMatchObject({ count: 3, exactMatch: 1, rougeL: 1, questionLike: 0 });
