@@ -1,0 +1,396 @@
+// The checkpoints repository: checkpoint files kept in IndexedDB so a model and
+// its run survive a reload, a crash or a closed tab.
+//
+// A checkpoint is one safetensors file (weights, AdamW moments, tokenizer, run
+// settings, data fingerprint, sampler state, loss history: see
+// src/worker/checkpointFile.ts). Its bytes go in `checkpointData`, a small
+// description for the list in `checkpoints`; both are written in ONE
+// transaction, so a checkpoint is either fully there or absent. A failed or
+// interrupted write (a full disk, a reload mid-save) rolls back and leaves the
+// checkpoints that were already there untouched.
+
+import type { IDBPDatabase } from 'idb';
+import { strToU8, zipSync } from 'fflate';
+import type { ModelConfig } from '../model/config';
+import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
+import { CheckpointFileError, readCheckpointFile, type CheckpointFile } from '../worker/checkpointFile';
+import type { CheckpointInfo, CheckpointReason } from '../worker/protocol';
+import { isQuotaError, openStudioDb, STORES, StorageUnavailableError } from './db';
+
+/**
+ * 'auto': a run's autosave (one per run, replaced as the run goes on);
+ * 'manual': saved on request; 'import': read from a file.
+ */
+export type CheckpointKind = 'auto' | 'manual' | 'import';
+
+/** What the checkpoint list shows; the full state is in the file's own metadata. */
+export interface CheckpointMeta {
+  id: string;
+  name: string;
+  /** True once the user named it: a later autosave of the same run keeps the name. */
+  named: boolean;
+  kind: CheckpointKind;
+  reason: CheckpointReason | 'import';
+  /** The studio run that wrote it; absent for imports and models never trained here. */
+  runId?: string;
+  /** When the model state was captured, and when it was stored (ms since the epoch). */
+  createdAt: number;
+  savedAt: number;
+  sizeBytes: number;
+  /** Optimizer steps the model has had. */
+  step: number;
+  config: ModelConfig;
+  hasOptimizer: boolean;
+  /** Where its run stood: step of total, or null when no run has trained it. */
+  runStep: number | null;
+  totalSteps: number | null;
+  lastLoss: number | null;
+  dataHash: string | null;
+  datasetId: string | null;
+  templateId: string | null;
+  /** The imported file's name. */
+  fileName?: string;
+}
+
+interface DataRecord {
+  id: string;
+  bytes: ArrayBuffer;
+}
+
+export class CheckpointStorageError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'quota' | 'unavailable' | 'not-found' | 'invalid' | 'damaged' | 'failed',
+    /** For 'quota': the largest stored checkpoints, the ones worth deleting. */
+    readonly largest: CheckpointMeta[] = [],
+  ) {
+    super(message);
+    this.name = 'CheckpointStorageError';
+  }
+}
+
+export interface CheckpointRepositoryOptions {
+  /** Opens the database; by default the studio's one (tests pass a fresh name). */
+  open?: () => Promise<IDBPDatabase>;
+  now?: () => number;
+  newId?: () => string;
+}
+
+export interface SaveOptions {
+  kind: CheckpointKind;
+  /** Replaces the checkpoint with this id, atomically; by default a new id. */
+  id?: string;
+  runId?: string;
+  name?: string;
+  reason?: CheckpointReason | 'import';
+  fileName?: string;
+  /** The worker's description of the bytes; read from the file when absent. */
+  info?: CheckpointInfo;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** A file-name-safe form of a checkpoint name. */
+export function slug(name: string): string {
+  const s = name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase()
+    .slice(0, 60);
+  return s || 'checkpoint';
+}
+
+function defaultId(): string {
+  const c = globalThis.crypto as Crypto | undefined;
+  if (c?.randomUUID) return c.randomUUID();
+  return `ck-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Copies the bytes into their own ArrayBuffer (a view's buffer may hold more). */
+function ownBuffer(bytes: ArrayBuffer | Uint8Array): ArrayBuffer {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return view.slice().buffer as ArrayBuffer;
+}
+
+function describeMeta(info: CheckpointInfo, bytes: ArrayBuffer, o: SaveOptions, id: string, savedAt: number): CheckpointMeta {
+  const run = info.run;
+  return {
+    id,
+    name: o.name ?? defaultName(info, o),
+    named: false,
+    kind: o.kind,
+    reason: o.reason ?? (o.kind === 'import' ? 'import' : 'request'),
+    ...(o.runId ? { runId: o.runId } : {}),
+    createdAt: info.createdAt || savedAt,
+    savedAt,
+    sizeBytes: bytes.byteLength,
+    step: info.step,
+    config: info.config,
+    hasOptimizer: info.hasOptimizer,
+    runStep: run ? run.runStep : null,
+    totalSteps: run ? run.totalSteps : null,
+    lastLoss: run?.lossHistory.at(-1)?.loss ?? null,
+    dataHash: run?.dataHash ?? null,
+    datasetId: run?.datasetId ?? null,
+    templateId: run?.template?.id ?? null,
+    ...(o.fileName ? { fileName: o.fileName } : {}),
+  };
+}
+
+function defaultName(info: CheckpointInfo, o: SaveOptions): string {
+  const base = info.name || 'Model';
+  if (o.kind === 'auto') return `${base} (autosave)`;
+  return `${base} at step ${info.step}`;
+}
+
+export class CheckpointRepository {
+  private dbPromise: Promise<IDBPDatabase> | null = null;
+  private readonly openDb: () => Promise<IDBPDatabase>;
+  private readonly now: () => number;
+  private readonly newId: () => string;
+
+  constructor(opts: CheckpointRepositoryOptions = {}) {
+    this.openDb = opts.open ?? (() => openStudioDb());
+    this.now = opts.now ?? (() => Date.now());
+    this.newId = opts.newId ?? defaultId;
+  }
+
+  private db(): Promise<IDBPDatabase> {
+    if (!this.dbPromise) {
+      this.dbPromise = this.openDb().catch((e: unknown) => {
+        this.dbPromise = null;
+        throw e;
+      });
+    }
+    return this.dbPromise;
+  }
+
+  /** Runs `fn` on the database, turning failures into CheckpointStorageErrors that say what to do. */
+  private async run<T>(what: string, fn: (db: IDBPDatabase) => Promise<T>): Promise<T> {
+    let db: IDBPDatabase;
+    try {
+      db = await this.db();
+    } catch (e) {
+      const reason = e instanceof StorageUnavailableError ? e.message : `Browser storage is unavailable (${(e as Error).message}).`;
+      throw new CheckpointStorageError(`Could not ${what}: ${reason}`, 'unavailable');
+    }
+    try {
+      return await fn(db);
+    } catch (e) {
+      if (e instanceof CheckpointStorageError) throw e;
+      if (isQuotaError(e)) throw new CheckpointStorageError(`Could not ${what}: the browser's storage for this site is full.`, 'quota');
+      throw new CheckpointStorageError(`Could not ${what}: ${(e as Error)?.message ?? String(e)}`, 'failed');
+    }
+  }
+
+  /**
+   * Stores a checkpoint file: metadata and bytes in one transaction. With an id
+   * that exists (a run's autosave), the old one is replaced in the same
+   * transaction, so there is always exactly one whole version. On a full disk
+   * the error names the largest checkpoints; nothing stored before is touched.
+   */
+  async save(input: ArrayBuffer | Uint8Array, o: SaveOptions): Promise<CheckpointMeta> {
+    const bytes = ownBuffer(input);
+    let info = o.info;
+    if (!info) {
+      try {
+        info = readCheckpointFile(bytes, o.fileName ? `"${o.fileName}"` : 'The checkpoint').info;
+      } catch (e) {
+        throw new CheckpointStorageError((e as Error).message, 'invalid');
+      }
+    }
+    const id = o.id ?? this.newId();
+    const savedAt = this.now();
+    let meta = describeMeta(info, bytes, o, id, savedAt);
+    try {
+      return await this.run(`save the checkpoint "${meta.name}"`, async (db) => {
+        const tx = db.transaction([STORES.checkpoints, STORES.checkpointData], 'readwrite');
+        try {
+          const metaStore = tx.objectStore(STORES.checkpoints);
+          const previous = (await metaStore.get(id)) as CheckpointMeta | undefined;
+          // A name the user gave survives the autosaves that replace the file.
+          if (previous?.named) meta = { ...meta, name: previous.name, named: true };
+          await metaStore.put(meta);
+          await tx.objectStore(STORES.checkpointData).put({ id, bytes } satisfies DataRecord);
+          await tx.done;
+        } catch (e) {
+          // Abort, so the metadata written above is rolled back with everything else.
+          try {
+            tx.abort();
+          } catch {
+            // the transaction already finished or aborted
+          }
+          await tx.done.catch(() => undefined);
+          throw (tx.error && isQuotaError(tx.error) ? tx.error : e) as Error;
+        }
+        return meta;
+      });
+    } catch (e) {
+      if (e instanceof CheckpointStorageError && e.kind === 'quota') {
+        const largest = (await this.list().catch(() => [] as CheckpointMeta[])).sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, 3);
+        const names = largest.map((c) => `"${c.name}" (${formatBytes(c.sizeBytes)})`).join(', ');
+        throw new CheckpointStorageError(
+          `Storage is full: the checkpoint "${meta.name}" (${formatBytes(bytes.byteLength)}) was not saved. Your saved checkpoints are unchanged. ` +
+            (largest.length > 0
+              ? `Free space by deleting checkpoints you no longer need (the largest: ${names}), exporting them to files first if you want to keep them.`
+              : 'Free space for this site in the browser settings.'),
+          'quota',
+          largest,
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** Every whole checkpoint, newest first. An entry whose bytes are missing is left out. */
+  async list(): Promise<CheckpointMeta[]> {
+    return this.run('list the saved checkpoints', async (db) => {
+      const tx = db.transaction([STORES.checkpoints, STORES.checkpointData]);
+      const metas = (await tx.objectStore(STORES.checkpoints).getAll()) as CheckpointMeta[];
+      const withData = new Set((await tx.objectStore(STORES.checkpointData).getAllKeys()) as string[]);
+      await tx.done;
+      return metas.filter((m) => m && typeof m.id === 'string' && withData.has(m.id)).sort((a, b) => b.savedAt - a.savedAt);
+    });
+  }
+
+  async get(id: string): Promise<CheckpointMeta | undefined> {
+    return this.run('read the checkpoint', async (db) => (await db.get(STORES.checkpoints, id)) as CheckpointMeta | undefined);
+  }
+
+  /** The checkpoint's description and its bytes, exactly as saved, read in one transaction. */
+  async load(id: string): Promise<{ meta: CheckpointMeta; bytes: ArrayBuffer }> {
+    return this.run('open the checkpoint', async (db) => {
+      const tx = db.transaction([STORES.checkpoints, STORES.checkpointData]);
+      const meta = (await tx.objectStore(STORES.checkpoints).get(id)) as CheckpointMeta | undefined;
+      const data = (await tx.objectStore(STORES.checkpointData).get(id)) as DataRecord | undefined;
+      await tx.done;
+      if (!meta || !data) throw new CheckpointStorageError('That checkpoint is no longer stored; it may have been deleted in another tab.', 'not-found');
+      return { meta, bytes: data.bytes };
+    });
+  }
+
+  /** The checkpoint's bytes read and checked as a checkpoint file, with its run state. */
+  async open(id: string): Promise<{ meta: CheckpointMeta; bytes: ArrayBuffer; file: CheckpointFile }> {
+    const { meta, bytes } = await this.load(id);
+    try {
+      return { meta, bytes, file: readCheckpointFile(bytes, `The stored checkpoint "${meta.name}"`) };
+    } catch (e) {
+      throw new CheckpointStorageError(`${(e as Error).message} Delete it; it cannot be loaded.`, 'damaged');
+    }
+  }
+
+  async rename(id: string, name: string): Promise<CheckpointMeta> {
+    const clean = name.trim();
+    if (clean === '') throw new CheckpointStorageError('Give the checkpoint a name.', 'invalid');
+    return this.run(`rename the checkpoint to "${clean}"`, async (db) => {
+      const tx = db.transaction(STORES.checkpoints, 'readwrite');
+      const meta = (await tx.store.get(id)) as CheckpointMeta | undefined;
+      if (!meta) {
+        tx.abort();
+        await tx.done.catch(() => undefined);
+        throw new CheckpointStorageError('That checkpoint is no longer stored.', 'not-found');
+      }
+      const next = { ...meta, name: clean, named: true };
+      await tx.store.put(next);
+      await tx.done;
+      return next;
+    });
+  }
+
+  /** Deletes the description and the bytes together. */
+  async delete(id: string): Promise<void> {
+    return this.run('delete the checkpoint', async (db) => {
+      const tx = db.transaction([STORES.checkpoints, STORES.checkpointData], 'readwrite');
+      await tx.objectStore(STORES.checkpoints).delete(id);
+      await tx.objectStore(STORES.checkpointData).delete(id);
+      await tx.done;
+    });
+  }
+
+  /** The checkpoint as one file: the stored bytes, unchanged, so importing it gives the same bytes back. */
+  async exportFile(id: string): Promise<{ fileName: string; bytes: ArrayBuffer }> {
+    const { meta, bytes } = await this.load(id);
+    return { fileName: `${slug(meta.name)}.safetensors`, bytes };
+  }
+
+  /**
+   * Imports a checkpoint file as a new checkpoint, bit for bit. A truncated or
+   * foreign file is refused with a message naming it, and nothing is stored.
+   */
+  async importFile(fileName: string, bytes: ArrayBuffer | Uint8Array): Promise<CheckpointMeta> {
+    let file: CheckpointFile;
+    try {
+      file = readCheckpointFile(bytes, `"${fileName}"`);
+    } catch (e) {
+      const message = e instanceof CheckpointFileError ? e.message : `"${fileName}" could not be read: ${(e as Error).message}`;
+      throw new CheckpointStorageError(`${message} Nothing was imported.`, 'invalid');
+    }
+    return this.save(bytes, { kind: 'import', reason: 'import', info: file.info, fileName, name: file.info.name });
+  }
+
+  /**
+   * A Hugging Face style folder in a zip: model.safetensors (the weights only,
+   * GPT-2 names and shapes), config.json and tokenizer.json.
+   */
+  async exportHfZip(id: string): Promise<{ fileName: string; bytes: Uint8Array }> {
+    const { meta, file, bytes } = await this.open(id);
+    const st = readSafetensors(bytes);
+    const weights = file.weightNames.map((n): [string, StoredTensor] => [n, st.tensors.get(n)!]);
+    const model = writeSafetensors(weights, { format: 'pt' });
+    const folder = slug(meta.name);
+    const zip = zipSync(
+      {
+        [folder]: {
+          'model.safetensors': [model, { level: 0 }],
+          'config.json': strToU8(JSON.stringify(JSON.parse(file.configJson), null, 2) + '\n'),
+          'tokenizer.json': strToU8(file.tokenizerJson),
+        },
+      },
+      { level: 6 },
+    );
+    return { fileName: `${folder}.zip`, bytes: zip };
+  }
+}
+
+/** How much this site stores and may store, where the browser says. */
+export async function storageEstimate(): Promise<{ usage: number; quota: number } | null> {
+  const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined;
+  if (!storage?.estimate) return null;
+  try {
+    const e = await storage.estimate();
+    return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** 'persistent': the browser will not evict this site's data on its own; 'best-effort': it may under pressure. */
+export type PersistenceState = 'persistent' | 'best-effort' | 'unsupported';
+
+export async function persistenceState(): Promise<PersistenceState> {
+  const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined;
+  if (!storage?.persisted) return 'unsupported';
+  try {
+    return (await storage.persisted()) ? 'persistent' : 'best-effort';
+  } catch {
+    return 'unsupported';
+  }
+}
+
+/** Asks the browser to keep this site's data; it may say no (Chromium decides by engagement). */
+export async function requestPersistentStorage(): Promise<PersistenceState> {
+  const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined;
+  if (!storage?.persist) return 'unsupported';
+  try {
+    return (await storage.persist()) ? 'persistent' : 'best-effort';
+  } catch {
+    return 'best-effort';
+  }
+}
