@@ -48,11 +48,21 @@ export function createTrainerWorker(): WorkerLike {
 export class WorkerClient {
   private worker: WorkerLike | null = null;
   private readonly listeners = new Set<Listener>();
+  private readonly requestObservers = new Set<(req: WorkerRequest) => void>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
   /** `createWorker` runs lazily, on the first post, and again after `restart`. */
   constructor(private readonly createWorker: () => WorkerLike = createTrainerWorker) {}
+
+  /**
+   * Calls `fn` with every request as it is posted (before it is sent), e.g. to
+   * record a training run's data and settings; returns the unsubscribe function.
+   */
+  observeRequests(fn: (req: WorkerRequest) => void): () => void {
+    this.requestObservers.add(fn);
+    return () => this.requestObservers.delete(fn);
+  }
 
   /** Calls `fn` with every event from the worker; returns the unsubscribe function. */
   subscribe(fn: Listener): () => void {
@@ -71,6 +81,7 @@ export class WorkerClient {
 
   /** Posts a request, transferring its large buffers. A worker that cannot start becomes an error event. */
   post(req: WorkerRequest): void {
+    for (const fn of [...this.requestObservers]) fn(req);
     const worker = this.ensureWorker(req.type);
     if (!worker) return;
     try {

@@ -403,6 +403,15 @@ describe('StudioEngine checkpoints and resuming', () => {
     expect(h2.of('trainProgress')).toEqual([]);
   });
 
+  it("formats an instruction's input field into the prompt as training does", async () => {
+    const h = harness();
+    await h.send({ type: 'init', backend: 'cpu' });
+    await h.send({ type: 'createModel', config: { ...micro, contextLength: 64 }, seed: 1, tokenizer: { kind: 'bpe-train', text: TEXT } });
+    const format = { template: PLAIN_TEMPLATE, input: 'the cat' };
+    await h.send({ type: 'generate', id: 4, prompt: 'Say where it sat.', options: { ...DEFAULT_GENERATE_OPTIONS, maxTokens: 1 }, format });
+    expect(h.of('generateStarted')[0]!.promptText).toBe('Question: Say where it sat.\nthe cat\nAnswer:');
+  });
+
   it('loads a comparison model while a run is paused, and still refuses to replace the main model', async () => {
     const h = await ready();
     await h.send({ type: 'exportModel', id: 1, includeOptimizer: false });

@@ -676,7 +676,11 @@ export class StudioEngine {
     // With a format, the prompt is rendered exactly as training renders an instruction;
     // without one it is raw text, and an empty one starts from <|endoftext|> ("a new document").
     const prompt = req.format
-      ? renderPrompt(promptExample(req.prompt, req.format.system ? { system: req.format.system } : {}), req.format.template, tokenizer)
+      ? renderPrompt(
+          promptExample(req.prompt, { ...(req.format.system ? { system: req.format.system } : {}), ...(req.format.input ? { input: req.format.input } : {}) }),
+          req.format.template,
+          tokenizer,
+        )
       : req.prompt.length > 0
         ? tokenizer.encode(req.prompt)
         : [tokenizer.eosId];

@@ -167,6 +167,8 @@ export const MAIN_SLOT = 'main';
 export interface PromptFormat {
   template: PromptTemplate;
   system?: string;
+  /** The example's input field (context for the instruction), as in training. */
+  input?: string;
 }
 
 export type TrainState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
