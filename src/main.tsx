@@ -29,3 +29,5 @@ createRoot(root).render(
 );
 
 useStudio.getState().initBackend();
+// Saved datasets (and, on first run, the starter datasets) from IndexedDB.
+void useStudio.getState().loadDatasets();

@@ -11,5 +11,7 @@ export type { StudioStore, StudioPreferences } from './studio';
 export { draftProblems, matchPreset, presetConfig, CUSTOM_PRESET_ID } from './modelSlice';
 export { trainOptionProblems, runActive } from './trainingSlice';
 export { genOptionProblems } from './generationSlice';
+export { allTemplates, currentTemplate, exampleProblems, cleanExample, instructionTrainingData, MAPPING_KEYS, STARTER_INDEX_URL } from './datasetsSlice';
+export type * from './datasetsSlice';
 export type * from './types';
 export { WorkerClient, WorkerRequestError } from './workerClient';

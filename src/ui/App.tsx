@@ -1,22 +1,43 @@
 // The studio page: header, errors, then the three steps side by side on wide
 // screens and stacked on narrow ones.
 
+import { useState } from 'react';
+import { DataView } from './data/DataView';
 import { ErrorBanners } from './ErrorBanners';
 import { GeneratePanel } from './GeneratePanel';
 import { Header } from './Header';
 import { ModelPanel } from './ModelPanel';
 import { TrainPanel } from './TrainPanel';
 
+/** The views the tabs switch between (data-testid `${id}-tab`); the studio's three steps come first. */
+const VIEWS = [
+  { id: 'studio', label: 'Studio' },
+  { id: 'data', label: 'Data' },
+] as const;
+type ViewId = (typeof VIEWS)[number]['id'];
+
 export function App() {
+  const [view, setView] = useState<ViewId>('studio');
   return (
     <div className="app">
       <Header />
       <ErrorBanners />
-      <main className="panels">
-        <ModelPanel />
-        <TrainPanel />
-        <GeneratePanel />
-      </main>
+      <nav className="view-tabs" role="tablist" aria-label="Views">
+        {VIEWS.map((v) => (
+          <button key={v.id} type="button" role="tab" aria-selected={view === v.id} data-testid={`${v.id}-tab`} onClick={() => setView(v.id)}>
+            {v.label}
+          </button>
+        ))}
+      </nav>
+      {view === 'data' ? (
+        <DataView />
+      ) : (
+        <main className="panels">
+          <ModelPanel />
+          <TrainPanel />
+          <GeneratePanel />
+        </main>
+      )}
       <footer className="app-footer muted">
         Everything runs on this page: the model trains in a background worker on your own device, and no data is sent anywhere.
       </footer>

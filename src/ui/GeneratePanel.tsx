@@ -1,7 +1,8 @@
 // Step 3: a prompt in, the model's continuation out, one token at a time.
 
 import { useMemo } from 'react';
-import { genOptionProblems, useStudio } from '../store';
+import { extractResponse } from '../data/templates';
+import { currentTemplate, genOptionProblems, useStudio } from '../store';
 import type { GenerateOptions } from '../worker/protocol';
 import { formatRate } from './format';
 import { NumberField } from './NumberField';
@@ -37,6 +38,11 @@ export function GeneratePanel() {
   const setGenOption = useStudio((s) => s.setGenOption);
   const generate = useStudio((s) => s.generate);
   const cancelGenerate = useStudio((s) => s.cancelGenerate);
+  const genFormat = useStudio((s) => s.genFormat);
+  const setGenFormat = useStudio((s) => s.setGenFormat);
+  const template = useStudio((s) => currentTemplate(s));
+  const genTemplate = useStudio((s) => s.genTemplate);
+  const genPromptText = useStudio((s) => s.genPromptText);
 
   const problems = useMemo(() => genOptionProblems(genOptions), [genOptions]);
   const blocker = !hasModel
@@ -77,6 +83,10 @@ export function GeneratePanel() {
           Ctrl+Enter generates.
         </small>
       </div>
+      <label className="check">
+        <input type="checkbox" data-testid="gen-format" checked={genFormat} onChange={(e) => setGenFormat(e.target.checked)} />
+        Format as instruction ({template.name} template, as in training)
+      </label>
       <div className="field-grid">
         {OPTION_FIELDS.map((f) => (
           <NumberField
@@ -108,12 +118,23 @@ export function GeneratePanel() {
         )}
       </div>
       <div className="output" aria-busy={running} aria-label="Generated text">
-        {genPrompt && <span className="output-prompt">{genPrompt}</span>}
+        {genTemplate && genPromptText !== null ? (
+          <span className="output-prompt" data-testid="gen-prompt-text" title="The exact prompt the model was given">
+            {genPromptText}
+          </span>
+        ) : (
+          genPrompt && <span className="output-prompt">{genPrompt}</span>
+        )}
         <span data-testid="gen-output" className="output-text">
           {genText}
         </span>
         {running && <span className="cursor" aria-hidden="true" />}
       </div>
+      {genTemplate && !running && doneReason !== null && doneReason !== 'failed' && (
+        <p className="gen-answer" data-testid="gen-answer">
+          <strong>Answer:</strong> {extractResponse(genText, genTemplate)}
+        </p>
+      )}
       <p className="gen-stats muted" aria-live="polite">
         <span data-testid="gen-tps">{formatRate(tokensPerSec)}</span> tokens/s · {tokenCount} tokens
         {doneReason && !running ? ` · ${DONE_TEXT[doneReason]}` : ''}

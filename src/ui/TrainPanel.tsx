@@ -2,12 +2,13 @@
 
 import { useMemo } from 'react';
 import { validateConfig } from '../model/config';
-import { draftProblems, runActive, trainOptionProblems, useStudio } from '../store';
+import { draftProblems, instructionTrainingData, runActive, trainOptionProblems, useStudio } from '../store';
 import type { EditableTrainOption } from '../store';
 import { formatCount, formatDuration, formatRate } from './format';
 import { LossChart } from './LossChart';
 import { NumberField } from './NumberField';
 import { Panel } from './Panel';
+import { DataReportLine, TrainDataControls } from './data/TrainDataControls';
 
 const OPTION_FIELDS: ReadonlyArray<{ key: EditableTrainOption; label: string; hint: string; step: number | 'any'; min: number }> = [
   { key: 'steps', label: 'Steps', hint: 'Optimizer updates to run', step: 1, min: 1 },
@@ -36,6 +37,13 @@ export function TrainPanel() {
   const active = useStudio((s) => runActive(s));
   const lastVal = useStudio((s) => s.valHistory[s.valHistory.length - 1]?.loss);
   const setTrainText = useStudio((s) => s.setTrainText);
+  const trainDataKind = useStudio((s) => s.trainDataKind);
+  const setTrainDataKind = useStudio((s) => s.setTrainDataKind);
+  const instructionProblem = useStudio((s) => {
+    if (s.trainDataKind !== 'instructions') return null;
+    const r = instructionTrainingData(s);
+    return r.ok ? null : r.message;
+  });
   const setTrainOption = useStudio((s) => s.setTrainOption);
   const startTraining = useStudio((s) => s.startTraining);
   const pauseTraining = useStudio((s) => s.pauseTraining);
@@ -64,7 +72,9 @@ export function TrainPanel() {
       ? null
       : genRunning
         ? 'Wait for generation to finish.'
-        : trainText.trim() === ''
+        : instructionProblem
+          ? instructionProblem
+          : trainDataKind === 'text' && trainText.trim() === ''
           ? 'Add some training text.'
           : optionProblems.length > 0 || fitProblems.length > 0
             ? 'Fix the settings marked above.'
@@ -85,7 +95,19 @@ export function TrainPanel() {
     >
       <div className="train-layout">
         <div className="train-inputs">
-          <div className="field">
+          <fieldset className="data-source">
+            <legend className="visually-hidden">Learn from</legend>
+            <label className="check">
+              <input type="radio" name="train-data-kind" data-testid="train-data-text" checked={trainDataKind === 'text'} disabled={active} onChange={() => setTrainDataKind('text')} />
+              Text
+            </label>
+            <label className="check">
+              <input type="radio" name="train-data-kind" data-testid="train-data-instructions" checked={trainDataKind === 'instructions'} disabled={active} onChange={() => setTrainDataKind('instructions')} />
+              Instruction dataset
+            </label>
+          </fieldset>
+          {trainDataKind === 'instructions' && <TrainDataControls disabled={active} />}
+          <div className="field" style={trainDataKind === 'text' ? undefined : { display: 'none' }}>
             <label htmlFor="train-text">Training text</label>
             <textarea
               id="train-text"
@@ -139,6 +161,7 @@ export function TrainPanel() {
             {startBlocker && !active && <small className="field-hint">{startBlocker}</small>}
           </div>
           {trainMessage && <p className={trainState === 'failed' ? 'field-error' : 'muted'}>{trainMessage}</p>}
+          {trainDataKind === 'instructions' && <DataReportLine />}
         </div>
 
         <div className="train-output">

@@ -1,0 +1,110 @@
+// The Data view: saved datasets and import on the left; the selected dataset's
+// template, statistics, duplicates, examples and one example's tokens on the
+// right. A thin view over the datasets slice; all user text is rendered as text.
+
+import { useEffect, useState } from 'react';
+import { describeDuplicates, requestOf } from '../../data';
+import { useStudio } from '../../store';
+import { formatCount } from '../format';
+import { DatasetHeader, DatasetList } from './DatasetList';
+import { DatasetStats } from './DatasetStats';
+import { ExampleTable } from './ExampleTable';
+import { ImportPanel } from './ImportPanel';
+import { TemplateControls } from './TemplateControls';
+import { TokenView } from './TokenView';
+import './data.css';
+
+export function DataView() {
+  const active = useStudio((s) => s.activeDataset);
+  const storageError = useStudio((s) => s.storageError);
+  const modelVersion = useStudio((s) => s.modelVersion);
+  const modelReady = useStudio((s) => s.model !== null && s.modelStatus === 'ready');
+  const ensureDataTokenizer = useStudio((s) => s.ensureDataTokenizer);
+  const [selectedExample, setSelectedExample] = useState<string | null>(null);
+
+  // The token view and token counts need the current model's tokenizer.
+  useEffect(() => {
+    if (modelReady) void ensureDataTokenizer();
+  }, [modelReady, modelVersion, ensureDataTokenizer]);
+  useEffect(() => setSelectedExample(null), [active?.id]);
+
+  const example = selectedExample ? active?.examples.find((e) => e.id === selectedExample) : undefined;
+
+  return (
+    <main className="data-view" data-testid="data-view">
+      <aside className="data-side panel">
+        <DatasetList />
+        <ImportPanel />
+      </aside>
+      <div className="data-main panel">
+        {storageError && (
+          <p className="field-error" role="alert" data-testid="dataset-storage-error">
+            {storageError}
+          </p>
+        )}
+        {active ? (
+          <>
+            <DatasetHeader key={active.id} />
+            <div className="data-grid">
+              <TemplateControls editable />
+              <DatasetStats />
+            </div>
+            <DuplicateReview />
+            {example && (
+              <section className="selected-example" aria-label="Selected example">
+                <h4>
+                  Example: <span className="muted">{requestOf(example)}</span>
+                </h4>
+                <TokenView example={example} />
+              </section>
+            )}
+            <ExampleTable selectedId={selectedExample} onSelect={setSelectedExample} />
+          </>
+        ) : (
+          <p className="muted">Choose a dataset on the left, import a file, or create an empty dataset.</p>
+        )}
+      </div>
+    </main>
+  );
+}
+
+function DuplicateReview() {
+  const active = useStudio((s) => s.activeDataset);
+  const report = useStudio((s) => s.duplicateReport);
+  const search = useStudio((s) => s.duplicateSearch);
+  const find = useStudio((s) => s.findDatasetDuplicates);
+  const drop = useStudio((s) => s.dropDatasetDuplicates);
+  if (!active) return null;
+  const current = report && report.datasetId === active.id && report.examples === active.examples ? report : null;
+  const pct = search && search.total > 0 ? Math.round((search.done / search.total) * 100) : null;
+  return (
+    <section className="duplicates" data-testid="dataset-duplicates" aria-label="Duplicates">
+      <div className="actions">
+        <button type="button" data-testid="dataset-find-duplicates" disabled={search !== null || active.examples.length < 2} onClick={() => void find()}>
+          {search ? `Looking for duplicates… ${pct ?? 0}%` : 'Find duplicates'}
+        </button>
+        {current && <span data-testid="dataset-duplicates-summary">{describeDuplicates(current.report)}</span>}
+        {current && current.report.pairs.length > 0 && (
+          <button type="button" data-testid="dataset-drop-duplicates" onClick={drop}>
+            Drop {formatCount(current.report.pairs.length)} duplicates (undoable)
+          </button>
+        )}
+      </div>
+      {current && current.report.pairs.length > 0 && (
+        <details>
+          <summary>Review the pairs</summary>
+          <ol className="duplicate-list">
+            {current.report.pairs.slice(0, 100).map((p) => (
+              <li key={p.index} data-testid="duplicate-pair">
+                <span className="dup-kind">{p.kind === 'exact' ? 'exact' : `ROUGE-L ${p.score.toFixed(2)}`}</span> #{p.index + 1} <q>{requestOf(current.examples[p.index]!)}</q> repeats #
+                {p.duplicateOf + 1} <q>{requestOf(current.examples[p.duplicateOf]!)}</q>
+              </li>
+            ))}
+          </ol>
+          {current.report.pairs.length > 100 && <p className="field-hint">…and {formatCount(current.report.pairs.length - 100)} more.</p>}
+          <p className="field-hint">Templated data asks the same thing in several phrasings on purpose; drop only what you do not want twice.</p>
+        </details>
+      )}
+    </section>
+  );
+}

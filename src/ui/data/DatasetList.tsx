@@ -1,0 +1,144 @@
+// The saved datasets: choose one, create an empty one, rename, delete, export
+// (Alpaca JSON or messages JSONL, downloaded), and bring back the starters.
+
+import { useState } from 'react';
+import { exportDataset, type ExportFormat } from '../../data';
+import { useStudio } from '../../store';
+import { formatCount } from '../format';
+import { downloadText, safeFileName } from './download';
+
+export function DatasetList() {
+  const datasets = useStudio((s) => s.datasets);
+  const status = useStudio((s) => s.datasetsStatus);
+  const selectedId = useStudio((s) => s.selectedDatasetId);
+  const selectDataset = useStudio((s) => s.selectDataset);
+  const createDataset = useStudio((s) => s.createDataset);
+  const addStarterDatasets = useStudio((s) => s.addStarterDatasets);
+
+  return (
+    <section className="dataset-list-section" aria-labelledby="dataset-list-title">
+      <h3 id="dataset-list-title">Datasets</h3>
+      {status === 'loading' && datasets.length === 0 && <p className="muted">Opening saved datasets…</p>}
+      {status === 'ready' && datasets.length === 0 && <p className="muted">No datasets yet: import a file or create one.</p>}
+      <ul className="dataset-list" data-testid="dataset-list">
+        {datasets.map((d) => (
+          <li key={d.id}>
+            <button
+              type="button"
+              className={`dataset-item${d.id === selectedId ? ' dataset-item-selected' : ''}`}
+              data-testid="dataset-item"
+              data-id={d.id}
+              aria-current={d.id === selectedId ? 'true' : undefined}
+              onClick={() => void selectDataset(d.id)}
+            >
+              <span className="dataset-name">{d.name}</span>
+              <span className="dataset-count muted">{formatCount(d.count)} examples</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="actions">
+        <button type="button" data-testid="dataset-create" onClick={() => void createDataset()}>
+          New dataset
+        </button>
+        <button type="button" data-testid="dataset-add-starters" onClick={() => void addStarterDatasets()} title="Adds back any starter dataset that is not in the list">
+          Add starter datasets
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Name, source and licence of the selected dataset, with rename, delete and export. */
+export function DatasetHeader() {
+  const active = useStudio((s) => s.activeDataset);
+  const renameDataset = useStudio((s) => s.renameDataset);
+  const deleteDataset = useStudio((s) => s.deleteDataset);
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [exportNote, setExportNote] = useState<string | null>(null);
+  if (!active) return null;
+
+  const doExport = (format: ExportFormat) => {
+    const out = exportDataset(active.examples, format);
+    downloadText(out.text, `${safeFileName(active.name)}${out.extension}`, format === 'alpaca' ? 'application/json' : 'application/jsonl');
+    setExportNote(
+      `Exported ${formatCount(active.examples.length)} examples as ${format === 'alpaca' ? 'Alpaca JSON' : 'messages JSONL'}.${out.warnings.length ? ` ${out.warnings.join(' ')}` : ''}`,
+    );
+  };
+
+  return (
+    <div className="dataset-header">
+      {renaming !== null ? (
+        <form
+          className="rename-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (renaming.trim() === '') return;
+            void renameDataset(active.id, renaming).then(() => setRenaming(null));
+          }}
+        >
+          <label htmlFor="dataset-rename-input" className="visually-hidden">
+            New name
+          </label>
+          <input id="dataset-rename-input" data-testid="dataset-rename-input" value={renaming} autoFocus onChange={(e) => setRenaming(e.target.value)} />
+          <button type="submit" className="primary" data-testid="dataset-rename-save" disabled={renaming.trim() === ''}>
+            Rename
+          </button>
+          <button type="button" onClick={() => setRenaming(null)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <h3 className="dataset-title" data-testid="dataset-title">
+          {active.name}
+        </h3>
+      )}
+      <p className="dataset-source muted">
+        {formatCount(active.examples.length)} examples · from {active.source || 'unknown source'}
+        {active.licence ? ` · licence: ${active.licence}` : ''}
+      </p>
+      {active.description && <p className="muted">{active.description}</p>}
+      <div className="actions">
+        {renaming === null && (
+          <button type="button" data-testid="dataset-rename" onClick={() => setRenaming(active.name)}>
+            Rename
+          </button>
+        )}
+        <button type="button" data-testid="dataset-export-alpaca" onClick={() => doExport('alpaca')} disabled={active.examples.length === 0}>
+          Export Alpaca JSON
+        </button>
+        <button type="button" data-testid="dataset-export-messages" onClick={() => doExport('messages')} disabled={active.examples.length === 0}>
+          Export messages JSONL
+        </button>
+        {confirmDelete ? (
+          <>
+            <button
+              type="button"
+              className="danger"
+              data-testid="dataset-delete-confirm"
+              onClick={() => {
+                setConfirmDelete(false);
+                void deleteDataset(active.id);
+              }}
+            >
+              Delete “{active.name}” for good
+            </button>
+            <button type="button" onClick={() => setConfirmDelete(false)}>
+              Keep it
+            </button>
+          </>
+        ) : (
+          <button type="button" data-testid="dataset-delete" onClick={() => setConfirmDelete(true)}>
+            Delete…
+          </button>
+        )}
+      </div>
+      {exportNote && (
+        <p className="muted" role="status" data-testid="dataset-export-note">
+          {exportNote}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,135 @@
+// Adding or editing one example: instruction, input, response, category and
+// system prompt for a single-turn example; each turn's text for a
+// conversation. Problems are shown at their field and nothing is saved
+// until the example is valid.
+
+import { useId, useState } from 'react';
+import type { Example } from '../../data';
+import { exampleProblems, useStudio } from '../../store';
+
+interface Props {
+  /** The example to edit, or null to add a new single-turn one. */
+  example: Example | null;
+  onDone: (savedId: string | null) => void;
+}
+
+const EMPTY: Example = { id: '', source: 'studio', kind: 'instruction', instruction: '', input: '', response: '', category: '' };
+
+export function ExampleEditor({ example, onDone }: Props) {
+  const id = useId();
+  const addExample = useStudio((s) => s.addExample);
+  const updateExample = useStudio((s) => s.updateExample);
+  const [draft, setDraft] = useState<Example>(() => example ?? EMPTY);
+  const [showProblems, setShowProblems] = useState(false);
+  const problems = exampleProblems(draft);
+  const errorsFor = (field: string) => (showProblems ? problems.filter((p) => p.field === field || p.field.startsWith(`${field}[`)) : []);
+
+  const save = () => {
+    if (problems.length > 0) {
+      setShowProblems(true);
+      return;
+    }
+    if (example) onDone(updateExample(example.id, draft) ? example.id : null);
+    else onDone(addExample(draft));
+  };
+
+  const text = (field: 'instruction' | 'input' | 'response' | 'category' | 'system', label: string, rows: number, hint?: string) => {
+    const value = (draft as unknown as Record<string, string | undefined>)[field] ?? '';
+    const errors = errorsFor(field);
+    return (
+      <div className={`field${errors.length ? ' field-invalid' : ''}`}>
+        <label htmlFor={`${id}-${field}`}>{label}</label>
+        {rows > 1 ? (
+          <textarea
+            id={`${id}-${field}`}
+            data-testid={`example-field-${field}`}
+            rows={rows}
+            value={value}
+            onChange={(e) => setDraft({ ...draft, [field]: e.target.value } as Example)}
+          />
+        ) : (
+          <input id={`${id}-${field}`} data-testid={`example-field-${field}`} value={value} onChange={(e) => setDraft({ ...draft, [field]: e.target.value } as Example)} />
+        )}
+        {hint && <small className="field-hint">{hint}</small>}
+        {errors.map((p, k) => (
+          <p key={k} className="field-error" data-testid="example-error">
+            {p.message}
+          </p>
+        ))}
+      </div>
+    );
+  };
+
+  return (
+    <form
+      className="example-editor"
+      data-testid="example-editor"
+      aria-label={example ? 'Edit example' : 'New example'}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onDone(null);
+      }}
+    >
+      <h4>{example ? 'Edit example' : 'New example'}</h4>
+      {draft.kind === 'instruction' ? (
+        <>
+          {text('instruction', 'Instruction', 2)}
+          {text('input', 'Input (optional)', 2, 'Extra material the instruction refers to.')}
+          {text('response', 'Response', 3, 'The answer the model should learn to give.')}
+        </>
+      ) : (
+        <fieldset className="turns">
+          <legend>Turns</legend>
+          {draft.messages.map((m, k) => {
+            const errors = errorsFor(`messages[${k}]`);
+            return (
+              <div key={k} className={`field${errors.length ? ' field-invalid' : ''}`}>
+                <label htmlFor={`${id}-turn-${k}`}>
+                  {k + 1}. {m.role === 'user' ? 'User' : 'Assistant'}
+                </label>
+                <textarea
+                  id={`${id}-turn-${k}`}
+                  data-testid={`example-field-turn-${k}`}
+                  rows={2}
+                  value={m.content}
+                  onChange={(e) => {
+                    const messages = draft.messages.slice();
+                    messages[k] = { ...m, content: e.target.value };
+                    setDraft({ ...draft, messages });
+                  }}
+                />
+                {errors.map((p, j) => (
+                  <p key={j} className="field-error" data-testid="example-error">
+                    {p.message}
+                  </p>
+                ))}
+              </div>
+            );
+          })}
+          {errorsFor('messages')
+            .filter((p) => p.field === 'messages')
+            .map((p, j) => (
+              <p key={j} className="field-error" data-testid="example-error">
+                {p.message}
+              </p>
+            ))}
+        </fieldset>
+      )}
+      <div className="field-row">
+        {text('category', 'Category (optional)', 1)}
+        {text('system', 'System prompt (optional)', 1)}
+      </div>
+      <div className="actions">
+        <button type="submit" className="primary" data-testid="example-save">
+          {example ? 'Save changes' : 'Add example'}
+        </button>
+        <button type="button" data-testid="example-cancel" onClick={() => onDone(null)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,67 @@
+// One example's tokens as the trainer sees them: prompt tokens (masked, no
+// loss) in grey, response tokens (trained) in green, tokens cut off by the
+// context struck through. Built with the model's own tokenizer and the same
+// render/fit functions training uses.
+
+import { useMemo } from 'react';
+import type { Example } from '../../data';
+import { currentTemplate, useStudio } from '../../store';
+import { formatCount } from '../format';
+import { exampleTokens, visibleTokenText } from './tokens';
+
+const DROP_REASON = {
+  'too-long': 'it is longer than the context and the rule is “leave out”',
+  'no-trained-tokens': 'the prompt alone fills the context, so no response token is left to learn',
+} as const;
+
+export function TokenView({ example }: { example: Example }) {
+  const tokenizer = useStudio((s) => (s.dataTokenizer && s.dataTokenizer.modelVersion === s.modelVersion ? s.dataTokenizer.tokenizer : null));
+  const contextLength = useStudio((s) => s.model?.config.contextLength ?? null);
+  const hasModel = useStudio((s) => s.model !== null);
+  const template = useStudio((s) => currentTemplate(s));
+  const trainOnInputs = useStudio((s) => s.trainOnInputs);
+  const overflow = useStudio((s) => s.overflow);
+
+  const shown = useMemo(
+    () => (tokenizer && contextLength ? exampleTokens(example, template, tokenizer, { trainOnInputs, contextLength, overflow }) : null),
+    [example, template, tokenizer, trainOnInputs, contextLength, overflow],
+  );
+
+  if (!shown) {
+    return (
+      <div className="token-view-box" data-testid="token-view" data-ready="false">
+        <p className="muted">{hasModel ? 'Loading the model’s tokenizer…' : 'Create or load a model (Studio tab) to see this example as the model’s tokens.'}</p>
+      </div>
+    );
+  }
+  const masked = shown.tokens.filter((t) => !t.target && !t.cut).length;
+  return (
+    <div className="token-view-box" data-testid="token-view" data-ready="true">
+      <p className="token-legend">
+        <span className="tok tok-masked">prompt: no loss</span> <span className="tok tok-trained">response: trained</span>{' '}
+        <span className="tok tok-cut">cut off</span>{' '}
+        <span className="muted" data-testid="token-summary">
+          {formatCount(shown.tokens.length)} tokens: {formatCount(shown.targets)} trained, {formatCount(masked)} masked
+          {shown.truncated ? `, ${formatCount(shown.tokens.filter((t) => t.cut).length)} cut to fit the context of ${contextLength}` : ''}. Template: {template.name}.
+        </span>
+      </p>
+      {shown.dropped && (
+        <p className="field-error" data-testid="token-dropped">
+          Training leaves this example out: {DROP_REASON[shown.dropped]}.
+        </p>
+      )}
+      <div className="token-view" aria-label="Tokens of the example">
+        {shown.tokens.map((t, k) => (
+          <span
+            key={k}
+            className={`tok ${t.cut ? 'tok-cut' : t.target ? 'tok-trained' : 'tok-masked'}${t.part === 'eos' ? ' tok-eos' : ''}`}
+            data-trained={t.target ? '1' : '0'}
+            title={`id ${t.id} · ${t.part}${t.cut ? ' · cut off' : t.target ? ' · trained' : ' · masked'}`}
+          >
+            {visibleTokenText(t.text)}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}
