@@ -25,8 +25,9 @@ class FakeWorker implements WorkerLike {
   send(ev: WorkerEvent): void {
     this.onmessage?.({ data: ev } as MessageEvent<WorkerEvent>);
   }
+  /** Request types posted, leaving out the autosave setting the checkpoints slice sends with every new worker. */
   types(): string[] {
-    return this.posted.map((p) => p.msg.type);
+    return this.posted.map((p) => p.msg.type).filter((t) => t !== 'autosave');
   }
   last<T extends WorkerRequest['type']>(type: T): Extract<WorkerRequest, { type: T }> {
     const hit = [...this.posted].reverse().find((p) => p.msg.type === type);

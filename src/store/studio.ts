@@ -14,6 +14,8 @@ import { createGenerationSlice } from './generationSlice';
 import { createModelSlice, presetConfig } from './modelSlice';
 import { createTrainingSlice } from './trainingSlice';
 import { createDatasetsSlice, defaultDataDeps, type DataDeps } from './datasetsSlice';
+import { createCheckpointsSlice, defaultCheckpointDeps, type CheckpointDeps } from './checkpointsSlice';
+import { createCompareSlice } from './compareSlice';
 import type { StudioContext, StudioState } from './types';
 import { WorkerClient } from './workerClient';
 
@@ -34,6 +36,8 @@ export interface CreateStudioOptions {
   now?: () => number;
   /** Dataset storage and workers; by default IndexedDB and the dataset worker. */
   data?: Partial<DataDeps>;
+  /** Checkpoint and run storage; by default IndexedDB. */
+  checkpoints?: Partial<CheckpointDeps>;
 }
 
 export function createStudio(opts: CreateStudioOptions = {}) {
@@ -41,6 +45,7 @@ export function createStudio(opts: CreateStudioOptions = {}) {
     client: opts.client ?? new WorkerClient(),
     now: opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now())),
     data: defaultDataDeps(opts.data),
+    checkpoints: defaultCheckpointDeps(opts.checkpoints),
   };
   const store = create<StudioState>()(
     persist(
@@ -52,6 +57,8 @@ export function createStudio(opts: CreateStudioOptions = {}) {
         ...createErrorsSlice(ctx)(...a),
         ...createEventSlice(ctx)(...a),
         ...createDatasetsSlice(ctx)(...a),
+        ...createCheckpointsSlice(ctx)(...a),
+        ...createCompareSlice(ctx)(...a),
       }),
       {
         name: PREFERENCES_KEY,

@@ -17,6 +17,8 @@ import type {
 } from '../worker/protocol';
 import type { WorkerClient } from './workerClient';
 import type { DataDeps, DataReportInfo, DatasetsSlice } from './datasetsSlice';
+import type { CheckpointDeps, CheckpointsSlice } from './checkpointsSlice';
+import type { CompareSlice } from './compareSlice';
 import type { PromptTemplate } from '../data/templates';
 
 /** One point of a loss curve. */
@@ -171,7 +173,7 @@ export interface EventSlice {
   handleEvent: (ev: WorkerEvent) => void;
 }
 
-export type StudioState = BackendSlice & ModelSlice & TrainingSlice & GenerationSlice & ErrorsSlice & EventSlice & DatasetsSlice;
+export type StudioState = BackendSlice & ModelSlice & TrainingSlice & GenerationSlice & ErrorsSlice & EventSlice & DatasetsSlice & CheckpointsSlice & CompareSlice;
 
 /** What the slices share besides the store: the worker client and a clock (both fakeable). */
 export interface StudioContext {
@@ -180,6 +182,8 @@ export interface StudioContext {
   now: () => number;
   /** Dataset storage, the dataset worker and the starter files. */
   data: DataDeps;
+  /** Checkpoint and run storage, and the shipped models' files. */
+  checkpoints: CheckpointDeps;
 }
 
 export type SliceCreator<T> = (ctx: StudioContext) => StateCreator<StudioState, [['zustand/persist', unknown]], [], T>;
