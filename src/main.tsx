@@ -3,6 +3,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { studioClient, useStudio } from './store';
+import { openShippedBase } from './store/startup';
 import { App } from './ui/App';
 import './ui/studio.css';
 
@@ -31,3 +32,7 @@ createRoot(root).render(
 useStudio.getState().initBackend();
 // Saved datasets (and, on first run, the starter datasets) from IndexedDB.
 void useStudio.getState().loadDatasets();
+// Saved checkpoints, the autosave setting, and a run a reload cut short (offered for resuming).
+void useStudio.getState().initCheckpoints();
+// The shipped base model, so the page opens ready to ask, tune and compare.
+void openShippedBase(useStudio);

@@ -11,7 +11,7 @@ import { DatasetRepository } from '../storage/datasets';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import type { BackendReport, WorkerEvent, WorkerRequest } from '../worker/protocol';
 import { createInProcessDataWorker, DataJobs } from './dataJobs';
-import { currentTemplate, exampleProblems } from './datasetsSlice';
+import { currentTemplate, exampleProblems, LESSON_DATASET_ID } from './datasetsSlice';
 import { createStudio, memoryStorage } from './studio';
 import { WorkerClient, type WorkerLike } from './workerClient';
 
@@ -108,6 +108,9 @@ describe('datasets slice', () => {
     const names = t.state().datasets.map((d) => d.name);
     expect(names).toContain('Everyday facts');
     expect(t.state().activeDataset?.examples.length).toBeGreaterThan(0);
+    // The lesson's tuning set is selected first, ready for the shipped base model.
+    expect(t.state().selectedDatasetId).toBe(LESSON_DATASET_ID);
+    expect(t.state().activeDataset?.name).toBe('Country facts (tuning set)');
     expect(t.state().datasets.find((d) => d.name === 'Everyday facts')?.licence).toBe('CC0-1.0');
 
     // A second page load over the same database finds them and fetches nothing.

@@ -69,6 +69,9 @@ function randomId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/** The starter dataset selected on a first visit: the country-facts tuning set the shipped base model is tuned on. */
+export const LESSON_DATASET_ID = 'starter-geo-tune';
+
 /** The starter datasets' catalogue, shipped as public/datasets/index.json. */
 export const STARTER_INDEX_URL = './datasets/index.json';
 
@@ -516,7 +519,9 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice> = (ctx) => (set, g
       }
       set({ datasetsStatus: 'ready' });
       const list = get().datasets;
-      const wanted = settings.selectedDatasetId && list.some((d) => d.id === settings.selectedDatasetId) ? settings.selectedDatasetId : (list[0]?.id ?? null);
+      // First visit: the lesson's tuning set (it matches the shipped base model), else the newest.
+      const lesson = list.find((d) => d.id === LESSON_DATASET_ID)?.id;
+      const wanted = settings.selectedDatasetId && list.some((d) => d.id === settings.selectedDatasetId) ? settings.selectedDatasetId : (lesson ?? list[0]?.id ?? null);
       await get().selectDataset(wanted);
     },
 

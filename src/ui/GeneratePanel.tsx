@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import { extractResponse } from '../data/templates';
 import { currentTemplate, genOptionProblems, useStudio } from '../store';
 import type { GenerateOptions } from '../worker/protocol';
+import { LESSON_PROMPT } from '../store/startup';
 import { formatRate } from './format';
 import { NumberField } from './NumberField';
 import { Panel } from './Panel';
@@ -80,7 +81,10 @@ export function GeneratePanel() {
           aria-describedby="gen-prompt-hint"
         />
         <small id="gen-prompt-hint" className="field-hint">
-          Ctrl+Enter generates.
+          Ctrl+Enter generates.{' '}
+          <button type="button" className="link" data-testid="gen-lesson-prompt" onClick={() => setPrompt(LESSON_PROMPT)} disabled={running}>
+            Ask “{LESSON_PROMPT}”
+          </button>
         </small>
       </div>
       <label className="check">

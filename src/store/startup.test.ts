@@ -1,0 +1,123 @@
+// Opening the page: the shipped base model is loaded into an empty studio and the
+// Train step is set up for tuning; a studio that already holds a model is left alone.
+
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TRAIN_OPTIONS, type BackendReport, type WorkerEvent, type WorkerRequest } from '../worker/protocol';
+import type { ModelConfig } from '../model/config';
+import { CheckpointRepository } from '../storage/checkpoints';
+import { openStudioDb } from '../storage/db';
+import { RunRepository } from '../storage/runs';
+import { createStudio, memoryStorage } from './studio';
+import { LESSON_PROMPT, openShippedBase, SHIPPED_TUNE_OPTIONS } from './startup';
+import { WorkerClient, type WorkerLike } from './workerClient';
+
+const REPORT: BackendReport = { name: 'cpu', reason: 'CPU', skipped: [], limits: { maxBufferBytes: 2 ** 28, maxBindingBytes: 2 ** 27, memoryBudgetBytes: 2 ** 30 } };
+const CONFIG: ModelConfig = { vocabSize: 4096, contextLength: 64, width: 192, layers: 4, heads: 4 };
+const INDEX = JSON.stringify([
+  { id: 'base', title: 'Base model', dir: 'models/base' },
+  { id: 'tuned', title: 'Tuned model', dir: 'models/tuned', template: 'plain' },
+]);
+const HF_CONFIG = JSON.stringify({ model_type: 'gpt2', n_embd: 192 });
+
+let dbCount = 0;
+function setup(files: Record<string, string>) {
+  const posted: WorkerRequest[] = [];
+  let port: WorkerLike | null = null;
+  const client = new WorkerClient(() => {
+    port = {
+      onmessage: null,
+      onerror: null,
+      onmessageerror: null,
+      postMessage: (msg: WorkerRequest) => void posted.push(msg),
+      terminate: () => {},
+    };
+    return port;
+  });
+  const db = `startup-test-${++dbCount}`;
+  const fetchText = async (url: string) => {
+    const t = files[url];
+    if (t === undefined) throw new Error(`${url} answered 404 Not Found`);
+    return t;
+  };
+  const fetchBytes = async (url: string) => {
+    if (files[url] === undefined) throw new Error(`${url} answered 404 Not Found`);
+    return new TextEncoder().encode(files[url]).buffer as ArrayBuffer;
+  };
+  const store = createStudio({
+    client,
+    storage: memoryStorage(),
+    checkpoints: { checkpoints: new CheckpointRepository({ open: () => openStudioDb(db) }), runs: new RunRepository(() => openStudioDb(db)), fetchText, fetchBytes },
+  });
+  const send = (ev: WorkerEvent) => (port as WorkerLike | null)?.onmessage?.({ data: ev } as MessageEvent<WorkerEvent>);
+  /** Plays the worker: answers a loadModel into the main slot once it is posted. */
+  const answerLoad = async (answer: WorkerEvent) => {
+    for (let i = 0; i < 100 && !posted.some((m) => m.type === 'loadModel'); i++) await new Promise((r) => setTimeout(r, 5));
+    send(answer);
+  };
+  return { store, posted, send, answerLoad, run: () => openShippedBase(store, fetchBytes, fetchText) };
+}
+
+const MODEL_READY: WorkerEvent = { type: 'modelReady', config: CONFIG, paramCount: 2_580_000, tokenizerVocab: 4096, name: 'Base model', step: 2400, slot: 'main' };
+
+describe('opening the studio', () => {
+  it('loads the shipped base model into the main slot once the backend is up, and sets up tuning', async () => {
+    const t = setup({ 'models/index.json': INDEX, 'models/base/config.json': HF_CONFIG, 'models/tuned/config.json': HF_CONFIG, 'models/base/model.safetensors': 'weights', 'models/base/tokenizer.json': '{"model":{}}' });
+    t.store.getState().initBackend();
+    const outcome = t.run();
+    t.send({ type: 'backend', report: REPORT });
+    await t.answerLoad(MODEL_READY);
+    expect(await outcome).toEqual({ kind: 'loaded', id: 'base' });
+    const load = t.posted.find((m) => m.type === 'loadModel') as Extract<WorkerRequest, { type: 'loadModel' }>;
+    expect(load.slot).toBeUndefined();
+    expect(load.name).toBe('Base model');
+    expect(load.configJson).toBe(HF_CONFIG);
+    expect(load.tokenizerJson).toBe('{"model":{}}');
+    expect(new TextDecoder().decode(load.safetensors)).toBe('weights');
+    const s = t.store.getState();
+    expect(s.model?.config).toEqual(CONFIG);
+    expect(s.trainDataKind).toBe('instructions');
+    expect(s.trainOptions).toMatchObject(SHIPPED_TUNE_OPTIONS);
+    expect(s.trainOptions.weightDecay).toBe(DEFAULT_TRAIN_OPTIONS.weightDecay);
+    expect(s.prompt).toBe(LESSON_PROMPT);
+    // Both shipped models are offered for comparison.
+    expect(s.shippedModels.map((m) => m.id)).toEqual(['base', 'tuned']);
+  });
+
+  it('leaves a studio alone that got a model while the files downloaded', async () => {
+    const t = setup({ 'models/index.json': INDEX, 'models/base/config.json': HF_CONFIG, 'models/base/model.safetensors': 'w', 'models/base/tokenizer.json': '{}' });
+    t.store.getState().initBackend();
+    t.send({ type: 'backend', report: REPORT });
+    t.store.getState().createModel();
+    expect(await t.run()).toEqual({ kind: 'skipped', reason: 'a model is being created or loaded' });
+    expect(t.posted.some((m) => m.type === 'loadModel')).toBe(false);
+    expect(t.store.getState().trainDataKind).toBe('text');
+  });
+
+  it('starts empty without a shipped base model, and says so in the banner when its files are missing', async () => {
+    const none = setup({});
+    none.store.getState().initBackend();
+    none.send({ type: 'backend', report: REPORT });
+    expect(await none.run()).toEqual({ kind: 'skipped', reason: 'no shipped base model' });
+    expect(none.store.getState().errors).toHaveLength(0);
+
+    const broken = setup({ 'models/index.json': INDEX, 'models/base/config.json': HF_CONFIG, 'models/base/tokenizer.json': '{}' });
+    broken.store.getState().initBackend();
+    broken.send({ type: 'backend', report: REPORT });
+    const outcome = await broken.run();
+    expect(outcome.kind).toBe('failed');
+    expect(broken.store.getState().errors.at(-1)?.message).toMatch(/models\/base\/model\.safetensors answered 404/);
+    expect(broken.store.getState().modelStatus).toBe('none');
+  });
+
+  it('keeps the user-visible state consistent when the worker refuses the file', async () => {
+    const t = setup({ 'models/index.json': INDEX, 'models/base/config.json': HF_CONFIG, 'models/base/model.safetensors': 'w', 'models/base/tokenizer.json': '{}' });
+    t.store.getState().initBackend();
+    t.send({ type: 'backend', report: REPORT });
+    const outcome = t.run();
+    await t.answerLoad({ type: 'error', request: 'loadModel', code: 'bad-input', message: 'model.safetensors is truncated' });
+    expect(await outcome).toEqual({ kind: 'failed', message: 'model.safetensors is truncated' });
+    expect(t.store.getState().modelStatus).toBe('none');
+    expect(t.store.getState().trainDataKind).toBe('text');
+  });
+});

@@ -1,0 +1,102 @@
+// What the studio does when the page opens with nothing in it: it loads the
+// shipped base model (public/models, listed in models/index.json) into the main
+// slot and sets the Train step up for instruction tuning on the lesson's starter
+// dataset, so a first-time user can ask the base model a question, tune it, and
+// compare, without creating anything first.
+
+import { DEFAULT_TRAIN_OPTIONS, MAIN_SLOT } from '../worker/protocol';
+import type { StudioStore } from './studio';
+import type { StudioState } from './types';
+import { waitForEvent } from './waitForEvent';
+import { fetchOk } from './checkpointsSlice';
+
+/** Training settings for tuning the shipped base model (what `npm run tune` uses, per row count). */
+export const SHIPPED_TUNE_OPTIONS = { steps: 80, batchSize: 16, learningRate: 1e-4, warmupSteps: 8 } as const;
+
+/** The lesson's question, one click away in the Generate step. */
+export const LESSON_PROMPT = 'What is the capital of France?';
+
+export type StartupOutcome =
+  | { kind: 'loaded'; id: string }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'failed'; message: string };
+
+function untouchedTrainOptions(s: StudioState): boolean {
+  return (['steps', 'batchSize', 'learningRate', 'warmupSteps'] as const).every((k) => s.trainOptions[k] === DEFAULT_TRAIN_OPTIONS[k]);
+}
+
+/** Resolves once the backend is ready (true) or failed (false). */
+function backendSettled(store: StudioStore): Promise<boolean> {
+  const now = store.getState().backendStatus;
+  if (now === 'ready') return Promise.resolve(true);
+  if (now === 'failed') return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const off = store.subscribe((s) => {
+      if (s.backendStatus === 'ready' || s.backendStatus === 'failed') {
+        off();
+        resolve(s.backendStatus === 'ready');
+      }
+    });
+  });
+}
+
+/** Busy or already holding a model: the user (or a resumed run) came first. */
+function occupied(s: StudioState): string | null {
+  if (s.model) return 'a model is already loaded';
+  if (s.modelStatus !== 'none') return 'a model is being created or loaded';
+  if (s.resumingRun) return 'a run is being resumed';
+  return null;
+}
+
+/**
+ * Loads the shipped base model into the studio when it holds no model. A missing
+ * index or base model is not an error (the studio then starts empty, as before);
+ * a base model that is listed but fails to load is reported in the error banner.
+ */
+export async function openShippedBase(store: StudioStore, fetchBytes: (url: string) => Promise<ArrayBuffer> = fetchArrayBuffer, fetchText: (url: string) => Promise<string> = fetchString): Promise<StartupOutcome> {
+  if (!(await backendSettled(store))) return { kind: 'skipped', reason: 'no backend' };
+  await store.getState().loadShippedModels();
+  const base = store.getState().shippedModels.find((m) => !m.template);
+  if (!base) return { kind: 'skipped', reason: 'no shipped base model' };
+  const before = occupied(store.getState());
+  if (before) return { kind: 'skipped', reason: before };
+
+  let files: [ArrayBuffer, string, string];
+  try {
+    files = await Promise.all([fetchBytes(`${base.dir}/model.safetensors`), fetchText(`${base.dir}/config.json`), fetchText(`${base.dir}/tokenizer.json`)]);
+  } catch (e) {
+    const message = `The shipped base model could not be read (${e instanceof Error ? e.message : String(e)}). Create a model in step 1 instead.`;
+    store.getState().pushError({ request: 'ui', code: 'bad-input', message });
+    return { kind: 'failed', message };
+  }
+  // The download took a while: the user may have created a model meanwhile.
+  const after = occupied(store.getState());
+  if (after) return { kind: 'skipped', reason: after };
+
+  const ready = waitForEvent(
+    store.client,
+    (ev) => ev.type === 'modelReady' && ev.slot === MAIN_SLOT,
+    (ev) => ev.request === 'loadModel',
+  );
+  store.setState({ modelStatus: 'creating' });
+  store.client.post({ type: 'loadModel', name: base.title, safetensors: files[0], configJson: files[1], tokenizerJson: files[2] });
+  try {
+    await ready;
+  } catch (e) {
+    if (store.getState().modelStatus === 'creating') store.setState({ modelStatus: store.getState().model ? 'ready' : 'none' });
+    return { kind: 'failed', message: e instanceof Error ? e.message : String(e) };
+  }
+
+  // Ready to tune: instruction data, gentle settings for a pretrained model, and the
+  // lesson's question in the prompt box (only where the user has not chosen otherwise).
+  const s = store.getState();
+  const patch: Partial<StudioState> = {};
+  if (s.trainDataKind === 'text') patch.trainDataKind = 'instructions';
+  if (untouchedTrainOptions(s)) patch.trainOptions = { ...s.trainOptions, ...SHIPPED_TUNE_OPTIONS };
+  if (s.prompt.trim() === '' || s.prompt === store.getInitialState().prompt) patch.prompt = LESSON_PROMPT;
+  store.setState(patch);
+  return { kind: 'loaded', id: base.id };
+}
+
+const fetchArrayBuffer = async (url: string): Promise<ArrayBuffer> => (await fetchOk(url)).arrayBuffer();
+const fetchString = async (url: string): Promise<string> => (await fetchOk(url)).text();
