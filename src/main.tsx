@@ -34,5 +34,6 @@ useStudio.getState().initBackend();
 void useStudio.getState().loadDatasets();
 // Saved checkpoints, the autosave setting, and a run a reload cut short (offered for resuming).
 void useStudio.getState().initCheckpoints();
-// The shipped base model, so the page opens ready to ask, tune and compare.
-void openShippedBase(useStudio);
+// The shipped base model, so the page opens ready to ask, tune and compare
+// (`?start=empty` opens an empty studio instead, as the browser tests do).
+if (new URLSearchParams(window.location.search).get('start') !== 'empty') void openShippedBase(useStudio);

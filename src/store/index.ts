@@ -15,3 +15,21 @@ export { allTemplates, currentTemplate, exampleProblems, cleanExample, instructi
 export type * from './datasetsSlice';
 export type * from './types';
 export { WorkerClient, WorkerRequestError } from './workerClient';
+export { canResume, DEFAULT_AUTOSAVE_EVERY } from './checkpointsSlice';
+export type { CheckpointsSlice, InterruptedRun } from './checkpointsSlice';
+export {
+  batchCsv,
+  batchTotals,
+  compareModelLabel,
+  compareTemplate,
+  COMPARE_TEMPLATES,
+  CURRENT_MODEL,
+  EVAL_SETS,
+  MAX_COMPARE_MODELS,
+  PRESET_PROMPTS,
+  RAW_TEMPLATE_ID,
+  SHIPPED_MODELS_INDEX,
+} from './compareSlice';
+export type { BatchAnswer, BatchRow, BatchTotals, CompareColumn, CompareSlice, ShippedModel } from './compareSlice';
+export { formatBytes } from '../storage/checkpoints';
+export type { CheckpointMeta, PersistenceState } from '../storage/checkpoints';

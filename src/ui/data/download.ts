@@ -23,3 +23,17 @@ export function safeFileName(name: string): string {
     .replace(/^-+|-+$/g, '');
   return base || 'dataset';
 }
+
+/** Saving bytes (a checkpoint, a zip) as a file the user downloads. */
+export function downloadBytes(bytes: ArrayBuffer | Uint8Array, fileName: string, mime: string): void {
+  const part = bytes instanceof Uint8Array ? (bytes.slice().buffer as ArrayBuffer) : bytes;
+  const url = URL.createObjectURL(new Blob([part], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.style.display = 'none';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

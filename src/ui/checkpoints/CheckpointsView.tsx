@@ -1,0 +1,338 @@
+// The Checkpoints view: saved checkpoints with their step, loss, size and date;
+// rename, delete, load, continue a run, export as one file or as a Hugging Face
+// folder in a zip, import a file; the autosave interval; how much storage the
+// site uses and whether the browser keeps it. A thin view over the checkpoints
+// slice; names come from users and files and are rendered as text.
+
+import { useRef, useState } from 'react';
+import { formatBytes, useStudio, type CheckpointMeta } from '../../store';
+import { downloadBytes } from '../data/download';
+import { NumberField } from '../NumberField';
+import './checkpoints.css';
+
+const KIND_LABEL: Record<CheckpointMeta['kind'], string> = { auto: 'autosave', manual: 'saved', import: 'imported' };
+
+export function CheckpointsView() {
+  const loaded = useStudio((s) => s.checkpointsLoaded);
+  const list = useStudio((s) => s.checkpoints);
+  const unavailable = useStudio((s) => s.checkpointsUnavailable);
+  const notice = useStudio((s) => s.checkpointNotice);
+  const dismissNotice = useStudio((s) => s.dismissCheckpointNotice);
+  return (
+    <main className="checkpoints-view" data-testid="checkpoints-view">
+      <aside className="panel checkpoints-side">
+        <SaveAndImport />
+        <AutosaveSettings />
+        <StorageInfo />
+      </aside>
+      <section className="panel checkpoints-main" aria-labelledby="checkpoints-title">
+        <h3 id="checkpoints-title">Saved checkpoints</h3>
+        <p className="muted">
+          A checkpoint holds the weights, the tokenizer, the optimizer state and where its run stood, so a run can continue exactly where it was saved. Everything
+          stays in this browser until you export it.
+        </p>
+        {unavailable && (
+          <p className="field-error" role="alert" data-testid="checkpoints-unavailable">
+            {unavailable}
+          </p>
+        )}
+        {notice && (
+          <div className={`ck-notice ck-notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="checkpoint-notice" data-kind={notice.kind}>
+            <span>{notice.text}</span>
+            <button type="button" onClick={dismissNotice} aria-label="Dismiss this message">
+              Dismiss
+            </button>
+          </div>
+        )}
+        {!loaded && <p className="muted">Opening saved checkpoints…</p>}
+        {loaded && list.length === 0 && (
+          <p className="muted" data-testid="checkpoints-empty">
+            No checkpoints yet. Training saves one automatically; “Save now” saves the model as it is.
+          </p>
+        )}
+        {list.length > 0 && (
+          <div className="table-scroll">
+            <table className="ck-table" data-testid="checkpoint-table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Step</th>
+                  <th scope="col">Loss</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Saved</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((c) => (
+                  <CheckpointRow key={c.id} meta={c} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </main>
+  );
+}
+
+function CheckpointRow({ meta }: { meta: CheckpointMeta }) {
+  const busy = useStudio((s) => s.checkpointBusy);
+  const training = useStudio((s) => s.trainState === 'running' || s.trainState === 'paused');
+  const backendReady = useStudio((s) => s.backendStatus === 'ready');
+  const rename = useStudio((s) => s.renameCheckpoint);
+  const remove = useStudio((s) => s.deleteCheckpoint);
+  const load = useStudio((s) => s.loadCheckpoint);
+  const continueRun = useStudio((s) => s.continueRunFrom);
+  const exportFile = useStudio((s) => s.exportCheckpointFile);
+  const exportZip = useStudio((s) => s.exportCheckpointHfZip);
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const anyBusy = busy !== null;
+  const canContinue = meta.hasOptimizer && meta.runId !== undefined && meta.runStep !== null && meta.totalSteps !== null && meta.runStep < meta.totalSteps;
+  const loadBlocker = !backendReady ? 'The trainer is still starting.' : training ? 'Stop training first.' : undefined;
+
+  return (
+    <tr data-testid="checkpoint-row" data-id={meta.id} data-kind={meta.kind}>
+      <td className="ck-name-cell">
+        {renaming !== null ? (
+          <form
+            className="rename-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (renaming.trim() === '') return;
+              void rename(meta.id, renaming).then((ok) => ok && setRenaming(null));
+            }}
+          >
+            <label htmlFor={`ck-rename-${meta.id}`} className="visually-hidden">
+              New name
+            </label>
+            <input id={`ck-rename-${meta.id}`} data-testid="checkpoint-rename-input" value={renaming} autoFocus onChange={(e) => setRenaming(e.target.value)} />
+            <button type="submit" className="primary" data-testid="checkpoint-rename-save" disabled={renaming.trim() === '' || anyBusy}>
+              Rename
+            </button>
+            <button type="button" onClick={() => setRenaming(null)}>
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <span className="ck-name" data-testid="checkpoint-name">
+            {meta.name}
+          </span>
+        )}
+        <span className="ck-sub muted">
+          {KIND_LABEL[meta.kind]}
+          {meta.fileName ? ` from ${meta.fileName}` : ''} · {meta.config.layers} layers × {meta.config.width} wide
+          {meta.templateId ? ` · ${meta.templateId} template` : ''}
+        </span>
+      </td>
+      <td className="num" data-testid="checkpoint-step">
+        {meta.runStep !== null && meta.totalSteps !== null ? `${meta.runStep} / ${meta.totalSteps}` : String(meta.step)}
+      </td>
+      <td className="num" data-testid="checkpoint-loss">
+        {meta.lastLoss === null ? '—' : meta.lastLoss.toFixed(4)}
+      </td>
+      <td className="num" data-testid="checkpoint-size">
+        {formatBytes(meta.sizeBytes)}
+      </td>
+      <td className="num">
+        <time dateTime={new Date(meta.savedAt).toISOString()}>{new Date(meta.savedAt).toLocaleString()}</time>
+      </td>
+      <td>
+        <div className="ck-actions">
+          <button type="button" data-testid="checkpoint-load" disabled={anyBusy || loadBlocker !== undefined} title={loadBlocker ?? 'Make this the model in the studio'} onClick={() => void load(meta.id)}>
+            {busy === `load:${meta.id}` ? 'Loading…' : 'Load'}
+          </button>
+          {canContinue && (
+            <button
+              type="button"
+              data-testid="checkpoint-continue"
+              disabled={anyBusy || loadBlocker !== undefined}
+              title={`Continue its run from step ${meta.runStep} of ${meta.totalSteps}`}
+              onClick={() => void continueRun(meta.id)}
+            >
+              Continue run
+            </button>
+          )}
+          <button
+            type="button"
+            data-testid="checkpoint-export"
+            disabled={anyBusy}
+            title="One .safetensors file with everything; import it back here"
+            onClick={() => void exportFile(meta.id).then((f) => f && downloadBytes(f.bytes, f.fileName, 'application/octet-stream'))}
+          >
+            Export file
+          </button>
+          <button
+            type="button"
+            data-testid="checkpoint-export-hf"
+            disabled={anyBusy}
+            title="A zip of model.safetensors, config.json and tokenizer.json (Hugging Face GPT-2 names)"
+            onClick={() => void exportZip(meta.id).then((f) => f && downloadBytes(f.bytes, f.fileName, 'application/zip'))}
+          >
+            Export HF zip
+          </button>
+          {renaming === null && (
+            <button type="button" data-testid="checkpoint-rename" disabled={anyBusy} onClick={() => setRenaming(meta.name)}>
+              Rename
+            </button>
+          )}
+          {confirmDelete ? (
+            <>
+              <button
+                type="button"
+                className="danger"
+                data-testid="checkpoint-delete-confirm"
+                onClick={() => {
+                  setConfirmDelete(false);
+                  void remove(meta.id);
+                }}
+              >
+                Delete “{meta.name}” for good
+              </button>
+              <button type="button" data-testid="checkpoint-delete-cancel" onClick={() => setConfirmDelete(false)}>
+                Keep it
+              </button>
+            </>
+          ) : (
+            <button type="button" data-testid="checkpoint-delete" disabled={anyBusy} onClick={() => setConfirmDelete(true)}>
+              Delete…
+            </button>
+          )}
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+function SaveAndImport() {
+  const hasModel = useStudio((s) => s.model !== null && s.modelStatus === 'ready');
+  const busy = useStudio((s) => s.checkpointBusy);
+  const save = useStudio((s) => s.saveCheckpointNow);
+  const importFile = useStudio((s) => s.importCheckpointFile);
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <section aria-labelledby="ck-save-title">
+      <h3 id="ck-save-title">Save and import</h3>
+      <div className="actions">
+        <button type="button" className="primary" data-testid="checkpoint-save" disabled={!hasModel || busy !== null} onClick={() => void save()}>
+          {busy === 'save' ? 'Saving…' : 'Save now'}
+        </button>
+        {!hasModel && <small className="field-hint">Create or load a model first.</small>}
+      </div>
+      <div className="field">
+        <label htmlFor="checkpoint-import-input">Import a checkpoint file (.safetensors exported from this studio)</label>
+        <input
+          ref={input}
+          id="checkpoint-import-input"
+          type="file"
+          accept=".safetensors,application/octet-stream"
+          data-testid="checkpoint-import-input"
+          disabled={busy !== null}
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (!file) return;
+            void file.arrayBuffer().then((bytes) => importFile(file.name, bytes)).finally(() => {
+              if (input.current) input.current.value = '';
+            });
+          }}
+        />
+        <small className="field-hint">A damaged or foreign file is refused whole; nothing already saved changes.</small>
+      </div>
+    </section>
+  );
+}
+
+function AutosaveSettings() {
+  const every = useStudio((s) => s.autosaveEvery);
+  const enabled = useStudio((s) => s.autosaveEnabled);
+  const stopped = useStudio((s) => s.autosaveStopped);
+  const last = useStudio((s) => s.lastAutosave);
+  const setEvery = useStudio((s) => s.setAutosaveEvery);
+  const setEnabled = useStudio((s) => s.setAutosaveEnabled);
+  const [draft, setDraft] = useState(every);
+  const problem = !Number.isInteger(draft) || draft < 1 ? `Autosave needs a whole number of steps, 1 or more (got ${Number.isFinite(draft) ? draft : 'nothing'}).` : null;
+  return (
+    <section aria-labelledby="ck-autosave-title">
+      <h3 id="ck-autosave-title">Autosave</h3>
+      <label className="check">
+        <input type="checkbox" data-testid="autosave-enabled" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+        Save the run while it trains, and when it pauses, stops or finishes
+      </label>
+      <NumberField
+        label="Every this many steps"
+        testId="autosave-every"
+        value={draft}
+        min={1}
+        step={1}
+        disabled={!enabled}
+        errors={problem ? [problem] : []}
+        errorTestId="autosave-error"
+        hint="Each run keeps one autosave, replaced as it goes on"
+        onChange={(v) => {
+          setDraft(v);
+          if (Number.isInteger(v) && v >= 1) setEvery(v);
+        }}
+      />
+      {stopped && (
+        <p className="field-error" role="alert" data-testid="autosave-stopped">
+          {stopped}
+        </p>
+      )}
+      {last && (
+        <p className="muted" data-testid="autosave-last">
+          Last autosave: step {last.runStep} of {last.totalSteps}, {new Date(last.at).toLocaleTimeString()}.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function StorageInfo() {
+  const usage = useStudio((s) => s.storageUsage);
+  const persistence = useStudio((s) => s.persistence);
+  const request = useStudio((s) => s.requestPersistence);
+  const refresh = useStudio((s) => s.refreshCheckpoints);
+  const pct = usage && usage.quota > 0 ? Math.min(100, (usage.usage / usage.quota) * 100) : null;
+  return (
+    <section aria-labelledby="ck-storage-title">
+      <h3 id="ck-storage-title">Storage</h3>
+      {usage ? (
+        <>
+          <p data-testid="storage-usage">
+            {formatBytes(usage.usage)} used of {formatBytes(usage.quota)} available to this site
+            {pct !== null ? ` (${pct < 0.1 && pct > 0 ? '<0.1' : pct.toFixed(1)}%)` : ''}.
+          </p>
+          {pct !== null && (
+            <progress className="ck-usage-bar" max={100} value={pct} aria-label="Storage used">
+              {pct.toFixed(1)}%
+            </progress>
+          )}
+        </>
+      ) : (
+        <p className="muted" data-testid="storage-usage">
+          This browser does not say how much storage the site may use.
+        </p>
+      )}
+      <p data-testid="storage-persistence" data-state={persistence}>
+        {persistence === 'persistent'
+          ? 'Persistent: the browser will not clear these checkpoints on its own.'
+          : persistence === 'best-effort'
+            ? 'Best effort: the browser may clear stored checkpoints when the disk runs low. Export the ones you care about, or ask it to keep them.'
+            : persistence === 'unsupported'
+              ? 'This browser cannot be asked to keep the data; export checkpoints you care about.'
+              : 'Checking whether the browser keeps this data…'}
+      </p>
+      <div className="actions">
+        {persistence === 'best-effort' && (
+          <button type="button" data-testid="storage-persist" onClick={() => void request()}>
+            Ask the browser to keep my data
+          </button>
+        )}
+        <button type="button" data-testid="checkpoints-refresh" onClick={() => void refresh()}>
+          Refresh
+        </button>
+      </div>
+    </section>
+  );
+}
