@@ -15,9 +15,16 @@ export const test = base.extend<{ requests: string[] }>({
 });
 export { expect };
 
-/** Waits until the worker reports its backend, and returns the backend name. */
-export async function openStudio(page: Page, query = ''): Promise<string> {
-  await page.goto(`/${query}`);
+/**
+ * Waits until the worker reports its backend, and returns the backend name. The
+ * studio opens empty (`start=empty`: no shipped base model loaded) unless
+ * `withBaseModel` is set, so tests that create their own model do not race it.
+ */
+export async function openStudio(page: Page, query = '', opts: { withBaseModel?: boolean } = {}): Promise<string> {
+  const params = new URLSearchParams(query.replace(/^\?/, ''));
+  if (!opts.withBaseModel) params.set('start', 'empty');
+  const qs = params.toString();
+  await page.goto(qs ? `/?${qs}` : '/');
   const badge = page.getByTestId('backend-badge');
   await expect(badge).toHaveAttribute('data-backend', /webgpu|webgl|wasm|cpu/, { timeout: 120_000 });
   return (await badge.getAttribute('data-backend'))!;

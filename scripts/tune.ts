@@ -76,6 +76,7 @@ question it answers instead of continuing with more questions.
 | | |
 |---|---|
 | base | ${modelDir} (${baseSteps} pretraining steps) |
+| config | vocab ${base.config.vocabSize}, context ${base.config.contextLength}, width ${base.config.width}, ${base.config.layers} layers, ${base.config.heads} heads |
 | data | ${dataPath}: ${data.summary} ${data.trainExamples} train / ${data.valExamples} validation examples |
 | template | ${o.template}; loss on ${o.trainOnInputs ? 'prompt and response' : 'response tokens only (plus the end-of-text token)'}${o.pack ? ', packed' : ''} |
 | training | ${o.steps} steps x ${o.batchSize} rows of ${base.config.contextLength} tokens, AdamW lr ${o.learningRate} (${o.warmupSteps} warm-up steps, cosine to ${o.learningRate * o.minLrRatio}), clip ${o.gradClip}, seed ${o.seed} |

@@ -135,10 +135,10 @@ export function ModelPanel() {
         )}
       </div>
 
-      {modelStatus === 'creating' && <p className="muted">Learning the tokenizer from your text and building the model…</p>}
+      {modelStatus === 'creating' && <p className="muted">Preparing the model (a new one learns its tokenizer from your text first)…</p>}
       {model && modelStatus === 'ready' && (
         <p className="model-summary" data-testid="model-summary">
-          Model ready: <strong>{formatCount(model.paramCount)} parameters</strong>, a vocabulary of {model.tokenizerVocab} tokens learned from your text, context{' '}
+          Model ready{model.name ? <>: <strong data-testid="model-name">{model.name}</strong></> : ''}, <strong>{formatCount(model.paramCount)} parameters</strong>, a vocabulary of {model.tokenizerVocab} tokens, context{' '}
           {model.config.contextLength}, width {model.config.width}, {model.config.layers} {model.config.layers === 1 ? 'layer' : 'layers'} × {model.config.heads} {model.config.heads === 1 ? 'head' : 'heads'}.
         </p>
       )}
