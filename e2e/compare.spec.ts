@@ -20,7 +20,7 @@ async function createMicroModel(page: Page): Promise<void> {
 }
 
 test('two models answer the France question side by side with the same prompt, and a batch is scored per model and exported', async ({ page, requests, baseURL }) => {
-  await openStudio(page);
+  await openStudio(page, '?start=empty');
   await createMicroModel(page);
 
   // Model A: the untrained model, saved as a checkpoint.
@@ -122,7 +122,7 @@ test('lists shipped models from models/index.json and refuses to compare more th
   await page.route('**/models/tuned/config.json', (r) => r.fulfill({ contentType: 'application/json', body: cfg }));
   await page.route('**/models/missing/config.json', (r) => r.fulfill({ status: 404, body: 'not found' }));
 
-  await openStudio(page);
+  await openStudio(page, '?start=empty');
   await createMicroModel(page);
   await page.getByTestId('checkpoints-tab').click();
   for (let i = 1; i <= 3; i++) {

@@ -182,6 +182,35 @@ describe('checkpoints slice', () => {
     expect(again.state().checkpoints).toHaveLength(1);
   });
 
+  it('withdraws the resume offer once a new run starts, and keeps the old run continuable from its checkpoint', async () => {
+    const first = setup();
+    await first.ready();
+    first.state().startTraining();
+    first.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 10 });
+    first.worker().send(checkpointEvent(4));
+    await flush();
+    const t = setup(first.dbName);
+    await t.ready();
+    expect(t.state().interruptedRun).toMatchObject({ runId: 'run1' });
+    t.state().startTraining();
+    await flush();
+    expect(t.state().interruptedRun).toBeNull();
+    expect(t.state().checkpoints.map((c) => c.id)).toEqual([autosaveId('run1')]);
+  });
+
+  it('takes a deleted checkpoint out of the comparison and frees its slot', async () => {
+    const t = setup();
+    await t.ready();
+    await t.state().importCheckpointFile('a.safetensors', checkpointEvent(4, 'request').bytes);
+    const id = t.state().checkpoints[0]!.id;
+    t.state().toggleCompareModel(CURRENT_MODEL);
+    t.state().toggleCompareModel(`ckpt:${id}`);
+    expect(t.state().compareSelection).toEqual([CURRENT_MODEL, `ckpt:${id}`]);
+    await t.state().deleteCheckpoint(id);
+    expect(t.state().compareSelection).toEqual([CURRENT_MODEL]);
+    expect(t.state().checkpoints).toEqual([]);
+  });
+
   it('on a full disk stops autosave with a message naming what to delete, and keeps every stored checkpoint', async () => {
     const t = setup();
     await t.ready();

@@ -158,7 +158,9 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
   const startRun = (req: Extract<WorkerRequest, { type: 'train' }>) => {
     const id = deps.newId();
     const now = deps.wallClock();
-    set({ activeRunId: id, lastAutosave: null });
+    // The new run is now the one a reload would offer; an older interrupted run stays
+    // in the list, where "Continue run" still picks it up.
+    set({ activeRunId: id, lastAutosave: null, interruptedRun: null });
     const record: RunRecord = { id, status: 'running', data: req.data, options: req.options, modelName: get().model?.name ?? 'Model', createdAt: now, updatedAt: now };
     void enqueue(() => runs.start(record)).catch((e: unknown) => {
       set({ checkpointsUnavailable: `This run cannot be resumed after a reload: ${messageOf(e)}` });
@@ -370,6 +372,8 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
         await enqueue(() => repo.delete(id));
         set({ checkpoints: get().checkpoints.filter((c) => c.id !== id), checkpointNotice: { kind: 'ok', text: `Deleted "${name}".` } });
         if (get().interruptedRun?.checkpointId === id) set({ interruptedRun: null });
+        // A deleted checkpoint cannot be compared: free its column and its slot in the worker.
+        if (get().compareSelection.includes(`ckpt:${id}`)) get().toggleCompareModel(`ckpt:${id}`);
         await refreshStorage();
       });
     },

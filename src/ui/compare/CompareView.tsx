@@ -94,6 +94,10 @@ function ModelPicker() {
     );
   };
 
+  // Chosen models that are no longer listed (a checkpoint deleted meanwhile), so they can be unticked.
+  const known = new Set([CURRENT_MODEL, ...shipped.map((m) => `shipped:${m.id}`), ...checkpoints.map((c) => `ckpt:${c.id}`)]);
+  const gone = selection.filter((k) => !known.has(k) && (shippedLoaded || !k.startsWith('shipped:')));
+
   return (
     <section aria-labelledby="compare-models-title">
       <h3 id="compare-models-title">Models</h3>
@@ -129,6 +133,12 @@ function ModelPicker() {
             ),
           )}
         </ul>
+      )}
+      {gone.length > 0 && (
+        <>
+          <h4>No longer available</h4>
+          <ul className="compare-model-list">{gone.map((k) => option(k, k.startsWith('ckpt:') ? 'Deleted checkpoint' : k, 'untick to free its place'))}</ul>
+        </>
       )}
     </section>
   );
