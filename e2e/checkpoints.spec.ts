@@ -117,6 +117,8 @@ test('a reload mid-run offers to resume, and the resumed run follows the loss of
   await openCheckpoints(page);
   await expect(page.getByTestId('checkpoint-row').first()).toBeVisible();
   await expect(page.getByTestId('resume-banner')).toHaveCount(0);
+  // The autosave interval is kept across reloads.
+  await expect(page.getByTestId('autosave-every')).toHaveValue('4');
 });
 
 test('a save whose transaction fails leaves no checkpoint behind, names what to delete, and stops autosave', async ({ page }) => {
@@ -137,6 +139,11 @@ test('a save whose transaction fails leaves no checkpoint behind, names what to 
   await expect(page.getByTestId('checkpoints-empty')).toBeVisible();
   await expect(page.getByTestId('storage-usage')).toContainText(/used of .* available/);
   await expect(page.getByTestId('storage-persistence')).toHaveAttribute('data-state', /persistent|best-effort|unsupported/);
+  // Asking for persistent storage gets an answer either way: granted, or declined with what to do.
+  if ((await page.getByTestId('storage-persistence').getAttribute('data-state')) === 'best-effort') {
+    await page.getByTestId('storage-persist').click();
+    await expect(page.getByTestId('storage-persist-declined').or(page.locator('[data-testid="storage-persistence"][data-state="persistent"]'))).toBeVisible();
+  }
 
   await page.getByTestId('checkpoint-save').click();
   await expect(page.getByTestId('checkpoint-notice')).toHaveAttribute('data-kind', 'ok');

@@ -250,8 +250,9 @@ function AutosaveSettings() {
   const last = useStudio((s) => s.lastAutosave);
   const setEvery = useStudio((s) => s.setAutosaveEvery);
   const setEnabled = useStudio((s) => s.setAutosaveEnabled);
-  const [draft, setDraft] = useState(every);
-  const problem = !Number.isInteger(draft) || draft < 1 ? `Autosave needs a whole number of steps, 1 or more (got ${Number.isFinite(draft) ? draft : 'nothing'}).` : null;
+  // What was typed, while it is not a valid interval; the stored setting otherwise.
+  const [typed, setTyped] = useState<number | null>(null);
+  const problem = typed !== null ? `Autosave needs a whole number of steps, 1 or more (got ${Number.isFinite(typed) ? typed : 'nothing'}).` : null;
   return (
     <section aria-labelledby="ck-autosave-title">
       <h3 id="ck-autosave-title">Autosave</h3>
@@ -262,7 +263,7 @@ function AutosaveSettings() {
       <NumberField
         label="Every this many steps"
         testId="autosave-every"
-        value={draft}
+        value={every}
         min={1}
         step={1}
         disabled={!enabled}
@@ -270,8 +271,9 @@ function AutosaveSettings() {
         errorTestId="autosave-error"
         hint="Each run keeps one autosave, replaced as it goes on"
         onChange={(v) => {
-          setDraft(v);
-          if (Number.isInteger(v) && v >= 1) setEvery(v);
+          const ok = Number.isInteger(v) && v >= 1;
+          setTyped(ok ? null : v);
+          if (ok) setEvery(v);
         }}
       />
       {stopped && (
@@ -293,6 +295,7 @@ function StorageInfo() {
   const persistence = useStudio((s) => s.persistence);
   const request = useStudio((s) => s.requestPersistence);
   const refresh = useStudio((s) => s.refreshCheckpoints);
+  const [asked, setAsked] = useState(false);
   const pct = usage && usage.quota > 0 ? Math.min(100, (usage.usage / usage.quota) * 100) : null;
   return (
     <section aria-labelledby="ck-storage-title">
@@ -323,9 +326,14 @@ function StorageInfo() {
               ? 'This browser cannot be asked to keep the data; export checkpoints you care about.'
               : 'Checking whether the browser keeps this data…'}
       </p>
+      {asked && persistence === 'best-effort' && (
+        <p className="field-hint" data-testid="storage-persist-declined">
+          The browser declined for now (Chromium grants it to sites you visit often, bookmark or install). Export the checkpoints you want to keep.
+        </p>
+      )}
       <div className="actions">
         {persistence === 'best-effort' && (
-          <button type="button" data-testid="storage-persist" onClick={() => void request()}>
+          <button type="button" data-testid="storage-persist" onClick={() => void request().then(() => setAsked(true))}>
             Ask the browser to keep my data
           </button>
         )}
