@@ -123,7 +123,7 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
       case 'generateStarted':
         if (ev.id === get().genId) set({ genPromptText: ev.promptText });
         return;
-      // Not shown yet: comparison slots have no view so far.
+      // The compare slice keeps track of its own comparison slots.
       case 'modelUnloaded':
         return;
       default: {
