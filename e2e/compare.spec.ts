@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
 import { test, expect, openStudio, foreignRequests } from './fixtures';
 
 // Compare tab: two models answer one prompt in parallel columns with the same
@@ -104,10 +105,21 @@ test('two models answer the France question side by side with the same prompt, a
   expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
 });
 
-test('lists shipped models from models/index.json and refuses to compare more than four', async ({ page }) => {
-  // A stand-in index and config served for this page only: the view reads the
-  // same {id, title, dir} entries the real public/models/index.json holds.
-  const cfg = JSON.stringify({ model_type: 'gpt2', vocab_size: 300, n_positions: 16, n_embd: 32, n_layer: 1, n_head: 2 });
+test('lists the shipped models of models/index.json, and the same weights answer alike in every column', async ({ page }) => {
+  await openStudio(page, '?start=empty');
+  await createMicroModel(page);
+  await page.getByTestId('checkpoints-tab').click();
+  for (let i = 1; i <= 2; i++) {
+    await page.getByTestId('checkpoint-save').click();
+    await expect(page.getByTestId('checkpoint-row')).toHaveCount(i);
+  }
+
+  // Shipped models are Hugging Face folders (model.safetensors, config.json, tokenizer.json):
+  // serve the studio's own model, exported as such a folder, as a stand-in base and tuned model,
+  // under the {id, title, dir} index the real public/models/index.json holds.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('checkpoint-export-hf').first().click()]);
+  const zip = unzipSync(new Uint8Array(await readFile((await dl.path())!)));
+  const file = (name: string) => Buffer.from(Object.entries(zip).find(([n]) => n.endsWith(`/${name}`))![1]);
   await page.route('**/models/index.json', (r) =>
     r.fulfill({
       contentType: 'application/json',
@@ -118,17 +130,13 @@ test('lists shipped models from models/index.json and refuses to compare more th
       ]),
     }),
   );
-  await page.route('**/models/base/config.json', (r) => r.fulfill({ contentType: 'application/json', body: cfg }));
-  await page.route('**/models/tuned/config.json', (r) => r.fulfill({ contentType: 'application/json', body: cfg }));
-  await page.route('**/models/missing/config.json', (r) => r.fulfill({ status: 404, body: 'not found' }));
-
-  await openStudio(page, '?start=empty');
-  await createMicroModel(page);
-  await page.getByTestId('checkpoints-tab').click();
-  for (let i = 1; i <= 3; i++) {
-    await page.getByTestId('checkpoint-save').click();
-    await expect(page.getByTestId('checkpoint-row')).toHaveCount(i);
+  for (const dir of ['base', 'tuned']) {
+    for (const name of ['model.safetensors', 'config.json', 'tokenizer.json']) {
+      await page.route(`**/models/${dir}/${name}`, (r) => r.fulfill({ contentType: 'application/octet-stream', body: file(name) }));
+    }
   }
+  await page.route('**/models/missing/**', (r) => r.fulfill({ status: 404, body: 'not found' }));
+
   await page.getByTestId('compare-tab').click();
   const shipped = page.getByTestId('compare-shipped');
   await expect(shipped).toBeVisible();
@@ -141,11 +149,25 @@ test('lists shipped models from models/index.json and refuses to compare more th
   await expect(page.locator('[data-testid="compare-model"][data-key="shipped:tuned"]')).toBeChecked();
   await expect(page.getByTestId('compare-template')).toHaveValue('plain');
 
+  // The studio's model holds the same weights: with one template, sampling and seed, all three columns agree.
+  await page.locator('[data-testid="compare-model"][data-key="current"]').check();
+  await page.getByTestId('compare-maxtokens').fill('8');
+  await page.getByTestId('compare-temperature').fill('1');
+  await page.getByTestId('compare-seed').fill('11');
+  await page.getByTestId('compare-run').click();
+  const columns = page.getByTestId('compare-column');
+  await expect(columns).toHaveCount(3);
+  for (const col of await columns.all()) await expect(col).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  const outputs = await Promise.all((await columns.all()).map((c) => c.getByTestId('compare-column-output').textContent()));
+  expect(outputs[0]!.length).toBeGreaterThan(0);
+  expect(outputs[1]).toBe(outputs[0]);
+  expect(outputs[2]).toBe(outputs[0]);
+  await expect(columns.nth(0).getByTestId('compare-column-title')).toHaveText('Shipped base <i>model</i>');
+
   // Four at most: once four are ticked the rest are disabled.
   const ckpts = page.locator('[data-testid="compare-model"][data-key^="ckpt:"]');
   await ckpts.nth(0).check();
-  await ckpts.nth(1).check();
   await expect(page.locator('[data-testid="compare-model"]:checked')).toHaveCount(4);
-  await expect(ckpts.nth(2)).toBeDisabled();
-  await expect(page.locator('[data-testid="compare-model"][data-key="current"]')).toBeDisabled();
+  await expect(ckpts.nth(1)).toBeDisabled();
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
