@@ -278,13 +278,16 @@ function CompareColumns() {
               {names[i]}
             </h4>
             <p className="compare-column-status muted">{STATUS_TEXT[c.status]}</p>
-            {c.promptText && (
-              <pre className="output-prompt compare-column-prompt" data-testid="compare-column-prompt" title="The exact prompt this model was given">
-                {c.promptText}
-              </pre>
-            )}
-            <pre className="compare-column-output" data-testid="compare-column-output">
-              {c.text}
+            <pre className="compare-column-text">
+              {c.promptText && (
+                <span className="output-prompt compare-column-prompt" data-testid="compare-column-prompt" title="The exact prompt this model was given">
+                  {c.promptText}
+                </span>
+              )}
+              <span className="compare-column-output" data-testid="compare-column-output">
+                {c.text}
+              </span>
+              {c.status === 'running' && <span className="cursor" aria-hidden="true" />}
             </pre>
             {answer !== null && (
               <p className="compare-column-answer" data-testid="compare-column-answer">
