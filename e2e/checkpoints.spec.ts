@@ -259,3 +259,38 @@ test('exports and imports a checkpoint bit for bit, refuses truncated and foreig
   expect((await rawCheckpointKeys(page)).meta).toHaveLength(1);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
+
+test('discarding the resume offer keeps the autosave, and "Continue run" in the list picks the run up from it', async ({ page }) => {
+  await openStudio(page, '?start=empty');
+  await openCheckpoints(page);
+  await page.getByTestId('autosave-every').fill('3');
+  await createMicroModel(page);
+  await setRun(page, 300);
+  await page.getByTestId('train-start').click();
+  await page.waitForFunction(() => (window.__studio!.store.getState().lastAutosave?.runStep ?? 0) >= 3, undefined, { timeout: 240_000 });
+  await page.reload();
+  await expect(page.getByTestId('resume-banner')).toBeVisible({ timeout: 120_000 });
+  const from = Number(await page.getByTestId('resume-banner').getAttribute('data-step'));
+  await page.getByTestId('resume-dismiss').click();
+  await expect(page.getByTestId('resume-banner')).toHaveCount(0);
+
+  // Declined: a reload no longer offers it, but its autosave stays, ready to continue.
+  await page.reload();
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /\w/, { timeout: 120_000 });
+  await openCheckpoints(page);
+  const row = page.locator('[data-testid="checkpoint-row"][data-kind="auto"]');
+  await expect(row).toHaveCount(1);
+  await expect(page.getByTestId('resume-banner')).toHaveCount(0);
+  await expect(row.getByTestId('checkpoint-step')).toHaveText(`${from} / 300`);
+  await row.getByTestId('checkpoint-continue').click();
+  await page.getByTestId('studio-tab').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/running/i);
+  await page.waitForFunction((f) => window.__studio!.store.getState().step >= f + 2, from);
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/stopped/i);
+  const history = await lossHistory(page);
+  // The curve carries on from the autosave: the steps before it, then the new ones, without a gap or a restart.
+  expect(history.map((p) => p.step)).toEqual(Array.from({ length: history.length }, (_, i) => i + 1));
+  expect(history.length).toBeGreaterThan(from);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
