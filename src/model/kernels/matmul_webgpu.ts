@@ -1,0 +1,153 @@
+// A batched matrix product for the WebGPU backend that computes a 4 x 4 block of
+// the output per invocation straight from storage buffers, four floats per load,
+// with no workgroup memory and no barriers.
+//
+// Why: tfjs-webgpu's BatchMatMul tiles through workgroup memory with barriers. On
+// an emulated adapter (SwiftShader, what Chromium offers without a GPU) every
+// barrier suspends and resumes each invocation, and the products that make up ~90%
+// of a training step ran 3-5x slower than this kernel (npm run bench -- --profile).
+// The kernel is the classic register-tiled form, so real GPUs run it well too.
+//
+// Registered as the kernel 'StudioMatMul' for the 'webgpu' backend; src/model/ops.ts
+// calls it through tf.engine().runKernel and gives it a gradient. It needs every
+// dimension that it reads four at a time to be a multiple of 4 (see `supports`);
+// other shapes stay with tf.matMul.
+
+import * as tf from '@tensorflow/tfjs';
+
+export const STUDIO_MATMUL = 'StudioMatMul';
+
+/** Rows and columns of the output block one invocation computes. */
+const BLOCK = 4;
+const WORKGROUP = 64;
+
+/** The part of tfjs-webgpu's program interface this kernel uses. */
+interface WebGpuProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  variableNames: string[];
+  variableComponents: number[];
+  outputComponent: number;
+  workgroupSize: [number, number, number];
+  size: boolean;
+  getUserCode(): string;
+}
+
+interface WebGpuBackendLike {
+  runWebGPUProgram(program: WebGpuProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
+}
+
+/**
+ * out[b] = op(a[b]) @ op(b[b]) for a (batch, M, K) or, with ta, (batch, K, M), and
+ * b (batch, K, N) or, with tb, (batch, N, K). Output (batch, M, N). One invocation
+ * writes rows r..r+3 and columns 4*c4..4*c4+4*cols-1.
+ */
+export function matMulProgram(batch: number, M: number, K: number, N: number, ta: boolean, tb: boolean): WebGpuProgram {
+  if (ta && tb) throw new Error('matMulProgram: transposing both operands is not supported.');
+  // Two column blocks per invocation pay off when A is read one column at a time (ta).
+  const cols = ta && (N / 4) % 2 === 0 ? 2 : 1;
+  const colBlocks = N / 4 / cols;
+  const invocations = batch * (M / BLOCK) * colBlocks;
+  const aStride = (M * K) / 4; // vec4s per batch entry
+  const bStride = (K * N) / 4;
+  const outStride = (M * N) / 4;
+  const acc: string[] = [];
+  for (let i = 0; i < BLOCK; i++) for (let j = 0; j < cols; j++) acc.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
+  let loop: string;
+  if (!ta && !tb) {
+    // A rows r..r+3 four k at a time; B rows 4k..4k+3 at column block c4 + j.
+    const body: string[] = [];
+    for (let j = 0; j < cols; j++) for (let q = 0; q < 4; q++) body.push(`let b${q}_${j} = B[bOff + (k * 4 + ${q}) * ${N / 4} + c4 + ${j}];`);
+    for (let i = 0; i < BLOCK; i++) {
+      body.push(`let a${i} = A[aOff + (r + ${i}) * ${K / 4} + k];`);
+      for (let j = 0; j < cols; j++) body.push(`acc${i}_${j} = acc${i}_${j} + a${i}.x * b0_${j} + a${i}.y * b1_${j} + a${i}.z * b2_${j} + a${i}.w * b3_${j};`);
+    }
+    loop = `for (var k = 0; k < ${K / 4}; k = k + 1) {\n${body.join('\n')}\n}`;
+  } else if (ta) {
+    // A stored (K, M): the vec4 at (k, r/4) is column k of rows r..r+3; outer products.
+    const body: string[] = [`let a = A[aOff + k * ${M / 4} + r / 4];`];
+    for (let j = 0; j < cols; j++) {
+      body.push(`let b${j} = B[bOff + k * ${N / 4} + c4 + ${j}];`);
+      for (let i = 0; i < BLOCK; i++) body.push(`acc${i}_${j} = acc${i}_${j} + a[${i}] * b${j};`);
+    }
+    loop = `for (var k = 0; k < ${K}; k = k + 1) {\n${body.join('\n')}\n}`;
+  } else {
+    // B stored (N, K): each output is a dot product of an A row and a B row.
+    const body: string[] = [];
+    for (let i = 0; i < BLOCK; i++) body.push(`let a${i} = A[aOff + (r + ${i}) * ${K / 4} + k];`);
+    for (let j = 0; j < cols; j++) {
+      for (let q = 0; q < 4; q++) body.push(`let b${q}_${j} = B[bOff + ((c4 + ${j}) * 4 + ${q}) * ${K / 4} + k];`);
+      for (let i = 0; i < BLOCK; i++) {
+        body.push(`acc${i}_${j} = acc${i}_${j} + vec4<f32>(dot(a${i}, b0_${j}), dot(a${i}, b1_${j}), dot(a${i}, b2_${j}), dot(a${i}, b3_${j}));`);
+      }
+    }
+    loop = `for (var k = 0; k < ${K / 4}; k = k + 1) {\n${body.join('\n')}\n}`;
+  }
+  const stores: string[] = [];
+  for (let i = 0; i < BLOCK; i++) for (let j = 0; j < cols; j++) stores.push(`result[oOff + (r + ${i}) * ${N / 4} + c4 + ${j}] = acc${i}_${j};`);
+  return {
+    outputShape: [batch, M, N],
+    shaderKey: `studioMatMul_${batch}_${M}_${K}_${N}_${ta ? 't' : 'n'}${tb ? 't' : 'n'}`,
+    dispatchLayout: { x: [0, 1, 2] },
+    dispatch: [Math.ceil(invocations / WORKGROUP), 1, 1],
+    variableNames: ['A', 'B'],
+    variableComponents: [4, 4],
+    outputComponent: 4,
+    workgroupSize: [WORKGROUP, 1, 1],
+    // Declares uniforms.size, which the bounds check reads so the uniform binding stays in the layout.
+    size: true,
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index >= ${invocations} || uniforms.size < 0) { return; }
+        let b = index / ${(M / BLOCK) * colBlocks};
+        let rem = index % ${(M / BLOCK) * colBlocks};
+        let c4 = (rem % ${colBlocks}) * ${cols};
+        let r = (rem / ${colBlocks}) * ${BLOCK};
+        let aOff = b * ${aStride};
+        let bOff = b * ${bStride};
+        let oOff = b * ${outStride};
+        ${acc.join('\n')}
+        ${loop}
+        ${stores.join('\n')}
+      }`,
+  };
+}
+
+/**
+ * Whether the kernel handles op(a) @ op(b) for 3-D a and b of these shapes: equal
+ * batch, float32, and every dimension read or written four at a time a multiple of 4.
+ */
+export function supports(aShape: readonly number[], bShape: readonly number[], ta: boolean, tb: boolean): boolean {
+  if (aShape.length !== 3 || bShape.length !== 3 || aShape[0] !== bShape[0] || (ta && tb)) return false;
+  const [, a1, a2] = aShape as [number, number, number];
+  const [, b1, b2] = bShape as [number, number, number];
+  const [M, K] = ta ? [a2, a1] : [a1, a2];
+  const [K2, N] = tb ? [b2, b1] : [b1, b2];
+  return K === K2 && M % 4 === 0 && N % 4 === 0 && (ta || K % 4 === 0) && M > 0 && N > 0 && K > 0;
+}
+
+let registered = false;
+
+/** Registers 'StudioMatMul' for the webgpu backend (harmless where WebGPU is absent). */
+export function registerWebGpuMatMul(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerKernel({
+    kernelName: STUDIO_MATMUL,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+      if (!supports(a.shape, b.shape, transposeA, transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+        throw new Error(`StudioMatMul does not handle [${a.shape}]${transposeA ? '^T' : ''} x [${b.shape}]${transposeB ? '^T' : ''}.`);
+      }
+      const [batch, a1, a2] = a.shape as [number, number, number];
+      const [M, K] = transposeA ? [a2, a1] : [a1, a2];
+      const N = transposeB ? b.shape[1]! : b.shape[2]!;
+      const program = matMulProgram(batch, M, K, N, transposeA, transposeB);
+      return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [a, b], 'float32');
+    },
+  });
+}
