@@ -1,0 +1,94 @@
+// Checks, on the backend already selected, that the studio's own kernels give the
+// values and gradients of plain tfjs: matrix products of the shapes a GPT uses, and
+// the loss and every parameter gradient of a small model. The benchmark runs it
+// before timing anything on a GPU backend, so a fast wrong kernel cannot pass.
+
+import * as tf from '@tensorflow/tfjs';
+import { GPT } from '../../src/model/gpt';
+import { matMul, setMatMulStrategy, type MatMulStrategy } from '../../src/model/ops';
+import { syntheticTokens } from './measure';
+
+export interface CheckCase {
+  name: string;
+  /** Largest |ours - plain tfjs| over values and gradients, relative to the largest |plain tfjs| value. */
+  maxRelDiff: number;
+}
+
+export interface CheckResult {
+  cases: CheckCase[];
+  ok: boolean;
+}
+
+/** Relative tolerance: float32 sums in a different order. */
+export const CHECK_TOLERANCE = 1e-4;
+
+function values(seed: number, shape: number[]): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 2), shape);
+}
+
+function withStrategy<T>(s: MatMulStrategy, f: () => T): T {
+  setMatMulStrategy(s);
+  try {
+    return f();
+  } finally {
+    setMatMulStrategy('auto');
+  }
+}
+
+async function compare(name: string, run: () => tf.Tensor[]): Promise<CheckCase> {
+  const ours = withStrategy('auto', run);
+  const ref = withStrategy('native', run);
+  let diff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < ref.length; i++) {
+    const [a, b] = [await ours[i]!.data(), await ref[i]!.data()];
+    for (let j = 0; j < b.length; j++) {
+      diff = Math.max(diff, Math.abs(a[j]! - b[j]!));
+      scale = Math.max(scale, Math.abs(b[j]!));
+    }
+  }
+  tf.dispose([...ours, ...ref]);
+  return { name, maxRelDiff: diff / scale };
+}
+
+export async function checkKernels(): Promise<CheckResult> {
+  const cases: CheckCase[] = [];
+  const shapes: Array<[string, number[], number[], boolean]> = [
+    ['(64, 32) x (32, 96)', [64, 32], [32, 96], false],
+    ['(64, 32) x (48, 32)^T', [64, 32], [48, 32], true],
+    ['(2, 4, 16, 8) x (2, 4, 16, 8)^T', [2, 4, 16, 8], [2, 4, 16, 8], true],
+    ['(2, 4, 16, 16) x (2, 4, 16, 8)', [2, 4, 16, 16], [2, 4, 16, 8], false],
+    ['(6, 10) x (10, 7): sizes the kernel leaves to tfjs', [6, 10], [10, 7], false],
+  ];
+  for (const [name, sa, sb, tb] of shapes) {
+    cases.push(
+      await compare(`matMul ${name}, value and gradients`, () =>
+        tf.tidy(() => {
+          const a = values(1, sa);
+          const b = values(2, sb);
+          const w = values(3, tf.matMul(a, b, false, tb).shape);
+          const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMul(x, y, tb), w)))([a, b]);
+          return [matMul(a, b, tb), ga!, gb!];
+        }),
+      ),
+    );
+  }
+  const config = { vocabSize: 64, contextLength: 16, width: 32, layers: 2, heads: 4 };
+  const model = GPT.create(config, 5);
+  const vars = [...model.params.values()];
+  const ids = tf.tensor2d(syntheticTokens(64, 64, 1), [4, 16], 'int32');
+  const targets = tf.tensor2d(syntheticTokens(64, 64, 2), [4, 16], 'int32');
+  const mask = tf.ones([4, 16]) as tf.Tensor2D;
+  cases.push(
+    await compare('GPT loss and every parameter gradient (4 x 16 tokens, width 32)', () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => model.loss(ids, targets, mask), vars);
+        return [value, ...vars.map((v) => grads[v.name]!)];
+      }),
+    ),
+  );
+  tf.dispose([ids, targets, mask]);
+  model.dispose();
+  return { cases, ok: cases.every((c) => c.maxRelDiff <= CHECK_TOLERANCE) };
+}
