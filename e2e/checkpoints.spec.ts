@@ -64,7 +64,7 @@ async function download(page: Page, click: () => Promise<void>): Promise<{ name:
 }
 
 test('a reload mid-run offers to resume, and the resumed run follows the loss of an uninterrupted one', async ({ page }) => {
-  await openStudio(page, '?start=empty');
+  await openStudio(page);
   await openCheckpoints(page);
   await page.getByTestId('autosave-every').fill('4');
   await createMicroModel(page);
@@ -133,7 +133,7 @@ test('a save whose transaction fails leaves no checkpoint behind, names what to 
       return put.apply(this, args);
     };
   });
-  await openStudio(page, '?start=empty');
+  await openStudio(page);
   await createMicroModel(page);
   await openCheckpoints(page);
   await expect(page.getByTestId('checkpoints-empty')).toBeVisible();
@@ -187,7 +187,7 @@ test('a save whose transaction fails leaves no checkpoint behind, names what to 
 });
 
 test('exports and imports a checkpoint bit for bit, refuses truncated and foreign files, renames and deletes', async ({ page }) => {
-  await openStudio(page, '?start=empty');
+  await openStudio(page);
   await createMicroModel(page);
   await openCheckpoints(page);
   await page.getByTestId('checkpoint-save').click();
@@ -261,7 +261,7 @@ test('exports and imports a checkpoint bit for bit, refuses truncated and foreig
 });
 
 test('discarding the resume offer keeps the autosave, and "Continue run" in the list picks the run up from it', async ({ page }) => {
-  await openStudio(page, '?start=empty');
+  await openStudio(page);
   await openCheckpoints(page);
   await page.getByTestId('autosave-every').fill('3');
   await createMicroModel(page);

@@ -21,7 +21,7 @@ async function createMicroModel(page: Page): Promise<void> {
 }
 
 test('two models answer the France question side by side with the same prompt, and a batch is scored per model and exported', async ({ page, requests, baseURL }) => {
-  await openStudio(page, '?start=empty');
+  await openStudio(page);
   await createMicroModel(page);
 
   // Model A: the untrained model, saved as a checkpoint.
@@ -106,7 +106,7 @@ test('two models answer the France question side by side with the same prompt, a
 });
 
 test('lists the shipped models of models/index.json, and the same weights answer alike in every column', async ({ page }) => {
-  await openStudio(page, '?start=empty');
+  await openStudio(page);
   await createMicroModel(page);
   await page.getByTestId('checkpoints-tab').click();
   for (let i = 1; i <= 2; i++) {
