@@ -122,7 +122,7 @@ function CheckpointRow({ meta }: { meta: CheckpointMeta }) {
         )}
         <span className="ck-sub muted">
           {KIND_LABEL[meta.kind]}
-          {meta.fileName ? ` from ${meta.fileName}` : ''} · {meta.config.layers} layers × {meta.config.width} wide
+          {meta.fileName ? ` from ${meta.fileName}` : ''} · {meta.config.layers} layer{meta.config.layers === 1 ? '' : 's'} × {meta.config.width} wide
           {meta.templateId ? ` · ${meta.templateId} template` : ''}
         </span>
       </td>
