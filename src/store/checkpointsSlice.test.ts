@@ -307,6 +307,33 @@ describe('compare slice', () => {
     expect(t.worker().of('loadModel')).toHaveLength(1);
   });
 
+  it('loads comparison slots again in a new worker after a backend switch', async () => {
+    const t = setup();
+    await t.ready();
+    const saved = await t.checkpoints.save(checkpointEvent(3, 'request').bytes, { kind: 'manual' });
+    await t.state().refreshCheckpoints();
+    t.state().toggleCompareModel(`ckpt:${saved.id}`);
+    const answer = async () => {
+      const running = t.state().runCompare();
+      await flush();
+      const load = t.worker().of('loadModel').at(-1);
+      expect(load?.slot).toBe(`ckpt:${saved.id}`);
+      t.worker().send({ type: 'modelReady', config, paramCount: 1, tokenizerVocab: 260, name: saved.name, step: 3, slot: `ckpt:${saved.id}` });
+      await flush();
+      const gen = t.worker().of('generate').at(-1)!;
+      t.worker().send({ type: 'generateDone', id: gen.id, reason: 'eos', tokenCount: 1, tokensPerSec: 1, text: ' Paris' });
+      await running;
+      expect(t.state().compareColumns[`ckpt:${saved.id}`]).toMatchObject({ status: 'done', text: ' Paris' });
+    };
+    await answer();
+    const first = t.worker();
+    t.state().setBackendChoice('wasm');
+    expect(t.worker()).not.toBe(first);
+    t.worker().send({ type: 'backend', report: { ...REPORT, name: 'wasm' } });
+    await answer();
+    expect(t.worker().of('loadModel')).toHaveLength(1);
+  });
+
   it('lists only shipped models whose files exist and preselects them', async () => {
     const t = setup();
     t.files.set('models/index.json', JSON.stringify([{ id: 'base', title: 'Base', dir: 'models/base' }, { id: 'tuned', title: 'Tuned', dir: 'models/tuned/', template: 'plain' }]));

@@ -235,6 +235,9 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
     } else if (ev.type === 'generateStarted') {
       const key = streams.get(ev.id);
       if (key) setColumn(key, { promptText: ev.promptText });
+    } else if (ev.type === 'backend') {
+      // A new worker (the backend was switched) holds no comparison slots: load them again when next asked.
+      loaded.clear();
     }
   });
 
