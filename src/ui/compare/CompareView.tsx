@@ -65,6 +65,7 @@ function ModelPicker() {
   const shippedLoaded = useStudio((s) => s.shippedModelsLoaded);
   const checkpoints = useStudio((s) => s.checkpoints);
   const model = useStudio((s) => s.model);
+  const training = useStudio((s) => s.trainState === 'running');
   const locked = useStudio((s) => s.compareRunning || s.batchRunning);
   const toggle = useStudio((s) => s.toggleCompareModel);
 
@@ -118,7 +119,11 @@ function ModelPicker() {
       )}
       <h4>In the studio</h4>
       <ul className="compare-model-list">
-        {option(CURRENT_MODEL, model ? model.name : 'The current model', model ? 'the model you are training, as it is now' : 'create or load one first')}
+        {option(
+          CURRENT_MODEL,
+          model ? model.name : 'The current model',
+          !model ? 'create or load one first' : training ? 'training now: pause it to compare its weights as they are' : 'the model you are training, as it is now',
+        )}
       </ul>
       <h4>Saved checkpoints</h4>
       {checkpoints.length === 0 ? (
