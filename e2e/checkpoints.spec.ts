@@ -111,7 +111,9 @@ test('a reload mid-run offers to resume, and the resumed run follows the loss of
   console.log(`resumed at step ${from}: steps ${from + 1}-${STEPS} within ${maxDiff.toExponential(2)} of the uninterrupted run`);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 
-  // Finished: a reload offers nothing.
+  // Finished: once the final autosave is stored (after the run's end), a reload offers nothing.
+  await openCheckpoints(page);
+  await expect(page.locator('[data-testid="checkpoint-row"][data-kind="auto"]').first().getByTestId('checkpoint-step')).toHaveText(`${STEPS} / ${STEPS}`);
   await page.reload();
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /\w/, { timeout: 120_000 });
   await openCheckpoints(page);

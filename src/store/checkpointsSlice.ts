@@ -424,8 +424,9 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
     },
 
     dismissInterruptedRun: async () => {
+      // The offer goes once the choice is stored, so a reload right after never brings it back.
+      await enqueue(() => runs.clearActive()).catch(() => undefined);
       set({ interruptedRun: null });
-      await runs.clearActive().catch(() => undefined);
     },
 
     dismissCheckpointNotice: () => set({ checkpointNotice: null }),
