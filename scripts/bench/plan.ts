@@ -1,7 +1,9 @@
 // Which measurements a run makes, and how many steps each gets. Step counts are
 // sized for the slowest machine we know (2 CPU cores, WebGPU emulated by
-// SwiftShader: ~18 s per S step, ~73 s per M step), so --quick ends in under 5
-// minutes and the full run in well under 40 there; on a real GPU they are short.
+// SwiftShader: ~18 s per S step, ~73 s per M step, ~1 s per decoded token), so
+// --quick ends in about 5 minutes on an idle machine there; the full run, with M
+// and uncached generation on GPUs, takes well over an hour there. On a real GPU
+// both are short.
 
 import type { ConfigId } from './configs';
 import type { BackendId } from './jobs';
@@ -59,7 +61,9 @@ export function planJobs(o: PlanOptions): PlannedJob[] {
         const [warmupSteps, n] = steps(b, config, o.quick, impl);
         jobs.push({ kind: 'train', target, backend, config, impl, warmupSteps, steps: n });
       }
-      if (o.generation) {
+      // Quick runs leave out generation on webgpu: an emulated adapter decodes ~1 token/s
+      // (two 128-token runs alone take ~5 minutes there); the full run measures it.
+      if (o.generation && !(o.quick && backend === 'webgpu')) {
         // Without the cache the window grows by one token per step, and on GPU backends
         // every new length compiles new shader programs (~50 per token on webgl: over 3
         // minutes for 128 tokens on an emulated GPU, so a cold uncached run mostly times

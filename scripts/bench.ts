@@ -1,0 +1,246 @@
+// npm run bench: training and generation speed of the studio's engine on every
+// backend it supports, against @genai-fi/nanogpt (the closest peer) and against
+// plain tfjs, in one run, so the ratios compare like with like.
+//
+//   npm run bench                 S and M, every backend (long on emulated GPUs)
+//   npm run bench -- --quick      S only, few steps (< 5 min on 2 CPU cores)
+//   npm run bench -- --headed     the browser part in a normal Chromium window on
+//                                 the machine's real GPU (needs a display)
+//   other flags: --configs S,M  --backends node,wasm,webgl,webgpu  --no-peer
+//                --no-generation  --note "text kept in the report"  --out file.json
+//                --plain / --no-plain: also time plain tf.matMul on webgpu (our kernel
+//                off; the kernel's before/after), on by default in the full run
+//                --profile [--repeats 3]: where one training step's time goes
+//                (phases and kernel launches) instead of the benchmark
+//
+// wasm runs in this Node process; webgpu, webgl and wasm in Chromium run in pages
+// built from bench/ (ours in a Web Worker as in the app; the peer in a page of its
+// own, since it bundles its own tfjs). Results: a Markdown table on stdout and
+// JSON in bench-results/.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { build, preview, type PreviewServer } from 'vite';
+import { chromiumArgs, chromiumPath } from '../playwright.config';
+import type { ConfigId } from './bench/configs';
+import type { BackendId, Job, JobResult, Measurement, PeerJob, PeerResult } from './bench/jobs';
+import type { ProfileResult } from './bench/profile';
+import { runMeasurement } from './bench/run';
+import { jobLabel, planJobs, strategyOf, type PlannedJob } from './bench/plan';
+import { checks, renderReport, type Entry, type KernelCheck, type Machine } from './bench/report';
+import { formatDuration, initNodeBackend, parseArgs } from './lib/node';
+
+const { flags } = parseArgs(process.argv.slice(2));
+const quick = flags.has('quick');
+const headed = flags.has('headed');
+const configs = (flags.get('configs') ?? (quick ? 'S' : 'S,M')).split(',') as ConfigId[];
+const backends = (flags.get('backends') ?? 'node,wasm,webgl,webgpu').split(',') as Array<BackendId | 'node'>;
+for (const c of configs) if (c !== 'S' && c !== 'M') throw new Error(`--configs: unknown config "${c}" (use S, M or S,M).`);
+for (const b of backends) if (!['node', 'wasm', 'webgl', 'webgpu'].includes(b)) throw new Error(`--backends: unknown backend "${b}" (use node, wasm, webgl, webgpu).`);
+
+const started = Date.now();
+const elapsed = (): string => formatDuration((Date.now() - started) / 1000).padStart(6);
+const say = (msg: string): void => console.log(`[${elapsed()}] ${msg}`);
+
+/** The browser side: built pages served on 127.0.0.1 (a secure context, for WebGPU) and one Chromium. */
+class BrowserRunner {
+  private constructor(
+    private readonly server: PreviewServer,
+    readonly browser: Browser,
+    private readonly origin: string,
+  ) {}
+
+  static async start(): Promise<BrowserRunner> {
+    const configFile = 'bench/vite.config.ts';
+    say('building the benchmark pages (bench/ -> build/bench) ...');
+    await build({ configFile, logLevel: 'warn' });
+    const server = await preview({ configFile, preview: { host: '127.0.0.1', port: 4190, strictPort: false } });
+    const origin = server.resolvedUrls?.local[0]?.replace(/\/$/, '');
+    if (!origin) throw new Error('The preview server did not report its address.');
+    // Headed: the machine's real GPU, so none of the SwiftShader fallback flags.
+    const args = headed ? chromiumArgs.filter((a) => a !== '--enable-unsafe-swiftshader') : chromiumArgs;
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args, headless: !headed });
+    say(`Chromium ${browser.version()} ${headed ? 'headed' : 'headless'}, pages at ${origin}`);
+    return new BrowserRunner(server, browser, origin);
+  }
+
+  private async open(file: string): Promise<Page> {
+    const page = await this.browser.newPage();
+    page.on('console', (m) => {
+      const text = m.text();
+      if (text.startsWith('[bench] ')) say(`    ${text.slice(8)}`);
+      else if (m.type() === 'error') say(`    [page error] ${text.split('\n')[0]}`);
+    });
+    page.on('pageerror', (e) => say(`    [page error] ${e.message}`));
+    await page.goto(`${this.origin}/${file}`);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+    return page;
+  }
+
+  async ours(job: Job): Promise<JobResult> {
+    const page = await this.open('ours.html');
+    try {
+      return await page.evaluate((j) => (window as unknown as { runJob(j: Job): Promise<JobResult> }).runJob(j), job);
+    } finally {
+      await page.close();
+    }
+  }
+
+  async peer(job: PeerJob): Promise<Awaited<ReturnType<PeerRun>>> {
+    const page = await this.open('peer.html');
+    try {
+      return await page.evaluate((j) => (window as unknown as { runPeer: PeerRun }).runPeer(j), job);
+    } finally {
+      await page.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await new Promise<void>((resolve) => this.server.httpServer.close(() => resolve()));
+  }
+}
+
+type PeerRun = (j: PeerJob) => Promise<{ device: JobResult['device']; peer: PeerResult }>;
+
+function toJob(j: PlannedJob): Job {
+  return j.kind === 'train'
+    ? { kind: 'train', backend: j.backend, config: j.config, warmupSteps: j.warmupSteps, steps: j.steps, strategy: strategyOf(j.impl) }
+    : { kind: 'generate', backend: j.backend, config: j.config, skipUncached: j.skipUncached };
+}
+
+function summarise(e: Entry): string {
+  if (e.train) return `${e.train.tokensPerSec.toFixed(1)} tok/s, ${e.train.gflops.toFixed(2)} GFLOP/s`;
+  if (e.peer) return `${e.peer.tokensPerSec.toFixed(1)} tok/s (its own log says ${e.peer.reportedTokensPerSec.toFixed(1)})`;
+  if (e.generate) return `cached ${e.generate.cached.tokensPerSec.toFixed(1)} tok/s, uncached ${e.generate.uncached ? `${e.generate.uncached.tokensPerSec.toFixed(1)} tok/s` : 'skipped'}`;
+  return e.error ?? '';
+}
+
+function printProfile(label: string, p: ProfileResult): void {
+  console.log(`\n${label}: forward+loss ${p.forwardMs.toFixed(0)} ms, +backward ${p.forwardBackwardMs.toFixed(0)} ms, full step ${p.stepMs.toFixed(0)} ms (optimizer ~${(p.stepMs - p.forwardBackwardMs).toFixed(0)} ms); ${p.launches} kernel launches per step`);
+  for (const k of p.kernels.slice(0, 30)) console.log(`  ${k.name.padEnd(24)} x${String(k.count).padStart(4)}  ${k.ms.toFixed(1).padStart(8)} ms`);
+}
+
+/** --profile: phases and kernel launches of one training step per backend, instead of the benchmark. */
+async function profile(): Promise<void> {
+  const repeats = Number(flags.get('repeats') ?? 3);
+  let runner: BrowserRunner | null = null;
+  try {
+    for (const config of configs) {
+      for (const b of backends) {
+        const job: Job = { kind: 'profile', backend: b === 'node' ? 'wasm' : b, config, repeats };
+        const label = `${config} ${b === 'node' ? 'wasm (Node)' : b}`;
+        say(`profiling ${label} ...`);
+        let r: Measurement;
+        if (b === 'node') {
+          await initNodeBackend('wasm');
+          r = await runMeasurement(job, (m) => say(`    ${m}`));
+        } else {
+          runner ??= await BrowserRunner.start();
+          r = await runner.ours(job);
+        }
+        if (r.kind === 'profile') printProfile(label, r.profile);
+      }
+    }
+  } finally {
+    await runner?.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const machine: Machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown CPU',
+    cores: os.cpus().length,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadBefore: os.loadavg()[0]!,
+  };
+  const note = flags.get('note');
+  if (note) machine.note = note;
+  const plainOnGpu = flags.has('plain') || (!quick && !flags.has('no-plain'));
+  const jobs = planJobs({ quick, configs, backends, peer: !flags.has('no-peer'), generation: !flags.has('no-generation'), plainOnGpu });
+  say(`${quick ? 'quick' : 'full'} run: ${jobs.length} measurements on ${machine.cpu} (${machine.cores} cores), load ${machine.loadBefore.toFixed(2)}`);
+  if (machine.loadBefore > machine.cores * 0.5) say('note: the machine is busy; absolute figures will be low, ratios within this run still compare.');
+
+  // Node first: it needs no browser. Then Chromium, one fresh page per measurement.
+  const order = [...jobs.filter((j) => j.target === 'node'), ...jobs.filter((j) => j.target === 'chromium')];
+  const entries: Entry[] = [];
+  const kernelChecks: KernelCheck[] = [];
+  let runner: BrowserRunner | null = null;
+  try {
+    for (const [i, j] of order.entries()) {
+      const where = j.target === 'node' ? 'wasm (Node)' : j.backend === 'wasm' ? 'wasm (Chromium)' : j.backend;
+      if (!kernelChecks.some((c) => c.where === where)) {
+        // Before timing a backend, prove our kernels give plain tfjs's values and gradients there.
+        const check: KernelCheck = { where };
+        try {
+          let r: Measurement;
+          if (j.target === 'node') {
+            await initNodeBackend('wasm');
+            r = await runMeasurement({ kind: 'check', backend: 'wasm' });
+          } else {
+            runner ??= await BrowserRunner.start();
+            r = await runner.ours({ kind: 'check', backend: j.backend });
+          }
+          if (r.kind === 'check') check.result = r.check;
+        } catch (err) {
+          check.error = (err as Error).message;
+        }
+        kernelChecks.push(check);
+        const worst = check.result ? Math.max(...check.result.cases.map((c) => c.maxRelDiff)) : NaN;
+        say(`kernel check on ${where}: ${check.error ?? `${check.result!.ok ? 'ok' : 'MISMATCH'}, largest relative difference ${worst.toExponential(1)}`}`);
+      }
+      say(`[${i + 1}/${order.length}] ${jobLabel(j)}${j.kind === 'train' ? ` (${j.warmupSteps} warm-up + ${j.steps} timed steps)` : ''}`);
+      const t0 = Date.now();
+      const entry: Entry = { job: j, wallSeconds: 0 };
+      try {
+        if (j.target === 'node') {
+          await initNodeBackend('wasm');
+          const r = await runMeasurement(toJob(j), (m) => say(`    ${m}`));
+          entry.device = { backend: 'wasm' };
+          if (r.kind === 'train') entry.train = r.train;
+          if (r.kind === 'generate') entry.generate = r.generate;
+        } else {
+          runner ??= await BrowserRunner.start();
+          machine.chromium = runner.browser.version();
+          if (j.kind === 'train' && j.impl === 'peer') {
+            if (j.backend === 'wasm') throw new Error('@genai-fi/nanogpt has no wasm backend.');
+            const r = await runner.peer({ backend: j.backend, config: j.config, warmupSteps: j.warmupSteps, steps: j.steps });
+            entry.device = r.device;
+            entry.peer = r.peer;
+          } else {
+            const r = await runner.ours(toJob(j));
+            entry.device = r.device;
+            if (r.kind === 'train') entry.train = r.train;
+            if (r.kind === 'generate') entry.generate = r.generate;
+          }
+        }
+      } catch (err) {
+        entry.error = (err as Error).message;
+      }
+      entry.wallSeconds = (Date.now() - t0) / 1000;
+      entries.push(entry);
+      say(`    => ${summarise(entry)} (${formatDuration(entry.wallSeconds)})`);
+    }
+  } finally {
+    await runner?.close();
+  }
+  machine.loadAfter = os.loadavg()[0]!;
+
+  const report = renderReport(entries, machine, kernelChecks);
+  console.log(`\n${report}\n`);
+  const date = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = flags.get('out') ?? join('bench-results', `bench-${date}${quick ? '-quick' : ''}.json`);
+  mkdirSync(join(out, '..'), { recursive: true });
+  const json = { date: new Date().toISOString(), quick, headed, machine, checks: checks(entries, kernelChecks), kernelChecks, entries, report };
+  writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+  say(`wrote ${out}; total ${formatDuration((Date.now() - started) / 1000)}`);
+  if (entries.some((e) => e.error) || kernelChecks.some((c) => !c.result?.ok)) process.exitCode = 1;
+}
+
+(flags.has('profile') ? profile() : main()).catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
