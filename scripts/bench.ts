@@ -7,7 +7,8 @@
 //   npm run bench -- --headed     the browser part in a normal Chromium window on
 //                                 the machine's real GPU (needs a display)
 //   other flags: --configs S,M  --backends node,wasm,webgl,webgpu  --no-peer
-//                --no-generation  --note "text kept in the report"  --out file.json
+//                --no-generation / --generation (also on webgpu in --quick)  --no-training
+//                --note "text kept in the report"  --out file.json
 //                --plain / --no-plain: also time plain tf.matMul on webgpu (our kernel
 //                off; the kernel's before/after), on by default in the full run
 //                --profile [--repeats 3]: where one training step's time goes
@@ -108,7 +109,7 @@ type PeerRun = (j: PeerJob) => Promise<{ device: JobResult['device']; peer: Peer
 function toJob(j: PlannedJob): Job {
   return j.kind === 'train'
     ? { kind: 'train', backend: j.backend, config: j.config, warmupSteps: j.warmupSteps, steps: j.steps, strategy: strategyOf(j.impl) }
-    : { kind: 'generate', backend: j.backend, config: j.config, skipUncached: j.skipUncached };
+    : { kind: 'generate', backend: j.backend, config: j.config, skipUncached: j.skipUncached, strategy: strategyOf(j.impl) };
 }
 
 function summarise(e: Entry): string {
@@ -160,7 +161,15 @@ async function main(): Promise<void> {
   const note = flags.get('note');
   if (note) machine.note = note;
   const plainOnGpu = flags.has('plain') || (!quick && !flags.has('no-plain'));
-  const jobs = planJobs({ quick, configs, backends, peer: !flags.has('no-peer'), generation: !flags.has('no-generation'), plainOnGpu });
+  const jobs = planJobs({
+    quick,
+    configs,
+    backends,
+    peer: !flags.has('no-peer'),
+    training: !flags.has('no-training'),
+    generation: flags.has('generation') ? 'always' : flags.has('no-generation') ? 'never' : 'default',
+    plainOnGpu,
+  });
   say(`${quick ? 'quick' : 'full'} run: ${jobs.length} measurements on ${machine.cpu} (${machine.cores} cores), load ${machine.loadBefore.toFixed(2)}`);
   if (machine.loadBefore > machine.cores * 0.5) say('note: the machine is busy; absolute figures will be low, ratios within this run still compare.');
 

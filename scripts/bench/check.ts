@@ -59,6 +59,9 @@ export async function checkKernels(): Promise<CheckResult> {
     ['(64, 32) x (48, 32)^T', [64, 32], [48, 32], true],
     ['(2, 4, 16, 8) x (2, 4, 16, 8)^T', [2, 4, 16, 8], [2, 4, 16, 8], true],
     ['(2, 4, 16, 16) x (2, 4, 16, 8)', [2, 4, 16, 16], [2, 4, 16, 8], false],
+    ['(1, 32) x (32, 96): one row, as in a KV-cache decode step', [1, 32], [32, 96], false],
+    ['(6, 32) x (40, 32)^T: rows not a multiple of 4', [6, 32], [40, 32], true],
+    ['(2, 4, 1, 8) x (2, 4, 16, 8)^T: one query row per head', [2, 4, 1, 8], [2, 4, 16, 8], true],
     ['(6, 10) x (10, 7): sizes the kernel leaves to tfjs', [6, 10], [10, 7], false],
   ];
   for (const [name, sa, sb, tb] of shapes) {

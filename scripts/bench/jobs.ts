@@ -12,7 +12,7 @@ export type BackendId = 'webgpu' | 'webgl' | 'wasm';
 
 export type Job =
   | { kind: 'train'; backend: BackendId; config: ConfigId; warmupSteps: number; steps: number; strategy: MatMulStrategy }
-  | { kind: 'generate'; backend: BackendId; config: ConfigId; skipUncached: boolean }
+  | { kind: 'generate'; backend: BackendId; config: ConfigId; skipUncached: boolean; strategy: MatMulStrategy }
   | { kind: 'profile'; backend: BackendId; config: ConfigId; repeats: number }
   | { kind: 'check'; backend: BackendId };
 

@@ -174,7 +174,23 @@ async function generateOnce(model: GPT, prompt: number[], newTokens: number, use
  * leaves out the uncached mode (its growing window compiles new shaders for every
  * token, which takes minutes on an emulated GPU).
  */
-export async function benchGeneration(o: { config: BenchConfig; newTokens?: number; skipUncached?: boolean; onProgress?: Progress }): Promise<GenerationResult> {
+export async function benchGeneration(o: {
+  config: BenchConfig;
+  newTokens?: number;
+  skipUncached?: boolean;
+  /** 'auto' is the studio; 'native' decodes on plain tf.matMul (the WebGPU kernel's before/after). */
+  strategy?: MatMulStrategy;
+  onProgress?: Progress;
+}): Promise<GenerationResult> {
+  setMatMulStrategy(o.strategy ?? 'auto');
+  try {
+    return await generationRuns(o);
+  } finally {
+    setMatMulStrategy('auto');
+  }
+}
+
+async function generationRuns(o: { config: BenchConfig; newTokens?: number; skipUncached?: boolean; onProgress?: Progress }): Promise<GenerationResult> {
   const mc = generationConfig(o.config);
   const newTokens = o.newTokens ?? GEN_NEW;
   const before = memorySnapshot();

@@ -17,14 +17,16 @@ export type Impl = 'ours' | 'plain' | 'peer';
 
 export type PlannedJob =
   | { kind: 'train'; target: Target; backend: BackendId; config: ConfigId; impl: Impl; warmupSteps: number; steps: number }
-  | { kind: 'generate'; target: Target; backend: BackendId; config: ConfigId; impl: 'ours'; skipUncached: boolean };
+  | { kind: 'generate'; target: Target; backend: BackendId; config: ConfigId; impl: 'ours' | 'plain'; skipUncached: boolean };
 
 export interface PlanOptions {
   quick: boolean;
   configs: ConfigId[];
   backends: Array<BackendId | 'node'>;
   peer: boolean;
-  generation: boolean;
+  training: boolean;
+  /** 'default' leaves webgpu out of --quick; 'always' measures it there too. */
+  generation: 'default' | 'always' | 'never';
   /**
    * Also time the same model on plain tf.matMul on webgpu (the studio's WebGPU matMul
    * kernel switched off): the kernel's before/after. Always on for wasm.
@@ -57,13 +59,13 @@ export function planJobs(o: PlanOptions): PlannedJob[] {
       // On webgl 'plain' would run the very same code as 'ours' (no kernel of our own there).
       if (backend === 'webgpu' && o.plainOnGpu) impls.push('plain');
       if (backend !== 'wasm' && o.peer) impls.push('peer');
-      for (const impl of impls) {
+      for (const impl of o.training ? impls : []) {
         const [warmupSteps, n] = steps(b, config, o.quick, impl);
         jobs.push({ kind: 'train', target, backend, config, impl, warmupSteps, steps: n });
       }
       // Quick runs leave out generation on webgpu: an emulated adapter decodes ~1 token/s
       // (two 128-token runs alone take ~5 minutes there); the full run measures it.
-      if (o.generation && !(o.quick && backend === 'webgpu')) {
+      if (o.generation === 'always' || (o.generation === 'default' && !(o.quick && backend === 'webgpu'))) {
         // Without the cache the window grows by one token per step, and on GPU backends
         // every new length compiles new shader programs (~50 per token on webgl: over 3
         // minutes for 128 tokens on an emulated GPU, so a cold uncached run mostly times
@@ -71,6 +73,8 @@ export function planJobs(o: PlanOptions): PlannedJob[] {
         // warm run; the quick run times only the cached path on GPUs.
         const gpu = backend !== 'wasm';
         jobs.push({ kind: 'generate', target, backend, config, impl: 'ours', skipUncached: gpu && o.quick });
+        // The kernel's before/after for decoding: the cached path on plain tf.matMul.
+        if (backend === 'webgpu' && o.plainOnGpu) jobs.push({ kind: 'generate', target, backend, config, impl: 'plain', skipUncached: true });
       }
     }
   }
@@ -79,6 +83,6 @@ export function planJobs(o: PlanOptions): PlannedJob[] {
 
 export function jobLabel(j: PlannedJob): string {
   const where = j.target === 'node' ? 'wasm (Node)' : `${j.backend}${j.backend === 'wasm' ? ' (Chromium)' : ''}`;
-  const what = j.kind === 'train' ? `train ${j.impl === 'ours' ? 'ours' : j.impl === 'plain' ? 'plain tfjs' : '@genai-fi/nanogpt'}` : 'generate';
+  const what = j.kind === 'train' ? `train ${j.impl === 'ours' ? 'ours' : j.impl === 'plain' ? 'plain tfjs' : '@genai-fi/nanogpt'}` : `generate${j.impl === 'plain' ? ' (plain tf.matMul)' : ''}`;
   return `${j.config} ${where} ${what}`;
 }

@@ -116,7 +116,8 @@ export function generationRows(entries: Entry[]): GenerationRow[] {
   for (const e of entries) {
     const g = e.generate;
     if (e.job.kind !== 'generate' || !g) continue;
-    const row: GenerationRow = { config: e.job.config, where: whereOf(e.job), cached: g.cached.tokensPerSec, cachedCold: g.cachedCold.tokensPerSec };
+    const where = `${whereOf(e.job)}${e.job.impl === 'plain' ? ' (plain tf.matMul)' : ''}`;
+    const row: GenerationRow = { config: e.job.config, where, cached: g.cached.tokensPerSec, cachedCold: g.cachedCold.tokensPerSec };
     if (g.uncached) {
       row.uncached = g.uncached.tokensPerSec;
       row.ratio = g.cached.tokensPerSec / g.uncached.tokensPerSec;
@@ -149,7 +150,7 @@ function memoryRow(label: string, ours: boolean, m: { before: MemorySnapshot; af
 export function memoryRows(entries: Entry[]): MemoryRow[] {
   const out: MemoryRow[] = [];
   for (const e of entries) {
-    const label = `${e.job.config} ${whereOf(e.job)} ${e.job.kind === 'train' ? `train ${e.job.impl}` : 'generate'}`;
+    const label = `${e.job.config} ${whereOf(e.job)} ${e.job.kind === 'train' ? `train ${e.job.impl}` : `generate${e.job.impl === 'plain' ? ' plain' : ''}`}`;
     if (e.train) out.push(memoryRow(label, true, e.train.memory));
     if (e.peer) out.push(memoryRow(label, false, e.peer.memory));
     if (e.generate) {

@@ -15,7 +15,7 @@ export async function runMeasurement(job: Job, onProgress?: Progress): Promise<M
     case 'train':
       return { kind: 'train', train: await benchTraining({ config, warmupSteps: job.warmupSteps, steps: job.steps, strategy: job.strategy, ...progress }) };
     case 'generate':
-      return { kind: 'generate', generate: await benchGeneration({ config, skipUncached: job.skipUncached, ...progress }) };
+      return { kind: 'generate', generate: await benchGeneration({ config, skipUncached: job.skipUncached, strategy: job.strategy, ...progress }) };
     case 'profile':
       return { kind: 'profile', profile: await profileTraining(job.config, job.repeats, onProgress) };
   }
