@@ -1,0 +1,29 @@
+import { test, expect, openStudio, foreignRequests } from './fixtures';
+
+// The page as a first-time user finds it: the shipped base model loaded, the
+// country-facts tuning set selected, tuning settings for a pretrained model, and
+// the lesson's question one click away.
+
+test('opens with the shipped base model ready to tune, and asks the France question in one click', async ({ page, requests, baseURL }) => {
+  await openStudio(page, '', { withBaseModel: true });
+  await expect(page.getByTestId('model-name')).toHaveText('Base model (pretrained only)', { timeout: 120_000 });
+  await expect(page.getByTestId('model-summary')).toContainText('context 64, width 192, 4 layers × 4 heads');
+
+  const s = await page.evaluate(() => {
+    const st = (window as any).__studio.store.getState();
+    return { kind: st.trainDataKind, dataset: st.selectedDatasetId, steps: st.trainOptions.steps, lr: st.trainOptions.learningRate, shipped: st.shippedModels.map((m: { id: string }) => m.id) };
+  });
+  expect(s).toMatchObject({ kind: 'instructions', steps: 80, lr: 1e-4, shipped: ['base', 'tuned'] });
+  await expect.poll(() => page.evaluate(() => (window as any).__studio.store.getState().selectedDatasetId), { timeout: 60_000 }).toBe('starter-geo-tune');
+
+  await page.getByTestId('gen-prompt').fill('');
+  await page.getByTestId('gen-lesson-prompt').click();
+  await expect(page.getByTestId('gen-prompt')).toHaveValue('What is the capital of France?');
+  await page.getByTestId('gen-temperature').fill('0');
+  await page.getByTestId('gen-maxtokens').fill('6');
+  await page.getByTestId('gen-run').click();
+  await expect(page.getByTestId('gen-run')).toBeEnabled({ timeout: 120_000 });
+  expect(((await page.getByTestId('gen-output').textContent()) ?? '').length).toBeGreaterThan(0);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
+});
