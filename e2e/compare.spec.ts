@@ -43,7 +43,9 @@ test('two models answer the France question side by side with the same prompt, a
   await expect(page.getByTestId('compare-view')).toBeVisible();
   // No shipped models are needed: without public/models the view says so and still works.
   await expect(page.getByTestId('compare-no-shipped').or(page.getByTestId('compare-shipped'))).toBeVisible();
-  for (const box of await page.locator('[data-testid="compare-model"]:checked').all()) await box.uncheck();
+  // Shipped base and tuned models, where public/models has them, come preselected: start from none.
+  const ticked = page.locator('[data-testid="compare-model"]:checked');
+  while ((await ticked.count()) > 0) await ticked.first().uncheck();
   await page.locator(`[data-testid="compare-model"][data-key="ckpt:${ckptId}"]`).check();
   await page.locator('[data-testid="compare-model"][data-key="current"]').check();
 
