@@ -11,7 +11,10 @@
 // Registered as the kernel 'StudioMatMul' for the 'webgpu' backend; src/model/ops.ts
 // calls it through tf.engine().runKernel and gives it a gradient. It needs every
 // dimension that it reads four at a time to be a multiple of 4 (see `supports`);
-// other shapes stay with tf.matMul.
+// other shapes stay with tf.matMul. The row count M may be anything when A is not
+// transposed (the last block of rows reads row M-1 again and stores nothing), so a
+// KV-cache decode step's single-row products (M = 1) run here too, not on
+// tfjs-webgpu's small-output kernels, which also tile through workgroup memory.
 
 import * as tf from '@tensorflow/tfjs';
 
@@ -42,14 +45,19 @@ interface WebGpuBackendLike {
 /**
  * out[b] = op(a[b]) @ op(b[b]) for a (batch, M, K) or, with ta, (batch, K, M), and
  * b (batch, K, N) or, with tb, (batch, N, K). Output (batch, M, N). One invocation
- * writes rows r..r+3 and columns 4*c4..4*c4+4*cols-1.
+ * writes rows r..r+3 (those below M) and columns 4*c4..4*c4+4*cols-1.
  */
 export function matMulProgram(batch: number, M: number, K: number, N: number, ta: boolean, tb: boolean): WebGpuProgram {
   if (ta && tb) throw new Error('matMulProgram: transposing both operands is not supported.');
   // Two column blocks per invocation pay off when A is read one column at a time (ta).
   const cols = ta && (N / 4) % 2 === 0 ? 2 : 1;
+  if (ta && M % BLOCK !== 0) throw new Error('matMulProgram: with a transposed A, M must be a multiple of 4.');
   const colBlocks = N / 4 / cols;
-  const invocations = batch * (M / BLOCK) * colBlocks;
+  const rowBlocks = Math.ceil(M / BLOCK);
+  const invocations = batch * rowBlocks * colBlocks;
+  // Row r + i of A, clamped into 0..M-1 for the last, partial block of rows.
+  const ragged = M % BLOCK !== 0;
+  const row = (i: number): string => (ragged ? `min(r + ${i}, ${M - 1})` : `(r + ${i})`);
   const aStride = (M * K) / 4; // vec4s per batch entry
   const bStride = (K * N) / 4;
   const outStride = (M * N) / 4;
@@ -61,7 +69,7 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
     const body: string[] = [];
     for (let j = 0; j < cols; j++) for (let q = 0; q < 4; q++) body.push(`let b${q}_${j} = B[bOff + (k * 4 + ${q}) * ${N / 4} + c4 + ${j}];`);
     for (let i = 0; i < BLOCK; i++) {
-      body.push(`let a${i} = A[aOff + (r + ${i}) * ${K / 4} + k];`);
+      body.push(`let a${i} = A[aOff + ${row(i)} * ${K / 4} + k];`);
       for (let j = 0; j < cols; j++) body.push(`acc${i}_${j} = acc${i}_${j} + a${i}.x * b0_${j} + a${i}.y * b1_${j} + a${i}.z * b2_${j} + a${i}.w * b3_${j};`);
     }
     loop = `for (var k = 0; k < ${K / 4}; k = k + 1) {\n${body.join('\n')}\n}`;
@@ -76,7 +84,7 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
   } else {
     // B stored (N, K): each output is a dot product of an A row and a B row.
     const body: string[] = [];
-    for (let i = 0; i < BLOCK; i++) body.push(`let a${i} = A[aOff + (r + ${i}) * ${K / 4} + k];`);
+    for (let i = 0; i < BLOCK; i++) body.push(`let a${i} = A[aOff + ${row(i)} * ${K / 4} + k];`);
     for (let j = 0; j < cols; j++) {
       for (let q = 0; q < 4; q++) body.push(`let b${q}_${j} = B[bOff + ((c4 + ${j}) * 4 + ${q}) * ${K / 4} + k];`);
       for (let i = 0; i < BLOCK; i++) {
@@ -86,7 +94,12 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
     loop = `for (var k = 0; k < ${K / 4}; k = k + 1) {\n${body.join('\n')}\n}`;
   }
   const stores: string[] = [];
-  for (let i = 0; i < BLOCK; i++) for (let j = 0; j < cols; j++) stores.push(`result[oOff + (r + ${i}) * ${N / 4} + c4 + ${j}] = acc${i}_${j};`);
+  for (let i = 0; i < BLOCK; i++) {
+    for (let j = 0; j < cols; j++) {
+      const store = `result[oOff + (r + ${i}) * ${N / 4} + c4 + ${j}] = acc${i}_${j};`;
+      stores.push(ragged && i > 0 ? `if (r + ${i} < ${M}) { ${store} }` : store);
+    }
+  }
   return {
     outputShape: [batch, M, N],
     shaderKey: `studioMatMul_${batch}_${M}_${K}_${N}_${ta ? 't' : 'n'}${tb ? 't' : 'n'}`,
@@ -101,8 +114,8 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
     getUserCode: () => `
       fn main(index : i32) {
         if (index >= ${invocations} || uniforms.size < 0) { return; }
-        let b = index / ${(M / BLOCK) * colBlocks};
-        let rem = index % ${(M / BLOCK) * colBlocks};
+        let b = index / ${rowBlocks * colBlocks};
+        let rem = index % ${rowBlocks * colBlocks};
         let c4 = (rem % ${colBlocks}) * ${cols};
         let r = (rem / ${colBlocks}) * ${BLOCK};
         let aOff = b * ${aStride};
@@ -117,7 +130,8 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
 
 /**
  * Whether the kernel handles op(a) @ op(b) for 3-D a and b of these shapes: equal
- * batch, float32, and every dimension read or written four at a time a multiple of 4.
+ * batch, float32, and every dimension read or written four at a time a multiple of 4
+ * (M only when A is transposed, since it is then read four rows at a time).
  */
 export function supports(aShape: readonly number[], bShape: readonly number[], ta: boolean, tb: boolean): boolean {
   if (aShape.length !== 3 || bShape.length !== 3 || aShape[0] !== bShape[0] || (ta && tb)) return false;
@@ -125,7 +139,7 @@ export function supports(aShape: readonly number[], bShape: readonly number[], t
   const [, b1, b2] = bShape as [number, number, number];
   const [M, K] = ta ? [a2, a1] : [a1, a2];
   const [K2, N] = tb ? [b2, b1] : [b1, b2];
-  return K === K2 && M % 4 === 0 && N % 4 === 0 && (ta || K % 4 === 0) && M > 0 && N > 0 && K > 0;
+  return K === K2 && (!ta || M % 4 === 0) && N % 4 === 0 && (ta || K % 4 === 0) && M > 0 && N > 0 && K > 0;
 }
 
 let registered = false;
