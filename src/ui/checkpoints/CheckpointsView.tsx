@@ -4,6 +4,7 @@
 // site uses and whether the browser keeps it. A thin view over the checkpoints
 // slice; names come from users and files and are rendered as text.
 
+import { ConfirmDelete } from '../ConfirmDelete';
 import { useRef, useState } from 'react';
 import { formatBytes, useStudio, type CheckpointMeta } from '../../store';
 import { downloadBytes } from '../data/download';
@@ -87,7 +88,6 @@ function CheckpointRow({ meta }: { meta: CheckpointMeta }) {
   const exportFile = useStudio((s) => s.exportCheckpointFile);
   const exportZip = useStudio((s) => s.exportCheckpointHfZip);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const [confirmDelete, setConfirmDelete] = useState(false);
   const anyBusy = busy !== null;
   const canContinue = meta.hasOptimizer && meta.runId !== undefined && meta.runStep !== null && meta.totalSteps !== null && meta.runStep < meta.totalSteps;
   const loadBlocker = !backendReady ? 'The trainer is still starting.' : training ? 'Stop training first.' : undefined;
@@ -177,28 +177,7 @@ function CheckpointRow({ meta }: { meta: CheckpointMeta }) {
               Rename
             </button>
           )}
-          {confirmDelete ? (
-            <>
-              <button
-                type="button"
-                className="danger"
-                data-testid="checkpoint-delete-confirm"
-                onClick={() => {
-                  setConfirmDelete(false);
-                  void remove(meta.id);
-                }}
-              >
-                Delete “{meta.name}” for good
-              </button>
-              <button type="button" data-testid="checkpoint-delete-cancel" onClick={() => setConfirmDelete(false)}>
-                Keep it
-              </button>
-            </>
-          ) : (
-            <button type="button" data-testid="checkpoint-delete" disabled={anyBusy} onClick={() => setConfirmDelete(true)}>
-              Delete…
-            </button>
-          )}
+          <ConfirmDelete name={meta.name} testId="checkpoint-delete" disabled={anyBusy} onDelete={() => void remove(meta.id)} />
         </div>
       </td>
     </tr>

@@ -1,6 +1,7 @@
 // The saved datasets: choose one, create an empty one, rename, delete, export
 // (Alpaca JSON or messages JSONL, downloaded), and bring back the starters.
 
+import { ConfirmDelete } from '../ConfirmDelete';
 import { useState } from 'react';
 import { exportDataset, type ExportFormat } from '../../data';
 import { useStudio } from '../../store';
@@ -55,7 +56,6 @@ export function DatasetHeader() {
   const renameDataset = useStudio((s) => s.renameDataset);
   const deleteDataset = useStudio((s) => s.deleteDataset);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const [confirmDelete, setConfirmDelete] = useState(false);
   const [exportNote, setExportNote] = useState<string | null>(null);
   if (!active) return null;
 
@@ -111,28 +111,7 @@ export function DatasetHeader() {
         <button type="button" data-testid="dataset-export-messages" onClick={() => doExport('messages')} disabled={active.examples.length === 0}>
           Export messages JSONL
         </button>
-        {confirmDelete ? (
-          <>
-            <button
-              type="button"
-              className="danger"
-              data-testid="dataset-delete-confirm"
-              onClick={() => {
-                setConfirmDelete(false);
-                void deleteDataset(active.id);
-              }}
-            >
-              Delete “{active.name}” for good
-            </button>
-            <button type="button" onClick={() => setConfirmDelete(false)}>
-              Keep it
-            </button>
-          </>
-        ) : (
-          <button type="button" data-testid="dataset-delete" onClick={() => setConfirmDelete(true)}>
-            Delete…
-          </button>
-        )}
+        <ConfirmDelete key={active.id} name={active.name} testId="dataset-delete" onDelete={() => void deleteDataset(active.id)} />
       </div>
       {exportNote && (
         <p className="muted" role="status" data-testid="dataset-export-note">

@@ -2,7 +2,11 @@
 // temporary link. No server and no network request are involved.
 
 export function downloadText(text: string, fileName: string, mime: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: mime }));
+  downloadBlob(new Blob([text], { type: mime }), fileName);
+}
+
+function downloadBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = fileName;
@@ -27,13 +31,5 @@ export function safeFileName(name: string): string {
 /** Saving bytes (a checkpoint, a zip) as a file the user downloads. */
 export function downloadBytes(bytes: ArrayBuffer | Uint8Array, fileName: string, mime: string): void {
   const part = bytes instanceof Uint8Array ? (bytes.slice().buffer as ArrayBuffer) : bytes;
-  const url = URL.createObjectURL(new Blob([part], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.style.display = 'none';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadBlob(new Blob([part], { type: mime }), fileName);
 }
