@@ -4,6 +4,7 @@
 // site uses and whether the browser keeps it. A thin view over the checkpoints
 // slice; names come from users and files and are rendered as text.
 
+import { RenameForm } from '../RenameForm';
 import { ConfirmDelete } from '../ConfirmDelete';
 import { useRef, useState } from 'react';
 import { formatBytes, useStudio, type CheckpointMeta } from '../../store';
@@ -20,7 +21,7 @@ export function CheckpointsView() {
   const notice = useStudio((s) => s.checkpointNotice);
   const dismissNotice = useStudio((s) => s.dismissCheckpointNotice);
   return (
-    <main className="checkpoints-view" data-testid="checkpoints-view">
+    <main className="side-view checkpoints-view" data-testid="checkpoints-view">
       <aside className="panel checkpoints-side">
         <SaveAndImport />
         <AutosaveSettings />
@@ -96,25 +97,7 @@ function CheckpointRow({ meta }: { meta: CheckpointMeta }) {
     <tr data-testid="checkpoint-row" data-id={meta.id} data-kind={meta.kind}>
       <td className="ck-name-cell">
         {renaming !== null ? (
-          <form
-            className="rename-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (renaming.trim() === '') return;
-              void rename(meta.id, renaming).then((ok) => ok && setRenaming(null));
-            }}
-          >
-            <label htmlFor={`ck-rename-${meta.id}`} className="visually-hidden">
-              New name
-            </label>
-            <input id={`ck-rename-${meta.id}`} data-testid="checkpoint-rename-input" value={renaming} autoFocus onChange={(e) => setRenaming(e.target.value)} />
-            <button type="submit" className="primary" data-testid="checkpoint-rename-save" disabled={renaming.trim() === '' || anyBusy}>
-              Rename
-            </button>
-            <button type="button" onClick={() => setRenaming(null)}>
-              Cancel
-            </button>
-          </form>
+          <RenameForm initial={renaming} inputId={`ck-rename-${meta.id}`} testId="checkpoint-rename" disabled={anyBusy} onRename={(name) => rename(meta.id, name)} onClose={() => setRenaming(null)} />
         ) : (
           <span className="ck-name" data-testid="checkpoint-name">
             {meta.name}

@@ -41,7 +41,7 @@ export function CompareView() {
     void loadShipped();
   }, [loadShipped]);
   return (
-    <main className="compare-view" data-testid="compare-view">
+    <main className="side-view compare-view" data-testid="compare-view">
       <aside className="panel compare-side">
         <ModelPicker />
         <SamplingSettings />

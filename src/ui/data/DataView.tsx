@@ -31,7 +31,7 @@ export function DataView() {
   const example = selectedExample ? active?.examples.find((e) => e.id === selectedExample) : undefined;
 
   return (
-    <main className="data-view" data-testid="data-view">
+    <main className="side-view data-view" data-testid="data-view">
       <aside className="data-side panel">
         <DatasetList />
         <ImportPanel />

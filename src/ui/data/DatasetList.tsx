@@ -1,6 +1,7 @@
 // The saved datasets: choose one, create an empty one, rename, delete, export
 // (Alpaca JSON or messages JSONL, downloaded), and bring back the starters.
 
+import { RenameForm } from '../RenameForm';
 import { ConfirmDelete } from '../ConfirmDelete';
 import { useState } from 'react';
 import { exportDataset, type ExportFormat } from '../../data';
@@ -70,25 +71,7 @@ export function DatasetHeader() {
   return (
     <div className="dataset-header">
       {renaming !== null ? (
-        <form
-          className="rename-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (renaming.trim() === '') return;
-            void renameDataset(active.id, renaming).then(() => setRenaming(null));
-          }}
-        >
-          <label htmlFor="dataset-rename-input" className="visually-hidden">
-            New name
-          </label>
-          <input id="dataset-rename-input" data-testid="dataset-rename-input" value={renaming} autoFocus onChange={(e) => setRenaming(e.target.value)} />
-          <button type="submit" className="primary" data-testid="dataset-rename-save" disabled={renaming.trim() === ''}>
-            Rename
-          </button>
-          <button type="button" onClick={() => setRenaming(null)}>
-            Cancel
-          </button>
-        </form>
+        <RenameForm initial={renaming} inputId="dataset-rename-input" testId="dataset-rename" onRename={(name) => renameDataset(active.id, name)} onClose={() => setRenaming(null)} />
       ) : (
         <h3 className="dataset-title" data-testid="dataset-title">
           {active.name}
