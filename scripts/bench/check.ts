@@ -63,6 +63,8 @@ export async function checkKernels(): Promise<CheckResult> {
     ['(6, 32) x (40, 32)^T: rows not a multiple of 4', [6, 32], [40, 32], true],
     ['(2, 4, 1, 8) x (2, 4, 16, 8)^T: one query row per head', [2, 4, 1, 8], [2, 4, 16, 8], true],
     ['(6, 10) x (10, 7): sizes the kernel leaves to tfjs', [6, 10], [10, 7], false],
+    ['(128, 128) x (512, 128)^T: the tied head at S sizes', [128, 128], [512, 128], true],
+    ['(128, 64) x (64, 1024): a wide weight (rows of texels wrap)', [128, 64], [64, 1024], false],
   ];
   for (const [name, sa, sb, tb] of shapes) {
     cases.push(

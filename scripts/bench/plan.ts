@@ -28,8 +28,8 @@ export interface PlanOptions {
   /** 'default' leaves webgpu out of --quick; 'always' measures it there too. */
   generation: 'default' | 'always' | 'never';
   /**
-   * Also time the same model on plain tf.matMul on webgpu (the studio's WebGPU matMul
-   * kernel switched off): the kernel's before/after. Always on for wasm.
+   * Also time the same model on plain tf.matMul on webgpu and webgl (the studio's GPU
+   * matMul kernels switched off): the kernels' before/after. Always on for wasm.
    */
   plainOnGpu: boolean;
 }
@@ -56,8 +56,7 @@ export function planJobs(o: PlanOptions): PlannedJob[] {
       const target: Target = b === 'node' ? 'node' : 'chromium';
       const backend: BackendId = b === 'node' ? 'wasm' : b;
       const impls: Impl[] = backend === 'wasm' ? ['ours', 'plain'] : ['ours'];
-      // On webgl 'plain' would run the very same code as 'ours' (no kernel of our own there).
-      if (backend === 'webgpu' && o.plainOnGpu) impls.push('plain');
+      if (backend !== 'wasm' && o.plainOnGpu) impls.push('plain');
       if (backend !== 'wasm' && o.peer) impls.push('peer');
       for (const impl of o.training ? impls : []) {
         const [warmupSteps, n] = steps(b, config, o.quick, impl);
@@ -74,7 +73,7 @@ export function planJobs(o: PlanOptions): PlannedJob[] {
         const gpu = backend !== 'wasm';
         jobs.push({ kind: 'generate', target, backend, config, impl: 'ours', skipUncached: gpu && o.quick });
         // The kernel's before/after for decoding: the cached path on plain tf.matMul.
-        if (backend === 'webgpu' && o.plainOnGpu) jobs.push({ kind: 'generate', target, backend, config, impl: 'plain', skipUncached: true });
+        if (backend !== 'wasm' && o.plainOnGpu) jobs.push({ kind: 'generate', target, backend, config, impl: 'plain', skipUncached: true });
       }
     }
   }

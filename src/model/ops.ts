@@ -6,13 +6,15 @@
 // therefore transpose explicitly (a cheap copy) and multiply plainly, in the forward
 // pass and in a custom gradient. On WebGPU the products run on the studio's own
 // kernel (kernels/matmul_webgpu.ts, 3-5x faster than tfjs-webgpu's on an emulated
-// adapter), forward and backward. WebGL keeps tf.matMul, whose transposes cost
-// nothing there.
+// adapter), forward and backward; on WebGL on kernels/matmul_webgl.ts (packed 2 x 2
+// blocks like tfjs-webgl's, with the texel addressing taken out of the inner loop).
 
 import * as tf from '@tensorflow/tfjs';
+import { registerWebGlMatMul, STUDIO_MATMUL_WEBGL, supportsWebGl } from './kernels/matmul_webgl';
 import { registerWebGpuMatMul, STUDIO_MATMUL, supports } from './kernels/matmul_webgpu';
 
 registerWebGpuMatMul();
+registerWebGlMatMul();
 
 /** Swaps the last two axes: (..., m, n) -> (..., n, m). */
 export function transposeLast2<T extends tf.Tensor>(x: T): T {
@@ -24,7 +26,7 @@ export function transposeLast2<T extends tf.Tensor>(x: T): T {
 }
 
 /**
- * 'auto' transposes explicitly on wasm and uses the studio's kernel on WebGPU;
+ * 'auto' transposes explicitly on wasm and uses the studio's kernels on WebGPU and WebGL;
  * 'explicit' forces explicit transposes and 'native' plain tf.matMul everywhere
  * (tests check they give the same values and gradients; the benchmark compares speed).
  */
@@ -63,14 +65,16 @@ const matMulWithFastGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.
  * Same value as tf.matMul(a, b, false, tb) on every backend.
  */
 export function matMul<T extends tf.Tensor>(a: T, b: T, tb = false): T {
-  if (strategy === 'auto' && tf.getBackend() === 'webgpu') return (tb ? gpuMatMulTransposedB : gpuMatMul)(a, b) as T;
+  const backend = tf.getBackend();
+  if (strategy === 'auto' && (backend === 'webgpu' || backend === 'webgl')) return (tb ? gpuMatMulTransposedB : gpuMatMul)(a, b) as T;
   if (!explicitTransposes()) return tf.matMul(a, b, false, tb) as T;
   return matMulWithFastGrad(a, tb ? transposeLast2(b) : b) as T;
 }
 
 /**
- * op(a) @ op(b) on the WebGPU kernel when it handles the shapes (equal leading
- * dimensions, sizes it reads four at a time divisible by 4), else tf.matMul.
+ * op(a) @ op(b) on the studio's kernel for the current backend (WebGPU or WebGL)
+ * when it handles the shapes (equal leading dimensions; on WebGPU sizes it reads
+ * four at a time divisible by 4, on WebGL M, K and N even), else tf.matMul.
  */
 function gpuProduct(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Tensor {
   const r = a.rank;
@@ -79,12 +83,13 @@ function gpuProduct(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Te
   const a3 = [batch, a.shape[r - 2]!, a.shape[r - 1]!];
   const b3 = [batch, b.shape[r - 2]!, b.shape[r - 1]!];
   const sameLead = b.rank === r && r >= 2 && lead.every((n, i) => n === b.shape[i]);
-  if (!sameLead || !supports(a3, b3, ta, tb)) return tf.matMul(a, b, ta, tb);
-  const out = tf.engine().runKernel(STUDIO_MATMUL, { a: tf.reshape(a, a3), b: tf.reshape(b, b3) }, { transposeA: ta, transposeB: tb }) as tf.Tensor;
+  const webgl = tf.getBackend() === 'webgl';
+  if (!sameLead || !(webgl ? supportsWebGl : supports)(a3, b3, ta, tb)) return tf.matMul(a, b, ta, tb);
+  const out = tf.engine().runKernel(webgl ? STUDIO_MATMUL_WEBGL : STUDIO_MATMUL, { a: tf.reshape(a, a3), b: tf.reshape(b, b3) }, { transposeA: ta, transposeB: tb }) as tf.Tensor;
   return tf.reshape(out, [...lead, ta ? a3[2]! : a3[1]!, tb ? b3[1]! : b3[2]!]);
 }
 
-/** a @ b on the WebGPU kernel; the gradient's products run on it too. */
+/** a @ b on the studio's GPU kernel; the gradient's products run on it too. */
 const gpuMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
@@ -97,7 +102,7 @@ const gpuMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveF
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-/** a @ b^T on the WebGPU kernel, with its gradient. */
+/** a @ b^T on the studio's GPU kernel, with its gradient. */
 const gpuMatMulTransposedB = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
