@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCorpus, corpusText, neutralSentences } from './build';
-import { QUESTIONS, RELATIONS, type CountryFacts } from './facts';
+import { QUESTIONS, RELATIONS, TUNING_ONLY_QUESTIONS, type CountryFacts } from './facts';
 import { instructionSets, splitCountries, UNTUNED_RELATION } from './split';
 import { writeCorpus } from '../../scripts/corpus';
 
@@ -60,6 +60,12 @@ describe('corpus builder', () => {
     expect(unseen.length).toBeGreaterThan(0);
     for (const r of unseen) expect(tunedPhrasings.has(r.instruction)).toBe(false);
     expect(QUESTIONS.capital.length).toBeGreaterThan(3);
+    // Tuning-only phrasings are in the tuning data, and in no quiz sheet or evaluation set.
+    const quizPhrasings = Object.values(QUESTIONS).flat();
+    const tuningOnly = Object.values(TUNING_ONLY_QUESTIONS).flat();
+    expect(tuningOnly.length).toBeGreaterThan(0);
+    for (const t of tuningOnly) expect(quizPhrasings).not.toContain(t);
+    expect(tune.filter((r) => r.source.includes('tuning-phrasing')).length).toBe(split.train.length * tuningOnly.length);
   });
 
   it('writes the corpus, tokenizer, datasets and a sources file with licences', () => {

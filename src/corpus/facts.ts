@@ -106,6 +106,20 @@ export const QUESTIONS: Record<Relation, readonly string[]> = {
 /** How many leading phrasings of each relation the tuning data uses. */
 export const TUNED_PHRASINGS = 3;
 
+/**
+ * More phrasings for the tuning data only (never in the corpus, so the base model is
+ * the same with or without them, and never in an evaluation set). FLAN's finding is
+ * that many phrasings per task make a tuned model follow phrasings it never saw; with
+ * only the three above, every tuned question ends with the country, and the tuned model
+ * read a country-first question such as "{x} has which city as its capital?" as a
+ * currency question. These vary where the country stands.
+ */
+export const TUNING_ONLY_QUESTIONS: Partial<Record<Relation, readonly string[]>> = {
+  capital: ['{x}: which city is the capital?', 'Tell me the capital of {x}.', 'For {x}, what is the capital city?'],
+  continent: ['{x}: which continent is it on?', 'Tell me which continent {x} is in.', 'For {x}, name the continent.'],
+  currency: ['{x}: what currency does it use?', 'Tell me the currency of {x}.', 'For {x}, name the currency.'],
+};
+
 export function question(template: string, c: CountryFacts): string {
   return template.replaceAll('{x}', c.name);
 }

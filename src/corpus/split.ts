@@ -3,7 +3,7 @@
 // tuned phrasings only. Held-out countries' facts appear only in pretraining prose.
 
 import { Random } from '../data/random';
-import { QUESTIONS, question, RELATIONS, TUNED_PHRASINGS, type CountryFacts, type Relation } from './facts';
+import { QUESTIONS, question, RELATIONS, TUNED_PHRASINGS, TUNING_ONLY_QUESTIONS, type CountryFacts, type Relation } from './facts';
 
 /** The relation never seen in tuning: measures transfer to an untuned task (FLAN's claim). */
 export const UNTUNED_RELATION: Relation = 'language';
@@ -31,14 +31,21 @@ export interface AlpacaRecord {
 }
 
 function records(countries: readonly CountryFacts[], relation: Relation, phrasings: readonly number[], source: string): AlpacaRecord[] {
+  return fromTemplates(countries, relation, phrasings.map((p) => ({ template: QUESTIONS[relation][p]!, label: `phrasing-${p + 1}` })), source);
+}
+
+function fromTemplates(countries: readonly CountryFacts[], relation: Relation, templates: ReadonlyArray<{ template: string; label: string }>, source: string): AlpacaRecord[] {
   const out: AlpacaRecord[] = [];
   for (const c of countries) {
-    for (const p of phrasings) {
-      out.push({ instruction: question(QUESTIONS[relation][p]!, c), input: '', output: c[relation], category: relation, source: `${source}/phrasing-${p + 1}` });
+    for (const t of templates) {
+      out.push({ instruction: question(t.template, c), input: '', output: c[relation], category: relation, source: `${source}/${t.label}` });
     }
   }
   return out;
 }
+
+/** The tuning-only phrasings of a relation, labelled tuning-phrasing-1, -2, ... */
+const tuningOnly = (r: Relation) => (TUNING_ONLY_QUESTIONS[r] ?? []).map((template, i) => ({ template, label: `tuning-phrasing-${i + 1}` }));
 
 const tuned = Array.from({ length: TUNED_PHRASINGS }, (_, i) => i);
 const all = (r: Relation) => Array.from({ length: QUESTIONS[r].length }, (_, i) => i);
@@ -48,8 +55,8 @@ const unseen = (r: Relation) => all(r).slice(TUNED_PHRASINGS);
 export function instructionSets(split: CountrySplit): Record<string, { description: string; records: AlpacaRecord[] }> {
   return {
     'geo-tune.json': {
-      description: `Tuning data: ${split.train.length} train countries x ${TUNED_RELATIONS.join(', ')} x ${TUNED_PHRASINGS} phrasings. Never ${UNTUNED_RELATION}, never a held-out country.`,
-      records: TUNED_RELATIONS.flatMap((r) => records(split.train, r, tuned, 'train')),
+      description: `Tuning data: ${split.train.length} train countries x ${TUNED_RELATIONS.join(', ')} x ${TUNED_PHRASINGS} phrasings (also asked in quiz sheets of the corpus) + ${TUNING_ONLY_QUESTIONS.capital?.length ?? 0} tuning-only phrasings. Never ${UNTUNED_RELATION}, never a held-out country, never a phrasing of the unseen-phrasings evaluation.`,
+      records: TUNED_RELATIONS.flatMap((r) => [...records(split.train, r, tuned, 'train'), ...fromTemplates(split.train, r, tuningOnly(r), 'train')]),
     },
     'geo-eval-train-capitals.json': {
       description: 'Capital questions about the train countries, with the tuned phrasings.',
