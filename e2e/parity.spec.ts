@@ -1,4 +1,10 @@
+// The model in the browser against the Node cpu engine, on each GPU backend: its
+// logits on a fixed input, and the losses of a few training steps. WebGPU is the
+// page's first choice; WebGL is chosen through the header's backend select, as a
+// user would. Both run the studio's own matMul kernels (src/model/kernels), forward
+// and backward.
 import * as tf from '@tensorflow/tfjs';
+import type { Page } from '@playwright/test';
 import { test, expect, openStudio } from './fixtures';
 import { GPT } from '../src/model/gpt';
 import type { ModelConfig } from '../src/model/config';
@@ -8,85 +14,98 @@ import { BpeTokenizer } from '../src/tokenizer/bpe';
 const CONFIG: ModelConfig = { vocabSize: 300, contextLength: 16, width: 32, layers: 2, heads: 4 };
 const IDS = [17, 290, 5, 44, 123, 7, 256, 99, 1, 64];
 
-test('logits on WebGPU in the browser match the Node cpu backend within 1e-3', async ({ page }) => {
-  // Node side: a model with weights scaled up so logits spread over several units
-  // (at the 0.02 init they are all near zero and any two backends would agree).
-  tf.env().set('IS_TEST', true);
-  await tf.setBackend('cpu');
-  const model = GPT.create(CONFIG, 1234);
-  for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.mul(v, 8));
-  const expected = Array.from(tf.tidy(() => model.forward(tf.tensor2d([IDS], undefined, 'int32'))).dataSync());
-  const bytes = encodeCheckpoint({ config: CONFIG, weights: await model.readWeights(), meta: {} });
-  model.dispose();
-  const tokenizerJson = JSON.stringify(BpeTokenizer.train('parity test text', { vocabSize: 260 }).toJSON());
+/** Opens the studio on `backend` and fails if it runs on another. */
+async function openOn(page: Page, backend: 'webgpu' | 'webgl'): Promise<void> {
+  const first = await openStudio(page);
+  if (backend === 'webgpu') {
+    expect(first).toBe('webgpu');
+    return;
+  }
+  await page.getByTestId('backend-select').selectOption(backend);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', backend, { timeout: 120_000 });
+}
 
-  // Browser side: load the same checkpoint into the worker and ask for logits.
-  expect(await openStudio(page)).toBe('webgpu');
-  const actual = await page.evaluate(
-    async ({ bytes, tokenizerJson, ids }) => {
-      const { client } = (window as any).__studio;
-      const ready = new Promise<void>((resolve, reject) => {
-        const off = client.subscribe((ev: any) => {
-          if (ev.type === 'modelReady') { off(); resolve(); }
-          if (ev.type === 'error') { off(); reject(new Error(ev.message)); }
-        });
-      });
-      const buf = new Uint8Array(bytes).buffer;
-      client.post({ type: 'loadModel', name: 'parity', safetensors: buf, configJson: '', tokenizerJson });
-      await ready;
-      const ev = await client.request({ type: 'logits', ids }, 'logits');
-      return Array.from(ev.logits as Float32Array);
-    },
-    { bytes: Array.from(bytes), tokenizerJson, ids: IDS },
-  );
-  expect(actual).toHaveLength(IDS.length * CONFIG.vocabSize);
-  let maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(actual[i]! - expected[i]!));
-  const spread = Math.max(...expected.map(Math.abs));
-  console.log(`max |webgpu - cpu| = ${maxDiff.toExponential(2)} over ${expected.length} logits (largest |logit| ${spread.toFixed(2)})`);
-  expect(spread).toBeGreaterThan(1);
-  expect(maxDiff).toBeLessThan(1e-3);
-});
+for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL', 4]] as const) {
+  test(`logits on ${label} in the browser match the Node cpu backend within 1e-3`, async ({ page }) => {
+    // Node side: a model with weights scaled up so logits spread over several units
+    // (at the 0.02 init they are all near zero and any two backends would agree).
+    tf.env().set('IS_TEST', true);
+    await tf.setBackend('cpu');
+    const model = GPT.create(CONFIG, 1234);
+    for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.mul(v, 8));
+    const expected = Array.from(tf.tidy(() => model.forward(tf.tensor2d([IDS], undefined, 'int32'))).dataSync());
+    const bytes = encodeCheckpoint({ config: CONFIG, weights: await model.readWeights(), meta: {} });
+    model.dispose();
+    const tokenizerJson = JSON.stringify(BpeTokenizer.train('parity test text', { vocabSize: 260 }).toJSON());
 
-test('training steps on WebGPU in the browser give the losses of the Node cpu engine', async ({ page }) => {
-  const { StudioEngine } = await import('../src/worker/engine');
-  const { DEFAULT_TRAIN_OPTIONS } = await import('../src/worker/protocol');
-  const text = 'the cat sat on the mat. the dog sat on the log. '.repeat(10);
-  const config = { vocabSize: 300, contextLength: 16, width: 32, layers: 2, heads: 2 };
-  const options = { ...DEFAULT_TRAIN_OPTIONS, steps: 6, batchSize: 2, learningRate: 3e-3, warmupSteps: 1, evalEvery: 0 };
-  tf.env().set('IS_TEST', true);
-  const nodeLosses: number[] = [];
-  const engine = new StudioEngine((ev) => void (ev.type === 'trainProgress' && nodeLosses.push(ev.loss)));
-  await engine.handle({ type: 'init', backend: 'cpu' });
-  await engine.handle({ type: 'createModel', config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
-  await engine.handle({ type: 'train', data: { kind: 'text', text }, options });
-  expect(nodeLosses).toHaveLength(6);
-
-  expect(await openStudio(page)).toBe('webgpu');
-  const browserLosses = await page.evaluate(
-    async ({ config, text, options }) => {
-      const { client } = (window as any).__studio;
-      const losses: number[] = [];
-      const until = (pred: (ev: any) => boolean) =>
-        new Promise<void>((resolve, reject) => {
+    // Browser side: load the same checkpoint into the worker and ask for logits.
+    await openOn(page, backend);
+    const actual = await page.evaluate(
+      async ({ bytes, tokenizerJson, ids }) => {
+        const { client } = (window as any).__studio;
+        const ready = new Promise<void>((resolve, reject) => {
           const off = client.subscribe((ev: any) => {
-            if (ev.type === 'trainProgress') losses.push(ev.loss);
+            if (ev.type === 'modelReady') { off(); resolve(); }
             if (ev.type === 'error') { off(); reject(new Error(ev.message)); }
-            if (pred(ev)) { off(); resolve(); }
           });
         });
-      let next = until((ev) => ev.type === 'modelReady');
-      client.post({ type: 'createModel', config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
-      await next;
-      next = until((ev) => ev.type === 'trainState' && ev.state === 'done');
-      client.post({ type: 'train', data: { kind: 'text', text }, options });
-      await next;
-      return losses;
-    },
-    { config, text, options },
-  );
-  console.log(`cpu    ${nodeLosses.map((l) => l.toFixed(5)).join(' ')}\nwebgpu ${browserLosses.map((l) => l.toFixed(5)).join(' ')}`);
-  expect(browserLosses).toHaveLength(6);
-  for (let i = 0; i < 6; i++) expect(Math.abs(browserLosses[i]! - nodeLosses[i]!)).toBeLessThan(1e-3);
-  expect(browserLosses[5]!).toBeLessThan(browserLosses[0]!);
-});
+        client.post({ type: 'loadModel', name: 'parity', safetensors: new Uint8Array(bytes).buffer, configJson: '', tokenizerJson });
+        await ready;
+        const ev = await client.request({ type: 'logits', ids }, 'logits');
+        return Array.from(ev.logits as Float32Array);
+      },
+      { bytes: Array.from(bytes), tokenizerJson, ids: IDS },
+    );
+    expect(actual).toHaveLength(IDS.length * CONFIG.vocabSize);
+    let maxDiff = 0;
+    for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(actual[i]! - expected[i]!));
+    const spread = Math.max(...expected.map(Math.abs));
+    console.log(`max |${backend} - cpu| = ${maxDiff.toExponential(2)} over ${expected.length} logits (largest |logit| ${spread.toFixed(2)})`);
+    expect(spread).toBeGreaterThan(1);
+    expect(maxDiff).toBeLessThan(1e-3);
+  });
+
+  test(`training steps on ${label} in the browser give the losses of the Node cpu engine`, async ({ page }) => {
+    const { StudioEngine } = await import('../src/worker/engine');
+    const { DEFAULT_TRAIN_OPTIONS } = await import('../src/worker/protocol');
+    const text = 'the cat sat on the mat. the dog sat on the log. '.repeat(10);
+    const config = { vocabSize: 300, contextLength: 16, width: 32, layers: 2, heads: 2 };
+    const options = { ...DEFAULT_TRAIN_OPTIONS, steps, batchSize: 2, learningRate: 3e-3, warmupSteps: 1, evalEvery: 0 };
+    tf.env().set('IS_TEST', true);
+    const nodeLosses: number[] = [];
+    const engine = new StudioEngine((ev) => void (ev.type === 'trainProgress' && nodeLosses.push(ev.loss)));
+    await engine.handle({ type: 'init', backend: 'cpu' });
+    await engine.handle({ type: 'createModel', config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
+    await engine.handle({ type: 'train', data: { kind: 'text', text }, options });
+    expect(nodeLosses).toHaveLength(steps);
+
+    await openOn(page, backend);
+    const browserLosses = await page.evaluate(
+      async ({ config, text, options }) => {
+        const { client } = (window as any).__studio;
+        const losses: number[] = [];
+        const until = (pred: (ev: any) => boolean) =>
+          new Promise<void>((resolve, reject) => {
+            const off = client.subscribe((ev: any) => {
+              if (ev.type === 'trainProgress') losses.push(ev.loss);
+              if (ev.type === 'error') { off(); reject(new Error(ev.message)); }
+              if (pred(ev)) { off(); resolve(); }
+            });
+          });
+        let next = until((ev) => ev.type === 'modelReady');
+        client.post({ type: 'createModel', config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
+        await next;
+        next = until((ev) => ev.type === 'trainState' && ev.state === 'done');
+        client.post({ type: 'train', data: { kind: 'text', text }, options });
+        await next;
+        return losses;
+      },
+      { config, text, options },
+    );
+    console.log(`cpu    ${nodeLosses.map((l) => l.toFixed(5)).join(' ')}\n${backend.padEnd(6)} ${browserLosses.map((l) => l.toFixed(5)).join(' ')}`);
+    expect(browserLosses).toHaveLength(steps);
+    // From step 2 on, each loss includes an optimizer update computed from the step before.
+    for (let i = 0; i < steps; i++) expect(Math.abs(browserLosses[i]! - nodeLosses[i]!)).toBeLessThan(1e-3);
+    expect(browserLosses[steps - 1]!).toBeLessThan(browserLosses[0]!);
+  });
+}
