@@ -81,6 +81,14 @@ export interface InterruptedRun {
 
 export const DEFAULT_AUTOSAVE_EVERY = 25;
 
+/** A model to load into the main slot: a checkpoint file (config and tokenizer inside), or safetensors weights with their config.json and tokenizer.json. */
+export interface MainModelFiles {
+  name: string;
+  safetensors: ArrayBuffer;
+  configJson?: string;
+  tokenizerJson?: string;
+}
+
 export interface CheckpointsSlice {
   checkpoints: CheckpointMeta[];
   /** False until the stored list has been read once. */
@@ -105,6 +113,8 @@ export interface CheckpointsSlice {
   activeRunId: string | null;
 
   initCheckpoints: () => Promise<void>;
+  /** Loads a model into the studio (the main slot); rejects with the worker's error. */
+  loadIntoMain: (model: MainModelFiles) => Promise<void>;
   refreshCheckpoints: () => Promise<void>;
   setAutosaveEvery: (n: number) => void;
   setAutosaveEnabled: (on: boolean) => void;
@@ -211,15 +221,15 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
     }
   });
 
-  /** Loads checkpoint bytes into the main slot and waits until the worker has it. */
-  const loadIntoMain = async (name: string, bytes: ArrayBuffer) => {
+  /** Loads a model (a checkpoint file, or safetensors with config and tokenizer JSON) into the main slot and waits until the worker has it. */
+  const loadIntoMain = async (model: MainModelFiles) => {
     const ready = waitForEvent(
       ctx.client,
       (ev) => ev.type === 'modelReady' && ev.slot === MAIN_SLOT,
       (ev) => ev.type === 'error' && ev.request === 'loadModel',
     );
     set({ modelStatus: 'creating' });
-    ctx.client.post({ type: 'loadModel', name, safetensors: bytes, configJson: '', tokenizerJson: '' });
+    ctx.client.post({ type: 'loadModel', configJson: '', tokenizerJson: '', ...model });
     try {
       await ready;
     } catch (e) {
@@ -240,7 +250,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
     const run = meta.runId ? await runs.get(meta.runId) : undefined;
     if (!run) throw new Error(`The data of the run that saved "${meta.name}" is no longer stored, so the run cannot continue the same way. Load the checkpoint and start a new run instead.`);
     if (dataFingerprint(run.data) !== rs.dataHash) throw new Error(`The stored data of this run does not match its checkpoint "${meta.name}", so it cannot continue the same way.`);
-    await loadIntoMain(run.modelName, bytes);
+    await loadIntoMain({ name: run.modelName, safetensors: bytes });
     const last = rs.lossHistory.at(-1);
     set({
       activeRunId: run.id,
@@ -294,6 +304,8 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
     interruptedRun: null,
     resumingRun: false,
     activeRunId: null,
+
+    loadIntoMain,
 
     initCheckpoints: () => {
       initOnce ??= (async () => {
@@ -384,7 +396,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
         if (s.backendStatus !== 'ready') throw new Error('The trainer is still starting: wait for the backend badge in the header.');
         if (runActive(s)) throw new Error('Stop training before loading another model.');
         const { meta, bytes } = await repo.load(id);
-        await loadIntoMain(meta.name, bytes);
+        await loadIntoMain({ name: meta.name, safetensors: bytes });
         set({ checkpointNotice: { kind: 'ok', text: `Loaded "${meta.name}" (step ${meta.step}) into the studio.` } });
       });
     },

@@ -4,10 +4,9 @@
 // dataset, so a first-time user can ask the base model a question, tune it, and
 // compare, without creating anything first.
 
-import { DEFAULT_TRAIN_OPTIONS, MAIN_SLOT } from '../worker/protocol';
+import { DEFAULT_TRAIN_OPTIONS } from '../worker/protocol';
 import type { StudioStore } from './studio';
 import type { StudioState } from './types';
-import { waitForEvent } from './waitForEvent';
 import { fetchOk } from './checkpointsSlice';
 
 /** Training settings for tuning the shipped base model (what `npm run tune` uses, per row count). */
@@ -73,17 +72,9 @@ export async function openShippedBase(store: StudioStore, fetchBytes: (url: stri
   const after = occupied(store.getState());
   if (after) return { kind: 'skipped', reason: after };
 
-  const ready = waitForEvent(
-    store.client,
-    (ev) => ev.type === 'modelReady' && ev.slot === MAIN_SLOT,
-    (ev) => ev.request === 'loadModel',
-  );
-  store.setState({ modelStatus: 'creating' });
-  store.client.post({ type: 'loadModel', name: base.title, safetensors: files[0], configJson: files[1], tokenizerJson: files[2] });
   try {
-    await ready;
+    await store.getState().loadIntoMain({ name: base.title, safetensors: files[0], configJson: files[1], tokenizerJson: files[2] });
   } catch (e) {
-    if (store.getState().modelStatus === 'creating') store.setState({ modelStatus: store.getState().model ? 'ready' : 'none' });
     return { kind: 'failed', message: e instanceof Error ? e.message : String(e) };
   }
 
