@@ -3,19 +3,10 @@
 import { useMemo } from 'react';
 import { extractResponse } from '../data/templates';
 import { currentTemplate, genOptionProblems, useStudio } from '../store';
-import type { GenerateOptions } from '../worker/protocol';
 import { LESSON_PROMPT } from '../store/startup';
 import { formatRate } from './format';
-import { NumberField } from './NumberField';
 import { Panel } from './Panel';
-
-const OPTION_FIELDS: ReadonlyArray<{ key: Exclude<keyof GenerateOptions, 'stopAtEos'>; testId: string; label: string; hint: string; step: number | 'any'; min: number; max?: number }> = [
-  { key: 'temperature', testId: 'gen-temperature', label: 'Temperature', hint: '0 = always the likeliest token', step: 0.05, min: 0, max: 5 },
-  { key: 'topK', testId: 'gen-topk', label: 'Top-k', hint: 'Pick among the k likeliest; 0 = off', step: 1, min: 0 },
-  { key: 'topP', testId: 'gen-topp', label: 'Top-p', hint: 'Pick within this much probability; 1 = off', step: 0.05, min: 0, max: 1 },
-  { key: 'maxTokens', testId: 'gen-maxtokens', label: 'Max tokens', hint: 'Length of the answer', step: 1, min: 1 },
-  { key: 'seed', testId: 'gen-seed', label: 'Seed', hint: 'Same seed, same text', step: 1, min: 0 },
-];
+import { SamplingFields } from './SamplingFields';
 
 const DONE_TEXT: Record<'maxTokens' | 'eos' | 'cancelled' | 'failed', string> = {
   maxTokens: 'stopped at the token limit',
@@ -36,7 +27,6 @@ export function GeneratePanel() {
   const hasModel = useStudio((s) => s.model !== null && s.modelStatus === 'ready');
   const training = useStudio((s) => s.trainState === 'running');
   const setPrompt = useStudio((s) => s.setPrompt);
-  const setGenOption = useStudio((s) => s.setGenOption);
   const generate = useStudio((s) => s.generate);
   const cancelGenerate = useStudio((s) => s.cancelGenerate);
   const genFormat = useStudio((s) => s.genFormat);
@@ -91,23 +81,7 @@ export function GeneratePanel() {
         <input type="checkbox" data-testid="gen-format" checked={genFormat} onChange={(e) => setGenFormat(e.target.checked)} />
         Format as instruction ({template.name} template, as in training)
       </label>
-      <div className="field-grid">
-        {OPTION_FIELDS.map((f) => (
-          <NumberField
-            key={f.key}
-            label={f.label}
-            hint={f.hint}
-            testId={f.testId}
-            value={genOptions[f.key]}
-            onChange={(v) => setGenOption(f.key, v)}
-            errors={problems.filter((p) => p.field === f.key).map((p) => p.message)}
-            errorTestId="gen-option-error"
-            step={f.step}
-            min={f.min}
-            max={f.max}
-          />
-        ))}
-      </div>
+      <SamplingFields prefix="gen" problems={problems} hints />
       <div className="actions">
         <button type="button" className="primary" data-testid="gen-run" disabled={!canRun} onClick={generate} aria-describedby={blocker ? 'gen-blocker' : undefined}>
           {running ? 'Generating…' : 'Generate'}

@@ -21,19 +21,11 @@ import {
   useStudio,
   type CompareColumn,
 } from '../../store';
-import type { GenerateOptions } from '../../worker/protocol';
 import { downloadText } from '../data/download';
 import { formatRate } from '../format';
 import { NumberField } from '../NumberField';
+import { SamplingFields } from '../SamplingFields';
 import './compare.css';
-
-const SAMPLING_FIELDS: ReadonlyArray<{ key: Exclude<keyof GenerateOptions, 'stopAtEos'>; testId: string; label: string; step: number | 'any'; min: number; max?: number }> = [
-  { key: 'temperature', testId: 'compare-temperature', label: 'Temperature', step: 0.05, min: 0, max: 5 },
-  { key: 'topK', testId: 'compare-topk', label: 'Top-k', step: 1, min: 0 },
-  { key: 'topP', testId: 'compare-topp', label: 'Top-p', step: 0.05, min: 0, max: 1 },
-  { key: 'maxTokens', testId: 'compare-maxtokens', label: 'Max tokens', step: 1, min: 1 },
-  { key: 'seed', testId: 'compare-seed', label: 'Seed', step: 1, min: 0 },
-];
 
 export function CompareView() {
   const loadShipped = useStudio((s) => s.loadShippedModels);
@@ -151,29 +143,12 @@ function ModelPicker() {
 
 function SamplingSettings() {
   const genOptions = useStudio((s) => s.genOptions);
-  const setGenOption = useStudio((s) => s.setGenOption);
   const locked = useStudio((s) => s.compareRunning || s.batchRunning);
   const problems = useMemo(() => genOptionProblems(genOptions), [genOptions]);
   return (
     <section aria-labelledby="compare-sampling-title">
       <h3 id="compare-sampling-title">Sampling, the same for every model</h3>
-      <div className="field-grid">
-        {SAMPLING_FIELDS.map((f) => (
-          <NumberField
-            key={f.key}
-            label={f.label}
-            testId={f.testId}
-            value={genOptions[f.key]}
-            onChange={(v) => setGenOption(f.key, v)}
-            errors={problems.filter((p) => p.field === f.key).map((p) => p.message)}
-            errorTestId="compare-option-error"
-            step={f.step}
-            min={f.min}
-            max={f.max}
-            disabled={locked}
-          />
-        ))}
-      </div>
+      <SamplingFields prefix="compare" problems={problems} disabled={locked} />
       <p className="field-hint">Shared with the Generate panel. Every column starts from the same seed.</p>
     </section>
   );
