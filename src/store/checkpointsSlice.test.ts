@@ -7,31 +7,15 @@ import { encodeCheckpoint } from '../train/checkpoint';
 import { initParameters } from '../model/gpt';
 import type { ModelConfig } from '../model/config';
 import { dataFingerprint, META } from '../worker/checkpointFile';
-import { DEFAULT_TRAIN_OPTIONS, type BackendReport, type CheckpointInfo, type RunState, type TrainingData, type WorkerEvent, type WorkerRequest } from '../worker/protocol';
+import { DEFAULT_TRAIN_OPTIONS, type BackendReport, type CheckpointInfo, type RunState, type TrainingData, type WorkerEvent } from '../worker/protocol';
 import { CheckpointRepository } from '../storage/checkpoints';
 import { openStudioDb, STORES } from '../storage/db';
 import { autosaveId, RunRepository } from '../storage/runs';
 import { PLAIN_TEMPLATE } from '../data/templates';
 import { createStudio, memoryStorage } from './studio';
-import { WorkerClient, type WorkerLike } from './workerClient';
+import { WorkerClient } from './workerClient';
 import { batchCsv, batchTotals, CURRENT_MODEL, scoreAnswer, type BatchRow } from './compareSlice';
-
-class FakeWorker implements WorkerLike {
-  posted: WorkerRequest[] = [];
-  onmessage: ((ev: MessageEvent<WorkerEvent>) => void) | null = null;
-  onerror: ((ev: ErrorEvent) => void) | null = null;
-  onmessageerror: ((ev: MessageEvent) => void) | null = null;
-  postMessage(msg: WorkerRequest): void {
-    this.posted.push(msg);
-  }
-  terminate(): void {}
-  send(ev: WorkerEvent): void {
-    this.onmessage?.({ data: ev } as MessageEvent<WorkerEvent>);
-  }
-  of<T extends WorkerRequest['type']>(type: T): Array<Extract<WorkerRequest, { type: T }>> {
-    return this.posted.filter((m) => m.type === type) as Array<Extract<WorkerRequest, { type: T }>>;
-  }
-}
+import { FakeWorker } from './fakeWorker';
 
 const REPORT: BackendReport = { name: 'cpu', reason: 'CPU', skipped: [], limits: { maxBufferBytes: 2 ** 28, maxBindingBytes: 2 ** 27, memoryBudgetBytes: 2 ** 30 } };
 const config: ModelConfig = { vocabSize: 260, contextLength: 8, width: 8, layers: 1, heads: 2 };

@@ -9,33 +9,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStudioDb } from '../storage/db';
 import { DatasetRepository } from '../storage/datasets';
 import { BpeTokenizer } from '../tokenizer/bpe';
-import type { BackendReport, WorkerEvent, WorkerRequest } from '../worker/protocol';
+import type { BackendReport } from '../worker/protocol';
 import { createInProcessDataWorker, DataJobs } from './dataJobs';
 import { currentTemplate, exampleProblems, LESSON_DATASET_ID } from './datasetsSlice';
 import { createStudio, memoryStorage } from './studio';
-import { WorkerClient, type WorkerLike } from './workerClient';
+import { WorkerClient } from './workerClient';
+import { FakeWorker } from './fakeWorker';
 
 const PUBLIC = fileURLToPath(new URL('../../public/', import.meta.url));
 const STARTER_COUNT = (JSON.parse(readFileSync(`${PUBLIC}datasets/index.json`, 'utf8')) as unknown[]).length;
-
-class FakeWorker implements WorkerLike {
-  posted: WorkerRequest[] = [];
-  onmessage: ((ev: MessageEvent<WorkerEvent>) => void) | null = null;
-  onerror: ((ev: ErrorEvent) => void) | null = null;
-  onmessageerror: ((ev: MessageEvent) => void) | null = null;
-  postMessage(msg: WorkerRequest): void {
-    this.posted.push(msg);
-  }
-  terminate(): void {}
-  send(ev: WorkerEvent): void {
-    this.onmessage?.({ data: ev } as MessageEvent<WorkerEvent>);
-  }
-  last<T extends WorkerRequest['type']>(type: T): Extract<WorkerRequest, { type: T }> {
-    const hit = [...this.posted].reverse().find((m) => m.type === type);
-    if (!hit) throw new Error(`nothing of type ${type} was posted`);
-    return hit as Extract<WorkerRequest, { type: T }>;
-  }
-}
 
 const REPORT: BackendReport = {
   name: 'webgpu',

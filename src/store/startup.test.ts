@@ -10,7 +10,8 @@ import { openStudioDb } from '../storage/db';
 import { RunRepository } from '../storage/runs';
 import { createStudio, memoryStorage } from './studio';
 import { LESSON_PROMPT, openShippedBase, SHIPPED_TUNE_OPTIONS } from './startup';
-import { WorkerClient, type WorkerLike } from './workerClient';
+import { WorkerClient } from './workerClient';
+import { FakeWorker } from './fakeWorker';
 
 const REPORT: BackendReport = { name: 'cpu', reason: 'CPU', skipped: [], limits: { maxBufferBytes: 2 ** 28, maxBindingBytes: 2 ** 27, memoryBudgetBytes: 2 ** 30 } };
 const CONFIG: ModelConfig = { vocabSize: 4096, contextLength: 64, width: 192, layers: 4, heads: 4 };
@@ -22,17 +23,11 @@ const HF_CONFIG = JSON.stringify({ model_type: 'gpt2', n_embd: 192 });
 
 let dbCount = 0;
 function setup(files: Record<string, string>) {
-  const posted: WorkerRequest[] = [];
-  let port: WorkerLike | null = null;
+  const workers: FakeWorker[] = [];
   const client = new WorkerClient(() => {
-    port = {
-      onmessage: null,
-      onerror: null,
-      onmessageerror: null,
-      postMessage: (msg: WorkerRequest) => void posted.push(msg),
-      terminate: () => {},
-    };
-    return port;
+    const w = new FakeWorker();
+    workers.push(w);
+    return w;
   });
   const db = `startup-test-${++dbCount}`;
   const fetchText = async (url: string) => {
@@ -49,10 +44,11 @@ function setup(files: Record<string, string>) {
     storage: memoryStorage(),
     checkpoints: { checkpoints: new CheckpointRepository({ open: () => openStudioDb(db) }), runs: new RunRepository(() => openStudioDb(db)), fetchText, fetchBytes },
   });
-  const send = (ev: WorkerEvent) => (port as WorkerLike | null)?.onmessage?.({ data: ev } as MessageEvent<WorkerEvent>);
+  const send = (ev: WorkerEvent) => workers.at(-1)?.send(ev);
+  const posted = () => workers.at(-1)?.posted ?? [];
   /** Plays the worker: answers a loadModel into the main slot once it is posted. */
   const answerLoad = async (answer: WorkerEvent) => {
-    for (let i = 0; i < 100 && !posted.some((m) => m.type === 'loadModel'); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 100 && !posted().some((m) => m.type === 'loadModel'); i++) await new Promise((r) => setTimeout(r, 5));
     send(answer);
   };
   return { store, posted, send, answerLoad, run: () => openShippedBase(store, fetchBytes, fetchText) };
@@ -68,7 +64,7 @@ describe('opening the studio', () => {
     t.send({ type: 'backend', report: REPORT });
     await t.answerLoad(MODEL_READY);
     expect(await outcome).toEqual({ kind: 'loaded', id: 'base' });
-    const load = t.posted.find((m) => m.type === 'loadModel') as Extract<WorkerRequest, { type: 'loadModel' }>;
+    const load = t.posted().find((m) => m.type === 'loadModel') as Extract<WorkerRequest, { type: 'loadModel' }>;
     expect(load.slot).toBeUndefined();
     expect(load.name).toBe('Base model');
     expect(load.configJson).toBe(HF_CONFIG);
@@ -90,7 +86,7 @@ describe('opening the studio', () => {
     t.send({ type: 'backend', report: REPORT });
     t.store.getState().createModel();
     expect(await t.run()).toEqual({ kind: 'skipped', reason: 'a model is being created or loaded' });
-    expect(t.posted.some((m) => m.type === 'loadModel')).toBe(false);
+    expect(t.posted().some((m) => m.type === 'loadModel')).toBe(false);
     expect(t.store.getState().trainDataKind).toBe('text');
   });
 
