@@ -47,18 +47,28 @@ function product<T extends tf.Tensor>(a: T, b: T, ta: boolean, tb: boolean): T {
   return tf.matMul(ta ? transposeLast2(a) : a, tb ? transposeLast2(b) : b) as T;
 }
 
+type Product = (a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean) => tf.Tensor;
+
+/**
+ * a @ b (or a @ b^T with `tb`) computed by `prod`, whose gradient's products run on
+ * `prod` too: d(a@b)/da = dy @ b^T, d(a@b)/db = a^T @ dy; d(a@b^T)/da = dy @ b,
+ * d(a@b^T)/db = dy^T @ a.
+ */
+function productWithGrad(prod: Product, tb: boolean): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  return tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([a, b]);
+    return {
+      value: prod(a, b, false, tb),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
+        return tb ? [prod(dy, sb, false, false), prod(dy, sa, true, false)] : [prod(dy, sb, false, true), prod(sa, dy, true, false)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+}
+
 /** Plain a @ b whose gradient uses the same transpose strategy as the forward pass. */
-const matMulWithFastGrad = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: product(a, b, false, false),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
-      // d(a@b)/da = dy @ b^T ; d(a@b)/db = a^T @ dy
-      return [product(dy, sb, false, true), product(sa, dy, true, false)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+const matMulWithFastGrad = productWithGrad(product, false);
 
 /**
  * a @ b (batched over leading axes), with `tb` meaning b's last two axes are swapped.
@@ -89,31 +99,9 @@ function gpuProduct(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Te
   return tf.reshape(out, [...lead, ta ? a3[2]! : a3[1]!, tb ? b3[1]! : b3[2]!]);
 }
 
-/** a @ b on the studio's GPU kernel; the gradient's products run on it too. */
-const gpuMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: gpuProduct(a, b, false, false),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
-      // d(a@b)/da = dy @ b^T ; d(a@b)/db = a^T @ dy
-      return [gpuProduct(dy, sb, false, true), gpuProduct(sa, dy, true, false)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
-
-/** a @ b^T on the studio's GPU kernel, with its gradient. */
-const gpuMatMulTransposedB = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: gpuProduct(a, b, false, true),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
-      // d(a@b^T)/da = dy @ b ; d(a@b^T)/db = dy^T @ a
-      return [gpuProduct(dy, sb, false, false), gpuProduct(dy, sa, true, false)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+/** a @ b and a @ b^T on the studio's GPU kernel; the gradients' products run on it too. */
+const gpuMatMul = productWithGrad(gpuProduct, false);
+const gpuMatMulTransposedB = productWithGrad(gpuProduct, true);
 
 /**
  * Embedding rows for ids: table (V, d), ids (N) int32 -> (N, d).
