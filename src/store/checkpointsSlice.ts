@@ -42,7 +42,7 @@ export interface CheckpointDeps {
 }
 
 /** fetch that turns an HTTP error status into an error naming the URL. */
-export async function fetchOk(url: string): Promise<Response> {
+async function fetchOk(url: string): Promise<Response> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url} answered ${res.status} ${res.statusText}`.trim());
   return res;

@@ -115,6 +115,8 @@ export interface CompareSlice {
   batchError: string | null;
 
   loadShippedModels: () => Promise<void>;
+  /** Reads a shipped model's weights, config.json and tokenizer.json. */
+  fetchShippedModel: (m: ShippedModel) => Promise<{ safetensors: ArrayBuffer; configJson: string; tokenizerJson: string }>;
   toggleCompareModel: (key: string) => void;
   setComparePrompt: (prompt: string) => void;
   setCompareTemplate: (id: string) => void;
@@ -347,6 +349,8 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
     batchRunning: false,
     batchProgress: null,
     batchError: null,
+
+    fetchShippedModel: fetchModelFiles,
 
     loadShippedModels: () => {
       shippedOnce ??= (async () => {

@@ -51,7 +51,7 @@ function setup(files: Record<string, string>) {
     for (let i = 0; i < 100 && !posted().some((m) => m.type === 'loadModel'); i++) await new Promise((r) => setTimeout(r, 5));
     send(answer);
   };
-  return { store, posted, send, answerLoad, run: () => openShippedBase(store, fetchBytes, fetchText) };
+  return { store, posted, send, answerLoad, run: () => openShippedBase(store) };
 }
 
 const MODEL_READY: WorkerEvent = { type: 'modelReady', config: CONFIG, paramCount: 2_580_000, tokenizerVocab: 4096, name: 'Base model', step: 2400, slot: 'main' };

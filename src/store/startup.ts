@@ -7,7 +7,6 @@
 import { DEFAULT_TRAIN_OPTIONS } from '../worker/protocol';
 import type { StudioStore } from './studio';
 import type { StudioState } from './types';
-import { fetchOk } from './checkpointsSlice';
 
 /** Training settings for tuning the shipped base model (what `npm run tune` uses, per row count). */
 export const SHIPPED_TUNE_OPTIONS = { steps: 80, batchSize: 16, learningRate: 1e-4, warmupSteps: 8 } as const;
@@ -52,7 +51,7 @@ function occupied(s: StudioState): string | null {
  * index or base model is not an error (the studio then starts empty, as before);
  * a base model that is listed but fails to load is reported in the error banner.
  */
-export async function openShippedBase(store: StudioStore, fetchBytes: (url: string) => Promise<ArrayBuffer> = fetchArrayBuffer, fetchText: (url: string) => Promise<string> = fetchString): Promise<StartupOutcome> {
+export async function openShippedBase(store: StudioStore): Promise<StartupOutcome> {
   if (!(await backendSettled(store))) return { kind: 'skipped', reason: 'no backend' };
   await store.getState().loadShippedModels();
   const base = store.getState().shippedModels.find((m) => !m.template);
@@ -60,9 +59,9 @@ export async function openShippedBase(store: StudioStore, fetchBytes: (url: stri
   const before = occupied(store.getState());
   if (before) return { kind: 'skipped', reason: before };
 
-  let files: [ArrayBuffer, string, string];
+  let files: { safetensors: ArrayBuffer; configJson: string; tokenizerJson: string };
   try {
-    files = await Promise.all([fetchBytes(`${base.dir}/model.safetensors`), fetchText(`${base.dir}/config.json`), fetchText(`${base.dir}/tokenizer.json`)]);
+    files = await store.getState().fetchShippedModel(base);
   } catch (e) {
     const message = `The shipped base model could not be read (${e instanceof Error ? e.message : String(e)}). Create a model in step 1 instead.`;
     store.getState().pushError({ request: 'ui', code: 'bad-input', message });
@@ -73,7 +72,7 @@ export async function openShippedBase(store: StudioStore, fetchBytes: (url: stri
   if (after) return { kind: 'skipped', reason: after };
 
   try {
-    await store.getState().loadIntoMain({ name: base.title, safetensors: files[0], configJson: files[1], tokenizerJson: files[2] });
+    await store.getState().loadIntoMain({ name: base.title, ...files });
   } catch (e) {
     return { kind: 'failed', message: e instanceof Error ? e.message : String(e) };
   }
@@ -88,6 +87,3 @@ export async function openShippedBase(store: StudioStore, fetchBytes: (url: stri
   store.setState(patch);
   return { kind: 'loaded', id: base.id };
 }
-
-const fetchArrayBuffer = async (url: string): Promise<ArrayBuffer> => (await fetchOk(url)).arrayBuffer();
-const fetchString = async (url: string): Promise<string> => (await fetchOk(url)).text();
