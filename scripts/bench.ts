@@ -122,6 +122,12 @@ function summarise(e: Entry): string {
 function printProfile(label: string, p: ProfileResult): void {
   console.log(`\n${label}: forward+loss ${p.forwardMs.toFixed(0)} ms, +backward ${p.forwardBackwardMs.toFixed(0)} ms, full step ${p.stepMs.toFixed(0)} ms (optimizer ~${(p.stepMs - p.forwardBackwardMs).toFixed(0)} ms); ${p.launches} kernel launches per step`);
   for (const k of p.kernels.slice(0, 30)) console.log(`  ${k.name.padEnd(24)} x${String(k.count).padStart(4)}  ${k.ms.toFixed(1).padStart(8)} ms`);
+  const total = p.products.reduce((s, x) => s + x.ms * x.count, 0);
+  console.log(`\n  matrix products timed alone: ${total.toFixed(0)} ms per step (${((100 * total) / p.stepMs).toFixed(0)}% of the step)`);
+  for (const x of p.products) {
+    const shapes = `[${x.a}] x [${x.b}] -> [${x.out}]`;
+    console.log(`  ${x.kernel.padEnd(18)} ${shapes.padEnd(44)} x${String(x.count).padStart(3)}  ${x.ms.toFixed(1).padStart(7)} ms each  ${x.gflops.toFixed(2).padStart(6)} GFLOP/s`);
+  }
 }
 
 /** --profile: phases and kernel launches of one training step per backend, instead of the benchmark. */

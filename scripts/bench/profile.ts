@@ -20,6 +20,61 @@ export interface ProfileResult {
   /** Kernel launches of one full step, by kernel name, most frequent first. */
   kernels: Array<{ name: string; count: number; ms: number }>;
   launches: number;
+  /** The step's matrix products grouped by shape, each timed alone (median ms per call). */
+  products: Array<{ kernel: string; a: number[]; b: number[]; out: number[]; count: number; ms: number; gflops: number }>;
+}
+
+const PRODUCT_KERNELS = new Set(['StudioMatMul', 'StudioMatMulWebGL', 'BatchMatMul', '_FusedMatMul']);
+
+/**
+ * Times each distinct matrix product of a step on its own: random operands of the
+ * recorded shapes, the same kernel, 5 runs after a warm-up, each ended by a readback
+ * of one value. The transposes are inferred from the shapes (a square operand is
+ * taken as untransposed, which times the same work).
+ */
+async function timeProducts(kernels: Array<{ name: string; inputShapes: number[][]; outputShapes: number[][] }>): Promise<ProfileResult['products']> {
+  const groups = new Map<string, { kernel: string; a: number[]; b: number[]; out: number[]; count: number }>();
+  for (const k of kernels) {
+    if (!PRODUCT_KERNELS.has(k.name)) continue;
+    const [a, b] = k.inputShapes as [number[], number[]];
+    const out = k.outputShapes[0]!;
+    const key = `${k.name} ${a} ${b}`;
+    const g = groups.get(key) ?? { kernel: k.name, a, b, out, count: 0 };
+    g.count++;
+    groups.set(key, g);
+  }
+  const results: ProfileResult['products'] = [];
+  for (const g of groups.values()) {
+    const r = g.a.length;
+    const M = g.out[r - 2]!;
+    const N = g.out[r - 1]!;
+    const ta = g.a[r - 2] !== M;
+    const tb = g.b[r - 1] !== N;
+    const K = ta ? g.a[r - 2]! : g.a[r - 1]!;
+    const batch = g.out.slice(0, -2).reduce((x, y) => x * y, 1);
+    const a = tf.randomNormal(g.a);
+    const b = tf.randomNormal(g.b);
+    // Five products back to back and one readback, so the readback's fixed cost is spread.
+    const run = async (): Promise<number> => {
+      const t0 = performance.now();
+      let y: tf.Tensor | null = null;
+      for (let i = 0; i < 5; i++) {
+        y?.dispose();
+        y = tf.engine().runKernel(g.kernel, { a, b }, { transposeA: ta, transposeB: tb }) as tf.Tensor;
+      }
+      const one = tf.slice(tf.reshape(y!, [-1]), [0], [1]);
+      await one.data();
+      tf.dispose([y!, one]);
+      return (performance.now() - t0) / 5;
+    };
+    await run();
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) times.push(await run());
+    const ms = median(times);
+    results.push({ ...g, ms, gflops: (2 * batch * M * N * K) / ms / 1e6 });
+    tf.dispose([a, b]);
+  }
+  return results.sort((x, y) => y.ms * y.count - x.ms * x.count);
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -80,7 +135,8 @@ export async function profileTraining(configId: ConfigId, repeats: number, onPro
       byName.set(k.name, e);
     }
     const kernels = [...byName].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.count - a.count);
-    return { forwardMs: median(phases.f), forwardBackwardMs: median(phases.fb), stepMs: median(phases.s), kernels, launches: info.kernels.length };
+    const products = await timeProducts(info.kernels as unknown as Array<{ name: string; inputShapes: number[][]; outputShapes: number[][] }>);
+    return { forwardMs: median(phases.f), forwardBackwardMs: median(phases.fb), stepMs: median(phases.s), kernels, launches: info.kernels.length, products };
   } finally {
     optimizer.dispose();
     model.dispose();
