@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertValidConfig, INIT_STD, LAYER_NORM_EPS, MLP_RATIO, type ModelConfig } from './config';
 import { embeddingLookup, matMul } from './ops';
+import { gelu } from './fused';
 import { Rng } from './random';
 
 /** Host-side copy of one parameter: what safetensors and snapshots hold. */
@@ -157,13 +158,6 @@ export class GPT {
     return tf.add(matMul(x, this.p(`${prefix}.weight`) as tf.Tensor2D), this.p(`${prefix}.bias`));
   }
 
-  /** GPT-2's tanh approximation of GELU ("gelu_new"). */
-  private gelu(x: tf.Tensor): tf.Tensor {
-    // x*x*x rather than tf.pow(x, 3): pow is several times slower on wasm.
-    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(tf.mul(x, x), x))));
-    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-  }
-
   /** Token embedding rows for ids (N) -> (N, d). */
   private embed(ids: tf.Tensor1D): tf.Tensor2D {
     return embeddingLookup(this.p('transformer.wte.weight') as tf.Tensor2D, ids);
@@ -176,7 +170,7 @@ export class GPT {
   }
 
   private mlp(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    const h = this.gelu(this.linear(x, `${prefix}.mlp.c_fc`)) as tf.Tensor2D; // (N, 4d)
+    const h = gelu(this.linear(x, `${prefix}.mlp.c_fc`)) as tf.Tensor2D; // (N, 4d)
     return this.linear(h, `${prefix}.mlp.c_proj`); // (N, d)
   }
 

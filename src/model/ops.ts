@@ -37,6 +37,11 @@ export function setMatMulStrategy(s: MatMulStrategy): void {
   strategy = s;
 }
 
+/** Whether the studio's own kernels are on ('auto'); 'explicit' and 'native' are references. */
+export function studioKernelsOn(): boolean {
+  return strategy === 'auto';
+}
+
 function explicitTransposes(): boolean {
   return strategy === 'explicit' || (strategy === 'auto' && tf.getBackend() === 'wasm');
 }

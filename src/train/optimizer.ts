@@ -3,6 +3,7 @@
 // error mid-step (a lost device, out of memory) leaves the model as it was.
 
 import * as tf from '@tensorflow/tfjs';
+import { fusedWebGl, fusedWebGlOp, sumOfSquares } from '../model/fused';
 import { isDecayed, type HostTensor } from '../model/gpt';
 
 export interface AdamWOptions {
@@ -13,22 +14,6 @@ export interface AdamWOptions {
 }
 
 export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 };
-
-/**
- * Sum of many same-shaped tensors by pairwise adds. Not tf.addN: on WebGPU (tfjs 4.22)
- * it binds every input to one shader and silently yields garbage once that exceeds the
- * device's storage-buffer limit (8 on common adapters), which broke gradient clipping.
- */
-export function sumPairwise(xs: tf.Tensor[]): tf.Tensor {
-  if (xs.length === 0) throw new Error('sumPairwise needs at least one tensor.');
-  let level = xs;
-  while (level.length > 1) {
-    const next: tf.Tensor[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? tf.add(level[i]!, level[i + 1]!) : level[i]!);
-    level = next;
-  }
-  return level[0]!;
-}
 
 export class AdamW {
   /** Completed update steps (Adam's t), kept for bias correction and checkpoints. */
@@ -58,20 +43,41 @@ export class AdamW {
     const { beta1: b1, beta2: b2, eps, weightDecay } = this.options;
     const updates: Array<[tf.Variable, tf.Tensor]> = [];
     const norm = tf.tidy(() => {
-      const sq = [...grads.values()].map((g) => tf.sum(tf.square(g)));
-      const total = tf.sqrt(sumPairwise(sq)) as tf.Scalar;
+      const total = tf.sqrt(sumOfSquares([...grads.values()])) as tf.Scalar;
       const scale = clip > 0 ? tf.minimum(1, tf.div(clip, tf.add(total, 1e-6))) : tf.scalar(1);
+      // AdamW as  m = b1 m + (1 - b1) s g,  v = b2 v + (1 - b2) s^2 g^2,
+      // p = p (1 - lr wd) - lr (m c1) / (sqrt(v c2) + eps)
+      //   = p (1 - lr wd) - (lr c1 / sqrt(c2)) m / (sqrt(v) + eps / sqrt(c2)),
+      // with s the clipping factor and c1, c2 the bias corrections. Every number is
+      // a scalar made once per step, not once per parameter: on WebGL each new
+      // scalar tensor is an upload with a draw of its own.
       const c1 = 1 / (1 - b1 ** t);
       const c2 = 1 / (1 - b2 ** t);
+      const stepSize = (lr * c1) / Math.sqrt(c2);
+      const epsHat = eps / Math.sqrt(c2);
+      const gScale = tf.mul(scale, 1 - b1); // s (1 - b1), on the device
+      const g2Scale = tf.mul(tf.square(scale), 1 - b2); // s^2 (1 - b2)
+      const fused = fusedWebGl();
+      const consts = fused ? null : { b1: tf.scalar(b1), b2: tf.scalar(b2), stepSize: tf.scalar(stepSize), epsHat: tf.scalar(epsHat), keep: tf.scalar(1 - lr * weightDecay) };
       for (const [name, p] of this.params) {
-        const g0 = grads.get(name);
-        if (!g0) throw new Error(`No gradient for parameter ${name}.`);
-        const g = tf.mul(g0, scale);
-        const m = tf.add(tf.mul(this.m.get(name)!, b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(this.v.get(name)!, b2), tf.mul(tf.square(g), 1 - b2));
-        let upd = tf.div(tf.mul(m, c1), tf.add(tf.sqrt(tf.mul(v, c2)), eps));
-        if (this.decay.has(name) && weightDecay > 0) upd = tf.add(upd, tf.mul(p, weightDecay));
-        const next = tf.sub(p, tf.mul(upd, lr));
+        const g = grads.get(name);
+        if (!g) throw new Error(`No gradient for parameter ${name}.`);
+        const keep = this.decay.has(name) && weightDecay > 0 ? 1 - lr * weightDecay : 1;
+        let m: tf.Tensor;
+        let v: tf.Tensor;
+        let next: tf.Tensor;
+        if (fused) {
+          // Three draws per parameter instead of ~17.
+          m = fusedWebGlOp('result = x0 * u0 + x1 * x2;', [this.m.get(name)!, g, gScale], [b1]);
+          v = fusedWebGlOp('result = x0 * u0 + x1 * x1 * x2;', [this.v.get(name)!, g, g2Scale], [b2]);
+          next = fusedWebGlOp('result = x0 * u0 - u1 * x1 / (sqrt(x2) + u2);', [p, m, v], [keep, stepSize, epsHat]);
+        } else {
+          const c = consts!;
+          m = tf.add(tf.mul(this.m.get(name)!, c.b1), tf.mul(g, gScale));
+          v = tf.add(tf.mul(this.v.get(name)!, c.b2), tf.mul(tf.square(g), g2Scale));
+          const upd = tf.mul(tf.div(m, tf.add(tf.sqrt(v), c.epsHat)), c.stepSize);
+          next = tf.sub(keep === 1 ? p : tf.mul(p, c.keep), upd);
+        }
         updates.push([this.m.get(name)!, tf.keep(m)], [this.v.get(name)!, tf.keep(v)], [p, tf.keep(next)]);
       }
       return total;

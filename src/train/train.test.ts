@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useCpuBackend } from '../test/tf';
 import { learningRateAt } from './schedule';
-import { AdamW, sumPairwise } from './optimizer';
+import { sumPairwise } from '../model/fused';
+import { AdamW } from './optimizer';
 import { TokenStreamBatches } from './batches';
 import { Trainer } from './trainer';
 import { encodeCheckpoint, decodeCheckpoint } from './checkpoint';
@@ -46,6 +47,54 @@ describe('AdamW', () => {
     expect(w[1]).toBeCloseTo(-2 - 0.01 * (-1 + 0.1 * -2), 6);
     expect(params.get('w.bias')!.dataSync()[0]).toBeCloseTo(0.5 - 0.01, 6); // no decay on biases
     expect(opt.step).toBe(1);
+  });
+
+  it('follows the textbook AdamW update over several clipped, decayed steps', () => {
+    // Reference: the formulas as written in Loshchilov & Hutter, on plain arrays.
+    const opts = { beta1: 0.9, beta2: 0.95, eps: 1e-6, weightDecay: 0.1 };
+    const init = { 'l.weight': [0.5, -1.5, 2, 0.25], 'l.bias': [0.1, -0.2] };
+    const params = new Map<string, tf.Variable>([
+      ['l.weight', tf.variable(tf.tensor2d(init['l.weight'], [2, 2]))],
+      ['l.bias', tf.variable(tf.tensor1d(init['l.bias']))],
+    ]);
+    const opt = new AdamW(params, opts);
+    const ref = { p: structuredClone(init), m: { 'l.weight': [0, 0, 0, 0], 'l.bias': [0, 0] }, v: { 'l.weight': [0, 0, 0, 0], 'l.bias': [0, 0] } };
+    const steps = [
+      { g: { 'l.weight': [3, -4, 1, 0.5], 'l.bias': [2, -1] }, lr: 0.05, clip: 1 },
+      { g: { 'l.weight': [-0.1, 0.2, 0.05, -0.3], 'l.bias': [0.01, 0.4] }, lr: 0.02, clip: 1 },
+      { g: { 'l.weight': [1, 1, -1, 2], 'l.bias': [-0.5, 0.5] }, lr: 0.01, clip: 0 },
+    ];
+    steps.forEach((s, i) => {
+      const t = i + 1;
+      const all = [...s.g['l.weight'], ...s.g['l.bias']];
+      const norm = Math.sqrt(all.reduce((a, x) => a + x * x, 0));
+      const k = s.clip > 0 ? Math.min(1, s.clip / (norm + 1e-6)) : 1;
+      for (const name of ['l.weight', 'l.bias'] as const) {
+        ref.p[name] = ref.p[name].map((p, j) => {
+          const g = s.g[name][j]! * k;
+          ref.m[name][j] = opts.beta1 * ref.m[name][j]! + (1 - opts.beta1) * g;
+          ref.v[name][j] = opts.beta2 * ref.v[name][j]! + (1 - opts.beta2) * g * g;
+          const mHat = ref.m[name][j]! / (1 - opts.beta1 ** t);
+          const vHat = ref.v[name][j]! / (1 - opts.beta2 ** t);
+          const decay = name === 'l.weight' ? opts.weightDecay * p : 0;
+          return p - s.lr * (mHat / (Math.sqrt(vHat) + opts.eps) + decay);
+        });
+      }
+      const grads = new Map<string, tf.Tensor>([
+        ['l.weight', tf.tensor2d(s.g['l.weight'], [2, 2])],
+        ['l.bias', tf.tensor1d(s.g['l.bias'])],
+      ]);
+      const n = opt.apply(grads, s.lr, s.clip);
+      expect(n.dataSync()[0]).toBeCloseTo(norm, 5);
+      tf.dispose([n, ...grads.values()]);
+      for (const name of ['l.weight', 'l.bias'] as const) {
+        const got = Array.from(params.get(name)!.dataSync());
+        got.forEach((x, j) => expect(x).toBeCloseTo(ref.p[name][j]!, 6));
+        Array.from(opt.m.get(name)!.dataSync()).forEach((x, j) => expect(x).toBeCloseTo(ref.m[name][j]!, 6));
+        Array.from(opt.v.get(name)!.dataSync()).forEach((x, j) => expect(x).toBeCloseTo(ref.v[name][j]!, 6));
+      }
+    });
+    expect(opt.step).toBe(3);
   });
 
   it('sums any number of tensors pairwise (tf.addN breaks past 8 inputs on WebGPU)', () => {

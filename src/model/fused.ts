@@ -1,0 +1,94 @@
+// Element-wise formulas that run as one draw on WebGL (kernels/fused_webgl.ts) and
+// as ordinary tf ops elsewhere. On an emulated GPU a WebGL draw has a fixed cost
+// of ~0.25 ms whatever its size, so GELU (9 ops forward, ~20 in its derived
+// gradient) and the AdamW update (~17 ops per parameter) were mostly launch
+// overhead. The other backends keep the tf-op forms: tfjs-webgpu batches its
+// dispatches, and wasm/cpu run small ops cheaply.
+
+import * as tf from '@tensorflow/tfjs';
+import { STUDIO_FUSED_WEBGL, STUDIO_SUM_SQUARES_WEBGL, registerFusedWebGl, registerSumSquaresWebGl } from './kernels/fused_webgl';
+import { studioKernelsOn } from './ops';
+
+registerFusedWebGl();
+registerSumSquaresWebGl();
+
+/** Whether fused WebGL programs are used now (the WebGL backend with the studio's kernels on). */
+export function fusedWebGl(): boolean {
+  return studioKernelsOn() && tf.getBackend() === 'webgl';
+}
+
+/**
+ * One WebGL draw: GLSL `code` assigning vec4 `result` from the texels x0..x{n-1} of
+ * `inputs` (same shape, or scalars) and the floats u0..u{m-1} of `uniforms`.
+ * Call only where fusedWebGl() holds.
+ */
+export function fusedWebGlOp(code: string, inputs: tf.Tensor[], uniforms: number[] = []): tf.Tensor {
+  const named: Record<string, tf.Tensor> = {};
+  inputs.forEach((t, i) => (named[`x${i}`] = t));
+  return tf.engine().runKernel(STUDIO_FUSED_WEBGL, named, { code, uniforms } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+const GELU_K = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
+// tanh's argument is clamped: beyond |15| tanh is 1 in float32, and some GLSL
+// implementations of tanh overflow (exp) to NaN for large arguments.
+const GELU_T = `vec4 t = tanh(clamp(${GELU_K.toPrecision(9)} * (x0 + ${GELU_C} * x0 * x0 * x0), -15.0, 15.0));`;
+
+/** GPT-2's tanh approximation of GELU ("gelu_new") as tf ops: the reference form. */
+export function geluOps(x: tf.Tensor): tf.Tensor {
+  // x*x*x rather than tf.pow(x, 3): pow is several times slower on wasm.
+  const inner = tf.mul(GELU_K, tf.add(x, tf.mul(GELU_C, tf.mul(tf.mul(x, x), x))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+/** GELU in one draw, with a gradient in one draw: dy * d/dx gelu(x). */
+const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: fusedWebGlOp(`${GELU_T} result = 0.5 * x0 * (1.0 + t);`, [x]),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      fusedWebGlOp(
+        `${GELU_T} result = x1 * (0.5 * (1.0 + t) + 0.5 * x0 * (1.0 - t * t) * ${GELU_K.toPrecision(9)} * (1.0 + ${3 * GELU_C} * x0 * x0));`,
+        [saved[0]!, dy],
+      ),
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+/** GELU ("gelu_new"): fused on WebGL, tf ops (and their derived gradient) elsewhere. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return fusedWebGl() ? geluFused(x) : geluOps(x);
+}
+
+/**
+ * Sum of the squares of every element of every tensor, as a scalar on the device:
+ * on WebGL one draw per tensor (each adds to the running total), elsewhere
+ * tf.sum(tf.square(x)) per tensor summed pairwise (not tf.addN: see sumPairwise).
+ */
+export function sumOfSquares(xs: tf.Tensor[]): tf.Scalar {
+  if (xs.length === 0) throw new Error('sumOfSquares needs at least one tensor.');
+  if (!fusedWebGl()) return sumPairwise(xs.map((x) => tf.sum(tf.square(x)))) as tf.Scalar;
+  return tf.tidy(() => {
+    let total: tf.Tensor | null = null;
+    for (const x of xs) {
+      const g = x.rank === 2 ? x : tf.reshape(x, x.rank < 2 ? [1, x.size] : [-1, x.shape[x.rank - 1]!]);
+      total = tf.engine().runKernel(STUDIO_SUM_SQUARES_WEBGL, total ? { g, total } : { g }) as tf.Tensor;
+    }
+    return total as tf.Scalar;
+  });
+}
+
+/**
+ * Sum of many same-shaped tensors by pairwise adds. Not tf.addN: on WebGPU (tfjs 4.22)
+ * it binds every input to one shader and silently yields garbage once that exceeds the
+ * device's storage-buffer limit (8 on common adapters), which broke gradient clipping.
+ */
+export function sumPairwise(xs: tf.Tensor[]): tf.Tensor {
+  if (xs.length === 0) throw new Error('sumPairwise needs at least one tensor.');
+  let level = xs;
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? tf.add(level[i]!, level[i + 1]!) : level[i]!);
+    level = next;
+  }
+  return level[0]!;
+}

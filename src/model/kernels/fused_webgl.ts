@@ -1,0 +1,143 @@
+// One WebGL draw for an element-wise formula over same-shaped tensors.
+//
+// On SwiftShader every tfjs-webgl draw costs a fixed ~0.25 ms, as much as adding
+// two (1024, 128) tensors (`npm run bench -- --profile --backends webgl` prints
+// the draws of a training step: ~2900 for config S before this kernel). A formula
+// written with tf ops draws once per op, and every number in it (tf.mul(x, 0.5))
+// becomes a new scalar tensor that is uploaded with a draw of its own. Here the
+// whole formula is one packed program: tensors are read texel by texel
+// (`x0`..`xN` as vec4s), numbers that change from call to call are uniforms
+// (`u0`..`uM`, so the shader compiles once), and constants are written into the
+// formula. src/model/fused.ts builds GELU and the AdamW update on it.
+
+import * as tf from '@tensorflow/tfjs';
+
+export const STUDIO_FUSED_WEBGL = 'StudioFusedWebGL';
+
+export interface FusedAttrs {
+  /**
+   * GLSL statements that assign the vec4 `result` from x0..x{n-1} (the inputs'
+   * texels; a scalar input reads as its value in every lane) and u0..u{m-1}
+   * (floats). The first input gives the output's shape.
+   */
+  code: string;
+  /** Values of u0..u{m-1}. */
+  uniforms: number[];
+}
+
+interface WebGlProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  packedInputs: boolean;
+  packedOutput: boolean;
+  enableShapeUniforms: boolean;
+  customUniforms: Array<{ name: string; type: 'float' }>;
+}
+
+interface WebGlBackendLike {
+  runWebGLProgram(program: WebGlProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType, customUniformValues?: number[][]): tf.TensorInfo;
+}
+
+/** The packed program for `code` over `n` inputs of `shape` and `m` uniforms. */
+export function fusedProgram(shape: number[], n: number, m: number, code: string): WebGlProgram {
+  const names = Array.from({ length: n }, (_, i) => `x${i}`);
+  const reads = names.map((v) => `vec4 ${v} = get${v.toUpperCase()}AtOutCoords();`).join('\n        ');
+  return {
+    variableNames: names,
+    outputShape: shape,
+    userCode: `
+      void main() {
+        ${reads}
+        vec4 result;
+        ${code}
+        setOutput(result);
+      }`,
+    packedInputs: true,
+    packedOutput: true,
+    enableShapeUniforms: false,
+    customUniforms: Array.from({ length: m }, (_, i) => ({ name: `u${i}`, type: 'float' as const })),
+  };
+}
+
+let registered = false;
+
+/** Registers 'StudioFusedWebGL' for the webgl backend (harmless where WebGL is absent). */
+export function registerFusedWebGl(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerKernel({
+    kernelName: STUDIO_FUSED_WEBGL,
+    backendName: 'webgl',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { code, uniforms } = attrs as unknown as FusedAttrs;
+      const xs = Object.keys(inputs)
+        .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+        .map((k) => (inputs as Record<string, tf.TensorInfo>)[k]!);
+      const shape = xs[0]!.shape;
+      for (const x of xs) {
+        const same = x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]);
+        if (x.dtype !== 'float32' || !(same || x.shape.length === 0)) {
+          throw new Error(`StudioFusedWebGL needs float32 inputs of one shape (or scalars), got [${x.shape}] ${x.dtype} beside [${shape}].`);
+        }
+      }
+      const program = fusedProgram(shape, xs.length, uniforms.length, code);
+      return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, xs, 'float32', uniforms.map((u) => [u]));
+    },
+  });
+}
+
+export const STUDIO_SUM_SQUARES_WEBGL = 'StudioSumSquaresWebGL';
+
+/**
+ * A packed program whose single output texel holds (in .x) the sum of squares of
+ * a 2-D input G (rows, cols), plus the scalar input T when `withTotal`: one draw per
+ * parameter for the global gradient norm, where tf.sum(tf.square(g)) plus the
+ * running total took ~6 (square, a reduction in passes, packing, add). One fragment
+ * walks the whole tensor, which is cheap next to a draw for the sizes of a
+ * parameter. Lanes of edge texels beyond odd sizes are masked out.
+ */
+export function sumSquaresProgram(rows: number, cols: number, withTotal: boolean): WebGlProgram {
+  const mask = (rows % 2 === 1 || cols % 2 === 1)
+    ? `vec4 mask = vec4(1.0, c + 1 < ${cols} ? 1.0 : 0.0, r + 1 < ${rows} ? 1.0 : 0.0, (r + 1 < ${rows} && c + 1 < ${cols}) ? 1.0 : 0.0);
+            s += dot(g * g, mask);`
+    : 's += dot(g, g);';
+  return {
+    variableNames: withTotal ? ['G', 'T'] : ['G'],
+    outputShape: [],
+    userCode: `
+      void main() {
+        float s = ${withTotal ? 'getT().x' : '0.0'};
+        for (int r = 0; r < ${rows}; r += 2) {
+          for (int c = 0; c < ${cols}; c += 2) {
+            vec4 g = getG(r, c);
+            ${mask}
+          }
+        }
+        setOutput(vec4(s, 0.0, 0.0, 0.0));
+      }`,
+    packedInputs: true,
+    packedOutput: true,
+    enableShapeUniforms: false,
+    customUniforms: [],
+  };
+}
+
+let sumSquaresRegistered = false;
+
+/** Registers 'StudioSumSquaresWebGL' (inputs g: 2-D, optional total: scalar) for the webgl backend. */
+export function registerSumSquaresWebGl(): void {
+  if (sumSquaresRegistered) return;
+  sumSquaresRegistered = true;
+  tf.registerKernel({
+    kernelName: STUDIO_SUM_SQUARES_WEBGL,
+    backendName: 'webgl',
+    kernelFunc: ({ inputs, backend }) => {
+      const { g, total } = inputs as { g: tf.TensorInfo; total?: tf.TensorInfo };
+      if (g.shape.length !== 2 || g.dtype !== 'float32') throw new Error(`StudioSumSquaresWebGL needs a 2-D float32 tensor, got [${g.shape}] ${g.dtype}.`);
+      if (total && total.shape.length !== 0) throw new Error('StudioSumSquaresWebGL: the running total must be a scalar.');
+      const program = sumSquaresProgram(g.shape[0]!, g.shape[1]!, total !== undefined);
+      return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, total ? [g, total] : [g], 'float32');
+    },
+  });
+}
