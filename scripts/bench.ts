@@ -27,6 +27,7 @@ import { build, preview, type PreviewServer } from 'vite';
 import { chromiumArgs, chromiumPath } from '../playwright.config';
 import type { ConfigId } from './bench/configs';
 import type { BackendId, Job, JobResult, Measurement, PeerJob, PeerResult } from './bench/jobs';
+import { CHECK_TOLERANCE } from './bench/check';
 import type { ProfileResult } from './bench/profile';
 import { runMeasurement } from './bench/run';
 import { jobLabel, planJobs, strategyOf, type PlannedJob } from './bench/plan';
@@ -122,6 +123,11 @@ function summarise(e: Entry): string {
 function printProfile(label: string, p: ProfileResult): void {
   console.log(`\n${label}: forward+loss ${p.forwardMs.toFixed(0)} ms, +backward ${p.forwardBackwardMs.toFixed(0)} ms, full step ${p.stepMs.toFixed(0)} ms (optimizer ~${(p.stepMs - p.forwardBackwardMs).toFixed(0)} ms); ${p.launches} kernel launches per step`);
   for (const k of p.kernels.slice(0, 30)) console.log(`  ${k.name.padEnd(24)} x${String(k.count).padStart(4)}  ${k.ms.toFixed(1).padStart(8)} ms`);
+  if (p.programs.length > 0) {
+    const n = p.programs.reduce((s, x) => s + x.count, 0);
+    console.log(`\n  WebGL programs drawn per step: ${n} (the studio's multi-target products draw one more each, outside tfjs)`);
+    for (const x of p.programs.slice(0, 60)) console.log(`  ${x.name.padEnd(100)} x${String(x.count).padStart(4)}`);
+  }
   const total = p.products.reduce((s, x) => s + x.ms * x.count, 0);
   console.log(`\n  matrix products timed alone: ${total.toFixed(0)} ms per step (${((100 * total) / p.stepMs).toFixed(0)}% of the step)`);
   for (const x of p.products) {
@@ -206,6 +212,7 @@ async function main(): Promise<void> {
         kernelChecks.push(check);
         const worst = check.result ? Math.max(...check.result.cases.map((c) => c.maxRelDiff)) : NaN;
         say(`kernel check on ${where}: ${check.error ?? `${check.result!.ok ? 'ok' : 'MISMATCH'}, largest relative difference ${worst.toExponential(1)}`}`);
+        for (const c of check.result?.cases ?? []) if (c.maxRelDiff > CHECK_TOLERANCE) say(`    over ${CHECK_TOLERANCE}: ${c.name}: ${c.maxRelDiff.toExponential(2)}`);
       }
       say(`[${i + 1}/${order.length}] ${jobLabel(j)}${j.kind === 'train' ? ` (${j.warmupSteps} warm-up + ${j.steps} timed steps)` : ''}`);
       const t0 = Date.now();

@@ -6,11 +6,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { GPT } from '../../src/model/gpt';
 import { matMul, setMatMulStrategy, type MatMulStrategy } from '../../src/model/ops';
+import { AdamW, DEFAULT_ADAMW } from '../../src/train/optimizer';
 import { syntheticTokens } from './measure';
 
 export interface CheckCase {
   name: string;
-  /** Largest |ours - plain tfjs| over values and gradients, relative to the largest |plain tfjs| value. */
+  /** Largest |ours - plain tfjs| of any returned tensor, relative to that tensor's largest |plain tfjs| value. */
   maxRelDiff: number;
 }
 
@@ -39,17 +40,21 @@ function withStrategy<T>(s: MatMulStrategy, f: () => T): T {
 async function compare(name: string, run: () => tf.Tensor[]): Promise<CheckCase> {
   const ours = withStrategy('auto', run);
   const ref = withStrategy('native', run);
-  let diff = 0;
-  let scale = 1e-6;
+  // Relative to each tensor's own largest value, so a wrong small tensor (an
+  // optimizer's second moment next to the weights) is not hidden by a large one.
+  let worst = 0;
   for (let i = 0; i < ref.length; i++) {
     const [a, b] = [await ours[i]!.data(), await ref[i]!.data()];
+    let diff = 0;
+    let scale = 1e-12;
     for (let j = 0; j < b.length; j++) {
       diff = Math.max(diff, Math.abs(a[j]! - b[j]!));
       scale = Math.max(scale, Math.abs(b[j]!));
     }
+    worst = Math.max(worst, diff / scale);
   }
   tf.dispose([...ours, ...ref]);
-  return { name, maxRelDiff: diff / scale };
+  return { name, maxRelDiff: worst };
 }
 
 export async function checkKernels(): Promise<CheckResult> {
@@ -92,6 +97,27 @@ export async function checkKernels(): Promise<CheckResult> {
         return [value, ...vars.map((v) => grads[v.name]!)];
       }),
     ),
+  );
+  // Three AdamW steps (clipped, decayed) from the same gradients (fixed values, not the
+  // model's: Adam divides by the gradients' size, so it would magnify the products'
+  // rounding differences): parameters and both moments.
+  const weights = await model.readWeights();
+  cases.push(
+    await compare('AdamW: 3 clipped steps, parameters and both moments', () => {
+      const copy = GPT.fromWeights(config, weights);
+      const opt = new AdamW(copy.params, { ...DEFAULT_ADAMW, weightDecay: 0.1 });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const grads = new Map([...copy.params].map(([k, v], j) => [k, tf.tidy(() => tf.mul(values(10 * i + j, v.shape), 0.5))]));
+          opt.apply(grads, 1e-2, 1).dispose();
+          tf.dispose([...grads.values()]);
+        }
+        return [...copy.params.values(), ...opt.m.values(), ...opt.v.values()].map((t) => t.clone());
+      } finally {
+        opt.dispose();
+        copy.dispose();
+      }
+    }),
   );
   tf.dispose([ids, targets, mask]);
   model.dispose();

@@ -20,8 +20,40 @@ export interface ProfileResult {
   /** Kernel launches of one full step, by kernel name, most frequent first. */
   kernels: Array<{ name: string; count: number; ms: number }>;
   launches: number;
+  /** WebGL only: shader programs drawn in one step, by program class, most frequent first. */
+  programs: Array<{ name: string; count: number }>;
   /** The step's matrix products grouped by shape, each timed alone (median ms per call). */
   products: Array<{ kernel: string; a: number[]; b: number[]; out: number[]; count: number; ms: number; gflops: number }>;
+}
+
+/**
+ * On WebGL, the shader programs one call of `f` draws, by program class (a tfjs
+ * kernel may draw several, or none: reshapes and small tensors on the CPU). Each
+ * draw costs a fixed ~0.25 ms on SwiftShader, as much as an add of 131k floats.
+ */
+/** A readable name for a tfjs-webgl program (class names are minified): its operation line and output shape. */
+function programName(p: { userCode?: string; outputShape?: number[]; constructor: { name: string } }): string {
+  const code = (p.userCode ?? '').replace(/\s+/g, ' ');
+  const op = /(?:result|setOutput\(|return )[^;]{0,60}/.exec(code.slice(code.indexOf('main')))?.[0] ?? code.slice(0, 60);
+  return `${p.constructor === Object ? 'studio' : p.constructor.name} [${p.outputShape ?? ''}] ${op}`;
+}
+
+async function countWebGlPrograms(f: () => Promise<void>): Promise<ProfileResult['programs']> {
+  if (tf.getBackend() !== 'webgl') return [];
+  const be = tf.backend() as unknown as { runWebGLProgram: (p: object, ...rest: unknown[]) => unknown };
+  const original = be.runWebGLProgram;
+  const counts = new Map<string, number>();
+  be.runWebGLProgram = function (this: unknown, p: object, ...rest: unknown[]) {
+    const name = programName(p as { userCode?: string; outputShape?: number[]; constructor: { name: string } });
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    return original.call(this, p, ...rest);
+  };
+  try {
+    await f();
+  } finally {
+    be.runWebGLProgram = original;
+  }
+  return [...counts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count);
 }
 
 const PRODUCT_KERNELS = new Set(['StudioMatMul', 'StudioMatMulWebGL', 'BatchMatMul', '_FusedMatMul']);
@@ -126,6 +158,7 @@ export async function profileTraining(configId: ConfigId, repeats: number, onPro
       phases.s.push(await timeIt(step));
       onProgress?.(`profile ${i + 1}/${repeats}: forward ${phases.f[i]!.toFixed(0)} ms, +backward ${phases.fb[i]!.toFixed(0)} ms, full step ${phases.s[i]!.toFixed(0)} ms`);
     }
+    const programs = await countWebGlPrograms(step);
     const info = await tf.profile(step);
     const byName = new Map<string, { count: number; ms: number }>();
     for (const k of info.kernels) {
@@ -136,7 +169,7 @@ export async function profileTraining(configId: ConfigId, repeats: number, onPro
     }
     const kernels = [...byName].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.count - a.count);
     const products = await timeProducts(info.kernels as unknown as Array<{ name: string; inputShapes: number[][]; outputShapes: number[][] }>);
-    return { forwardMs: median(phases.f), forwardBackwardMs: median(phases.fb), stepMs: median(phases.s), kernels, launches: info.kernels.length, products };
+    return { programs, forwardMs: median(phases.f), forwardBackwardMs: median(phases.fb), stepMs: median(phases.s), kernels, launches: info.kernels.length, products };
   } finally {
     optimizer.dispose();
     model.dispose();
