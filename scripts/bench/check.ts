@@ -84,6 +84,20 @@ export async function checkKernels(): Promise<CheckResult> {
       ),
     );
   }
+  // Reductions and softmax (the studio's own on WebGPU): each block of axes, keepDims,
+  // a long reduction with few outputs (two passes), and axes that are not adjacent
+  // (left to tfjs).
+  const reductions: Array<[string, () => tf.Tensor]> = [
+    ['sum of everything, 70,000 values (two passes)', () => tf.sum(values(4, [70, 1000]))],
+    ['sum over the leading axis (bias gradients)', () => tf.sum(values(5, [300, 24]), 0)],
+    ['sum over the middle axes, keepDims', () => tf.sum(values(6, [3, 5, 7, 4]), [1, 2], true)],
+    ['sum over axes 0 and 2 (not adjacent)', () => tf.sum(values(7, [3, 5, 7]), [0, 2])],
+    ['mean over the last axis (layer norm)', () => tf.mean(values(8, [64, 48]), -1, true)],
+    ['max over the last axis', () => tf.max(values(9, [64, 48]), -1)],
+    ['softmax over the last axis', () => tf.softmax(tf.mul(values(10, [2, 3, 16, 16]), 4))],
+    ['logSoftmax over the last axis', () => tf.logSoftmax(values(11, [32, 100]))],
+  ];
+  for (const [name, f] of reductions) cases.push(await compare(name, () => [tf.tidy(f)]));
   const config = { vocabSize: 64, contextLength: 16, width: 32, layers: 2, heads: 4 };
   const model = GPT.create(config, 5);
   const vars = [...model.params.values()];

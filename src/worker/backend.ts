@@ -7,7 +7,11 @@ import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { DEFAULT_LIMITS, type DeviceLimits } from '../model/config';
+import { installWebGpuReductions } from '../model/kernels/reduce_webgpu';
 import { BACKEND_ORDER, type BackendName, type BackendReport } from './protocol';
+
+// The studio's barrier-free reductions replace tfjs-webgpu's (see reduce_webgpu.ts).
+installWebGpuReductions();
 
 export interface BackendOptions {
   /** URLs of the tfjs wasm binaries, bundled with the app (never a CDN). */
