@@ -7,14 +7,14 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { STUDIO_FUSED_WEBGL, STUDIO_SUM_SQUARES_WEBGL, registerFusedWebGl, registerSumSquaresWebGl } from './kernels/fused_webgl';
-import { studioKernelsOn } from './ops';
+import { studioWebGlOn } from './ops';
 
 registerFusedWebGl();
 registerSumSquaresWebGl();
 
-/** Whether fused WebGL programs are used now (the WebGL backend with the studio's kernels on). */
+/** Whether fused WebGL programs are used now (WebGL 2 with the studio's kernels on). */
 export function fusedWebGl(): boolean {
-  return studioKernelsOn() && tf.getBackend() === 'webgl';
+  return studioWebGlOn();
 }
 
 /**

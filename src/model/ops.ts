@@ -42,6 +42,15 @@ export function studioKernelsOn(): boolean {
   return strategy === 'auto';
 }
 
+/**
+ * Whether the studio's WebGL programs run now: kernels on, the webgl backend, and
+ * WebGL 2 (the programs use GLSL ES 3.00: texture(), tanh, several outputs).
+ * On a WebGL 1 context everything stays on tfjs's own kernels.
+ */
+export function studioWebGlOn(): boolean {
+  return strategy === 'auto' && tf.getBackend() === 'webgl' && tf.env().getNumber('WEBGL_VERSION') === 2;
+}
+
 function explicitTransposes(): boolean {
   return strategy === 'explicit' || (strategy === 'auto' && tf.getBackend() === 'wasm');
 }
@@ -81,7 +90,7 @@ const matMulWithFastGrad = productWithGrad(product, false);
  */
 export function matMul<T extends tf.Tensor>(a: T, b: T, tb = false): T {
   const backend = tf.getBackend();
-  if (strategy === 'auto' && (backend === 'webgpu' || backend === 'webgl')) return (tb ? gpuMatMulTransposedB : gpuMatMul)(a, b) as T;
+  if ((strategy === 'auto' && backend === 'webgpu') || studioWebGlOn()) return (tb ? gpuMatMulTransposedB : gpuMatMul)(a, b) as T;
   if (!explicitTransposes()) return tf.matMul(a, b, false, tb) as T;
   return matMulWithFastGrad(a, tb ? transposeLast2(b) : b) as T;
 }
