@@ -9,8 +9,8 @@
 //   other flags: --configs S,M  --backends node,wasm,webgl,webgpu  --no-peer
 //                --no-generation / --generation (also on webgpu in --quick)  --no-training
 //                --note "text kept in the report"  --out file.json
-//                --plain / --no-plain: also time plain tf.matMul on webgpu (our kernel
-//                off; the kernel's before/after), on by default in the full run
+//                --plain / --no-plain: also time plain tfjs on webgpu and webgl (the
+//                studio's kernels off: their before/after), on by default in the full run
 //                --profile [--repeats 3]: where one training step's time goes
 //                (phases and kernel launches) instead of the benchmark
 //

@@ -4,6 +4,7 @@
 // before timing anything on a GPU backend, so a fast wrong kernel cannot pass.
 
 import * as tf from '@tensorflow/tfjs';
+import { layerNorm } from '../../src/model/fused';
 import { GPT } from '../../src/model/gpt';
 import { matMul, setMatMulStrategy, type MatMulStrategy } from '../../src/model/ops';
 import { AdamW, DEFAULT_ADAMW } from '../../src/train/optimizer';
@@ -98,6 +99,19 @@ export async function checkKernels(): Promise<CheckResult> {
     ['logSoftmax over the last axis', () => tf.logSoftmax(values(11, [32, 100]))],
   ];
   for (const [name, f] of reductions) cases.push(await compare(name, () => [tf.tidy(f)]));
+  // Layer norm (fused on WebGL) with its three gradients, an odd row count included.
+  for (const rows of [64, 7]) {
+    cases.push(
+      await compare(`layer norm of (${rows}, 48), value and gradients`, () =>
+        tf.tidy(() => {
+          const [x, w, b] = [tf.mul(values(12, [rows, 48]), 3), values(13, [48]), values(14, [48])];
+          const dy = values(15, [rows, 48]);
+          const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(layerNorm(xx, ww, bb, 1e-5), dy));
+          return [layerNorm(x, w, b, 1e-5), ...tf.grads(f)([x, w, b])];
+        }),
+      ),
+    );
+  }
   const config = { vocabSize: 64, contextLength: 16, width: 32, layers: 2, heads: 4 };
   const model = GPT.create(config, 5);
   const vars = [...model.params.values()];

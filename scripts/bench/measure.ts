@@ -32,7 +32,7 @@ export interface TrainOptions {
   config: BenchConfig;
   warmupSteps: number;
   steps: number;
-  /** 'auto' is the studio; 'native' is the same model on plain tf.matMul (the wasm reference). */
+  /** 'auto' is the studio; 'native' is the same model on plain tfjs (the studio's kernels off). */
   strategy: MatMulStrategy;
   onProgress?: Progress;
 }
@@ -178,7 +178,7 @@ export async function benchGeneration(o: {
   config: BenchConfig;
   newTokens?: number;
   skipUncached?: boolean;
-  /** 'auto' is the studio; 'native' decodes on plain tf.matMul (the WebGPU kernel's before/after). */
+  /** 'auto' is the studio; 'native' decodes on plain tfjs (the studio's kernels off). */
   strategy?: MatMulStrategy;
   onProgress?: Progress;
 }): Promise<GenerationResult> {

@@ -12,7 +12,7 @@ import type { MatMulStrategy } from '../../src/model/ops';
 /** Where a measurement runs: wasm in Node, or a backend in (headless) Chromium. */
 export type Target = 'node' | 'chromium';
 
-/** ours = the studio; plain = the same model on plain tf.matMul (wasm reference); peer = @genai-fi/nanogpt. */
+/** ours = the studio; plain = the same model on plain tfjs, the studio's kernels off; peer = @genai-fi/nanogpt. */
 export type Impl = 'ours' | 'plain' | 'peer';
 
 export type PlannedJob =
@@ -28,7 +28,7 @@ export interface PlanOptions {
   /** 'default' leaves webgpu out of --quick; 'always' measures it there too. */
   generation: 'default' | 'always' | 'never';
   /**
-   * Also time the same model on plain tf.matMul on webgpu and webgl (the studio's GPU
+   * Also time the same model on plain tfjs on webgpu and webgl (the studio's GPU
    * matMul kernels switched off): the kernels' before/after. Always on for wasm.
    */
   plainOnGpu: boolean;
@@ -72,7 +72,7 @@ export function planJobs(o: PlanOptions): PlannedJob[] {
         // warm run; the quick run times only the cached path on GPUs.
         const gpu = backend !== 'wasm';
         jobs.push({ kind: 'generate', target, backend, config, impl: 'ours', skipUncached: gpu && o.quick });
-        // The kernel's before/after for decoding: the cached path on plain tf.matMul.
+        // The kernel's before/after for decoding: the cached path on plain tfjs.
         if (backend !== 'wasm' && o.plainOnGpu) jobs.push({ kind: 'generate', target, backend, config, impl: 'plain', skipUncached: true });
       }
     }
@@ -82,6 +82,6 @@ export function planJobs(o: PlanOptions): PlannedJob[] {
 
 export function jobLabel(j: PlannedJob): string {
   const where = j.target === 'node' ? 'wasm (Node)' : `${j.backend}${j.backend === 'wasm' ? ' (Chromium)' : ''}`;
-  const what = j.kind === 'train' ? `train ${j.impl === 'ours' ? 'ours' : j.impl === 'plain' ? 'plain tfjs' : '@genai-fi/nanogpt'}` : `generate${j.impl === 'plain' ? ' (plain tf.matMul)' : ''}`;
+  const what = j.kind === 'train' ? `train ${j.impl === 'ours' ? 'ours' : j.impl === 'plain' ? 'plain tfjs' : '@genai-fi/nanogpt'}` : `generate${j.impl === 'plain' ? ' (plain tfjs)' : ''}`;
   return `${j.config} ${where} ${what}`;
 }

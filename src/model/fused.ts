@@ -6,11 +6,20 @@
 // dispatches, and wasm/cpu run small ops cheaply.
 
 import * as tf from '@tensorflow/tfjs';
-import { STUDIO_FUSED_WEBGL, STUDIO_SUM_SQUARES_WEBGL, registerFusedWebGl, registerSumSquaresWebGl } from './kernels/fused_webgl';
+import {
+  STUDIO_FUSED_WEBGL,
+  STUDIO_LAYER_NORM_WEBGL,
+  STUDIO_SUM_SQUARES_WEBGL,
+  registerFusedWebGl,
+  registerLayerNormWebGl,
+  registerSumSquaresWebGl,
+  type LayerNormStage,
+} from './kernels/fused_webgl';
 import { studioWebGlOn } from './ops';
 
 registerFusedWebGl();
 registerSumSquaresWebGl();
+registerLayerNormWebGl();
 
 /** Whether fused WebGL programs are used now (WebGL 2 with the studio's kernels on). */
 export function fusedWebGl(): boolean {
@@ -57,6 +66,46 @@ const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
 /** GELU ("gelu_new"): fused on WebGL, tf ops (and their derived gradient) elsewhere. */
 export function gelu(x: tf.Tensor): tf.Tensor {
   return fusedWebGl() ? geluFused(x) : geluOps(x);
+}
+
+/** Layer norm over the last axis as tf ops: the reference form (and its derived gradient). */
+export function layerNormOps(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(xhat, w), b);
+}
+
+function lnStage(stage: LayerNormStage, eps: number, inputs: Record<string, tf.Tensor>): tf.Tensor {
+  return tf.engine().runKernel(STUDIO_LAYER_NORM_WEBGL, inputs, { stage, eps } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** Layer norm of x (N, C) in two draws, its gradient (x, weight, bias) in four. */
+function layerNormFused(eps: number): (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  return tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const s = lnStage('stats', eps, { x });
+    save([x, w, s]);
+    return {
+      value: lnStage('apply', eps, { x, s, w, b }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw, ss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const g = lnStage('gradStats', eps, { dy, x: sx, s: ss, w: sw });
+        return [lnStage('dx', eps, { dy, x: sx, s: ss, w: sw, g }), lnStage('dw', eps, { dy, x: sx, s: ss }), lnStage('db', eps, { dy })];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+}
+
+const layerNormFusedByEps = new Map<number, (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor>();
+
+/**
+ * Layer norm over the last axis of x (N, C) with weight and bias (C): fused on
+ * WebGL where C is even, tf ops (and their derived gradient) elsewhere.
+ */
+export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
+  if (!fusedWebGl() || x.rank !== 2 || x.shape[1]! % 2 !== 0) return layerNormOps(x, w, b, eps);
+  let f = layerNormFusedByEps.get(eps);
+  if (!f) layerNormFusedByEps.set(eps, (f = layerNormFused(eps)));
+  return f(x, w, b);
 }
 
 /**

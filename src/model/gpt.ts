@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertValidConfig, INIT_STD, LAYER_NORM_EPS, MLP_RATIO, type ModelConfig } from './config';
 import { embeddingLookup, matMul } from './ops';
-import { gelu } from './fused';
+import { gelu, layerNorm } from './fused';
 import { Rng } from './random';
 
 /** Host-side copy of one parameter: what safetensors and snapshots hold. */
@@ -148,9 +148,7 @@ export class GPT {
   // ---- building blocks -------------------------------------------------
 
   private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
-    const { mean, variance } = tf.moments(x, -1, true);
-    const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LAYER_NORM_EPS)));
-    return tf.add(tf.mul(xhat, this.p(`${prefix}.weight`)), this.p(`${prefix}.bias`));
+    return layerNorm(x, this.p(`${prefix}.weight`), this.p(`${prefix}.bias`), LAYER_NORM_EPS);
   }
 
   /** x (N, in) @ W (in, out) + b: HF's Conv1D. */

@@ -27,7 +27,8 @@ export function transposeLast2<T extends tf.Tensor>(x: T): T {
 
 /**
  * 'auto' transposes explicitly on wasm and uses the studio's kernels on WebGPU and WebGL;
- * 'explicit' forces explicit transposes and 'native' plain tf.matMul everywhere
+ * 'explicit' forces explicit transposes and 'native' plain tf.matMul everywhere; both also
+ * turn the studio's other kernels off (fused WebGL ops, WebGPU reductions)
  * (tests check they give the same values and gradients; the benchmark compares speed).
  */
 export type MatMulStrategy = 'auto' | 'explicit' | 'native';

@@ -141,3 +141,134 @@ export function registerSumSquaresWebGl(): void {
     },
   });
 }
+
+export const STUDIO_LAYER_NORM_WEBGL = 'StudioLayerNormWebGL';
+
+/**
+ * Layer norm over the last axis of x (N, C), C even, in packed programs (a texel
+ * holds rows r, r+1 x columns c, c+1). Stages, each one draw:
+ * - 'stats'  X -> S (N, 2): per row [mean, 1/sqrt(var + eps)];
+ * - 'apply'  X, S, W, B -> (x - mean) * rstd * w + b;
+ * - 'gradStats' DY, X, S, W -> G (N, 2): per row [mean(dy w), mean(dy w xhat)];
+ * - 'dx'     DY, X, S, W, G -> rstd (dy w - mean(dy w) - xhat mean(dy w xhat));
+ * - 'dw'     DY, X, S -> sum over rows of dy xhat (C);  'db'  DY -> sum over rows of dy (C).
+ * tf ops take ~11 draws forward and ~25 for the gradient.
+ */
+export type LayerNormStage = 'stats' | 'apply' | 'gradStats' | 'dx' | 'dw' | 'db';
+
+const LN_INPUTS: Record<LayerNormStage, string[]> = {
+  stats: ['X'],
+  apply: ['X', 'S', 'W', 'B'],
+  gradStats: ['DY', 'X', 'S', 'W'],
+  dx: ['DY', 'X', 'S', 'W', 'G'],
+  dw: ['DY', 'X', 'S'],
+  db: ['DY'],
+};
+
+export function layerNormProgram(stage: LayerNormStage, N: number, C: number, eps: number): WebGlProgram {
+  // Row statistics of rows (r, r+1) spread over a texel's lanes.
+  const rowStats = `vec4 st = getS(r, 0);
+        vec4 mean = vec4(st.x, st.x, st.z, st.z);
+        vec4 rstd = vec4(st.y, st.y, st.w, st.w);`;
+  const weight = `vec4 w2 = getW(c); vec4 w = vec4(w2.xy, w2.xy);`;
+  let code: string;
+  let outputShape: number[];
+  switch (stage) {
+    case 'stats':
+      outputShape = [N, 2];
+      code = `ivec2 rc = getOutputCoords(); int r = rc.x;
+        vec2 s = vec2(0.0);
+        for (int c = 0; c < ${C}; c += 2) { vec4 v = getX(r, c); s += vec2(v.x + v.y, v.z + v.w); }
+        vec2 m = s / ${C}.0;
+        vec4 m4 = vec4(m.x, m.x, m.y, m.y);
+        vec2 q = vec2(0.0);
+        for (int c = 0; c < ${C}; c += 2) { vec4 d = getX(r, c) - m4; d *= d; q += vec2(d.x + d.y, d.z + d.w); }
+        vec2 rs = inversesqrt(q / ${C}.0 + ${eps.toExponential(6)});
+        result = vec4(m.x, rs.x, m.y, rs.y);`;
+      break;
+    case 'apply':
+      outputShape = [N, C];
+      code = `ivec2 rc = getOutputCoords(); int r = rc.x; int c = rc.y;
+        ${rowStats}
+        ${weight}
+        vec4 b2 = getB(c);
+        result = (getX(r, c) - mean) * rstd * w + vec4(b2.xy, b2.xy);`;
+      break;
+    case 'gradStats':
+      outputShape = [N, 2];
+      code = `ivec2 rc = getOutputCoords(); int r = rc.x;
+        ${rowStats}
+        vec2 a = vec2(0.0);
+        vec2 b = vec2(0.0);
+        for (int c = 0; c < ${C}; c += 2) {
+          ${weight}
+          vec4 g = getDY(r, c) * w;
+          vec4 gx = g * (getX(r, c) - mean) * rstd;
+          a += vec2(g.x + g.y, g.z + g.w);
+          b += vec2(gx.x + gx.y, gx.z + gx.w);
+        }
+        result = vec4(a.x, b.x, a.y, b.y) / ${C}.0;`;
+      break;
+    case 'dx':
+      outputShape = [N, C];
+      code = `ivec2 rc = getOutputCoords(); int r = rc.x; int c = rc.y;
+        ${rowStats}
+        ${weight}
+        vec4 gs = getG(r, 0);
+        vec4 xhat = (getX(r, c) - mean) * rstd;
+        result = rstd * (getDY(r, c) * w - vec4(gs.x, gs.x, gs.z, gs.z) - xhat * vec4(gs.y, gs.y, gs.w, gs.w));`;
+      break;
+    case 'dw':
+    case 'db': {
+      outputShape = [C];
+      // Rows beyond N (the padding half of the last texel when N is odd) are masked.
+      const last = N % 2 === 1 ? `if (r + 1 >= ${N}) { v.zw = vec2(0.0); }` : '';
+      const term = stage === 'dw' ? `${rowStats}\n          vec4 v = getDY(r, c) * (getX(r, c) - mean) * rstd;` : 'vec4 v = getDY(r, c);';
+      code = `int c = getOutputCoords();
+        vec2 acc = vec2(0.0);
+        for (int r = 0; r < ${N}; r += 2) {
+          ${term}
+          ${last}
+          acc += v.xy + v.zw;
+        }
+        result = vec4(acc, 0.0, 0.0);`;
+      break;
+    }
+  }
+  return {
+    variableNames: LN_INPUTS[stage],
+    outputShape,
+    userCode: `
+      void main() {
+        vec4 result;
+        ${code}
+        setOutput(result);
+      }`,
+    packedInputs: true,
+    packedOutput: true,
+    enableShapeUniforms: false,
+    customUniforms: [],
+  };
+}
+
+let layerNormRegistered = false;
+
+/** Registers 'StudioLayerNormWebGL' (attrs: stage, eps; inputs named as LN_INPUTS, lower-case) for webgl. */
+export function registerLayerNormWebGl(): void {
+  if (layerNormRegistered) return;
+  layerNormRegistered = true;
+  tf.registerKernel({
+    kernelName: STUDIO_LAYER_NORM_WEBGL,
+    backendName: 'webgl',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { stage, eps } = attrs as unknown as { stage: LayerNormStage; eps: number };
+      const names = LN_INPUTS[stage];
+      const xs = names.map((n) => (inputs as Record<string, tf.TensorInfo | undefined>)[n.toLowerCase()]);
+      if (xs.some((x) => !x || x.dtype !== 'float32')) throw new Error(`StudioLayerNormWebGL ${stage} needs float32 inputs ${names.join(', ')}.`);
+      const x = xs[names.indexOf(stage === 'db' ? 'DY' : 'X')]!;
+      if (x.shape.length !== 2 || x.shape[1]! % 2 !== 0) throw new Error(`StudioLayerNormWebGL needs (N, C) with C even, got [${x.shape}].`);
+      const program = layerNormProgram(stage, x.shape[0]!, x.shape[1]!, eps);
+      return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, xs as tf.TensorInfo[], 'float32');
+    },
+  });
+}
