@@ -11,6 +11,7 @@
 // formula. src/model/fused.ts builds GELU and the AdamW update on it.
 
 import * as tf from '@tensorflow/tfjs';
+import { registerKernelOnce, type WebGlBackendLike, type WebGlProgram } from './common';
 
 export const STUDIO_FUSED_WEBGL = 'StudioFusedWebGL';
 
@@ -23,20 +24,6 @@ export interface FusedAttrs {
   code: string;
   /** Values of u0..u{m-1}. */
   uniforms: number[];
-}
-
-interface WebGlProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  packedOutput: boolean;
-  enableShapeUniforms: boolean;
-  customUniforms: Array<{ name: string; type: 'float' }>;
-}
-
-interface WebGlBackendLike {
-  runWebGLProgram(program: WebGlProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType, customUniformValues?: number[][]): tf.TensorInfo;
 }
 
 /** The packed program for `code` over `n` inputs of `shape` and `m` uniforms. */
@@ -60,30 +47,22 @@ export function fusedProgram(shape: number[], n: number, m: number, code: string
   };
 }
 
-let registered = false;
-
 /** Registers 'StudioFusedWebGL' for the webgl backend (harmless where WebGL is absent). */
 export function registerFusedWebGl(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({
-    kernelName: STUDIO_FUSED_WEBGL,
-    backendName: 'webgl',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { code, uniforms } = attrs as unknown as FusedAttrs;
-      const xs = Object.keys(inputs)
-        .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
-        .map((k) => (inputs as Record<string, tf.TensorInfo>)[k]!);
-      const shape = xs[0]!.shape;
-      for (const x of xs) {
-        const same = x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]);
-        if (x.dtype !== 'float32' || !(same || x.shape.length === 0)) {
-          throw new Error(`StudioFusedWebGL needs float32 inputs of one shape (or scalars), got [${x.shape}] ${x.dtype} beside [${shape}].`);
-        }
+  registerKernelOnce(STUDIO_FUSED_WEBGL, 'webgl', ({ inputs, backend, attrs }) => {
+    const { code, uniforms } = attrs as unknown as FusedAttrs;
+    const xs = Object.keys(inputs)
+      .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+      .map((k) => (inputs as Record<string, tf.TensorInfo>)[k]!);
+    const shape = xs[0]!.shape;
+    for (const x of xs) {
+      const same = x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]);
+      if (x.dtype !== 'float32' || !(same || x.shape.length === 0)) {
+        throw new Error(`StudioFusedWebGL needs float32 inputs of one shape (or scalars), got [${x.shape}] ${x.dtype} beside [${shape}].`);
       }
-      const program = fusedProgram(shape, xs.length, uniforms.length, code);
-      return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, xs, 'float32', uniforms.map((u) => [u]));
-    },
+    }
+    const program = fusedProgram(shape, xs.length, uniforms.length, code);
+    return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, xs, 'float32', uniforms.map((u) => [u]));
   });
 }
 
@@ -123,22 +102,14 @@ export function sumSquaresProgram(rows: number, cols: number, withTotal: boolean
   };
 }
 
-let sumSquaresRegistered = false;
-
 /** Registers 'StudioSumSquaresWebGL' (inputs g: 2-D, optional total: scalar) for the webgl backend. */
 export function registerSumSquaresWebGl(): void {
-  if (sumSquaresRegistered) return;
-  sumSquaresRegistered = true;
-  tf.registerKernel({
-    kernelName: STUDIO_SUM_SQUARES_WEBGL,
-    backendName: 'webgl',
-    kernelFunc: ({ inputs, backend }) => {
-      const { g, total } = inputs as { g: tf.TensorInfo; total?: tf.TensorInfo };
-      if (g.shape.length !== 2 || g.dtype !== 'float32') throw new Error(`StudioSumSquaresWebGL needs a 2-D float32 tensor, got [${g.shape}] ${g.dtype}.`);
-      if (total && total.shape.length !== 0) throw new Error('StudioSumSquaresWebGL: the running total must be a scalar.');
-      const program = sumSquaresProgram(g.shape[0]!, g.shape[1]!, total !== undefined);
-      return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, total ? [g, total] : [g], 'float32');
-    },
+  registerKernelOnce(STUDIO_SUM_SQUARES_WEBGL, 'webgl', ({ inputs, backend }) => {
+    const { g, total } = inputs as { g: tf.TensorInfo; total?: tf.TensorInfo };
+    if (g.shape.length !== 2 || g.dtype !== 'float32') throw new Error(`StudioSumSquaresWebGL needs a 2-D float32 tensor, got [${g.shape}] ${g.dtype}.`);
+    if (total && total.shape.length !== 0) throw new Error('StudioSumSquaresWebGL: the running total must be a scalar.');
+    const program = sumSquaresProgram(g.shape[0]!, g.shape[1]!, total !== undefined);
+    return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, total ? [g, total] : [g], 'float32');
   });
 }
 
@@ -251,24 +222,16 @@ export function layerNormProgram(stage: LayerNormStage, N: number, C: number, ep
   };
 }
 
-let layerNormRegistered = false;
-
 /** Registers 'StudioLayerNormWebGL' (attrs: stage, eps; inputs named as LN_INPUTS, lower-case) for webgl. */
 export function registerLayerNormWebGl(): void {
-  if (layerNormRegistered) return;
-  layerNormRegistered = true;
-  tf.registerKernel({
-    kernelName: STUDIO_LAYER_NORM_WEBGL,
-    backendName: 'webgl',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { stage, eps } = attrs as unknown as { stage: LayerNormStage; eps: number };
-      const names = LN_INPUTS[stage];
-      const xs = names.map((n) => (inputs as Record<string, tf.TensorInfo | undefined>)[n.toLowerCase()]);
-      if (xs.some((x) => !x || x.dtype !== 'float32')) throw new Error(`StudioLayerNormWebGL ${stage} needs float32 inputs ${names.join(', ')}.`);
-      const x = xs[names.indexOf(stage === 'db' ? 'DY' : 'X')]!;
-      if (x.shape.length !== 2 || x.shape[1]! % 2 !== 0) throw new Error(`StudioLayerNormWebGL needs (N, C) with C even, got [${x.shape}].`);
-      const program = layerNormProgram(stage, x.shape[0]!, x.shape[1]!, eps);
-      return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, xs as tf.TensorInfo[], 'float32');
-    },
+  registerKernelOnce(STUDIO_LAYER_NORM_WEBGL, 'webgl', ({ inputs, backend, attrs }) => {
+    const { stage, eps } = attrs as unknown as { stage: LayerNormStage; eps: number };
+    const names = LN_INPUTS[stage];
+    const xs = names.map((n) => (inputs as Record<string, tf.TensorInfo | undefined>)[n.toLowerCase()]);
+    if (xs.some((x) => !x || x.dtype !== 'float32')) throw new Error(`StudioLayerNormWebGL ${stage} needs float32 inputs ${names.join(', ')}.`);
+    const x = xs[names.indexOf(stage === 'db' ? 'DY' : 'X')]!;
+    if (x.shape.length !== 2 || x.shape[1]! % 2 !== 0) throw new Error(`StudioLayerNormWebGL needs (N, C) with C even, got [${x.shape}].`);
+    const program = layerNormProgram(stage, x.shape[0]!, x.shape[1]!, eps);
+    return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, xs as tf.TensorInfo[], 'float32');
   });
 }

@@ -23,47 +23,9 @@
 // (a decode step's single row) stay with tf.matMul.
 
 import * as tf from '@tensorflow/tfjs';
+import { registerKernelOnce, type GpgpuLike, type WebGlBackendLike, type WebGlProgram } from './common';
 
 export const STUDIO_MATMUL_WEBGL = 'StudioMatMulWebGL';
-
-/** The part of tfjs-webgl's GPGPUProgram interface this kernel uses. */
-interface WebGlProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  packedInputs: boolean;
-  packedOutput: boolean;
-  enableShapeUniforms: boolean;
-}
-
-/** The part of tfjs-webgl's GPGPUContext the multi-target product drives directly. */
-interface GpgpuLike {
-  gl: WebGL2RenderingContext;
-  createProgram(fragmentShader: WebGLShader): WebGLProgram & { vao: WebGLVertexArrayObject };
-  buildVao(program: WebGLProgram): void;
-  setProgram(program: WebGLProgram): void;
-  bindVertexArray(vao: WebGLVertexArrayObject): void;
-  setOutputPackedMatrixTexture(texture: WebGLTexture, rows: number, columns: number): void;
-  setInputMatrixTexture(texture: WebGLTexture, location: WebGLUniformLocation, unit: number): void;
-  executeProgram(): void;
-}
-
-interface TexDataLike {
-  texture?: { texture: WebGLTexture } | null;
-  isPacked?: boolean;
-  shape: number[];
-  texShape?: [number, number];
-}
-
-interface WebGlBackendLike {
-  gpgpu: GpgpuLike;
-  runWebGLProgram(program: WebGlProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
-  makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  texData: { get(dataId: tf.DataId): TexDataLike };
-  uploadToGPU(dataId: tf.DataId): void;
-  packTensor(input: tf.TensorInfo): tf.TensorInfo;
-  disposeIntermediateTensorInfo(info: tf.TensorInfo): void;
-}
 
 /**
  * The input as a packed texture on the GPU (uploading or packing it as
@@ -397,35 +359,27 @@ function runMrtProduct(be: WebGlBackendLike, pa: tf.TensorInfo, pb: tf.TensorInf
   }
 }
 
-let registered = false;
-
 /** Registers 'StudioMatMulWebGL' for the webgl backend (harmless where WebGL is absent). */
 export function registerWebGlMatMul(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({
-    kernelName: STUDIO_MATMUL_WEBGL,
-    backendName: 'webgl',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!supportsWebGl(a.shape, b.shape, transposeA, transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-        throw new Error(`StudioMatMulWebGL does not handle [${a.shape}]${transposeA ? '^T' : ''} x [${b.shape}]${transposeB ? '^T' : ''}.`);
-      }
-      const [batch, a1, a2] = a.shape as [number, number, number];
-      const [M, K] = transposeA ? [a2, a1] : [a1, a2];
-      const N = transposeB ? b.shape[1]! : b.shape[2]!;
-      const be = backend as unknown as WebGlBackendLike;
-      const temps: tf.TensorInfo[] = [];
-      const [pa, aWidth] = packedWithWidth(be, a, temps);
-      const [pb, bWidth] = packedWithWidth(be, b, temps);
-      const block = mrtBlock;
-      const useMrt = block !== null && M % (2 * block.rp) === 0 && N % (2 * block.cp) === 0 && mrtFits(be.gpgpu.gl, block);
-      const out = useMrt
-        ? runMrtProduct(be, pa, pb, batch, M, K, N, transposeA, transposeB, aWidth, bWidth, block)
-        : be.runWebGLProgram(webGlMatMulProgram(batch, M, K, N, transposeA, transposeB, aWidth, bWidth), [pa, pb], 'float32');
-      for (const t of temps) be.disposeIntermediateTensorInfo(t);
-      return out;
-    },
+  registerKernelOnce(STUDIO_MATMUL_WEBGL, 'webgl', ({ inputs, backend, attrs }) => {
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    if (!supportsWebGl(a.shape, b.shape, transposeA, transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+      throw new Error(`StudioMatMulWebGL does not handle [${a.shape}]${transposeA ? '^T' : ''} x [${b.shape}]${transposeB ? '^T' : ''}.`);
+    }
+    const [batch, a1, a2] = a.shape as [number, number, number];
+    const [M, K] = transposeA ? [a2, a1] : [a1, a2];
+    const N = transposeB ? b.shape[1]! : b.shape[2]!;
+    const be = backend as unknown as WebGlBackendLike;
+    const temps: tf.TensorInfo[] = [];
+    const [pa, aWidth] = packedWithWidth(be, a, temps);
+    const [pb, bWidth] = packedWithWidth(be, b, temps);
+    const block = mrtBlock;
+    const useMrt = block !== null && M % (2 * block.rp) === 0 && N % (2 * block.cp) === 0 && mrtFits(be.gpgpu.gl, block);
+    const out = useMrt
+      ? runMrtProduct(be, pa, pb, batch, M, K, N, transposeA, transposeB, aWidth, bWidth, block)
+      : be.runWebGLProgram(webGlMatMulProgram(batch, M, K, N, transposeA, transposeB, aWidth, bWidth), [pa, pb], 'float32');
+    for (const t of temps) be.disposeIntermediateTensorInfo(t);
+    return out;
   });
 }

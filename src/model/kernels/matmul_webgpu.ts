@@ -17,30 +17,13 @@
 // tfjs-webgpu's small-output kernels, which also tile through workgroup memory.
 
 import * as tf from '@tensorflow/tfjs';
+import { registerKernelOnce, type WebGpuBackendLike, type WebGpuProgram } from './common';
 
 export const STUDIO_MATMUL = 'StudioMatMul';
 
 /** Rows and columns of the output block one invocation computes. */
 const BLOCK = 4;
 const WORKGROUP = 64;
-
-/** The part of tfjs-webgpu's program interface this kernel uses. */
-interface WebGpuProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  variableComponents: number[];
-  outputComponent: number;
-  workgroupSize: [number, number, number];
-  size: boolean;
-  getUserCode(): string;
-}
-
-interface WebGpuBackendLike {
-  runWebGPUProgram(program: WebGpuProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
-}
 
 /**
  * out[b] = op(a[b]) @ op(b[b]) for a (batch, M, K) or, with ta, (batch, K, M), and
@@ -142,26 +125,18 @@ export function supports(aShape: readonly number[], bShape: readonly number[], t
   return K === K2 && (!ta || M % 4 === 0) && N % 4 === 0 && (ta || K % 4 === 0) && M > 0 && N > 0 && K > 0;
 }
 
-let registered = false;
-
 /** Registers 'StudioMatMul' for the webgpu backend (harmless where WebGPU is absent). */
 export function registerWebGpuMatMul(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({
-    kernelName: STUDIO_MATMUL,
-    backendName: 'webgpu',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!supports(a.shape, b.shape, transposeA, transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-        throw new Error(`StudioMatMul does not handle [${a.shape}]${transposeA ? '^T' : ''} x [${b.shape}]${transposeB ? '^T' : ''}.`);
-      }
-      const [batch, a1, a2] = a.shape as [number, number, number];
-      const [M, K] = transposeA ? [a2, a1] : [a1, a2];
-      const N = transposeB ? b.shape[1]! : b.shape[2]!;
-      const program = matMulProgram(batch, M, K, N, transposeA, transposeB);
-      return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [a, b], 'float32');
-    },
+  registerKernelOnce(STUDIO_MATMUL, 'webgpu', ({ inputs, backend, attrs }) => {
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    if (!supports(a.shape, b.shape, transposeA, transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+      throw new Error(`StudioMatMul does not handle [${a.shape}]${transposeA ? '^T' : ''} x [${b.shape}]${transposeB ? '^T' : ''}.`);
+    }
+    const [batch, a1, a2] = a.shape as [number, number, number];
+    const [M, K] = transposeA ? [a2, a1] : [a1, a2];
+    const N = transposeB ? b.shape[1]! : b.shape[2]!;
+    const program = matMulProgram(batch, M, K, N, transposeA, transposeB);
+    return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [a, b], 'float32');
   });
 }

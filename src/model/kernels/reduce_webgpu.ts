@@ -18,26 +18,9 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { studioKernelsOn } from '../ops';
+import type { WebGpuBackendLike, WebGpuProgram } from './common';
 
 const WORKGROUP = 64;
-
-interface WebGpuProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  variableComponents: number[];
-  outputComponent: number;
-  workgroupSize: [number, number, number];
-  size: boolean;
-  getUserCode(): string;
-}
-
-interface WebGpuBackendLike {
-  runWebGPUProgram(program: WebGpuProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: tf.DataId): void;
-}
 
 export type ReduceOp = 'sum' | 'max';
 
