@@ -1,9 +1,9 @@
 // Which measurements a run makes, and how many steps each gets. Step counts are
-// sized for the slowest machine we know (2 CPU cores, WebGPU emulated by
-// SwiftShader: ~18 s per S step, ~73 s per M step, ~1 s per decoded token), so
-// --quick ends in about 5 minutes on an idle machine there; the full run, with M
-// and uncached generation on GPUs, takes well over an hour there. On a real GPU
-// both are short.
+// sized for the slowest machine we know (2 CPU cores, GPUs emulated by
+// SwiftShader; the peer's slowest: ~27 s per S step and ~180 s per M step on
+// webgpu, ~1 s per decoded token uncached), so --quick ends in about 5 minutes on
+// an idle machine there; the full run, with M and uncached generation on GPUs,
+// took 48 minutes there (2026-12-01). On a real GPU both are short.
 
 import type { ConfigId } from './configs';
 import type { BackendId } from './jobs';
