@@ -26,25 +26,32 @@ export interface FusedAttrs {
   uniforms: number[];
 }
 
-/** The packed program for `code` over `n` inputs of `shape` and `m` uniforms. */
-export function fusedProgram(shape: number[], n: number, m: number, code: string): WebGlProgram {
-  const names = Array.from({ length: n }, (_, i) => `x${i}`);
-  const reads = names.map((v) => `vec4 ${v} = get${v.toUpperCase()}AtOutCoords();`).join('\n        ');
+/**
+ * A packed program (packed inputs and output, sizes baked in) whose main() runs
+ * `body`, which assigns the vec4 `result`; `uniforms` floats are declared by name.
+ */
+function packedProgram(variableNames: string[], outputShape: number[], body: string, uniforms: string[] = []): WebGlProgram {
   return {
-    variableNames: names,
-    outputShape: shape,
+    variableNames,
+    outputShape,
     userCode: `
       void main() {
-        ${reads}
         vec4 result;
-        ${code}
+        ${body}
         setOutput(result);
       }`,
     packedInputs: true,
     packedOutput: true,
     enableShapeUniforms: false,
-    customUniforms: Array.from({ length: m }, (_, i) => ({ name: `u${i}`, type: 'float' as const })),
+    customUniforms: uniforms.map((name) => ({ name, type: 'float' as const })),
   };
+}
+
+/** The packed program for `code` over `n` inputs of `shape` and `m` uniforms. */
+export function fusedProgram(shape: number[], n: number, m: number, code: string): WebGlProgram {
+  const names = Array.from({ length: n }, (_, i) => `x${i}`);
+  const reads = names.map((v) => `vec4 ${v} = get${v.toUpperCase()}AtOutCoords();`).join('\n        ');
+  return packedProgram(names, shape, `${reads}\n        ${code}`, Array.from({ length: m }, (_, i) => `u${i}`));
 }
 
 /** Registers 'StudioFusedWebGL' for the webgl backend (harmless where WebGL is absent). */
@@ -81,25 +88,18 @@ export function sumSquaresProgram(rows: number, cols: number, withTotal: boolean
     ? `vec4 mask = vec4(1.0, c + 1 < ${cols} ? 1.0 : 0.0, r + 1 < ${rows} ? 1.0 : 0.0, (r + 1 < ${rows} && c + 1 < ${cols}) ? 1.0 : 0.0);
             s += dot(g * g, mask);`
     : 's += dot(g, g);';
-  return {
-    variableNames: withTotal ? ['G', 'T'] : ['G'],
-    outputShape: [],
-    userCode: `
-      void main() {
-        float s = ${withTotal ? 'getT().x' : '0.0'};
+  return packedProgram(
+    withTotal ? ['G', 'T'] : ['G'],
+    [],
+    `float s = ${withTotal ? 'getT().x' : '0.0'};
         for (int r = 0; r < ${rows}; r += 2) {
           for (int c = 0; c < ${cols}; c += 2) {
             vec4 g = getG(r, c);
             ${mask}
           }
         }
-        setOutput(vec4(s, 0.0, 0.0, 0.0));
-      }`,
-    packedInputs: true,
-    packedOutput: true,
-    enableShapeUniforms: false,
-    customUniforms: [],
-  };
+        result = vec4(s, 0.0, 0.0, 0.0);`,
+  );
 }
 
 /** Registers 'StudioSumSquaresWebGL' (inputs g: 2-D, optional total: scalar) for the webgl backend. */
@@ -206,20 +206,7 @@ export function layerNormProgram(stage: LayerNormStage, N: number, C: number, ep
       break;
     }
   }
-  return {
-    variableNames: LN_INPUTS[stage],
-    outputShape,
-    userCode: `
-      void main() {
-        vec4 result;
-        ${code}
-        setOutput(result);
-      }`,
-    packedInputs: true,
-    packedOutput: true,
-    enableShapeUniforms: false,
-    customUniforms: [],
-  };
+  return packedProgram(LN_INPUTS[stage], outputShape, code);
 }
 
 /** Registers 'StudioLayerNormWebGL' (attrs: stage, eps; inputs named as LN_INPUTS, lower-case) for webgl. */
