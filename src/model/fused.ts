@@ -1,9 +1,10 @@
-// Element-wise formulas that run as one draw on WebGL (kernels/fused_webgl.ts) and
-// as ordinary tf ops elsewhere. On an emulated GPU a WebGL draw has a fixed cost
+// Operations that run as a few draws on WebGL (kernels/fused_webgl.ts) and as
+// ordinary tf ops elsewhere: GELU, layer norm, the AdamW update's formulas and the
+// gradient norm's sum of squares. On an emulated GPU a WebGL draw has a fixed cost
 // of ~0.25 ms whatever its size, so GELU (9 ops forward, ~20 in its derived
-// gradient) and the AdamW update (~17 ops per parameter) were mostly launch
-// overhead. The other backends keep the tf-op forms: tfjs-webgpu batches its
-// dispatches, and wasm/cpu run small ops cheaply.
+// gradient), layer norm (~11 and ~25) and AdamW (~17 ops per parameter) were
+// mostly launch overhead. The other backends keep the tf-op forms: tfjs-webgpu
+// batches its dispatches, and wasm/cpu run small ops cheaply.
 
 import * as tf from '@tensorflow/tfjs';
 import {

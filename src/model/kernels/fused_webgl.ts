@@ -1,4 +1,5 @@
-// One WebGL draw for an element-wise formula over same-shaped tensors.
+// Single-draw WebGL programs: an element-wise formula over same-shaped tensors,
+// a sum of squares, and the stages of layer norm (below).
 //
 // On SwiftShader every tfjs-webgl draw costs a fixed ~0.25 ms, as much as adding
 // two (1024, 128) tensors (`npm run bench -- --profile --backends webgl` prints
@@ -8,7 +9,8 @@
 // whole formula is one packed program: tensors are read texel by texel
 // (`x0`..`xN` as vec4s), numbers that change from call to call are uniforms
 // (`u0`..`uM`, so the shader compiles once), and constants are written into the
-// formula. src/model/fused.ts builds GELU and the AdamW update on it.
+// formula. src/model/fused.ts builds GELU, layer norm, the AdamW update and the
+// gradient norm on these.
 
 import * as tf from '@tensorflow/tfjs';
 import { registerKernelOnce, type WebGlBackendLike, type WebGlProgram } from './common';
