@@ -72,48 +72,75 @@ function cursor(name: string, start: string, step: number, w: number, h: number,
 }
 
 /**
+ * The part of a product's shader both forms share: cursors for rp texels of A (row
+ * pairs `rowPair(p)`) and cp texels of B (column pairs `colPair(q)`) of batch entry
+ * `b`, stepped along K; accumulators acc0..acc{rp*cp-1} (acc{p*cp+q} is the 2 x 2
+ * output block of A texel p and B texel q); and the loop over K, taking as many
+ * pairs per iteration (of `unrolls`, first that divides K/2) to cut loop overhead.
+ * A texel of A holds (rows r, r+1) x (k, k+1), or with ta (k, k+1) x (r, r+1); of B
+ * (k, k+1) x (c, c+1), or with tb (c, c+1) x (k, k+1). An output texel is
+ * (o[r][c], o[r][c+1], o[r+1][c], o[r+1][c+1]).
+ */
+function productLoop(M: number, K: number, N: number, ta: boolean, tb: boolean, aWidth: [number, number], bWidth: [number, number], rp: number, cp: number, rowPair: (p: number) => string, colPair: (q: number) => string, unrolls: number[]): string {
+  const [m2, k2, n2] = [M / 2, K / 2, N / 2];
+  const setups: string[] = [];
+  const advances: string[] = [];
+  const fetches: string[] = [];
+  for (let p = 0; p < rp; p++) {
+    const start = ta ? `b * ${k2 * m2} + ${rowPair(p)}` : `b * ${m2 * k2} + ${rowPair(p)} * ${k2}`;
+    const [setup, advance] = cursor(`A${p}`, start, ta ? m2 : 1, aWidth[1], aWidth[0], k2);
+    setups.push(setup);
+    advances.push(advance);
+    fetches.push(`vec4 a${p} = texture(A, A${p}UV);`);
+  }
+  for (let q = 0; q < cp; q++) {
+    const start = tb ? `b * ${n2 * k2} + ${colPair(q)} * ${k2}` : `b * ${k2 * n2} + ${colPair(q)}`;
+    const [setup, advance] = cursor(`B${q}`, start, tb ? 1 : n2, bWidth[1], bWidth[0], k2);
+    setups.push(setup);
+    advances.push(advance);
+    fetches.push(`vec4 b${q} = texture(B, B${q}UV);`);
+  }
+  const [sa0, sa1] = ta ? ['xxyy', 'zzww'] : ['xxzz', 'yyww'];
+  const [sb0, sb1] = tb ? ['xzxz', 'ywyw'] : ['xyxy', 'zwzw'];
+  const macs: string[] = [];
+  for (let p = 0; p < rp; p++) {
+    for (let q = 0; q < cp; q++) {
+      const t = p * cp + q;
+      macs.push(`acc${t} += a${p}.${sa0} * b${q}.${sb0}; acc${t} += a${p}.${sa1} * b${q}.${sb1};`);
+    }
+  }
+  const body = `
+          {
+            ${fetches.join('\n            ')}
+            ${macs.join('\n            ')}
+            ${advances.join('\n            ')}
+          }`;
+  const unroll = unrolls.find((u) => k2 % u === 0) ?? 1;
+  const accs = Array.from({ length: rp * cp }, (_, t) => `vec4 acc${t} = vec4(0.0);`).join(' ');
+  return `${setups.join('\n        ')}
+        ${accs}
+        for (int s = 0; s < ${k2 / unroll}; s++) {
+          ${body.repeat(unroll)}
+        }`;
+}
+
+/**
  * out[b] = op(a[b]) @ op(b[b]) for a (batch, M, K) or, with ta, (batch, K, M), and
- * b (batch, K, N) or, with tb, (batch, N, K); output (batch, M, N), packed.
+ * b (batch, K, N) or, with tb, (batch, N, K); output (batch, M, N), packed; one
+ * 2 x 2 output block per fragment.
  */
 export function webGlMatMulProgram(batch: number, M: number, K: number, N: number, ta: boolean, tb: boolean, aWidth: [number, number], bWidth: [number, number]): WebGlProgram {
   if (ta && tb) throw new Error('webGlMatMulProgram: transposing both operands is not supported.');
-  const [m2, k2, n2] = [M / 2, K / 2, N / 2];
-  // Texels per batch entry of each operand, and where a fragment's first texel lies.
-  const aStart = ta ? `b * ${k2 * m2} + r / 2` : `b * ${m2 * k2} + (r / 2) * ${k2}`;
-  const bStart = tb ? `b * ${n2 * k2} + (c / 2) * ${k2}` : `b * ${k2 * n2} + c / 2`;
-  const aStep = ta ? m2 : 1;
-  const bStep = tb ? 1 : n2;
-  // A texel of A holds (rows r, r+1) x (k, k+1), or with ta (k, k+1) x (r, r+1);
-  // of B (k, k+1) x (c, c+1), or with tb (c, c+1) x (k, k+1). The output texel is
-  // (o[r][c], o[r][c+1], o[r+1][c], o[r+1][c+1]).
-  const [a0, a1] = ta ? ['a.xxyy', 'a.zzww'] : ['a.xxzz', 'a.yyww'];
-  const [b0, b1] = tb ? ['bb.xzxz', 'bb.ywyw'] : ['bb.xyxy', 'bb.zwzw'];
-  const [aSetup, aAdvance] = cursor('A', aStart, aStep, aWidth[1], aWidth[0], k2);
-  const [bSetup, bAdvance] = cursor('B', bStart, bStep, bWidth[1], bWidth[0], k2);
-  const step = `
-          {
-            vec4 a = texture(A, AUV);
-            vec4 bb = texture(B, BUV);
-            acc += ${a0} * ${b0};
-            acc += ${a1} * ${b1};
-            ${aAdvance}
-            ${bAdvance}
-          }`;
-  // Up to eight pairs per iteration where K allows, to cut the loop overhead.
-  const unroll = [8, 4, 2, 1].find((u) => k2 % u === 0)!;
+  // Up to eight pairs per iteration where K allows.
+  const loop = productLoop(M, K, N, ta, tb, aWidth, bWidth, 1, 1, () => '(r / 2)', () => '(c / 2)', [8, 4, 2, 1]);
   const userCode = `
       void main() {
         ivec3 rc = getOutputCoords();
         int b = rc.x;
         int r = rc.y;
         int c = rc.z;
-        ${aSetup}
-        ${bSetup}
-        vec4 acc = vec4(0.0);
-        for (int i = 0; i < ${k2 / unroll}; i++) {
-          ${step.repeat(unroll)}
-        }
-        setOutput(acc);
+        ${loop}
+        setOutput(acc0);
       }
       // studio matmul ${batch} ${M} ${K} ${N} ${ta ? 't' : 'n'}${tb ? 't' : 'n'} ${aWidth} ${bWidth}`;
   return {
@@ -164,57 +191,17 @@ export interface MrtBlock {
   cp: number;
 }
 
-let mrtBlock: MrtBlock | null = { rp: 2, cp: 2 };
-
-/** Chooses the block of the multi-target product, or null for one target per fragment (tuning and tests). */
-export function setWebGlMrtBlock(block: MrtBlock | null): void {
-  mrtBlock = block;
-}
+/** The block drawn where M and N allow (the fastest measured, above). */
+const MRT_BLOCK: MrtBlock = { rp: 2, cp: 2 };
 
 /** GLSL of the multi-target product: out targets o0..o{rp*cp-1}, each logically (batch, 2 M/(2rp), 2 N/(2cp)). */
 export function webGlMrtSource(batch: number, M: number, K: number, N: number, ta: boolean, tb: boolean, aWidth: [number, number], bWidth: [number, number], outW: number, block: MrtBlock): string {
   const { rp, cp } = block;
-  const [m2, k2, n2] = [M / 2, K / 2, N / 2];
-  const mb = m2 / rp; // block rows
-  const nb = n2 / cp; // block columns
-  const lines: string[] = [];
-  const advances: string[] = [];
-  const fetches: string[] = [];
-  for (let p = 0; p < rp; p++) {
-    const rowPair = `(i * ${rp} + ${p})`;
-    const start = ta ? `b * ${k2 * m2} + ${rowPair}` : `b * ${m2 * k2} + ${rowPair} * ${k2}`;
-    const [setup, advance] = cursor(`A${p}`, start, ta ? m2 : 1, aWidth[1], aWidth[0], k2);
-    lines.push(setup);
-    advances.push(advance);
-    fetches.push(`vec4 a${p} = texture(A, A${p}UV);`);
-  }
-  for (let q = 0; q < cp; q++) {
-    const colPair = `(j * ${cp} + ${q})`;
-    const start = tb ? `b * ${n2 * k2} + ${colPair} * ${k2}` : `b * ${k2 * n2} + ${colPair}`;
-    const [setup, advance] = cursor(`B${q}`, start, tb ? 1 : n2, bWidth[1], bWidth[0], k2);
-    lines.push(setup);
-    advances.push(advance);
-    fetches.push(`vec4 b${q} = texture(B, B${q}UV);`);
-  }
-  const [sa0, sa1] = ta ? ['xxyy', 'zzww'] : ['xxzz', 'yyww'];
-  const [sb0, sb1] = tb ? ['xzxz', 'ywyw'] : ['xyxy', 'zwzw'];
-  const macs: string[] = [];
+  const mb = M / 2 / rp; // block rows
+  const nb = N / 2 / cp; // block columns
   const targets = rp * cp;
-  for (let p = 0; p < rp; p++) {
-    for (let q = 0; q < cp; q++) {
-      const t = p * cp + q;
-      macs.push(`acc${t} += a${p}.${sa0} * b${q}.${sb0}; acc${t} += a${p}.${sa1} * b${q}.${sb1};`);
-    }
-  }
-  const body = `
-          {
-            ${fetches.join('\n            ')}
-            ${macs.join('\n            ')}
-            ${advances.join('\n            ')}
-          }`;
-  const unroll = [4, 2, 1].find((u) => k2 % u === 0)!;
+  const loop = productLoop(M, K, N, ta, tb, aWidth, bWidth, rp, cp, (p) => `(i * ${rp} + ${p})`, (q) => `(j * ${cp} + ${q})`, [4, 2, 1]);
   const outs = Array.from({ length: targets }, (_, t) => `layout(location = ${t}) out vec4 o${t};`).join('\n');
-  const accs = Array.from({ length: targets }, (_, t) => `vec4 acc${t} = vec4(0.0);`).join(' ');
   const writes = Array.from({ length: targets }, (_, t) => `o${t} = acc${t};`).join(' ');
   return `#version 300 es
 precision highp float;
@@ -232,11 +219,7 @@ void main() {
   int i = rem / ${nb};
   int j = rem - i * ${nb};
   if (b >= ${batch}) { b = 0; }
-  ${lines.join('\n  ')}
-  ${accs}
-  for (int s = 0; s < ${k2 / unroll}; s++) {
-    ${body.repeat(unroll)}
-  }
+  ${loop}
   ${writes}
 }
 // studio mrt matmul ${batch} ${M} ${K} ${N} ${ta ? 't' : 'n'}${tb ? 't' : 'n'} ${aWidth} ${bWidth} ${outW} ${rp}x${cp}`;
@@ -374,8 +357,8 @@ export function registerWebGlMatMul(): void {
     const temps: tf.TensorInfo[] = [];
     const [pa, aWidth] = packedWithWidth(be, a, temps);
     const [pb, bWidth] = packedWithWidth(be, b, temps);
-    const block = mrtBlock;
-    const useMrt = block !== null && M % (2 * block.rp) === 0 && N % (2 * block.cp) === 0 && mrtFits(be.gpgpu.gl, block);
+    const block = MRT_BLOCK;
+    const useMrt = M % (2 * block.rp) === 0 && N % (2 * block.cp) === 0 && mrtFits(be.gpgpu.gl, block);
     const out = useMrt
       ? runMrtProduct(be, pa, pb, batch, M, K, N, transposeA, transposeB, aWidth, bWidth, block)
       : be.runWebGLProgram(webGlMatMulProgram(batch, M, K, N, transposeA, transposeB, aWidth, bWidth), [pa, pb], 'float32');
