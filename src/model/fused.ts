@@ -22,15 +22,10 @@ registerFusedWebGl();
 registerSumSquaresWebGl();
 registerLayerNormWebGl();
 
-/** Whether fused WebGL programs are used now (WebGL 2 with the studio's kernels on). */
-export function fusedWebGl(): boolean {
-  return studioWebGlOn();
-}
-
 /**
  * One WebGL draw: GLSL `code` assigning vec4 `result` from the texels x0..x{n-1} of
  * `inputs` (same shape, or scalars) and the floats u0..u{m-1} of `uniforms`.
- * Call only where fusedWebGl() holds.
+ * Call only where studioWebGlOn() holds.
  */
 export function fusedWebGlOp(code: string, inputs: tf.Tensor[], uniforms: number[] = []): tf.Tensor {
   const named: Record<string, tf.Tensor> = {};
@@ -66,7 +61,7 @@ const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
 
 /** GELU ("gelu_new"): fused on WebGL, tf ops (and their derived gradient) elsewhere. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return fusedWebGl() ? geluFused(x) : geluOps(x);
+  return studioWebGlOn() ? geluFused(x) : geluOps(x);
 }
 
 /** Layer norm over the last axis as tf ops: the reference form (and its derived gradient). */
@@ -103,7 +98,7 @@ const layerNormFusedByEps = new Map<number, (x: tf.Tensor, w: tf.Tensor, b: tf.T
  * WebGL where C is even, tf ops (and their derived gradient) elsewhere.
  */
 export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
-  if (!fusedWebGl() || x.rank !== 2 || x.shape[1]! % 2 !== 0) return layerNormOps(x, w, b, eps);
+  if (!studioWebGlOn() || x.rank !== 2 || x.shape[1]! % 2 !== 0) return layerNormOps(x, w, b, eps);
   let f = layerNormFusedByEps.get(eps);
   if (!f) layerNormFusedByEps.set(eps, (f = layerNormFused(eps)));
   return f(x, w, b);
@@ -116,7 +111,7 @@ export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number)
  */
 export function sumOfSquares(xs: tf.Tensor[]): tf.Scalar {
   if (xs.length === 0) throw new Error('sumOfSquares needs at least one tensor.');
-  if (!fusedWebGl()) return sumPairwise(xs.map((x) => tf.sum(tf.square(x)))) as tf.Scalar;
+  if (!studioWebGlOn()) return sumPairwise(xs.map((x) => tf.sum(tf.square(x)))) as tf.Scalar;
   return tf.tidy(() => {
     let total: tf.Tensor | null = null;
     for (const x of xs) {

@@ -6,8 +6,10 @@
 // therefore transpose explicitly (a cheap copy) and multiply plainly, in the forward
 // pass and in a custom gradient. On WebGPU the products run on the studio's own
 // kernel (kernels/matmul_webgpu.ts, 3-5x faster than tfjs-webgpu's on an emulated
-// adapter), forward and backward; on WebGL on kernels/matmul_webgl.ts (packed 2 x 2
-// blocks like tfjs-webgl's, with the texel addressing taken out of the inner loop).
+// adapter), forward and backward; on WebGL on kernels/matmul_webgl.ts (packed
+// texels like tfjs-webgl's, with the texel addressing taken out of the inner loop,
+// and 4 x 4 output blocks per fragment drawn to four render targets where M and N
+// allow).
 
 import * as tf from '@tensorflow/tfjs';
 import { registerWebGlMatMul, STUDIO_MATMUL_WEBGL, supportsWebGl } from './kernels/matmul_webgl';

@@ -3,7 +3,8 @@
 // error mid-step (a lost device, out of memory) leaves the model as it was.
 
 import * as tf from '@tensorflow/tfjs';
-import { fusedWebGl, fusedWebGlOp, sumOfSquares } from '../model/fused';
+import { fusedWebGlOp, sumOfSquares } from '../model/fused';
+import { studioWebGlOn } from '../model/ops';
 import { isDecayed, type HostTensor } from '../model/gpt';
 
 export interface AdamWOptions {
@@ -57,7 +58,7 @@ export class AdamW {
       const epsHat = eps / Math.sqrt(c2);
       const gScale = tf.mul(scale, 1 - b1); // s (1 - b1), on the device
       const g2Scale = tf.mul(tf.square(scale), 1 - b2); // s^2 (1 - b2)
-      const fused = fusedWebGl();
+      const fused = studioWebGlOn();
       const consts = fused ? null : { b1: tf.scalar(b1), b2: tf.scalar(b2), stepSize: tf.scalar(stepSize), epsHat: tf.scalar(epsHat), keep: tf.scalar(1 - lr * weightDecay) };
       for (const [name, p] of this.params) {
         const g = grads.get(name);
