@@ -25,37 +25,53 @@ async function openOn(page: Page, backend: 'webgpu' | 'webgl'): Promise<void> {
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', backend, { timeout: 120_000 });
 }
 
+/**
+ * A checkpoint of a CONFIG model from `seed` with its matrices scaled up 8x, so
+ * logits spread over several units (at the 0.02 init they are all near zero and any
+ * two backends would agree), and a tokenizer. Returns the Node cpu model too.
+ */
+async function scaledCheckpoint(seed: number): Promise<{ model: GPT; bytes: Uint8Array; tokenizerJson: string }> {
+  tf.env().set('IS_TEST', true);
+  await tf.setBackend('cpu');
+  const model = GPT.create(CONFIG, seed);
+  for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.mul(v, 8));
+  const bytes = encodeCheckpoint({ config: CONFIG, weights: await model.readWeights(), meta: {} });
+  const tokenizerJson = JSON.stringify(BpeTokenizer.train('parity test text', { vocabSize: 260 }).toJSON());
+  return { model, bytes, tokenizerJson };
+}
+
+/** Loads the checkpoint into the page's worker and waits until the model is ready. */
+async function loadInPage(page: Page, bytes: Uint8Array, tokenizerJson: string): Promise<void> {
+  await page.evaluate(
+    async ({ bytes, tokenizerJson }) => {
+      const { client } = (window as any).__studio;
+      const ready = new Promise<void>((resolve, reject) => {
+        const off = client.subscribe((ev: any) => {
+          if (ev.type === 'modelReady') { off(); resolve(); }
+          if (ev.type === 'error') { off(); reject(new Error(ev.message)); }
+        });
+      });
+      client.post({ type: 'loadModel', name: 'parity', safetensors: new Uint8Array(bytes).buffer, configJson: '', tokenizerJson });
+      await ready;
+    },
+    { bytes: Array.from(bytes), tokenizerJson },
+  );
+}
+
 for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL', 4]] as const) {
   test(`logits on ${label} in the browser match the Node cpu backend within 1e-3`, async ({ page }) => {
-    // Node side: a model with weights scaled up so logits spread over several units
-    // (at the 0.02 init they are all near zero and any two backends would agree).
-    tf.env().set('IS_TEST', true);
-    await tf.setBackend('cpu');
-    const model = GPT.create(CONFIG, 1234);
-    for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.mul(v, 8));
+    const { model, bytes, tokenizerJson } = await scaledCheckpoint(1234);
     const expected = Array.from(tf.tidy(() => model.forward(tf.tensor2d([IDS], undefined, 'int32'))).dataSync());
-    const bytes = encodeCheckpoint({ config: CONFIG, weights: await model.readWeights(), meta: {} });
     model.dispose();
-    const tokenizerJson = JSON.stringify(BpeTokenizer.train('parity test text', { vocabSize: 260 }).toJSON());
 
     // Browser side: load the same checkpoint into the worker and ask for logits.
     await openOn(page, backend);
-    const actual = await page.evaluate(
-      async ({ bytes, tokenizerJson, ids }) => {
-        const { client } = (window as any).__studio;
-        const ready = new Promise<void>((resolve, reject) => {
-          const off = client.subscribe((ev: any) => {
-            if (ev.type === 'modelReady') { off(); resolve(); }
-            if (ev.type === 'error') { off(); reject(new Error(ev.message)); }
-          });
-        });
-        client.post({ type: 'loadModel', name: 'parity', safetensors: new Uint8Array(bytes).buffer, configJson: '', tokenizerJson });
-        await ready;
-        const ev = await client.request({ type: 'logits', ids }, 'logits');
-        return Array.from(ev.logits as Float32Array);
-      },
-      { bytes: Array.from(bytes), tokenizerJson, ids: IDS },
-    );
+    await loadInPage(page, bytes, tokenizerJson);
+    const actual = await page.evaluate(async (ids) => {
+      const { client } = (window as any).__studio;
+      const ev = await client.request({ type: 'logits', ids }, 'logits');
+      return Array.from(ev.logits as Float32Array);
+    }, IDS);
     expect(actual).toHaveLength(IDS.length * CONFIG.vocabSize);
     let maxDiff = 0;
     for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(actual[i]! - expected[i]!));
@@ -71,13 +87,8 @@ for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL
     // Sampling at temperature 1 with one seed turns any error in the probabilities
     // into other tokens (greedy decoding hid a 10% error in GELU); float rounding
     // moves a draw across a token boundary with a chance of ~1e-5 per token.
-    tf.env().set('IS_TEST', true);
-    await tf.setBackend('cpu');
-    const model = GPT.create(CONFIG, 99);
-    for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.mul(v, 8));
-    const bytes = encodeCheckpoint({ config: CONFIG, weights: await model.readWeights(), meta: {} });
+    const { model, bytes, tokenizerJson } = await scaledCheckpoint(99);
     model.dispose();
-    const tokenizerJson = JSON.stringify(BpeTokenizer.train('parity test text', { vocabSize: 260 }).toJSON());
     const options = { maxTokens: 12, temperature: 1, topK: 0, topP: 1, seed: 7, stopAtEos: false };
     const prompt = 'test';
 
@@ -90,22 +101,12 @@ for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL
     expect(nodeText).not.toBeNull();
 
     await openOn(page, backend);
-    const browserText = await page.evaluate(
-      async ({ bytes, tokenizerJson, prompt, options }) => {
-        const { client } = (window as any).__studio;
-        const ready = new Promise<void>((resolve, reject) => {
-          const off = client.subscribe((ev: any) => {
-            if (ev.type === 'modelReady') { off(); resolve(); }
-            if (ev.type === 'error') { off(); reject(new Error(ev.message)); }
-          });
-        });
-        client.post({ type: 'loadModel', name: 'parity', safetensors: new Uint8Array(bytes).buffer, configJson: '', tokenizerJson });
-        await ready;
-        const ev = await client.request({ type: 'generate', prompt, options }, 'generateDone');
-        return ev.text as string;
-      },
-      { bytes: Array.from(bytes), tokenizerJson, prompt, options },
-    );
+    await loadInPage(page, bytes, tokenizerJson);
+    const browserText = await page.evaluate(async ({ prompt, options }) => {
+      const { client } = (window as any).__studio;
+      const ev = await client.request({ type: 'generate', prompt, options }, 'generateDone');
+      return ev.text as string;
+    }, { prompt, options });
     console.log(`cpu    ${JSON.stringify(nodeText)}\n${backend.padEnd(6)} ${JSON.stringify(browserText)}`);
     expect(browserText).toBe(nodeText);
     expect(browserText.length).toBeGreaterThan(0);
