@@ -33,6 +33,7 @@ import { runMeasurement } from './bench/run';
 import { jobLabel, planJobs, strategyOf, type PlannedJob } from './bench/plan';
 import { checks, renderReport, type Entry, type KernelCheck, type Machine } from './bench/report';
 import { formatDuration, initNodeBackend, parseArgs } from './lib/node';
+import { messageOf } from '../src/util/errors';
 
 const { flags } = parseArgs(process.argv.slice(2));
 const quick = flags.has('quick');
@@ -207,7 +208,7 @@ async function main(): Promise<void> {
           }
           if (r.kind === 'check') check.result = r.check;
         } catch (err) {
-          check.error = (err as Error).message;
+          check.error = messageOf(err);
         }
         kernelChecks.push(check);
         const worst = check.result ? Math.max(...check.result.cases.map((c) => c.maxRelDiff)) : NaN;
@@ -240,7 +241,7 @@ async function main(): Promise<void> {
           }
         }
       } catch (err) {
-        entry.error = (err as Error).message;
+        entry.error = messageOf(err);
       }
       entry.wallSeconds = (Date.now() - t0) / 1000;
       entries.push(entry);
@@ -263,6 +264,6 @@ async function main(): Promise<void> {
 }
 
 (flags.has('profile') ? profile() : main()).catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
+  console.error(messageOf(e));
   process.exit(1);
 });

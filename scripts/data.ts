@@ -8,6 +8,8 @@
 // on stderr), 2 usage error.
 
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { messageOf } from '../src/util/errors';
+import { plural } from '../src/util/text';
 import {
   FORMAT_IDS,
   FORMAT_LABELS,
@@ -145,7 +147,7 @@ function load(file: string, args: Args): Extract<ImportResult, { ok: true }> {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : messageOf(e);
     process.stderr.write(`"${file}" could not be read: ${why}.\n`);
     process.exit(1);
   }
@@ -186,7 +188,7 @@ function main(): void {
   const how = `${FORMAT_LABELS[result.format]} — ${result.detection.reason}`;
 
   if (args.command === 'validate') {
-    process.stdout.write(`OK: "${file}" holds ${result.examples.length} examples.\n`);
+    process.stdout.write(`OK: "${file}" holds ${plural(result.examples.length, 'example')}.\n`);
     process.stdout.write(`Format: ${how}\n`);
     process.stdout.write(`Duplicates: ${describeDuplicates(result.duplicates)}\n`);
     return;
@@ -202,12 +204,12 @@ function main(): void {
   try {
     writeFileSync(out as string, exported.text, 'utf8');
   } catch (e) {
-    process.stderr.write(`"${out}" could not be written: ${(e as Error).message}\n`);
+    process.stderr.write(`"${out}" could not be written: ${messageOf(e)}\n`);
     process.exit(1);
   }
   const dropped = result.examples.length - examples.length;
   process.stdout.write(
-    `Wrote ${examples.length} examples to "${out}" as ${args.to === 'alpaca' ? 'Alpaca JSON' : 'messages JSONL'}` +
+    `Wrote ${plural(examples.length, 'example')} to "${out}" as ${args.to === 'alpaca' ? 'Alpaca JSON' : 'messages JSONL'}` +
       (dropped > 0 ? ` (${dropped} duplicates left out)` : '') +
       '.\n',
   );

@@ -7,6 +7,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { evaluateModel, type EvalTotals } from '../src/eval/evaluate';
+import { messageOf } from '../src/util/errors';
 import { initNodeBackend, loadModelDir, numberFlag, parseArgs, readDataset, templateById } from './lib/node';
 
 const { flags } = parseArgs(process.argv.slice(2));
@@ -45,6 +46,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(`eval: ${(e as Error).message}`);
+  console.error(`eval: ${messageOf(e)}`);
   process.exit(1);
 });

@@ -17,6 +17,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
 import { AdamW } from '../src/train/optimizer';
 import { evaluate } from '../src/train/step';
 import { Trainer } from '../src/train/trainer';
+import { messageOf } from '../src/util/errors';
 import { atomicWrite, formatDuration, initNodeBackend, numberFlag, parseArgs, saveModelDir } from './lib/node';
 
 const { flags } = parseArgs(process.argv.slice(2));
@@ -189,6 +190,6 @@ npm run pretrain -- --fresh      # resumable: re-run without --fresh after an in
 }
 
 main().catch((e: unknown) => {
-  console.error(`pretrain: ${(e as Error).message}`);
+  console.error(`pretrain: ${messageOf(e)}`);
   process.exit(1);
 });

@@ -6,6 +6,7 @@
 
 import { join } from 'node:path';
 import { Trainer } from '../src/train/trainer';
+import { messageOf } from '../src/util/errors';
 import { AdamW } from '../src/train/optimizer';
 import { prepareInstructionData } from '../src/train/instructions';
 import { evaluate } from '../src/train/step';
@@ -96,6 +97,6 @@ npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps $
 }
 
 main().catch((e: unknown) => {
-  console.error(`tune: ${(e as Error).message}`);
+  console.error(`tune: ${messageOf(e)}`);
   process.exit(1);
 });

@@ -9,6 +9,7 @@
 // fields differs from the header is an error naming the line.
 
 import { fail } from './errors';
+import { plural } from '../util/text';
 
 export type Delimiter = ',' | '\t' | ';';
 
@@ -145,7 +146,7 @@ export function parseDelimited(text: string, delimiter: Delimiter, file: string)
     if (row.cells.length !== headers.length) {
       fail(
         { file, line: row.line, record: k + 1 },
-        `this row has ${row.cells.length} field${row.cells.length === 1 ? '' : 's'} but the header has ${headers.length} ` +
+        `this row has ${plural(row.cells.length, 'field')} but the header has ${headers.length} ` +
           `(${delimiterName(delimiter)}-separated). A field that contains a ${delimiterName(delimiter)}, a quote or a line break must be wrapped in double quotes.`,
       );
     }

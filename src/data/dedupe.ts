@@ -36,6 +36,7 @@
 
 import { contentKey, requestOf, type Example } from './schema';
 import { rougeTokens } from './rouge';
+import { plural } from '../util/text';
 
 export interface DuplicatePair {
   /** Index (in the checked list) of the record that repeats an earlier one. */
@@ -311,9 +312,9 @@ export function dropDuplicates<T extends Example>(examples: readonly T[], report
 export function describeDuplicates(report: DuplicateReport): string {
   if (report.pairs.length === 0) return 'No duplicates found.';
   const parts: string[] = [];
-  if (report.exact > 0) parts.push(`${report.exact} exact duplicate${report.exact === 1 ? '' : 's'}`);
+  if (report.exact > 0) parts.push(plural(report.exact, 'exact duplicate'));
   if (report.near > 0) {
-    parts.push(`${report.near} near-duplicate${report.near === 1 ? '' : 's'} (ROUGE-L ≥ ${report.threshold} with an earlier instruction)`);
+    parts.push(`${plural(report.near, 'near-duplicate')} (ROUGE-L ≥ ${report.threshold} with an earlier instruction)`);
   }
   return `${parts.join(' and ')}.`;
 }

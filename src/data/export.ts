@@ -13,6 +13,7 @@
 // is written with its earlier turns as a transcript in "input".
 
 import type { Example } from './schema';
+import { plural } from '../util/text';
 
 export type ExportFormat = 'alpaca' | 'messages';
 
@@ -21,10 +22,6 @@ export interface ExportResult {
   warnings: string[];
   /** Suggested file extension. */
   extension: '.json' | '.jsonl';
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 interface AlpacaRecord {

@@ -6,7 +6,8 @@
 // on success can never half-apply a bad file. It runs the same in Node (the
 // CLI), in a Web Worker (the studio parses off the main thread) and in tests.
 
-import { DataImportError, formatBytes, makeImportError, type ImportError } from './errors';
+import { DataImportError, makeImportError, type ImportError } from './errors';
+import { formatBytes, plural } from '../util/text';
 import { detectContainer, detectFromRecords, type FormatDetection } from './detect';
 import { readJsonArray, readJsonLines, stripBom, type RecordList } from './json';
 import { guessDelimiter, type Delimiter } from './csv';
@@ -204,7 +205,7 @@ export function importDataset(text: string, opts: ImportOptions): ImportResult {
     }
     const renamed = ensureUniqueIds(examples);
     if (renamed > 0) {
-      warnings.push(`${renamed} record${renamed === 1 ? '' : 's'} repeated an earlier id and got a suffix (~2, ~3, ...) to keep ids unique.`);
+      warnings.push(`${plural(renamed, 'record')} repeated an earlier id and got a suffix (~2, ~3, ...) to keep ids unique.`);
     }
     const dedupeOpts: DedupeOptions = { ...opts.dedupe };
     // Exact matching is quick; report it as the first tenth of the phase.

@@ -14,6 +14,7 @@ import { computeStats, type DatasetStats } from './stats';
 import type { PromptTemplate } from './templates';
 import type { Example } from './schema';
 import { BpeTokenizer } from '../tokenizer/bpe';
+import { messageOf } from '../util/errors';
 
 /** A file to read: a browser File/Blob (read inside the worker) or text already in memory. */
 export interface FileSource {
@@ -151,6 +152,6 @@ export async function runDataJob(req: DataJobRequest, emit: (ev: DataJobEvent) =
       }
     }
   } catch (e) {
-    emit({ type: 'failed', id: req.id, message: (e as Error)?.message ?? String(e) });
+    emit({ type: 'failed', id: req.id, message: messageOf(e) });
   }
 }

@@ -8,6 +8,8 @@
 // name its line.
 
 import { fail } from './errors';
+import { messageOf } from '../util/errors';
+import { plural } from '../util/text';
 
 export interface JsonSyntaxProblem {
   /** 0-based offset into the text. */
@@ -159,7 +161,7 @@ export function findJsonSyntaxError(text: string, elementStarts?: number[]): Jso
         throw new ScanStop(
           text.length,
           open > 0
-            ? `the text ends while ${open} bracket${open === 1 ? ' is' : 's are'} still open — the file may be cut off`
+            ? `the text ends while ${plural(open, 'bracket is', 'brackets are')} still open — the file may be cut off`
             : 'the text is empty or ends before a value',
         );
       }
@@ -265,7 +267,7 @@ export function parseJsonDocument(text: string, file: string): unknown {
     if (problem) {
       fail({ file, line: problem.line }, `this is not valid JSON: ${problem.reason} (column ${problem.column})`);
     }
-    fail({ file }, `this is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    fail({ file }, `this is not valid JSON: ${messageOf(e)}`);
   }
 }
 

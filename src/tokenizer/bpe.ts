@@ -10,6 +10,7 @@
 // the page (TextEncoder/TextDecoder are the only platform APIs used).
 
 import { SPECIAL_TOKENS, type Tokenizer } from './types';
+import { messageOf } from '../util/errors';
 
 // ---------------------------------------------------------------------------------------
 // GPT-2's bytes <-> unicode alphabet
@@ -663,7 +664,7 @@ export class BpeTokenizer implements Tokenizer {
       try {
         doc = JSON.parse(doc) as unknown;
       } catch (e) {
-        fail(`not valid JSON (${(e as Error).message})`);
+        fail(`not valid JSON (${messageOf(e)})`);
       }
     }
     if (!isObject(doc)) return fail(`expected a JSON object, got ${describe(doc)}`);

@@ -5,6 +5,7 @@ import { paramCount, PRESETS } from '../model/config';
 import type { ModelConfig } from '../model/config';
 import { CUSTOM_PRESET_ID, draftProblems, runActive, useStudio } from '../store';
 import { formatCompact, formatCount } from './format';
+import { plural } from '../util/text';
 import { NumberField } from './NumberField';
 import { Panel } from './Panel';
 
@@ -139,7 +140,7 @@ export function ModelPanel() {
       {model && modelStatus === 'ready' && (
         <p className="model-summary" data-testid="model-summary">
           Model ready{model.name ? <>: <strong data-testid="model-name">{model.name}</strong></> : ''}, <strong>{formatCount(model.paramCount)} parameters</strong>, a vocabulary of {model.tokenizerVocab} tokens, context{' '}
-          {model.config.contextLength}, width {model.config.width}, {model.config.layers} {model.config.layers === 1 ? 'layer' : 'layers'} × {model.config.heads} {model.config.heads === 1 ? 'head' : 'heads'}.
+          {model.config.contextLength}, width {model.config.width}, {plural(model.config.layers, 'layer')} × {plural(model.config.heads, 'head')}.
         </p>
       )}
     </Panel>

@@ -6,6 +6,7 @@
 import { fail } from '../errors';
 import { contentId, normalizeExample, type ChatRole, type ConversationExample, type Example, type Message } from '../schema';
 import { at, type RecordContext } from './fields';
+import { plural } from '../../util/text';
 
 export interface Turn {
   role: ChatRole;
@@ -66,5 +67,5 @@ export function conversationFromTurns(
 }
 
 export function endsWithUserWarning(count: number): string {
-  return `${count} conversation${count === 1 ? ' ends' : 's end'} with a user turn that has no reply; it is kept, but nothing after it is trained.`;
+  return `${plural(count, 'conversation ends', 'conversations end')} with a user turn that has no reply; it is kept, but nothing after it is trained.`;
 }

@@ -3,6 +3,7 @@
 
 import { describeValue, fail, type ErrorLocation } from '../errors';
 import type { SourceRecord, RecordList } from '../json';
+import { plural } from '../../util/text';
 
 /** The place a record came from, used to build error locations for its fields. */
 export interface RecordContext {
@@ -126,7 +127,7 @@ export class UnusedFields {
     if (this.counts.size === 0) return;
     const list = [...this.counts]
       .slice(0, 8)
-      .map(([k, n]) => `"${k}" (${n} record${n === 1 ? '' : 's'})`)
+      .map(([k, n]) => `"${k}" (${plural(n, 'record')})`)
       .join(', ');
     const more = this.counts.size > 8 ? ` and ${this.counts.size - 8} more` : '';
     warn(`Fields the studio does not use were ignored: ${list}${more}.`);

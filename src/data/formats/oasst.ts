@@ -14,6 +14,7 @@ import { asObject, at, optionalText, recordContext, requiredText, type RecordCon
 import { conversationFromTurns, type ChatMeta, type Turn } from './chat';
 import type { FormatContext, JsonFormat } from './types';
 import type { RecordList } from '../json';
+import { plural } from '../../util/text';
 
 const SHAPE =
   '{"message_id": "...", "parent_id": null, "role": "prompter", "text": "...", "lang": "en", "rank": 0}';
@@ -219,13 +220,13 @@ export const oasstFormat: JsonFormat = {
       out.push(conversationFromTurns(turns, root.rc, 'text', ctx.source, meta).example);
     }
     if (noAnswer > 0) {
-      ctx.warn(`${noAnswer} message tree${noAnswer === 1 ? ' has' : 's have'} no assistant reply and ${noAnswer === 1 ? 'was' : 'were'} left out.`);
+      ctx.warn(`${plural(noAnswer, 'message tree has', 'message trees have')} no assistant reply and ${noAnswer === 1 ? 'was' : 'were'} left out.`);
     }
     const deleted = messages.filter((m) => m.deleted).length;
     if (deleted > 0) {
       ctx.warn(
-        `${deleted} message${deleted === 1 ? ' is' : 's are'} marked deleted and left out with ${deleted === 1 ? 'its' : 'their'} replies` +
-          (deletedTrees > 0 ? ` (${deletedTrees} whole tree${deletedTrees === 1 ? '' : 's'}).` : '.'),
+        `${plural(deleted, 'message is', 'messages are')} marked deleted and left out with ${deleted === 1 ? 'its' : 'their'} replies` +
+          (deletedTrees > 0 ? ` (${plural(deletedTrees, 'whole tree')}).` : '.'),
       );
     }
     return out;

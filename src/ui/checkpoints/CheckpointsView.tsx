@@ -7,7 +7,8 @@
 import { RenameForm } from '../RenameForm';
 import { ConfirmDelete } from '../ConfirmDelete';
 import { useRef, useState } from 'react';
-import { formatBytes, useStudio, type CheckpointMeta } from '../../store';
+import { useStudio, type CheckpointMeta } from '../../store';
+import { formatBytes, plural } from '../../util/text';
 import { downloadBytes } from '../data/download';
 import { NumberField } from '../NumberField';
 import './checkpoints.css';
@@ -105,7 +106,7 @@ function CheckpointRow({ meta }: { meta: CheckpointMeta }) {
         )}
         <span className="ck-sub muted">
           {KIND_LABEL[meta.kind]}
-          {meta.fileName ? ` from ${meta.fileName}` : ''} · {meta.config.layers} layer{meta.config.layers === 1 ? '' : 's'} × {meta.config.width} wide
+          {meta.fileName ? ` from ${meta.fileName}` : ''} · {plural(meta.config.layers, 'layer')} × {meta.config.width} wide
           {meta.templateId ? ` · ${meta.templateId} template` : ''}
         </span>
       </td>

@@ -8,6 +8,7 @@ import { FORMAT_IDS, FORMAT_LABELS, describeDuplicates, requestOf, type Example,
 import { MAPPING_KEYS, useStudio } from '../../store';
 import type { ImportDraft } from '../../store';
 import { formatCount } from '../format';
+import { formatBytes } from '../../util/text';
 
 const ACCEPT = '.json,.jsonl,.ndjson,.csv,.tsv,.tab,.txt,application/json,text/csv,text/tab-separated-values,text/plain';
 
@@ -25,12 +26,6 @@ const PHASES: Record<'parse' | 'validate' | 'dedupe', string> = {
   validate: 'Checking every record',
   dedupe: 'Looking for duplicates',
 };
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
-}
 
 export function ImportPanel() {
   const inputId = useId();
