@@ -266,6 +266,13 @@ describe('ShareGPT', () => {
     expect(err).toMatchObject({ record: 1, field: 'conversations[1].from' });
     expect(err.message).toContain('"bing", which is not supported');
   });
+
+  it('names ShareGPT\'s own fields when a conversation breaks the turn rules', () => {
+    const twoHumans = JSON.stringify([{ conversations: [{ from: 'human', value: 'a' }, { from: 'human', value: 'b' }] }]);
+    expect(importErr(twoHumans, { fileName: 's.json' }).field).toBe('conversations[1].from');
+    const emptyAnswer = JSON.stringify([{ conversations: [{ from: 'human', value: 'a' }, { from: 'gpt', value: ' ' }] }]);
+    expect(importErr(emptyAnswer, { fileName: 's.json' }).field).toBe('conversations[1].value');
+  });
 });
 
 describe('CSV and TSV', () => {

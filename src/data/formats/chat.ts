@@ -29,6 +29,8 @@ export function conversationFromTurns(
   listField: string,
   source: string,
   meta: ChatMeta,
+  /** The turn's speaker and text field names, for error paths ("from" and "value" in ShareGPT). */
+  turnFields: { role: string; content: string } = { role: 'role', content: 'content' },
 ): { example: Example; endsWithUser: boolean } {
   if (turns.length === 0) fail(at(rc, listField), `"${listField}" is an empty list; a conversation needs turns`);
   let system = meta.system;
@@ -36,19 +38,19 @@ export function conversationFromTurns(
   turns.forEach((turn, k) => {
     if (turn.role === 'system') {
       if (k !== 0) {
-        fail(at(rc, `${turn.path}.role`), `${turn.path} is a system message, but a system message may only come first`);
+        fail(at(rc, `${turn.path}.${turnFields.role}`), `${turn.path} is a system message, but a system message may only come first`);
       }
       if (turn.content.trim() !== '') system = turn.content;
       return;
     }
-    if (turn.content.trim() === '') fail(at(rc, `${turn.path}.content`), `${turn.path} is an empty ${turn.role} turn`);
+    if (turn.content.trim() === '') fail(at(rc, `${turn.path}.${turnFields.content}`), `${turn.path} is an empty ${turn.role} turn`);
     const prev = messages[messages.length - 1];
     if (!prev && turn.role !== 'user') {
-      fail(at(rc, `${turn.path}.role`), `the conversation starts with an assistant turn (${turn.path}); it must start with a user turn`);
+      fail(at(rc, `${turn.path}.${turnFields.role}`), `the conversation starts with an assistant turn (${turn.path}); it must start with a user turn`);
     }
     if (prev && prev.role === turn.role) {
       fail(
-        at(rc, `${turn.path}.role`),
+        at(rc, `${turn.path}.${turnFields.role}`),
         `${turn.path} is a second "${turn.role}" turn in a row; user and assistant turns must alternate`,
       );
     }

@@ -93,19 +93,44 @@ export function requiredArray(obj: Record<string, unknown>, name: string, ctx: R
   return value;
 }
 
-/** The common optional metadata: category, system prompt and language. */
+/** The optional metadata fields an example may carry: category, system prompt, language. */
+export type MetaField = 'category' | 'system' | 'lang';
+
+/** The given optional metadata fields that are present, checked in the order given. */
 export function readMeta(
   obj: Record<string, unknown>,
   ctx: RecordContext,
-): { category?: string; system?: string; lang?: string } {
-  const meta: { category?: string; system?: string; lang?: string } = {};
-  const category = optionalText(obj, 'category', ctx);
-  if (category !== undefined) meta.category = category;
-  const system = optionalText(obj, 'system', ctx);
-  if (system !== undefined) meta.system = system;
-  const lang = optionalText(obj, 'lang', ctx);
-  if (lang !== undefined) meta.lang = lang;
+  fields: readonly MetaField[] = ['category', 'system', 'lang'],
+): Partial<Record<MetaField, string>> {
+  const meta: Partial<Record<MetaField, string>> = {};
+  for (const name of fields) {
+    const value = optionalText(obj, name, ctx);
+    if (value !== undefined) meta[name] = value;
+  }
   return meta;
+}
+
+/**
+ * The loop every JSON format runs: each record, in order, as an object
+ * handed to `read` with its context for errors; then one warning naming the
+ * fields outside `known` that were ignored.
+ */
+export function readObjects<T>(
+  list: RecordList,
+  ctx: { file: string; warn(message: string): void },
+  shape: string,
+  known: ReadonlySet<string>,
+  read: (obj: Record<string, unknown>, rc: RecordContext) => T,
+): T[] {
+  const unused = new UnusedFields(known);
+  const out = list.records.map((rec) => {
+    const rc = recordContext(list, rec, ctx.file, shape);
+    const obj = asObject(rec.value, rc);
+    unused.note(obj);
+    return read(obj, rc);
+  });
+  unused.report(ctx.warn);
+  return out;
 }
 
 /**

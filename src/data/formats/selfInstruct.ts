@@ -5,7 +5,7 @@
 
 import { describeValue, fail } from '../errors';
 import { contentId, type InstructionExample, type Example } from '../schema';
-import { asObject, at, optionalId, optionalText, recordContext, requiredArray, requiredText, UnusedFields } from './fields';
+import { at, optionalId, optionalText, readObjects, requiredArray, requiredText } from './fields';
 import type { FormatContext, JsonFormat } from './types';
 import type { RecordList } from '../json';
 
@@ -19,12 +19,7 @@ export const selfInstructFormat: JsonFormat = {
   label: 'Self-Instruct seed tasks (instruction, instances)',
   shape: SHAPE,
   fromRecords(list: RecordList, ctx: FormatContext): Example[] {
-    const unused = new UnusedFields(KNOWN);
-    const out: Example[] = [];
-    for (const rec of list.records) {
-      const rc = recordContext(list, rec, ctx.file, SHAPE);
-      const obj = asObject(rec.value, rc);
-      unused.note(obj);
+    const tasks = readObjects(list, ctx, SHAPE, KNOWN, (obj, rc) => {
       const taskId = optionalId(obj, 'id', rc);
       const name = optionalText(obj, 'name', rc);
       const instruction = requiredText(obj, 'instruction', rc);
@@ -36,7 +31,7 @@ export const selfInstructFormat: JsonFormat = {
       if (instances.length === 0) {
         fail(at(rc, 'instances'), '"instances" is an empty list; a task needs at least one {"input", "output"} instance');
       }
-      instances.forEach((raw, k) => {
+      return instances.map((raw, k) => {
         const path = `instances[${k}]`;
         if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
           fail(at(rc, path), `${path} is ${describeValue(raw)}, but an object like {"input": "...", "output": "..."} was expected`);
@@ -48,10 +43,9 @@ export const selfInstructFormat: JsonFormat = {
         if (input !== undefined) example.input = input;
         if (name !== undefined) example.category = name;
         example.id = taskId !== undefined ? `${taskId}#${k + 1}` : contentId(example);
-        out.push(example);
+        return example;
       });
-    }
-    unused.report(ctx.warn);
-    return out;
+    });
+    return tasks.flat();
   },
 };
