@@ -6,6 +6,7 @@ import { currentTemplate, genOptionProblems, useStudio } from '../store';
 import { LESSON_PROMPT } from '../store/startup';
 import { formatRate } from './format';
 import { Panel } from './Panel';
+import { PromptBox } from './PromptBox';
 import { SamplingFields } from './SamplingFields';
 
 const DONE_TEXT: Record<'maxTokens' | 'eos' | 'cancelled' | 'failed', string> = {
@@ -53,30 +54,22 @@ export function GeneratePanel() {
       done={doneReason === 'eos' || doneReason === 'maxTokens'}
       explain="The model continues your prompt one token at a time. Temperature, top-k and top-p decide how adventurous each pick is."
     >
-      <div className="field">
-        <label htmlFor="gen-prompt">Prompt</label>
-        <textarea
-          id="gen-prompt"
-          data-testid="gen-prompt"
-          rows={3}
-          value={prompt}
-          spellCheck={false}
-          onChange={(e) => setPrompt(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && canRun) {
-              e.preventDefault();
-              generate();
-            }
-          }}
-          aria-describedby="gen-prompt-hint"
-        />
-        <small id="gen-prompt-hint" className="field-hint">
-          Ctrl+Enter generates.{' '}
-          <button type="button" className="link" data-testid="gen-lesson-prompt" onClick={() => setPrompt(LESSON_PROMPT)} disabled={running}>
-            Ask “{LESSON_PROMPT}”
-          </button>
-        </small>
-      </div>
+      <PromptBox
+        id="gen-prompt"
+        rows={3}
+        value={prompt}
+        onChange={setPrompt}
+        onRun={generate}
+        canRun={canRun}
+        hint={
+          <>
+            Ctrl+Enter generates.{' '}
+            <button type="button" className="link" data-testid="gen-lesson-prompt" onClick={() => setPrompt(LESSON_PROMPT)} disabled={running}>
+              Ask “{LESSON_PROMPT}”
+            </button>
+          </>
+        }
+      />
       <label className="check">
         <input type="checkbox" data-testid="gen-format" checked={genFormat} onChange={(e) => setGenFormat(e.target.checked)} />
         Format as instruction ({template.name} template, as in training)

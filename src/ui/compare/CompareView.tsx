@@ -24,6 +24,7 @@ import {
 import { downloadText } from '../data/download';
 import { formatRate } from '../format';
 import { NumberField } from '../NumberField';
+import { PromptBox } from '../PromptBox';
 import { SamplingFields } from '../SamplingFields';
 import './compare.css';
 
@@ -177,24 +178,7 @@ function PromptControls() {
         ))}
       </div>
       <div className="compare-prompt-row">
-        <div className="field">
-          <label htmlFor="compare-prompt">Prompt</label>
-          <textarea
-            id="compare-prompt"
-            data-testid="compare-prompt"
-            rows={2}
-            value={prompt}
-            spellCheck={false}
-            readOnly={running}
-            onChange={(e) => setPrompt(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && canRun) {
-                e.preventDefault();
-                void run();
-              }
-            }}
-          />
-        </div>
+        <PromptBox id="compare-prompt" rows={2} value={prompt} onChange={setPrompt} onRun={() => void run()} canRun={canRun} readOnly={running} />
         <div className="field">
           <label htmlFor="compare-template">Template</label>
           <select id="compare-template" data-testid="compare-template" value={templateId} disabled={running || batchRunning} onChange={(e) => setTemplate(e.target.value)}>
