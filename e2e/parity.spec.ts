@@ -45,14 +45,7 @@ async function loadInPage(page: Page, bytes: Uint8Array, tokenizerJson: string):
   await page.evaluate(
     async ({ bytes, tokenizerJson }) => {
       const { client } = (window as any).__studio;
-      const ready = new Promise<void>((resolve, reject) => {
-        const off = client.subscribe((ev: any) => {
-          if (ev.type === 'modelReady') { off(); resolve(); }
-          if (ev.type === 'error') { off(); reject(new Error(ev.message)); }
-        });
-      });
-      client.post({ type: 'loadModel', name: 'parity', safetensors: new Uint8Array(bytes).buffer, configJson: '', tokenizerJson });
-      await ready;
+      await client.request('loadModel', { name: 'parity', safetensors: new Uint8Array(bytes).buffer, configJson: '', tokenizerJson });
     },
     { bytes: Array.from(bytes), tokenizerJson },
   );
@@ -69,8 +62,8 @@ for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL
     await loadInPage(page, bytes, tokenizerJson);
     const actual = await page.evaluate(async (ids) => {
       const { client } = (window as any).__studio;
-      const ev = await client.request({ type: 'logits', ids }, 'logits');
-      return Array.from(ev.logits as Float32Array);
+      const reply = await client.request('logits', { ids });
+      return Array.from(reply.logits as Float32Array);
     }, IDS);
     expect(actual).toHaveLength(IDS.length * CONFIG.vocabSize);
     let maxDiff = 0;
@@ -93,19 +86,18 @@ for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL
     const prompt = 'test';
 
     const { StudioEngine } = await import('../src/worker/engine');
-    let nodeText: string | null = null;
-    const engine = new StudioEngine((ev) => void (ev.type === 'generateDone' && (nodeText = ev.text)));
-    await engine.handle({ type: 'init', backend: 'cpu' });
-    await engine.handle({ type: 'loadModel', name: 'parity', safetensors: bytes.slice().buffer, configJson: '', tokenizerJson });
-    await engine.handle({ type: 'generate', id: 1, prompt, options });
+    const engine = new StudioEngine(() => undefined);
+    await engine.call('init', { backend: 'cpu' });
+    await engine.call('loadModel', { name: 'parity', safetensors: bytes.slice().buffer, configJson: '', tokenizerJson });
+    const nodeText = (await engine.call('generate', { prompt, options })).text;
     expect(nodeText).not.toBeNull();
 
     await openOn(page, backend);
     await loadInPage(page, bytes, tokenizerJson);
     const browserText = await page.evaluate(async ({ prompt, options }) => {
       const { client } = (window as any).__studio;
-      const ev = await client.request({ type: 'generate', prompt, options }, 'generateDone');
-      return ev.text as string;
+      const reply = await client.request('generate', { prompt, options });
+      return reply.text as string;
     }, { prompt, options });
     console.log(`cpu    ${JSON.stringify(nodeText)}\n${backend.padEnd(6)} ${JSON.stringify(browserText)}`);
     expect(browserText).toBe(nodeText);
@@ -114,16 +106,16 @@ for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL
 
   test(`training steps on ${label} in the browser give the losses of the Node cpu engine`, async ({ page }) => {
     const { StudioEngine } = await import('../src/worker/engine');
-    const { DEFAULT_TRAIN_OPTIONS } = await import('../src/worker/protocol');
+    const { DEFAULT_TRAIN_OPTIONS } = await import('../src/train/options');
     const text = 'the cat sat on the mat. the dog sat on the log. '.repeat(10);
     const config = { vocabSize: 300, contextLength: 16, width: 32, layers: 2, heads: 2 };
     const options = { ...DEFAULT_TRAIN_OPTIONS, steps, batchSize: 2, learningRate: 3e-3, warmupSteps: 1, evalEvery: 0 };
     tf.env().set('IS_TEST', true);
     const nodeLosses: number[] = [];
     const engine = new StudioEngine((ev) => void (ev.type === 'trainProgress' && nodeLosses.push(ev.loss)));
-    await engine.handle({ type: 'init', backend: 'cpu' });
-    await engine.handle({ type: 'createModel', config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
-    await engine.handle({ type: 'train', data: { kind: 'text', text }, options });
+    await engine.call('init', { backend: 'cpu' });
+    await engine.call('createModel', { config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
+    await engine.call('train', { data: { kind: 'text', text }, options });
     expect(nodeLosses).toHaveLength(steps);
 
     await openOn(page, backend);
@@ -131,20 +123,13 @@ for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL
       async ({ config, text, options }) => {
         const { client } = (window as any).__studio;
         const losses: number[] = [];
-        const until = (pred: (ev: any) => boolean) =>
-          new Promise<void>((resolve, reject) => {
-            const off = client.subscribe((ev: any) => {
-              if (ev.type === 'trainProgress') losses.push(ev.loss);
-              if (ev.type === 'error') { off(); reject(new Error(ev.message)); }
-              if (pred(ev)) { off(); resolve(); }
-            });
-          });
-        let next = until((ev) => ev.type === 'modelReady');
-        client.post({ type: 'createModel', config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
-        await next;
-        next = until((ev) => ev.type === 'trainState' && ev.state === 'done');
-        client.post({ type: 'train', data: { kind: 'text', text }, options });
-        await next;
+        const off = client.subscribe((ev: any) => {
+          if (ev.type === 'trainProgress') losses.push(ev.loss);
+        });
+        await client.request('createModel', { config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
+        const end = await client.request('train', { data: { kind: 'text', text }, options });
+        off();
+        if (end.state !== 'done') throw new Error(`the run ended ${end.state}`);
         return losses;
       },
       { config, text, options },

@@ -13,7 +13,7 @@ declare global {
      * Test and diagnostics hook: the browser tests (and a curious user in the
      * console) read state with `__studio.store.getState()` and can talk to the
      * worker directly through `__studio.client`, e.g.
-     * `__studio.client.request({ type: 'logits', ids: [1, 2] }, 'logits')`.
+     * `__studio.client.request('logits', { ids: [1, 2] })`.
      */
     __studio?: { store: typeof useStudio; client: typeof studioClient };
   }

@@ -69,6 +69,14 @@ export function renderForTraining(
   return { ids, mask, promptLength, spans };
 }
 
+/** How a typed prompt becomes an instruction: the template and fields training uses. */
+export interface PromptFormat {
+  template: PromptTemplate;
+  system?: string;
+  /** The example's input field (context for the instruction), as in training. */
+  input?: string;
+}
+
 /**
  * Ids to prompt the model with: everything before the final response (for an
  * example whose last turn is the user's, everything). Equal, token for token,

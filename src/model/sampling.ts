@@ -61,3 +61,46 @@ export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: 
   }
   return probs[probs.length - 1]![0];
 }
+
+/** What one generation asks for: how many tokens, how to sample them, when to stop. */
+export interface GenerateOptions extends SamplingOptions {
+  maxTokens: number;
+  seed: number;
+  /** Stop at <|endoftext|>. */
+  stopAtEos: boolean;
+}
+
+export const DEFAULT_GENERATE_OPTIONS: GenerateOptions = {
+  maxTokens: 64,
+  temperature: 0.8,
+  topK: 40,
+  topP: 0.95,
+  seed: 42,
+  stopAtEos: true,
+};
+
+export interface GenerateOptionProblem {
+  field: keyof GenerateOptions;
+  message: string;
+}
+
+/** Problems with generation settings, by field: the worker refuses with these and the panels show them. */
+export function generateOptionProblems(o: GenerateOptions): GenerateOptionProblem[] {
+  const problems: GenerateOptionProblem[] = [];
+  if (!Number.isFinite(o.temperature) || o.temperature < 0 || o.temperature > 5) {
+    problems.push({ field: 'temperature', message: 'Temperature must be between 0 (always the likeliest token) and 5.' });
+  }
+  if (!Number.isInteger(o.topK) || o.topK < 0) {
+    problems.push({ field: 'topK', message: 'Top-k must be a whole number, 0 or more (0 turns it off).' });
+  }
+  if (!Number.isFinite(o.topP) || o.topP <= 0 || o.topP > 1) {
+    problems.push({ field: 'topP', message: 'Top-p must be above 0 and at most 1 (1 turns it off).' });
+  }
+  if (!Number.isInteger(o.maxTokens) || o.maxTokens < 1 || o.maxTokens > 4096) {
+    problems.push({ field: 'maxTokens', message: 'Max tokens must be a whole number from 1 to 4096.' });
+  }
+  if (!Number.isInteger(o.seed)) {
+    problems.push({ field: 'seed', message: 'The seed must be a whole number.' });
+  }
+  return problems;
+}

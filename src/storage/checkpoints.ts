@@ -14,7 +14,7 @@ import { strToU8, zipSync } from 'fflate';
 import type { ModelConfig } from '../model/config';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
 import { CheckpointFileError, readCheckpointFile, type CheckpointFile } from '../worker/checkpointFile';
-import type { CheckpointInfo, CheckpointReason } from '../worker/protocol';
+import type { CheckpointInfo, CheckpointReason } from '../checkpoint/info';
 import { isQuotaError, openStudioDb, STORES, StorageUnavailableError } from './db';
 
 /**

@@ -4,7 +4,8 @@
 // (id `autosaveId(run.id)`) keeps the weights, optimizer and sampler state.
 
 import type { IDBPDatabase } from 'idb';
-import type { TrainingData, TrainOptions, TrainState } from '../worker/protocol';
+import type { TrainOptions } from '../train/options';
+import type { TrainingData, TrainState } from '../train/run';
 import { openStudioDb, STORES } from './db';
 
 export interface RunRecord {

@@ -1,10 +1,22 @@
 // Which tf backend the worker runs on, and switching it.
 
+import type { BackendChoice } from '../worker/backends';
+import { asStudioError } from './errorsSlice';
 import type { BackendSlice, SliceCreator } from './types';
 import { runReset } from './trainingSlice';
 import { generationReset } from './generationSlice';
 
-export const createBackendSlice: SliceCreator<BackendSlice> = (ctx) => (set, get) => ({
+export const createBackendSlice: SliceCreator<BackendSlice> = (ctx) => (set, get) => {
+  /** The `backend` event marks it ready; a refusal marks it failed, and a model waiting to be rebuilt is dropped. */
+  const startBackend = (backend: BackendChoice) => {
+    ctx.client.request('init', { backend }).catch((e: unknown) => {
+      get().pushError(asStudioError(e));
+      const s = get();
+      if (s.backendStatus === 'starting') set({ backendStatus: 'failed' });
+      if (s.recreateOnReady) set({ recreateOnReady: false, modelStatus: 'none' });
+    });
+  };
+  return {
   backendChoice: 'auto',
   backendStatus: 'off',
   backendReport: null,
@@ -12,7 +24,7 @@ export const createBackendSlice: SliceCreator<BackendSlice> = (ctx) => (set, get
   initBackend: () => {
     if (get().backendStatus !== 'off') return;
     set({ backendStatus: 'starting' });
-    ctx.client.post({ type: 'init', backend: get().backendChoice });
+    startBackend(get().backendChoice);
   },
 
   setBackendChoice: (choice) => {
@@ -36,6 +48,7 @@ export const createBackendSlice: SliceCreator<BackendSlice> = (ctx) => (set, get
       ...runReset(0, 0),
       ...generationReset(),
     });
-    ctx.client.post({ type: 'init', backend: choice });
+    startBackend(choice);
   },
-});
+};
+};

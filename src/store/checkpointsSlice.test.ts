@@ -7,7 +7,11 @@ import { encodeCheckpoint } from '../train/checkpoint';
 import { initParameters } from '../model/gpt';
 import type { ModelConfig } from '../model/config';
 import { dataFingerprint, META } from '../worker/checkpointFile';
-import { DEFAULT_TRAIN_OPTIONS, type BackendReport, type CheckpointInfo, type RunState, type TrainingData, type WorkerEvent } from '../worker/protocol';
+import type { BackendReport } from '../worker/backends';
+import type { EventOf } from '../worker/protocol';
+import type { CheckpointInfo } from '../checkpoint/info';
+import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
+import type { RunState, TrainingData } from '../train/run';
 import { CheckpointRepository } from '../storage/checkpoints';
 import { openStudioDb, STORES } from '../storage/db';
 import { autosaveId, RunRepository } from '../storage/runs';
@@ -57,7 +61,7 @@ function setup(dbName = `slice-test-${++dbCount}`) {
     store.getState().initBackend();
     worker().send({ type: 'backend', report: REPORT });
     await store.getState().initCheckpoints();
-    worker().send({ type: 'modelReady', config, paramCount: 1, tokenizerVocab: 260, name: 'Micro', step: 0, slot: 'main' });
+    worker().modelReady({ config, paramCount: 1, tokenizerVocab: 260, name: 'Micro', step: 0, slot: 'main' });
   };
   return { store, client, worker, ready, checkpoints, runs, files, dbName, state: () => store.getState() };
 }
@@ -75,8 +79,8 @@ function runState(runStep: number, data: TrainingData = TEXT): RunState {
   };
 }
 
-/** The event the engine sends with a checkpoint file. */
-function checkpointEvent(runStep: number, reason: 'autosave' | 'pause' | 'stop' | 'done' | 'request' = 'autosave', width = 8): Extract<WorkerEvent, { type: 'checkpoint' }> {
+/** The event the engine sends with a checkpoint file it took by itself. */
+function checkpointEvent(runStep: number, reason: 'autosave' | 'pause' | 'stop' | 'done' | 'request' = 'autosave', width = 8): EventOf<'autoCheckpoint'> {
   const cfg = { ...config, width };
   const weights = initParameters(cfg, 1);
   const moments = new Map([...weights].map(([n, t]) => [n, { shape: t.shape, data: new Float32Array(t.data.length) }]));
@@ -88,7 +92,7 @@ function checkpointEvent(runStep: number, reason: 'autosave' | 'pause' | 'stop' 
     optimizer: { step: runStep, m: moments, v: moments },
     meta: { [META.name]: 'Micro', [META.step]: String(runStep), [META.tokenizer]: '{"model":{}}', [META.createdAt]: String(info.createdAt), [META.run]: JSON.stringify(run) },
   });
-  return { type: 'checkpoint', reason, bytes: bytes.buffer as ArrayBuffer, info };
+  return { type: 'autoCheckpoint', reason, bytes: bytes.buffer as ArrayBuffer, info };
 }
 
 describe('checkpoints slice', () => {
@@ -135,7 +139,7 @@ describe('checkpoints slice', () => {
     const load = t.worker().of('loadModel')[0]!;
     expect(load).toMatchObject({ configJson: '', tokenizerJson: '' });
     expect(load.slot).toBeUndefined();
-    t.worker().send({ type: 'modelReady', config, paramCount: 1, tokenizerVocab: 260, name: 'Micro', step: 4, slot: 'main' });
+    t.worker().modelReady({ config, paramCount: 1, tokenizerVocab: 260, name: 'Micro', step: 4, slot: 'main' }, 'loadModel');
     await resuming;
     const train = t.worker().of('train')[0]!;
     expect(train.data).toEqual(posted.data);
@@ -214,12 +218,12 @@ describe('checkpoints slice', () => {
     expect(s.autosaveEnabled).toBe(false);
     expect(s.autosaveStopped).toMatch(/Storage is full.*not saved.*unchanged.*"Old big run".*Autosave is now off/);
     expect(s.errors.at(-1)!.message).toBe(s.autosaveStopped);
-    expect(t.worker().of('autosave').at(-1)).toEqual({ type: 'autosave', everySteps: 0 });
+    expect(t.worker().of('setAutosave').at(-1)).toMatchObject({ type: 'setAutosave', everySteps: 0 });
     expect((await t.checkpoints.list()).map((c) => c.name)).toEqual(['Old big run']);
     // Turning it back on clears the message and tells the worker.
     s.setAutosaveEnabled(true);
     expect(t.state().autosaveStopped).toBeNull();
-    expect(t.worker().of('autosave').at(-1)).toEqual({ type: 'autosave', everySteps: 25 });
+    expect(t.worker().of('setAutosave').at(-1)).toMatchObject({ type: 'setAutosave', everySteps: 25 });
   });
 
   it('keeps the autosave interval across reloads and sends it to every new worker', async () => {
@@ -230,7 +234,7 @@ describe('checkpoints slice', () => {
     const t = setup(first.dbName);
     await t.ready();
     expect(t.state().autosaveEvery).toBe(7);
-    expect(t.worker().of('autosave').at(-1)).toEqual({ type: 'autosave', everySteps: 7 });
+    expect(t.worker().of('setAutosave').at(-1)).toMatchObject({ type: 'setAutosave', everySteps: 7 });
   });
 
   it('saves on request, imports a file bit for bit and refuses a truncated one, changing nothing', async () => {
@@ -238,8 +242,8 @@ describe('checkpoints slice', () => {
     await t.ready();
     const saving = t.state().saveCheckpointNow();
     await flush();
-    const req = t.worker().of('checkpoint')[0]!;
-    t.worker().send({ ...checkpointEvent(3, 'request'), id: req.id });
+    const { type: _type, ...captured } = checkpointEvent(3, 'request');
+    t.worker().reply('captureCheckpoint', captured);
     await saving;
     expect(t.state().checkpoints).toHaveLength(1);
     expect(t.state().checkpointNotice).toMatchObject({ kind: 'ok', text: expect.stringMatching(/^Saved "Micro at step 3"/) });
@@ -266,7 +270,7 @@ describe('compare slice', () => {
     await flush();
     const load = t.worker().of('loadModel').at(-1)!;
     expect(load.slot).toBe(`ckpt:${saved.id}`);
-    t.worker().send({ type: 'modelReady', config, paramCount: 1, tokenizerVocab: 260, name: saved.name, step: 3, slot: `ckpt:${saved.id}` });
+    t.worker().reply('loadModel', { config, paramCount: 1, tokenizerVocab: 260, name: saved.name, step: 3, slot: `ckpt:${saved.id}` });
     await flush();
     const gens = t.worker().of('generate');
     expect(gens).toHaveLength(2);
@@ -275,13 +279,13 @@ describe('compare slice', () => {
     expect(gens[0]!.format).toEqual({ template: PLAIN_TEMPLATE });
     expect(gens[1]!.format).toEqual(gens[0]!.format);
     expect(gens.map((g) => g.slot)).toEqual([undefined, `ckpt:${saved.id}`]);
-    t.worker().send({ type: 'token', id: gens[1]!.id, tokenId: 1, text: ' Par' });
-    t.worker().send({ type: 'token', id: gens[0]!.id, tokenId: 1, text: ' What' });
-    t.worker().send({ type: 'token', id: gens[1]!.id, tokenId: 2, text: 'is' });
+    t.worker().send({ type: 'token', requestId: gens[1]!.id, tokenId: 1, text: ' Par' });
+    t.worker().send({ type: 'token', requestId: gens[0]!.id, tokenId: 1, text: ' What' });
+    t.worker().send({ type: 'token', requestId: gens[1]!.id, tokenId: 2, text: 'is' });
     expect(t.state().compareColumns[`ckpt:${saved.id}`]).toMatchObject({ status: 'running', text: ' Paris' });
     expect(t.state().compareColumns[CURRENT_MODEL]).toMatchObject({ text: ' What' });
-    t.worker().send({ type: 'generateDone', id: gens[0]!.id, reason: 'maxTokens', tokenCount: 8, tokensPerSec: 4, text: ' What is the capital of Spain?' });
-    t.worker().send({ type: 'generateDone', id: gens[1]!.id, reason: 'eos', tokenCount: 2, tokensPerSec: 4, text: ' Paris' });
+    t.worker().reply('generate', { reason: 'maxTokens', tokenCount: 8, tokensPerSec: 4, text: ' What is the capital of Spain?' }, gens[0]!.id);
+    t.worker().reply('generate', { reason: 'eos', tokenCount: 2, tokensPerSec: 4, text: ' Paris' }, gens[1]!.id);
     await running;
     expect(t.state().compareRunning).toBe(false);
     expect(t.state().compareColumns[`ckpt:${saved.id}`]).toMatchObject({ status: 'done', reason: 'eos', text: ' Paris' });
@@ -302,10 +306,10 @@ describe('compare slice', () => {
       await flush();
       const load = t.worker().of('loadModel').at(-1);
       expect(load?.slot).toBe(`ckpt:${saved.id}`);
-      t.worker().send({ type: 'modelReady', config, paramCount: 1, tokenizerVocab: 260, name: saved.name, step: 3, slot: `ckpt:${saved.id}` });
+      t.worker().reply('loadModel', { config, paramCount: 1, tokenizerVocab: 260, name: saved.name, step: 3, slot: `ckpt:${saved.id}` });
       await flush();
       const gen = t.worker().of('generate').at(-1)!;
-      t.worker().send({ type: 'generateDone', id: gen.id, reason: 'eos', tokenCount: 1, tokensPerSec: 1, text: ' Paris' });
+      t.worker().reply('generate', { reason: 'eos', tokenCount: 1, tokensPerSec: 1, text: ' Paris' }, gen.id);
       await running;
       expect(t.state().compareColumns[`ckpt:${saved.id}`]).toMatchObject({ status: 'done', text: ' Paris' });
     };

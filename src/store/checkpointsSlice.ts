@@ -1,6 +1,6 @@
 // Checkpoints and runs that survive a reload: the store side of src/storage.
 //
-// - Every training request the store posts is recorded as a run (its data and
+// - Every training run the store starts is recorded as a run (its data and
 //   settings) and marked active; the worker's autosaves (every N steps and when
 //   the run pauses, stops or finishes) are stored as that run's one autosave
 //   checkpoint, replaced in place.
@@ -11,7 +11,9 @@
 //   checkpoints are never touched by a failed save.
 
 import { dataFingerprint } from '../worker/checkpointFile';
-import { MAIN_SLOT, type WorkerEvent, type WorkerRequest } from '../worker/protocol';
+import type { EventOf } from '../worker/protocol';
+import type { TrainOptions } from '../train/options';
+import type { TrainingData, TrainState } from '../train/run';
 import {
   CheckpointRepository,
   CheckpointStorageError,
@@ -23,9 +25,9 @@ import {
   type PersistenceState,
 } from '../storage/checkpoints';
 import { autosaveId, CHECKPOINT_SETTINGS_KEY, RunRepository, type RunRecord } from '../storage/runs';
+import { asStudioError } from './errorsSlice';
 import type { SliceCreator, StudioState } from './types';
 import { runActive } from './trainingSlice';
-import { waitForEvent } from './waitForEvent';
 
 export interface CheckpointDeps {
   checkpoints: CheckpointRepository;
@@ -132,6 +134,14 @@ export interface CheckpointsSlice {
   resumeInterruptedRun: () => Promise<void>;
   dismissInterruptedRun: () => Promise<void>;
   dismissCheckpointNotice: () => void;
+  /** A new run is starting: record its data and settings and mark it active. */
+  recordRunStart: (data: TrainingData, options: TrainOptions) => void;
+  /** Tells a (fresh) worker the autosave setting. */
+  sendAutosaveSetting: () => void;
+  /** The worker's run changed state: keep the run record's status with it. */
+  onRunStatus: (state: TrainState) => void;
+  /** The worker took a checkpoint by itself: store it as the active run's autosave. */
+  onAutoCheckpoint: (ev: EventOf<'autoCheckpoint'>) => void;
 }
 
 function messageOf(e: unknown): string {
@@ -152,7 +162,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
 
   const postAutosave = () => {
     const s = get();
-    ctx.client.post({ type: 'autosave', everySteps: s.autosaveEnabled ? s.autosaveEvery : 0 });
+    ctx.client.request('setAutosave', { everySteps: s.autosaveEnabled ? s.autosaveEvery : 0 }).catch((e: unknown) => get().pushError(asStudioError(e)));
   };
 
   const refreshStorage = async () => {
@@ -164,8 +174,8 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
     set({ checkpoints: [meta, ...rest].sort((a, b) => b.savedAt - a.savedAt) });
   };
 
-  /** A new run was posted: record its data and settings, and mark it active. */
-  const startRun = (req: Extract<WorkerRequest, { type: 'train' }>) => {
+  /** A new run is starting: record its data and settings, and mark it active. */
+  const startRun = (req: { data: TrainingData; options: TrainOptions }) => {
     const id = deps.newId();
     const now = deps.wallClock();
     // The new run is now the one a reload would offer; an older interrupted run stays
@@ -177,7 +187,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
     });
   };
 
-  const storeAutosave = async (ev: Extract<WorkerEvent, { type: 'checkpoint' }>) => {
+  const storeAutosave = async (ev: EventOf<'autoCheckpoint'>) => {
     const runId = get().activeRunId;
     if (!runId) return;
     try {
@@ -190,48 +200,18 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
         const text = `${e.message} Autosave is now off; turn it back on under Checkpoints once there is room.`;
         set({ autosaveEnabled: false, autosaveStopped: text });
         postAutosave();
-        get().pushError({ request: 'checkpoint', code: 'internal', message: text });
+        get().pushError({ request: 'captureCheckpoint', code: 'internal', message: text });
       } else {
-        get().pushError({ request: 'checkpoint', code: 'internal', message: `Autosave at step ${ev.info.run?.runStep ?? ev.info.step} failed: ${messageOf(e)}` });
+        get().pushError({ request: 'captureCheckpoint', code: 'internal', message: `Autosave at step ${ev.info.run?.runStep ?? ev.info.step} failed: ${messageOf(e)}` });
       }
     }
   };
 
-  ctx.client.observeRequests((req) => {
-    if (req.type === 'train' && !req.resume) startRun(req);
-  });
-
-  ctx.client.subscribe((ev) => {
-    switch (ev.type) {
-      case 'backend':
-        // A fresh worker knows nothing of the setting.
-        postAutosave();
-        return;
-      case 'trainState': {
-        const runId = get().activeRunId;
-        if (runId && ev.state !== 'idle') void enqueue(() => runs.setStatus(runId, ev.state, deps.wallClock())).catch(() => undefined);
-        return;
-      }
-      case 'checkpoint':
-        // Answers to checkpoint requests (with an id) are stored by whoever asked.
-        if (ev.id === undefined) void enqueue(() => storeAutosave(ev));
-        return;
-      default:
-        return;
-    }
-  });
-
   /** Loads a model (a checkpoint file, or safetensors with config and tokenizer JSON) into the main slot and waits until the worker has it. */
   const loadIntoMain = async (model: MainModelFiles) => {
-    const ready = waitForEvent(
-      ctx.client,
-      (ev) => ev.type === 'modelReady' && ev.slot === MAIN_SLOT,
-      (ev) => ev.type === 'error' && ev.request === 'loadModel',
-    );
     set({ modelStatus: 'creating' });
-    ctx.client.post({ type: 'loadModel', configJson: '', tokenizerJson: '', ...model });
     try {
-      await ready;
+      await ctx.client.request('loadModel', { configJson: '', tokenizerJson: '', ...model });
     } catch (e) {
       if (get().modelStatus === 'creating') set({ modelStatus: get().model ? 'ready' : 'none' });
       throw e;
@@ -267,12 +247,16 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
       loss: last ? last.loss : null,
       lastAutosave: { runStep: rs.runStep, totalSteps: rs.totalSteps, at: meta.savedAt },
     });
-    ctx.client.post({
-      type: 'train',
-      data: run.data,
-      options: rs.options,
-      resume: { runStep: rs.runStep, samplerState: rs.samplerState, dataHash: rs.dataHash, lossHistory: rs.lossHistory, valHistory: rs.valHistory },
-    });
+    ctx.client
+      .request('train', {
+        data: run.data,
+        options: rs.options,
+        resume: { runStep: rs.runStep, samplerState: rs.samplerState, dataHash: rs.dataHash, lossHistory: rs.lossHistory, valHistory: rs.valHistory },
+      })
+      .catch((e: unknown) => {
+        get().pushError(asStudioError(e));
+        set({ trainRequested: null });
+      });
     void enqueue(() => runs.start({ ...run, status: 'running', updatedAt: deps.wallClock() })).catch(() => undefined);
   };
 
@@ -298,6 +282,17 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
     autosaveStopped: null,
     lastAutosave: null,
     checkpointBusy: null,
+
+    recordRunStart: (data, options) => startRun({ data, options }),
+
+    sendAutosaveSetting: () => postAutosave(),
+
+    onRunStatus: (state) => {
+      const runId = get().activeRunId;
+      if (runId && state !== 'idle') void enqueue(() => runs.setStatus(runId, state, deps.wallClock())).catch(() => undefined);
+    },
+
+    onAutoCheckpoint: (ev) => void enqueue(() => storeAutosave(ev)),
     checkpointNotice: null,
     storageUsage: null,
     persistence: 'unknown',
@@ -363,7 +358,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
     saveCheckpointNow: async () => {
       if (!get().model) return;
       await act('save', async () => {
-        const ev = await ctx.client.request({ type: 'checkpoint' }, 'checkpoint');
+        const ev = await ctx.client.request('captureCheckpoint', {});
         const runId = ev.info.run ? get().activeRunId : null;
         const meta = await enqueue(() => repo.save(ev.bytes, { kind: 'manual', info: ev.info, reason: 'request', ...(runId ? { runId } : {}) }));
         upsert(meta);

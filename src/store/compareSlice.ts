@@ -10,10 +10,10 @@ import { importDataset } from '../data/import';
 import { instructionOf, responseOf, type Example } from '../data/schema';
 import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, extractResponse, getTemplate, type PromptTemplate } from '../data/templates';
 import { continuesWithQuestion, exactMatch, firstLine } from '../eval/metrics';
-import type { GenerateOptions, PromptFormat } from '../worker/protocol';
+import type { PromptFormat } from '../data/render';
+import type { GenerateOptions } from '../model/sampling';
 import { genOptionProblems } from './generationSlice';
 import type { SliceCreator, StudioState } from './types';
-import { waitForEvent } from './waitForEvent';
 
 /** A model shipped with the app, listed in public/models/index.json. */
 export interface ShippedModel {
@@ -128,6 +128,12 @@ export interface CompareSlice {
   setBatchGreedy: (on: boolean) => void;
   runBatch: () => Promise<void>;
   cancelBatch: () => void;
+  /** A comparison column's generation started: show the exact prompt the model was given. */
+  onCompareStarted: (requestId: number, promptText: string) => void;
+  /** A token of a comparison column's answer arrived. */
+  onCompareToken: (requestId: number, text: string) => void;
+  /** A new worker (the backend was switched) holds no comparison slots: load them again when next asked. */
+  forgetCompareSlots: () => void;
 }
 
 export function compareTemplate(id: string): PromptTemplate | null {
@@ -227,21 +233,6 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
     set({ compareColumns: { ...cols, [key]: { ...(cols[key] ?? emptyColumn('idle')), ...patch } } });
   };
 
-  ctx.client.subscribe((ev) => {
-    if (ev.type === 'token') {
-      const key = streams.get(ev.id);
-      if (key) {
-        const col = get().compareColumns[key];
-        if (col) setColumn(key, { text: col.text + ev.text, tokenCount: col.tokenCount + 1 });
-      }
-    } else if (ev.type === 'generateStarted') {
-      const key = streams.get(ev.id);
-      if (key) setColumn(key, { promptText: ev.promptText });
-    } else if (ev.type === 'backend') {
-      // A new worker (the backend was switched) holds no comparison slots: load them again when next asked.
-      loaded.clear();
-    }
-  });
 
   const slotOf = (key: string) => (key === CURRENT_MODEL ? undefined : key);
 
@@ -282,13 +273,7 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
       const { meta, bytes } = await deps.checkpoints.load(key.slice(5));
       req = { name: meta.name, safetensors: bytes, configJson: '', tokenizerJson: '' };
     } else throw new Error(`Unknown model "${key}".`);
-    const ready = waitForEvent(
-      ctx.client,
-      (ev) => ev.type === 'modelReady' && ev.slot === key,
-      (ev) => ev.request === 'loadModel',
-    );
-    ctx.client.post({ type: 'loadModel', slot: key, ...req });
-    await ready;
+    await ctx.client.request('loadModel', { slot: key, ...req });
     loaded.set(key, version);
   };
 
@@ -329,6 +314,19 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
   };
 
   return {
+    onCompareStarted: (requestId, promptText) => {
+      const key = streams.get(requestId);
+      if (key) setColumn(key, { promptText });
+    },
+
+    onCompareToken: (requestId, text) => {
+      const key = streams.get(requestId);
+      const col = key ? get().compareColumns[key] : undefined;
+      if (key && col) setColumn(key, { text: col.text + text, tokenCount: col.tokenCount + 1 });
+    },
+
+    forgetCompareSlots: () => loaded.clear(),
+
     shippedModels: [],
     shippedModelsLoaded: false,
     compareSelection: [],
@@ -391,7 +389,7 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
       if (s.compareRunning || s.batchRunning) return;
       if (s.compareSelection.includes(key)) {
         set({ compareSelection: s.compareSelection.filter((k) => k !== key), compareError: null });
-        if (loaded.delete(key)) ctx.client.post({ type: 'unloadModel', slot: key });
+        if (loaded.delete(key)) ctx.client.request('unloadModel', { slot: key }).catch(() => undefined);
         return;
       }
       if (s.compareSelection.length >= MAX_COMPARE_MODELS) {
@@ -428,17 +426,13 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
         // All columns start together: same prompt, template, settings and seed.
         await Promise.all(
           loadedKeys.map(async (key) => {
-            const id = ctx.client.newId();
+            const slot = slotOf(key);
+            const format = formatFor(template);
+            const { id, reply } = ctx.client.send('generate', { prompt, options, ...(format ? { format } : {}), ...(slot ? { slot } : {}) });
             streams.set(id, key);
             setColumn(key, { status: 'running' });
             try {
-              const slot = slotOf(key);
-              const format = formatFor(template);
-              const done = await ctx.client.request(
-                { type: 'generate', prompt, options, ...(format ? { format } : {}), ...(slot ? { slot } : {}) },
-                'generateDone',
-                id,
-              );
+              const done = await reply;
               setColumn(key, { status: 'done', text: done.text, tokenCount: done.tokenCount, tokensPerSec: done.tokensPerSec, reason: done.reason });
             } catch (e) {
               setColumn(key, { status: 'failed', error: messageOf(e) });
@@ -453,7 +447,7 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
     },
 
     cancelCompare: () => {
-      for (const id of streams.keys()) ctx.client.post({ type: 'cancelGenerate', id });
+      for (const id of streams.keys()) ctx.client.request('cancelGenerate', { generateId: id }).catch(() => undefined);
     },
 
     chooseEvalSet: async (id) => {
@@ -528,16 +522,12 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
           batchIds = [];
           await Promise.all(
             loadedKeys.map(async (key) => {
-              const id = ctx.client.newId();
-              batchIds.push(id);
               const slot = slotOf(key);
               const format = formatFor(template, input);
+              const { id, reply } = ctx.client.send('generate', { prompt: question, options, ...(format ? { format } : {}), ...(slot ? { slot } : {}) });
+              batchIds.push(id);
               try {
-                const done = await ctx.client.request(
-                  { type: 'generate', prompt: question, options, ...(format ? { format } : {}), ...(slot ? { slot } : {}) },
-                  'generateDone',
-                  id,
-                );
+                const done = await reply;
                 answers[key] = scoreAnswer(done.text, reference, template);
               } catch (e) {
                 answers[key] = { raw: '', answer: '', correct: false, questionLike: false, error: messageOf(e) };
@@ -556,7 +546,7 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
 
     cancelBatch: () => {
       batchCancelled = true;
-      for (const id of batchIds) ctx.client.post({ type: 'cancelGenerate', id });
+      for (const id of batchIds) ctx.client.request('cancelGenerate', { generateId: id }).catch(() => undefined);
     },
   };
 };

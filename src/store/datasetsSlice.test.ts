@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStudioDb } from '../storage/db';
 import { DatasetRepository } from '../storage/datasets';
 import { BpeTokenizer } from '../tokenizer/bpe';
-import type { BackendReport } from '../worker/protocol';
+import type { BackendReport } from '../worker/backends';
 import { createInProcessDataWorker, DataJobs } from './dataJobs';
 import { currentTemplate, exampleProblems, LESSON_DATASET_ID } from './datasetsSlice';
 import { createStudio, memoryStorage } from './studio';
@@ -319,12 +319,13 @@ describe('datasets slice', () => {
     expect(t.worker().last('generate').format).toBeUndefined();
     t.state().cancelGenerate();
     const g0 = t.worker().last('generate');
-    t.worker().send({ type: 'generateDone', id: g0.id, reason: 'cancelled', tokenCount: 0, tokensPerSec: 0, text: '' });
+    t.worker().reply('generate', { reason: 'cancelled', tokenCount: 0, tokensPerSec: 0, text: '' }, g0.id);
+    await new Promise((r) => setTimeout(r, 0));
     t.state().setGenFormat(true);
     t.state().generate();
     const g = t.worker().last('generate');
     expect(g.format?.template.id).toBe('plain');
-    t.worker().send({ type: 'generateStarted', id: g.id, promptText: 'Question: What is the capital of France?\nAnswer:', promptTokens: 12 });
+    t.worker().send({ type: 'generateStarted', requestId: g.id, promptText: 'Question: What is the capital of France?\nAnswer:', promptTokens: 12 });
     expect(t.state().genPromptText).toBe('Question: What is the capital of France?\nAnswer:');
     expect(t.state().genTemplate?.id).toBe('plain');
   });
@@ -341,7 +342,7 @@ describe('datasets slice', () => {
     const exports = t.worker().posted.filter((m) => m.type === 'exportModel');
     expect(exports).toHaveLength(1);
     const req = t.worker().last('exportModel');
-    t.worker().send({ type: 'modelExported', id: req.id, safetensors: new ArrayBuffer(0), configJson: '{}', tokenizerJson: JSON.stringify(tok.toJSON()) });
+    t.worker().reply('exportModel', { safetensors: new ArrayBuffer(0), configJson: '{}', tokenizerJson: JSON.stringify(tok.toJSON()) }, req.id);
     await pending;
     expect(t.state().dataTokenizer?.tokenizer.encode('the cat')).toEqual(tok.encode('the cat'));
     // A new model makes it stale.

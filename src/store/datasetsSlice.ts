@@ -30,7 +30,7 @@ import {
 import { BpeTokenizer } from '../tokenizer/bpe';
 import type { Tokenizer } from '../tokenizer/types';
 import { DATASET_SETTINGS_KEY, DatasetRepository, DatasetStorageError, type DatasetMeta, type DatasetRecord } from '../storage/datasets';
-import { MAIN_SLOT, type TrainingData } from '../worker/protocol';
+import type { TrainingData } from '../train/run';
 import { DataJobCancelled, DataJobs } from './dataJobs';
 import type { SliceCreator, StudioState } from './types';
 
@@ -335,10 +335,6 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice> = (ctx) => (set, g
   const deps = ctx.data;
   const { repo, jobs, importJobs } = deps;
 
-  // A model announced on the main slot makes any tokenizer fetched earlier stale.
-  ctx.client.subscribe((ev) => {
-    if (ev.type === 'modelReady' && ev.slot === MAIN_SLOT) set({ modelVersion: get().modelVersion + 1, dataTokenizer: null });
-  });
 
   const storageFailed = (e: unknown): string => {
     const message = messageOf(e);
@@ -920,7 +916,7 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice> = (ctx) => (set, g
       const version = s.modelVersion;
       tokenizerFetch = (async () => {
         try {
-          const ev = await ctx.client.request({ type: 'exportModel', includeOptimizer: false }, 'modelExported');
+          const ev = await ctx.client.request('exportModel', { includeOptimizer: false });
           if (get().modelVersion !== version) return;
           const tokenizer = BpeTokenizer.fromJSON(JSON.parse(ev.tokenizerJson));
           set({ dataTokenizer: { modelVersion: version, tokenizer, json: ev.tokenizerJson } });

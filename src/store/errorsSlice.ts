@@ -2,7 +2,14 @@
 // the user dismisses it. Nothing is swallowed: the same error arriving again
 // bumps a counter instead of stacking identical banners.
 
-import type { ErrorsSlice, SliceCreator } from './types';
+import { RequestError } from '../worker/protocol';
+import type { ErrorsSlice, SliceCreator, StudioError } from './types';
+
+/** A failed request as the error banners show it; anything else thrown counts as the UI's own. */
+export function asStudioError(e: unknown): Pick<StudioError, 'request' | 'code' | 'message'> {
+  if (e instanceof RequestError) return { request: e.request, code: e.code, message: e.message };
+  return { request: 'ui', code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
 
 /** Older errors are dropped beyond this many, so a failing loop cannot flood the page. */
 export const MAX_ERRORS = 20;

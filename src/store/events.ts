@@ -1,30 +1,35 @@
 // The one place where the worker's events become state. Every event type of the
-// protocol is handled here or named as deliberately ignored, so a new event
-// added to the protocol fails the type check until the UI decides what to do.
+// protocol is handled here, so a new event added to the protocol fails the type
+// check until the UI decides what to do. Events that concern several slices go
+// to each through an action named for the event (e.g. `onAutoCheckpoint`).
+// Replies to requests are not events: whoever asked awaits them.
 
-import { MAIN_SLOT, type WorkerEvent } from '../worker/protocol';
-import type { EventSlice, SliceCreator, StudioState } from './types';
+import type { WorkerEvent } from '../worker/protocol';
+import type { EventSlice, SliceCreator } from './types';
 import { runReset } from './trainingSlice';
 import { generationReset } from './generationSlice';
+import { sendCreate } from './modelSlice';
 
 export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) => {
   const apply = (ev: WorkerEvent): void => {
     switch (ev.type) {
       case 'backend': {
         set({ backendReport: ev.report, backendStatus: 'ready' });
+        // A fresh worker knows nothing: no autosave setting, no comparison slots.
+        get().sendAutosaveSetting();
+        get().forgetCompareSlots();
         const s = get();
         if (s.recreateOnReady && s.lastCreate) {
-          const { config, seed, text } = s.lastCreate;
-          set({ recreateOnReady: false, modelStatus: 'creating' });
-          ctx.client.post({ type: 'createModel', config, seed, tokenizer: { kind: 'bpe-train', text } });
+          set({ recreateOnReady: false });
+          sendCreate(ctx, get, set, s.lastCreate);
         }
         return;
       }
       case 'modelReady': {
-        // Models loaded into comparison slots do not replace the one being trained.
-        if (ev.slot !== MAIN_SLOT) return;
         const s = get();
         const model = { config: ev.config, paramCount: ev.paramCount, tokenizerVocab: ev.tokenizerVocab, name: ev.name };
+        // Any tokenizer the data views fetched belongs to the model before.
+        set({ modelVersion: s.modelVersion + 1, dataTokenizer: null });
         // A model the UI did not ask for, right after a failed run, is the worker
         // restoring its last good snapshot: keep the failed run, its message and
         // its curve on screen, so the user sees what happened and where it stopped.
@@ -52,6 +57,7 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
           trainMessage: ev.message ?? null,
           trainRequested: null,
         });
+        get().onRunStatus(ev.state);
         return;
       case 'trainProgress': {
         const s = get();
@@ -73,9 +79,17 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
         set({ valHistory: [...s.valHistory, { step: ev.step, loss: ev.valLoss }] });
         return;
       }
+      case 'generateStarted':
+        if (ev.requestId === get().genId) set({ genPromptText: ev.promptText });
+        else get().onCompareStarted(ev.requestId, ev.promptText);
+        return;
       case 'token': {
         const s = get();
-        if (ev.id !== s.genId || !s.genRunning) return;
+        if (ev.requestId !== s.genId) {
+          get().onCompareToken(ev.requestId, ev.text);
+          return;
+        }
+        if (!s.genRunning) return;
         const count = s.genTokenCount + 1;
         const seconds = (ctx.now() - s.genStartedAt) / 1000;
         set({
@@ -85,46 +99,19 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
         });
         return;
       }
-      case 'generateDone': {
-        if (ev.id !== get().genId) return;
-        // The worker's final text is authoritative: a character split across two
-        // tokens only decodes correctly once both are there.
-        set({
-          genText: ev.text,
-          genRunning: false,
-          genTokenCount: ev.tokenCount,
-          genTokensPerSec: ev.tokensPerSec,
-          genDoneReason: ev.reason,
-        });
+      case 'autoCheckpoint':
+        get().onAutoCheckpoint(ev);
         return;
-      }
       case 'recovered':
         set({ recovered: { message: ev.message, step: ev.step, backend: ev.backend } });
-        return;
-      case 'memory':
-        set({ memory: { numTensors: ev.numTensors, numBytes: ev.numBytes } });
-        return;
-      case 'error':
-        applyError(ev, get, set);
-        return;
-      // Answers to id-carrying requests; their callers await them through WorkerClient.request.
-      case 'logits':
-      case 'tokens':
-      case 'modelExported':
-        return;
-      // Checkpoints are stored by the checkpoints slice, which listens to the client itself.
-      case 'checkpoint':
         return;
       case 'dataReport': {
         const { type: _type, ...report } = ev;
         set({ dataReport: report });
         return;
       }
-      case 'generateStarted':
-        if (ev.id === get().genId) set({ genPromptText: ev.promptText });
-        return;
-      // The compare slice keeps track of its own comparison slots.
-      case 'modelUnloaded':
+      case 'problem':
+        get().pushError({ request: 'worker', code: ev.code, message: ev.message });
         return;
       default: {
         const never: never = ev;
@@ -134,32 +121,3 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
   };
   return { handleEvent: apply };
 };
-
-function applyError(
-  ev: Extract<WorkerEvent, { type: 'error' }>,
-  get: () => StudioState,
-  set: (partial: Partial<StudioState>) => void,
-): void {
-  get().pushError({ request: ev.request, code: ev.code, message: ev.message });
-  const s = get();
-  switch (ev.request) {
-    case 'init':
-      if (s.backendStatus === 'starting') set({ backendStatus: 'failed' });
-      if (s.recreateOnReady) set({ recreateOnReady: false, modelStatus: 'none' });
-      return;
-    case 'createModel':
-      if (s.modelStatus === 'creating') set({ modelStatus: s.model ? 'ready' : 'failed' });
-      return;
-    case 'train':
-    case 'pause':
-    case 'resume':
-    case 'stop':
-      set({ trainRequested: null });
-      return;
-    case 'generate':
-      if (s.genRunning && (ev.id === undefined || ev.id === s.genId)) set({ genRunning: false, genDoneReason: 'failed' });
-      return;
-    default:
-      return;
-  }
-}

@@ -14,7 +14,7 @@ export { genOptionProblems } from './generationSlice';
 export { allTemplates, currentTemplate, exampleProblems, cleanExample, instructionTrainingData, MAPPING_KEYS, STARTER_INDEX_URL } from './datasetsSlice';
 export type * from './datasetsSlice';
 export type * from './types';
-export { WorkerClient, WorkerRequestError } from './workerClient';
+export { WorkerClient, RequestError } from './workerClient';
 export { canResume, DEFAULT_AUTOSAVE_EVERY } from './checkpointsSlice';
 export type { CheckpointsSlice, InterruptedRun } from './checkpointsSlice';
 export {

@@ -2,7 +2,8 @@
 
 import { PRESETS, validateConfig } from '../model/config';
 import type { ModelConfig } from '../model/config';
-import type { ModelSlice, SliceCreator, StudioState } from './types';
+import { asStudioError } from './errorsSlice';
+import type { CreateRequest, ModelSlice, SliceCreator, StudioContext, StudioState } from './types';
 
 export const DEFAULT_PRESET_ID = 'micro';
 export const CUSTOM_PRESET_ID = 'custom';
@@ -76,12 +77,21 @@ export const createModelSlice: SliceCreator<ModelSlice> = (ctx) => (set, get) =>
       return;
     }
     const request = { config: { ...s.draftConfig }, seed: s.modelSeed, text: s.trainText };
-    set({ modelStatus: 'creating', lastCreate: request, recreateOnReady: false });
-    ctx.client.post({
-      type: 'createModel',
-      config: request.config,
-      seed: request.seed,
-      tokenizer: { kind: 'bpe-train', text: request.text },
-    });
+    set({ lastCreate: request, recreateOnReady: false });
+    sendCreate(ctx, get, set, request);
   },
 });
+
+/** Asks the worker for a new model; its `modelReady` event fills the state, a refusal keeps the old model. */
+export function sendCreate(
+  ctx: StudioContext,
+  get: () => StudioState,
+  set: (partial: Partial<StudioState>) => void,
+  request: CreateRequest,
+): void {
+  set({ modelStatus: 'creating' });
+  ctx.client.request('createModel', { config: request.config, seed: request.seed, tokenizer: { kind: 'bpe-train', text: request.text } }).catch((e: unknown) => {
+    get().pushError(asStudioError(e));
+    if (get().modelStatus === 'creating') set({ modelStatus: get().model ? 'ready' : 'failed' });
+  });
+}

@@ -3,7 +3,9 @@
 
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_OPTIONS, type BackendReport, type WorkerEvent, type WorkerRequest } from '../worker/protocol';
+import type { BackendReport } from '../worker/backends';
+import type { ErrorCode, LoadedModel, WorkerEvent, WorkerRequest } from '../worker/protocol';
+import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
 import type { ModelConfig } from '../model/config';
 import { CheckpointRepository } from '../storage/checkpoints';
 import { openStudioDb } from '../storage/db';
@@ -46,15 +48,17 @@ function setup(files: Record<string, string>) {
   });
   const send = (ev: WorkerEvent) => workers.at(-1)?.send(ev);
   const posted = () => workers.at(-1)?.posted ?? [];
-  /** Plays the worker: answers a loadModel into the main slot once it is posted. */
-  const answerLoad = async (answer: WorkerEvent) => {
+  /** Plays the worker: answers a loadModel into the main slot once it is posted (a model, or a refusal). */
+  const answerLoad = async (answer: LoadedModel | { code: ErrorCode; message: string }) => {
     for (let i = 0; i < 100 && !posted().some((m) => m.type === 'loadModel'); i++) await new Promise((r) => setTimeout(r, 5));
-    send(answer);
+    const w = workers.at(-1)!;
+    if ('code' in answer) w.fail('loadModel', answer.code, answer.message);
+    else w.modelReady(answer, 'loadModel');
   };
   return { store, posted, send, answerLoad, run: () => openShippedBase(store) };
 }
 
-const MODEL_READY: WorkerEvent = { type: 'modelReady', config: CONFIG, paramCount: 2_580_000, tokenizerVocab: 4096, name: 'Base model', step: 2400, slot: 'main' };
+const MODEL_READY: LoadedModel = { config: CONFIG, paramCount: 2_580_000, tokenizerVocab: 4096, name: 'Base model', step: 2400, slot: 'main' };
 
 describe('opening the studio', () => {
   it('loads the shipped base model into the main slot once the backend is up, and sets up tuning', async () => {
@@ -111,7 +115,7 @@ describe('opening the studio', () => {
     t.store.getState().initBackend();
     t.send({ type: 'backend', report: REPORT });
     const outcome = t.run();
-    await t.answerLoad({ type: 'error', request: 'loadModel', code: 'bad-input', message: 'model.safetensors is truncated' });
+    await t.answerLoad({ code: 'bad-input', message: 'model.safetensors is truncated' });
     expect(await outcome).toEqual({ kind: 'failed', message: 'model.safetensors is truncated' });
     expect(t.store.getState().modelStatus).toBe('none');
     expect(t.store.getState().trainDataKind).toBe('text');

@@ -4,7 +4,7 @@
 // dataset, so a first-time user can ask the base model a question, tune it, and
 // compare, without creating anything first.
 
-import { DEFAULT_TRAIN_OPTIONS } from '../worker/protocol';
+import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
 import type { StudioStore } from './studio';
 import type { StudioState } from './types';
 

@@ -1,40 +1,17 @@
 // The studio store driven without a DOM: a fake worker records what the store
-// posts, and the tests play the worker's side by feeding it protocol events.
+// sends, and the tests play the worker's side with replies and events.
 
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../model/config';
-import type { BackendReport, WorkerEvent, WorkerRequest } from '../worker/protocol';
+import type { BackendReport } from '../worker/backends';
+import type { WorkerEvent } from '../worker/protocol';
 import { createStudio, memoryStorage, PREFERENCES_KEY } from './studio';
 import { draftProblems } from './modelSlice';
-import { WorkerClient, WorkerRequestError } from './workerClient';
-import type { WorkerLike } from './workerClient';
+import { FakeWorker } from './fakeWorker';
+import { WorkerClient, RequestError } from './workerClient';
 
-class FakeWorker implements WorkerLike {
-  posted: Array<{ msg: WorkerRequest; transfer: Transferable[] }> = [];
-  terminated = false;
-  onmessage: ((ev: MessageEvent<WorkerEvent>) => void) | null = null;
-  onerror: ((ev: ErrorEvent) => void) | null = null;
-  onmessageerror: ((ev: MessageEvent) => void) | null = null;
-  postMessage(msg: WorkerRequest, transfer: Transferable[]): void {
-    this.posted.push({ msg, transfer });
-  }
-  terminate(): void {
-    this.terminated = true;
-  }
-  /** Plays the worker sending an event. */
-  send(ev: WorkerEvent): void {
-    this.onmessage?.({ data: ev } as MessageEvent<WorkerEvent>);
-  }
-  /** Request types posted, leaving out the autosave setting the checkpoints slice sends with every new worker. */
-  types(): string[] {
-    return this.posted.map((p) => p.msg.type).filter((t) => t !== 'autosave');
-  }
-  last<T extends WorkerRequest['type']>(type: T): Extract<WorkerRequest, { type: T }> {
-    const hit = [...this.posted].reverse().find((p) => p.msg.type === type);
-    if (!hit) throw new Error(`nothing of type ${type} was posted; posted: ${this.types().join(', ')}`);
-    return hit.msg as Extract<WorkerRequest, { type: T }>;
-  }
-}
+/** Lets replies (promises) settle. */
+const settle = () => new Promise((r) => setTimeout(r, 0));
 
 const REPORT: BackendReport = {
   name: 'webgpu',
@@ -76,7 +53,7 @@ function withModel() {
   t.worker().send({ type: 'backend', report: REPORT });
   t.state().createModel();
   const cfg = t.worker().last('createModel').config;
-  t.worker().send({ type: 'modelReady', config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 0, slot: 'main' });
+  t.worker().modelReady({ config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 0, slot: 'main' }, 'createModel');
   return t;
 }
 
@@ -91,7 +68,7 @@ describe('backend', () => {
     t.state().initBackend();
     t.state().initBackend();
     expect(t.workers).toHaveLength(1);
-    expect(t.worker().posted.map((p) => p.msg)).toEqual([{ type: 'init', backend: 'auto' }]);
+    expect(t.worker().bodies()).toEqual([{ type: 'init', backend: 'auto' }]);
     expect(t.state().backendStatus).toBe('starting');
   });
 
@@ -104,10 +81,11 @@ describe('backend', () => {
     expect(t.state().backendReport?.skipped[0]?.reason).toBe('WebGPU unavailable: no adapter');
   });
 
-  it('marks the backend failed when init fails, with the message in the errors', () => {
+  it('marks the backend failed when init fails, with the message in the errors', async () => {
     const t = setup();
     t.state().initBackend();
-    t.worker().send({ type: 'error', request: 'init', code: 'backend-failed', message: 'No backend could start.' });
+    t.worker().fail('init', 'backend-failed', 'No backend could start.');
+    await settle();
     expect(t.state().backendStatus).toBe('failed');
     expect(t.state().errors.map((e) => e.message)).toEqual(['No backend could start.']);
   });
@@ -119,7 +97,7 @@ describe('backend', () => {
     t.state().setBackendChoice('wasm');
     expect(first.terminated).toBe(true);
     expect(t.workers).toHaveLength(2);
-    expect(t.worker().posted.map((p) => p.msg)).toEqual([{ type: 'init', backend: 'wasm' }]);
+    expect(t.worker().bodies()).toEqual([{ type: 'init', backend: 'wasm' }]);
     expect(t.state().model).toBeNull();
     expect(t.state().modelStatus).toBe('creating');
     t.worker().send({ type: 'backend', report: { ...REPORT, name: 'wasm', reason: 'WASM chosen by the user' } });
@@ -129,10 +107,11 @@ describe('backend', () => {
     expect(again.tokenizer).toEqual(created.tokenizer);
   });
 
-  it('a worker that fails to load becomes a visible error', () => {
+  it('a worker that fails to load becomes a visible error', async () => {
     const t = setup();
     t.state().initBackend();
     t.worker().onerror?.({ message: 'SyntaxError: bad token', filename: 'trainer.worker.ts', lineno: 3, preventDefault: () => {} } as unknown as ErrorEvent);
+    await settle();
     expect(t.state().errors[0]?.message).toContain('SyntaxError: bad token');
     expect(t.state().backendStatus).toBe('failed');
   });
@@ -256,17 +235,18 @@ describe('training', () => {
     expect(t.state().loss).toBeNull();
   });
 
-  it('keeps a failed run visible, with the device-lost error and the recovery notice', () => {
+  it('keeps a failed run visible, with the device-lost error and the recovery notice', async () => {
     const t = withModel();
     t.state().startTraining();
     t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 100 });
     t.worker().send(progress(1, 5));
-    t.worker().send({ type: 'error', request: 'train', code: 'device-lost', message: 'The GPU device was lost.' });
     t.worker().send({ type: 'trainState', state: 'failed', step: 1, totalSteps: 100, message: 'device lost' });
-    // The worker restores its snapshot: a modelReady nobody asked for, then the notice.
+    // The worker restores its snapshot: a modelReady nobody asked for, then the notice, then the refusal of the run.
     const cfg = t.worker().last('createModel').config;
-    t.worker().send({ type: 'modelReady', config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 1, slot: 'main' });
+    t.worker().modelReady({ config: cfg, paramCount: 12345, tokenizerVocab: 300, name: 'micro', step: 1, slot: 'main' });
     t.worker().send({ type: 'recovered', message: 'Restored the model from step 1.', step: 1, backend: 'webgpu' });
+    t.worker().fail('train', 'device-lost', 'The GPU device was lost.');
+    await settle();
     const s = t.state();
     expect(s.trainState).toBe('failed');
     expect(s.trainMessage).toBe('device lost');
@@ -290,7 +270,7 @@ describe('training', () => {
 });
 
 describe('generation', () => {
-  it('streams tokens of its own request and ignores others', () => {
+  it('streams tokens of its own request and ignores others', async () => {
     const t = withModel();
     t.state().setPrompt('The baker');
     t.state().generate();
@@ -300,14 +280,15 @@ describe('generation', () => {
     expect(req.options).toEqual(t.state().genOptions);
     expect(t.state().genRunning).toBe(true);
     t.advance(500);
-    t.worker().send({ type: 'token', id: req.id, tokenId: 1, text: ' opens' });
-    t.worker().send({ type: 'token', id: req.id + 99, tokenId: 2, text: 'XXX' });
+    t.worker().send({ type: 'token', requestId: req.id, tokenId: 1, text: ' opens' });
+    t.worker().send({ type: 'token', requestId: req.id + 99, tokenId: 2, text: 'XXX' });
     t.advance(500);
-    t.worker().send({ type: 'token', id: req.id, tokenId: 3, text: ' her' });
+    t.worker().send({ type: 'token', requestId: req.id, tokenId: 3, text: ' her' });
     expect(t.state().genText).toBe(' opens her');
     expect(t.state().genTokenCount).toBe(2);
     expect(t.state().genTokensPerSec).toBeCloseTo(2, 5);
-    t.worker().send({ type: 'generateDone', id: req.id, reason: 'maxTokens', tokenCount: 2, tokensPerSec: 2.5, text: ' opens her' });
+    t.worker().reply('generate', { reason: 'maxTokens', tokenCount: 2, tokensPerSec: 2.5, text: ' opens her' });
+    await settle();
     expect(t.state().genRunning).toBe(false);
     expect(t.state().genTokensPerSec).toBe(2.5);
     expect(t.state().genDoneReason).toBe('maxTokens');
@@ -317,17 +298,18 @@ describe('generation', () => {
     const t = withModel();
     t.state().generate();
     const { id } = t.worker().last('generate');
-    t.worker().send({ type: 'token', id, tokenId: 1, text: '<img src=x onerror=alert(1)>' });
+    t.worker().send({ type: 'token', requestId: id, tokenId: 1, text: '<img src=x onerror=alert(1)>' });
     expect(t.state().genText).toBe('<img src=x onerror=alert(1)>');
   });
 
-  it('stop sends cancelGenerate for the running request', () => {
+  it('stop sends cancelGenerate for the running request', async () => {
     const t = withModel();
     t.state().generate();
     const { id } = t.worker().last('generate');
     t.state().cancelGenerate();
-    expect(t.worker().last('cancelGenerate')).toEqual({ type: 'cancelGenerate', id });
-    t.worker().send({ type: 'generateDone', id, reason: 'cancelled', tokenCount: 0, tokensPerSec: 0, text: '' });
+    expect(t.worker().last('cancelGenerate')).toMatchObject({ type: 'cancelGenerate', generateId: id });
+    t.worker().reply('generate', { reason: 'cancelled', tokenCount: 0, tokensPerSec: 0, text: '' }, id);
+    await settle();
     expect(t.state().genRunning).toBe(false);
     expect(t.state().genDoneReason).toBe('cancelled');
   });
@@ -345,8 +327,8 @@ describe('generation', () => {
     const t = withModel();
     t.state().generate();
     const { id } = t.worker().last('generate');
-    t.worker().send({ type: 'error', request: 'generate', code: 'busy', message: 'Pause training to generate.', id });
-    await Promise.resolve();
+    t.worker().fail('generate', 'busy', 'Pause training to generate.', id);
+    await settle();
     expect(t.state().genRunning).toBe(false);
     expect(t.state().errors.map((e) => [e.code, e.message])).toEqual([['busy', 'Pause training to generate.']]);
   });
@@ -355,11 +337,10 @@ describe('generation', () => {
 describe('errors', () => {
   it('lists every error until dismissed, counting repeats of the same one', () => {
     const t = setup();
-    t.state().initBackend();
-    const err: WorkerEvent = { type: 'error', request: 'train', code: 'no-model', message: 'Create a model first.' };
-    t.worker().send(err);
-    t.worker().send(err);
-    t.worker().send({ type: 'error', request: 'generate', code: 'no-model', message: 'Create a model first.' });
+    const err = { request: 'train', code: 'no-model', message: 'Create a model first.' } as const;
+    t.state().pushError(err);
+    t.state().pushError(err);
+    t.state().pushError({ request: 'generate', code: 'no-model', message: 'Create a model first.' });
     const errors = t.state().errors;
     expect(errors.map((e) => [e.request, e.count])).toEqual([['train', 2], ['generate', 1]]);
     t.state().dismissError(errors[0]!.key);
@@ -368,32 +349,31 @@ describe('errors', () => {
 });
 
 describe('worker client', () => {
-  it('resolves a request with the answer carrying its id, and rejects on its error', async () => {
+  it('resolves a request with the reply carrying its id, and rejects on its error', async () => {
     const t = setup();
-    const tokens = t.client.request({ type: 'tokenize', text: 'hi' }, 'tokens');
+    const tokens = t.client.request('tokenize', { text: 'hi' });
     const req = t.worker().last('tokenize');
-    t.worker().send({ type: 'tokens', id: req.id + 1, ids: [9], pieces: ['x'] });
-    t.worker().send({ type: 'tokens', id: req.id, ids: [1, 2], pieces: ['h', 'i'] });
+    t.worker().reply('tokenize', { ids: [9], pieces: ['x'] }, req.id + 99);
+    t.worker().reply('tokenize', { ids: [1, 2], pieces: ['h', 'i'] }, req.id);
     await expect(tokens).resolves.toMatchObject({ ids: [1, 2] });
 
-    const logits = t.client.request({ type: 'logits', ids: [1] }, 'logits');
-    const lreq = t.worker().last('logits');
-    t.worker().send({ type: 'error', request: 'logits', code: 'no-model', message: 'Create a model first.', id: lreq.id });
-    await expect(logits).rejects.toBeInstanceOf(WorkerRequestError);
+    const logits = t.client.request('logits', { ids: [1] });
+    t.worker().fail('logits', 'no-model', 'Create a model first.');
+    await expect(logits).rejects.toBeInstanceOf(RequestError);
   });
 
   it('transfers large buffers instead of copying them', () => {
     const t = setup();
     const safetensors = new ArrayBuffer(16);
-    t.client.post({ type: 'loadModel', name: 'm', safetensors, configJson: '{}', tokenizerJson: '{}' });
-    expect(t.worker().posted[0]?.transfer).toEqual([safetensors]);
+    void t.client.request('loadModel', { name: 'm', safetensors, configJson: '{}', tokenizerJson: '{}' });
+    expect(t.worker().transfers[0]).toEqual([safetensors]);
   });
 
   it('rejects pending requests when the worker restarts', async () => {
     const t = setup();
-    const pending = t.client.request({ type: 'exportModel', includeOptimizer: false }, 'modelExported');
+    const pending = t.client.request('exportModel', { includeOptimizer: false });
     t.client.restart();
-    await expect(pending).rejects.toBeInstanceOf(WorkerRequestError);
+    await expect(pending).rejects.toBeInstanceOf(RequestError);
   });
 });
 

@@ -5,8 +5,7 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import type { StateStorage } from 'zustand/middleware';
-import { DEFAULT_GENERATE_OPTIONS } from '../worker/protocol';
-import type { GenerateOptions } from '../worker/protocol';
+import { DEFAULT_GENERATE_OPTIONS, type GenerateOptions } from '../model/sampling';
 import { createBackendSlice } from './backendSlice';
 import { createErrorsSlice } from './errorsSlice';
 import { createEventSlice } from './events';

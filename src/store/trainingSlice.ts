@@ -1,10 +1,10 @@
 // A training run: its settings, its state as the worker reports it, and the
 // loss history the chart draws.
 
-import { DEFAULT_TRAIN_OPTIONS } from '../worker/protocol';
-import type { TrainOptions } from '../worker/protocol';
+import { DEFAULT_TRAIN_OPTIONS, trainOptionProblems, type TrainOptions } from '../train/options';
+import { asStudioError } from './errorsSlice';
 import { SAMPLE_TRAINING_TEXT } from './sampleText';
-import type { EditableTrainOption, SliceCreator, StudioState, TrainingSlice } from './types';
+import type { SliceCreator, StudioState, TrainingSlice } from './types';
 import { instructionTrainingData } from './datasetsSlice';
 
 /** The per-run values, cleared when a run starts or the model changes. */
@@ -23,41 +23,22 @@ export function runReset(step: number, totalSteps: number) {
   } satisfies Partial<TrainingSlice>;
 }
 
-export interface OptionProblem {
-  field: EditableTrainOption;
-  message: string;
-}
-
-/** Problems with the run settings the panel edits (batch size is also checked against the model). */
-export function trainOptionProblems(o: TrainOptions): OptionProblem[] {
-  const problems: OptionProblem[] = [];
-  if (!Number.isInteger(o.steps) || o.steps < 1 || o.steps > 1_000_000) {
-    problems.push({ field: 'steps', message: `Steps must be a whole number from 1 to 1,000,000 (got ${fmt(o.steps)}).` });
-  }
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1 || o.batchSize > 4096) {
-    problems.push({ field: 'batchSize', message: `Batch size must be a whole number from 1 to 4096 (got ${fmt(o.batchSize)}).` });
-  }
-  if (!Number.isFinite(o.learningRate) || o.learningRate <= 0 || o.learningRate > 1) {
-    problems.push({ field: 'learningRate', message: `Learning rate must be above 0 and at most 1 (got ${fmt(o.learningRate)}); 1e-3 is a good start.` });
-  }
-  if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0) {
-    problems.push({ field: 'warmupSteps', message: `Warm-up must be a whole number of steps, 0 or more (got ${fmt(o.warmupSteps)}).` });
-  } else if (Number.isInteger(o.steps) && o.warmupSteps > o.steps) {
-    problems.push({ field: 'warmupSteps', message: `Warm-up (${o.warmupSteps}) is longer than the run (${o.steps} steps).` });
-  }
-  return problems;
-}
-
-function fmt(v: number): string {
-  return Number.isFinite(v) ? String(v) : 'nothing';
-}
+export { trainOptionProblems };
 
 /** True while a run holds the model (training, or paused mid-run). */
 export function runActive(s: Pick<StudioState, 'trainState'>): boolean {
   return s.trainState === 'running' || s.trainState === 'paused';
 }
 
-export const createTrainingSlice: SliceCreator<TrainingSlice> = (ctx) => (set, get) => ({
+export const createTrainingSlice: SliceCreator<TrainingSlice> = (ctx) => (set, get) => {
+  /** A refused or failed train request shows its error and frees the buttons; trainState events carry the rest. */
+  const control = (reply: Promise<unknown>) => {
+    reply.catch((e: unknown) => {
+      get().pushError(asStudioError(e));
+      set({ trainRequested: null });
+    });
+  };
+  return {
   trainText: SAMPLE_TRAINING_TEXT,
   trainDataKind: 'text',
   dataReport: null,
@@ -95,26 +76,29 @@ export const createTrainingSlice: SliceCreator<TrainingSlice> = (ctx) => (set, g
     // The model seed also fixes the batch order, so one seed reproduces a whole run.
     const options: TrainOptions = { ...s.trainOptions, seed: s.modelSeed };
     set({ trainRequested: 'start', trainMessage: null, recovered: null, dataReport: null, ...runReset(0, options.steps) });
-    ctx.client.post({ type: 'train', data: instructions ? instructions.data : { kind: 'text', text: s.trainText }, options });
+    const data = instructions ? instructions.data : { kind: 'text' as const, text: s.trainText };
+    get().recordRunStart(data, options);
+    control(ctx.client.request('train', { data, options }));
   },
 
   pauseTraining: () => {
     if (get().trainState !== 'running') return;
     set({ trainRequested: 'pause' });
-    ctx.client.post({ type: 'pause' });
+    control(ctx.client.request('pause', {}));
   },
 
   resumeTraining: () => {
     if (get().trainState !== 'paused') return;
     set({ trainRequested: 'resume' });
-    ctx.client.post({ type: 'resume' });
+    control(ctx.client.request('resume', {}));
   },
 
   stopTraining: () => {
     if (!runActive(get())) return;
     set({ trainRequested: 'stop' });
-    ctx.client.post({ type: 'stop' });
+    control(ctx.client.request('stop', {}));
   },
 
   dismissRecovered: () => set({ recovered: null }),
-});
+};
+};

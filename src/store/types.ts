@@ -5,29 +5,18 @@
 
 import type { StateCreator } from 'zustand';
 import type { ModelConfig } from '../model/config';
-import type {
-  BackendName,
-  BackendReport,
-  ErrorCode,
-  GenerateOptions,
-  TrainOptions,
-  TrainState,
-  WorkerEvent,
-  WorkerRequest,
-} from '../worker/protocol';
+import type { ErrorCode, RequestType, WorkerEvent } from '../worker/protocol';
+import type { BackendChoice, BackendName, BackendReport } from '../worker/backends';
+import type { GenerateOptions } from '../model/sampling';
+import type { EditableTrainOption, TrainOptions } from '../train/options';
+import type { LossPoint, TrainState } from '../train/run';
 import type { WorkerClient } from './workerClient';
 import type { DataDeps, DataReportInfo, DatasetsSlice } from './datasetsSlice';
 import type { CheckpointDeps, CheckpointsSlice } from './checkpointsSlice';
 import type { CompareSlice } from './compareSlice';
 import type { PromptTemplate } from '../data/templates';
 
-/** One point of a loss curve. */
-export interface LossPoint {
-  step: number;
-  loss: number;
-}
-
-export type BackendChoice = BackendName | 'auto';
+export type { BackendChoice, EditableTrainOption, LossPoint };
 export type BackendStatus = 'off' | 'starting' | 'ready' | 'failed';
 
 export interface BackendSlice {
@@ -81,8 +70,6 @@ export interface ModelSlice {
 /** The train request the UI has sent and is waiting on. */
 export type TrainRequest = 'start' | 'pause' | 'resume' | 'stop';
 
-/** The settings the Train panel edits; the rest of TrainOptions keeps its defaults. */
-export type EditableTrainOption = 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps';
 
 export interface TrainingSlice {
   trainText: string;
@@ -153,7 +140,7 @@ export interface GenerationSlice {
 export interface StudioError {
   key: number;
   /** The request that failed, or 'ui' for a problem found before anything was sent. */
-  request: WorkerRequest['type'] | 'ui';
+  request: RequestType | 'ui' | 'worker';
   code: ErrorCode;
   message: string;
   /** How many times in a row this same error arrived. */

@@ -27,3 +27,10 @@ export interface Tokenizer {
   /** The Hugging Face tokenizer.json document for this tokenizer. */
   toJSON(): unknown;
 }
+
+/** Where the tokenizer of a new model comes from. */
+export type TokenizerSpec =
+  /** Train a byte-level BPE on this text, up to the model's vocabSize. */
+  | { kind: 'bpe-train'; text: string }
+  /** A Hugging Face tokenizer.json document. */
+  | { kind: 'json'; json: string };

@@ -2,7 +2,7 @@
 
 import { useStudio } from '../store';
 import type { BackendChoice } from '../store';
-import { BACKEND_ORDER } from '../worker/protocol';
+import { BACKEND_ORDER } from '../worker/backends';
 import { BACKEND_LABELS, skippedLine } from './format';
 
 const CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_ORDER];

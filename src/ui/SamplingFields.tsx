@@ -3,7 +3,7 @@
 // the Compare view, which use the same options.
 
 import { genOptionProblems, useStudio } from '../store';
-import type { GenerateOptions } from '../worker/protocol';
+import type { GenerateOptions } from '../model/sampling';
 import { NumberField } from './NumberField';
 
 const FIELDS: ReadonlyArray<{ key: Exclude<keyof GenerateOptions, 'stopAtEos'>; id: string; label: string; hint: string; step: number | 'any'; min: number; max?: number }> = [

@@ -1,7 +1,7 @@
 // Small formatting helpers for the views: durations, counts, backend names.
 
 import type { LossPoint } from '../store';
-import type { BackendName } from '../worker/protocol';
+import type { BackendName } from '../worker/backends';
 
 export const BACKEND_LABELS: Record<BackendName, string> = {
   webgpu: 'WebGPU',

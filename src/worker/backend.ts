@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { DEFAULT_LIMITS, type DeviceLimits } from '../model/config';
 import { installWebGpuReductions } from '../model/kernels/reduce_webgpu';
-import { BACKEND_ORDER, type BackendName, type BackendReport } from './protocol';
+import { BACKEND_ORDER, type BackendName, type BackendReport } from './backends';
 
 // The studio's barrier-free reductions replace tfjs-webgpu's (see reduce_webgpu.ts).
 installWebGpuReductions();

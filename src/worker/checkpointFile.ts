@@ -6,7 +6,8 @@
 import { fromHfConfig, paramCount, type ModelConfig } from '../model/config';
 import { readSafetensors, SafetensorsError } from '../model/safetensors';
 import { hashString } from '../data/schema';
-import type { CheckpointInfo, RunState, TrainingData } from './protocol';
+import type { CheckpointInfo } from '../checkpoint/info';
+import type { RunState, TrainingData } from '../train/run';
 
 /** Must equal CHECKPOINT_FORMAT in src/train/checkpoint.ts (kept here so this file needs no tf). */
 export const CHECKPOINT_FORMAT_NAME = 'instruct-studio';

@@ -16,7 +16,13 @@ import { promptExample } from '../data/templates';
 import { renderPrompt } from '../data/render';
 import { prepareInstructionData } from '../train/instructions';
 import type { BatchSource, Batch } from '../train/batches';
-import { MAIN_SLOT, type BackendName, type BackendReport, type CheckpointInfo, type CheckpointReason, type ErrorCode, type LossPoint, type ResumeRun, type RunState, type TrainingData, type TrainOptions, type WorkerEvent, type WorkerRequest } from './protocol';
+import { MAIN_SLOT, RequestError, type ErrorCode, type Replies, type Requests, type RequestType, type ExportedModel, type GenerateResult, type LoadedModel, type RequestOf, type WorkerEvent, type WorkerMessage, type WorkerRequest } from './protocol';
+import type { BackendName, BackendReport } from './backends';
+import type { CapturedCheckpoint, CheckpointInfo, CheckpointReason } from '../checkpoint/info';
+import { generateOptionProblems } from '../model/sampling';
+import { trainOptionProblems, type TrainOptions } from '../train/options';
+import type { LossPoint, ResumeRun, RunState, TrainingData } from '../train/run';
+import type { TokenizerSpec } from '../tokenizer/types';
 import { dataFingerprint, META } from './checkpointFile';
 
 /** A model loaded for comparison: inference only, never trained. */
@@ -99,15 +105,33 @@ export class StudioEngine {
   /** Checkpoints are taken one at a time; the training loop waits for the one in progress. */
   private captureChain: Promise<void> = Promise.resolve();
   /** Checkpoint requests that arrived mid-step, answered at the next step boundary. */
-  private pendingCaptures: Array<{ id: number; done: () => void }> = [];
+  private nextCallId = 1;
+  private pendingCaptures: Array<{ resolve: (c: CapturedCheckpoint) => void; reject: (e: unknown) => void }> = [];
 
   constructor(
     private readonly emit: (event: WorkerEvent) => void,
     private readonly backendOptions: BackendOptions = {},
   ) {}
 
-  /** Handles one request; never throws: failures become 'error' events. */
-  handle(req: WorkerRequest): Promise<void> {
+  /** Answers one request with exactly one reply, a value or an error; never throws. */
+  async handle(req: WorkerRequest): Promise<WorkerMessage> {
+    try {
+      const value = await this.dispatch(req);
+      return { kind: 'reply', id: req.id, type: req.type, ok: true, value: value ?? null };
+    } catch (e) {
+      const { code, message } = classify(e, null);
+      return { kind: 'reply', id: req.id, type: req.type, ok: false, code, message };
+    }
+  }
+
+  /** The same for callers in this thread (Node scripts, tests): the reply's value, or a thrown RequestError. */
+  async call<K extends RequestType>(type: K, body: Requests[K], id = this.nextCallId++): Promise<Replies[K]> {
+    const reply = await this.handle({ type, id, ...body } as unknown as WorkerRequest);
+    if (reply.kind === 'reply' && !reply.ok) throw new RequestError(type, reply.code, reply.message);
+    return (reply as { value: unknown }).value as Replies[K];
+  }
+
+  private dispatch(req: WorkerRequest): Promise<unknown> {
     switch (req.type) {
       // Control requests act at once, even while a run or a generation is in flight.
       case 'pause':
@@ -115,28 +139,19 @@ export class StudioEngine {
       case 'stop':
       case 'cancelGenerate':
       case 'memory':
-      case 'autosave':
-        return this.guard(req, () => this.control(req));
-      case 'checkpoint':
-        return this.guard(req, () => this.checkpointRequest(req.id));
+      case 'setAutosave':
+        return Promise.resolve().then(() => this.control(req));
+      case 'captureCheckpoint':
+        return this.checkpointRequest();
       case 'train':
-        return this.guard(req, () => this.train(req.data, req.options, req.resume));
+        return this.train(req.data, req.options, req.resume);
       case 'generate':
-        return this.guard(req, () => this.generate(req));
+        return this.generate(req);
       default: {
-        const run = this.queue.then(() => this.guard(req, () => this.serial(req)));
-        this.queue = run;
+        const run = this.queue.then(() => this.serial(req));
+        this.queue = run.catch(() => undefined);
         return run;
       }
-    }
-  }
-
-  private async guard(req: WorkerRequest, fn: () => Promise<void> | void): Promise<void> {
-    try {
-      await fn();
-    } catch (e) {
-      const { code, message } = classify(e, null);
-      this.emit({ type: 'error', request: req.type, code, message, ...('id' in req ? { id: req.id } : {}) });
     }
   }
 
@@ -158,35 +173,34 @@ export class StudioEngine {
     if (this.trainer) throw new EngineError('busy', `Cannot ${action} while training runs: stop the run first.`);
   }
 
-  private control(req: Extract<WorkerRequest, { type: 'pause' | 'resume' | 'stop' | 'cancelGenerate' | 'memory' | 'autosave' }>): void {
+  private control(req: RequestOf<'pause' | 'resume' | 'stop' | 'cancelGenerate' | 'memory' | 'setAutosave'>): { numTensors: number; numBytes: number } | null {
     switch (req.type) {
-      case 'autosave':
+      case 'setAutosave':
         if (!Number.isInteger(req.everySteps) || req.everySteps < 0) throw new EngineError('bad-input', `autosave every ${req.everySteps} steps: give a whole number, 0 to turn it off.`);
         this.autosaveEvery = req.everySteps;
-        return;
+        return null;
       case 'pause':
         if (!this.trainer) throw new EngineError('bad-input', 'Nothing to pause: no training run is active.');
         this.trainer.pause();
-        return;
+        return null;
       case 'resume':
         if (!this.trainer) throw new EngineError('bad-input', 'Nothing to resume: no training run is active.');
         // The weights are about to change under any generation from the main model.
         for (const g of this.generations.values()) if (g.slot === MAIN_SLOT) g.cancelled = true;
         this.trainer.resume();
-        return;
+        return null;
       case 'stop':
         if (!this.trainer) throw new EngineError('bad-input', 'Nothing to stop: no training run is active.');
         this.trainer.stop();
-        return;
-      case 'cancelGenerate':
-        {
-          const g = this.generations.get(req.id);
-          if (g) g.cancelled = true;
-        }
-        return;
+        return null;
+      case 'cancelGenerate': {
+        const g = this.generations.get(req.generateId);
+        if (g) g.cancelled = true;
+        return null;
+      }
       case 'memory': {
         const m = tf.memory();
-        this.emit({ type: 'memory', numTensors: m.numTensors, numBytes: m.numBytes });
+        return { numTensors: m.numTensors, numBytes: m.numBytes };
       }
     }
   }
@@ -207,7 +221,7 @@ export class StudioEngine {
     };
   }
 
-  private async serial(req: WorkerRequest): Promise<void> {
+  private async serial(req: WorkerRequest): Promise<unknown> {
     switch (req.type) {
       case 'init':
         return this.init(req.backend);
@@ -216,7 +230,7 @@ export class StudioEngine {
       case 'loadModel':
         return this.loadModel(req);
       case 'logits':
-        return this.logits(req.id, req.ids, req.slot);
+        return this.logits(req.ids, req.slot);
       case 'unloadModel': {
         if (req.slot === MAIN_SLOT) throw new EngineError('bad-input', 'The main model cannot be unloaded; create or load another instead.');
         const s = this.slots.get(req.slot);
@@ -225,17 +239,15 @@ export class StudioEngine {
           s.model.dispose();
           this.slots.delete(req.slot);
         }
-        this.emit({ type: 'modelUnloaded', slot: req.slot });
-        return;
+        return null;
       }
       case 'tokenize': {
         const { tokenizer } = this.requireModel(req.slot);
         const ids = tokenizer.encode(req.text);
-        this.emit({ type: 'tokens', id: req.id, ids, pieces: tokenizer.pieces(ids) });
-        return;
+        return { ids, pieces: tokenizer.pieces(ids) };
       }
       case 'exportModel':
-        return this.exportModel(req.id, req.includeOptimizer);
+        return this.exportModel(req.includeOptimizer);
       default:
         throw new EngineError('internal', `Unhandled request ${req.type}`);
     }
@@ -243,20 +255,23 @@ export class StudioEngine {
 
   // ---- backend ------------------------------------------------------------
 
-  private async init(preference: BackendName | 'auto'): Promise<void> {
+  private async init(preference: BackendName | 'auto'): Promise<BackendReport> {
     this.requireIdle('change the backend');
     // Keep the model across a backend switch by going through the host.
     const carry = this.model ? await this.takeSnapshot() : null;
     this.disposeModel(false);
     this.preference = preference;
     this.deviceProblem = null;
+    let report: BackendReport;
     try {
-      this.backend = await initBackend(preference, this.backendOptions, this.deviceWatch());
+      report = await initBackend(preference, this.backendOptions, this.deviceWatch());
     } catch (e) {
       throw new EngineError('backend-failed', (e as Error).message);
     }
-    this.emit({ type: 'backend', report: this.backend });
+    this.backend = report;
+    this.emit({ type: 'backend', report });
     if (carry && this.tokenizer) this.restore(carry);
+    return report;
   }
 
   // ---- models -------------------------------------------------------------
@@ -273,20 +288,22 @@ export class StudioEngine {
     if (forgetTokenizer) this.tokenizer = null;
   }
 
-  private announce(): void {
+  /** Tells the UI the main model changed, and returns what it says. */
+  private announce(): LoadedModel {
     const { model, tokenizer } = this.requireModel();
-    this.emit({
-      type: 'modelReady',
+    const info: LoadedModel = {
       config: model.config,
       paramCount: model.parameterCount,
       tokenizerVocab: tokenizer.vocabSize,
       name: this.modelName,
       step: this.trainedSteps,
       slot: MAIN_SLOT,
-    });
+    };
+    this.emit({ type: 'modelReady', ...info });
+    return info;
   }
 
-  private async createModel(config: ModelConfig, seed: number, spec: Extract<WorkerRequest, { type: 'createModel' }>['tokenizer']): Promise<void> {
+  private async createModel(config: ModelConfig, seed: number, spec: TokenizerSpec): Promise<LoadedModel> {
     this.requireIdle('create a model');
     if (!this.backend) throw new EngineError('backend-failed', 'The backend is not initialised yet.');
     const problems = validateConfig(config, { limits: this.backend.limits });
@@ -315,10 +332,10 @@ export class StudioEngine {
     this.trainedSteps = 0;
     this.snapshot = null;
     this.run = null;
-    this.announce();
+    return this.announce();
   }
 
-  private async loadModel(req: Extract<WorkerRequest, { type: 'loadModel' }>): Promise<void> {
+  private async loadModel(req: RequestOf<'loadModel'>): Promise<LoadedModel> {
     // A comparison slot never touches the model that trains, so it may load mid-run.
     if ((req.slot ?? MAIN_SLOT) === MAIN_SLOT) this.requireIdle('load a model');
     if (!this.backend) throw new EngineError('backend-failed', 'The backend is not initialised yet.');
@@ -347,8 +364,7 @@ export class StudioEngine {
       }
       this.slots.get(slot)?.model.dispose();
       this.slots.set(slot, { model, tokenizer, name: req.name, step });
-      this.emit({ type: 'modelReady', config: model.config, paramCount: model.parameterCount, tokenizerVocab: tokenizer.vocabSize, name: req.name, step, slot });
-      return;
+      return { config: model.config, paramCount: model.parameterCount, tokenizerVocab: tokenizer.vocabSize, name: req.name, step, slot };
     }
     if (this.mainGenerating()) {
       model.dispose();
@@ -367,7 +383,7 @@ export class StudioEngine {
     this.trainedSteps = step;
     this.snapshot = null;
     this.run = null;
-    this.announce();
+    return this.announce();
   }
 
   private async takeSnapshot(): Promise<Snapshot> {
@@ -394,15 +410,15 @@ export class StudioEngine {
 
   // ---- training -------------------------------------------------------------
 
-  private async train(data: TrainingData, options: TrainOptions, resume?: ResumeRun): Promise<void> {
+  private async train(data: TrainingData, options: TrainOptions, resume?: ResumeRun): Promise<{ state: 'done' | 'stopped'; step: number }> {
     const { model, tokenizer } = this.requireModel();
     if (this.trainer) throw new EngineError('busy', 'A training run is already active: pause or stop it first.');
     if (this.mainGenerating()) throw new EngineError('busy', 'Wait for generation to finish (or stop it) before training.');
     const cfg = model.config;
     const problems = validateConfig(cfg, { batchSize: options.batchSize, limits: this.backend?.limits });
     if (problems.length > 0) throw new EngineError('invalid-config', problems.map((p) => p.message).join(' '));
-    if (!Number.isInteger(options.steps) || options.steps < 1) throw new EngineError('bad-input', `steps = ${options.steps}: give a whole number of at least 1.`);
-    if (!(options.learningRate > 0) || options.learningRate > 1) throw new EngineError('bad-input', `learning rate = ${options.learningRate}: give a value between 0 and 1 (1e-3 is a good start).`);
+    const optionProblems = trainOptionProblems(options);
+    if (optionProblems.length > 0) throw new EngineError('bad-input', optionProblems.map((p) => p.message).join(' '));
     const dataHash = dataFingerprint(data);
     if (resume) this.checkResume(resume, options, dataHash);
     const { source, evalBatches } = this.prepareData(data, options, tokenizer, cfg.contextLength);
@@ -474,6 +490,7 @@ export class StudioEngine {
       this.emit({ type: 'trainState', state: result, step: trainer.step, totalSteps: total });
       await this.autosave(result === 'done' ? 'done' : 'stop');
       await this.flushPendingCaptures();
+      return { state: result, step: trainer.step };
     } catch (e) {
       this.trainer = null;
       // The model goes back to an earlier snapshot, which the sampler state no longer matches.
@@ -481,8 +498,8 @@ export class StudioEngine {
       await this.flushPendingCaptures();
       const problem = classify(e, this.deviceProblem);
       this.emit({ type: 'trainState', state: 'failed', step: trainer.step, totalSteps: total, message: problem.message });
-      this.emit({ type: 'error', request: 'train', code: problem.code, message: problem.message });
       await this.recover(problem.code);
+      throw new EngineError(problem.code, problem.message);
     }
   }
 
@@ -502,26 +519,25 @@ export class StudioEngine {
   // ---- checkpoints ------------------------------------------------------------
 
   /** Answers a checkpoint request: at once when no step is in flight, else at the next step boundary. */
-  private async checkpointRequest(id: number): Promise<void> {
+  private async checkpointRequest(): Promise<CapturedCheckpoint> {
     this.requireModel();
     if (this.trainer && this.trainer.state === 'running') {
-      await new Promise<void>((done) => this.pendingCaptures.push({ id, done }));
-      return;
+      return new Promise<CapturedCheckpoint>((resolve, reject) => this.pendingCaptures.push({ resolve, reject }));
     }
-    await this.capture('request', id);
+    return this.capture('request');
   }
 
   private async flushPendingCaptures(): Promise<void> {
     const pending = this.pendingCaptures.splice(0);
     for (const p of pending) {
+      if (!this.model) {
+        p.reject(new EngineError('no-model', 'The model went away before the checkpoint could be taken.'));
+        continue;
+      }
       try {
-        if (this.model) await this.capture('request', p.id);
-        else this.emit({ type: 'error', request: 'checkpoint', code: 'no-model', message: 'The model went away before the checkpoint could be taken.', id: p.id });
+        p.resolve(await this.capture('request'));
       } catch (e) {
-        const { code, message } = classify(e, null);
-        this.emit({ type: 'error', request: 'checkpoint', code, message, id: p.id });
-      } finally {
-        p.done();
+        p.reject(e);
       }
     }
   }
@@ -530,16 +546,19 @@ export class StudioEngine {
   private async autosave(reason: Exclude<CheckpointReason, 'request'>): Promise<void> {
     if (this.autosaveEvery <= 0 || !this.model) return;
     try {
-      await this.capture(reason);
+      this.emit({ type: 'autoCheckpoint', ...(await this.capture(reason)) });
     } catch (e) {
-      this.emit({ type: 'error', request: 'checkpoint', code: 'internal', message: `Autosave failed: ${(e as Error).message}` });
+      this.emit({ type: 'problem', code: 'internal', message: `Autosave failed: ${(e as Error).message}` });
     }
   }
 
   /** Takes one checkpoint after any in progress; the training loop waits for it before its next step. */
-  private capture(reason: CheckpointReason, id?: number): Promise<void> {
-    const next = this.captureChain.then(() => this.writeCheckpoint(reason, id));
-    this.captureChain = next.catch(() => undefined);
+  private capture(reason: CheckpointReason): Promise<CapturedCheckpoint> {
+    const next = this.captureChain.then(() => this.writeCheckpoint(reason));
+    this.captureChain = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
@@ -563,7 +582,7 @@ export class StudioEngine {
     };
   }
 
-  private async writeCheckpoint(reason: CheckpointReason, id?: number): Promise<void> {
+  private async writeCheckpoint(reason: CheckpointReason): Promise<CapturedCheckpoint> {
     const { model, tokenizer } = this.requireModel();
     const run = this.runState();
     const createdAt = Date.now();
@@ -582,13 +601,7 @@ export class StudioEngine {
       },
     });
     const info: CheckpointInfo = { name: this.modelName, step: this.trainedSteps, config: model.config, hasOptimizer: optimizer !== undefined, run, createdAt };
-    this.emit({
-      type: 'checkpoint',
-      ...(id !== undefined ? { id } : {}),
-      reason,
-      bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-      info,
-    });
+    return { reason, bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info };
   }
 
   /** Turns the request's data into a batch source and validation batches, or a bad-input error. */
@@ -646,8 +659,9 @@ export class StudioEngine {
       if (code === 'device-lost' || code === 'out-of-memory') {
         this.disposeModel(false);
         this.deviceProblem = null;
-        this.backend = await initBackend(this.preference, this.backendOptions, this.deviceWatch());
-        this.emit({ type: 'backend', report: this.backend });
+        const report = await initBackend(this.preference, this.backendOptions, this.deviceWatch());
+        this.backend = report;
+        this.emit({ type: 'backend', report });
       }
       this.restore(snap);
       this.emit({
@@ -657,22 +671,20 @@ export class StudioEngine {
         backend: this.backend!.name,
       });
     } catch (e) {
-      this.emit({ type: 'error', request: 'train', code: 'backend-failed', message: `Could not restore the model after the failure: ${(e as Error).message}` });
+      this.emit({ type: 'problem', code: 'backend-failed', message: `Could not restore the model after the failure: ${(e as Error).message}` });
     }
   }
 
   // ---- inference --------------------------------------------------------------
 
-  private async generate(req: Extract<WorkerRequest, { type: 'generate' }>): Promise<void> {
+  private async generate(req: RequestOf<'generate'>): Promise<GenerateResult> {
     const slot = req.slot ?? MAIN_SLOT;
     const { model, tokenizer } = this.requireModel(slot);
     if (slot === MAIN_SLOT && this.trainer && !this.trainer.isPaused) throw new EngineError('busy', 'Pause training to generate: the weights change at every step.');
     if (this.generations.has(req.id)) throw new EngineError('bad-input', `A generation with id ${req.id} is already running.`);
     const o = req.options;
-    if (!Number.isInteger(o.maxTokens) || o.maxTokens < 1 || o.maxTokens > 4096) throw new EngineError('bad-input', `max tokens = ${o.maxTokens}: give a whole number from 1 to 4096.`);
-    if (!(o.temperature >= 0)) throw new EngineError('bad-input', `temperature = ${o.temperature}: it must be 0 (greedy) or more.`);
-    if (!(o.topP > 0 && o.topP <= 1)) throw new EngineError('bad-input', `top-p = ${o.topP}: it must be above 0 and at most 1.`);
-    if (!Number.isInteger(o.topK) || o.topK < 0) throw new EngineError('bad-input', `top-k = ${o.topK}: give a whole number, 0 to keep all tokens.`);
+    const optionProblems = generateOptionProblems(o);
+    if (optionProblems.length > 0) throw new EngineError('bad-input', optionProblems.map((p) => p.message).join(' '));
     // With a format, the prompt is rendered exactly as training renders an instruction;
     // without one it is raw text, and an empty one starts from <|endoftext|> ("a new document").
     const prompt = req.format
@@ -691,7 +703,7 @@ export class StudioEngine {
     }
     const state = { slot, cancelled: false };
     this.generations.set(req.id, state);
-    this.emit({ type: 'generateStarted', id: req.id, promptText: tokenizer.decode(prompt), promptTokens: prompt.length });
+    this.emit({ type: 'generateStarted', requestId: req.id, promptText: tokenizer.decode(prompt), promptTokens: prompt.length });
     const decoder = new StreamDecoder(tokenizer);
     let text = '';
     let count = 0;
@@ -714,19 +726,19 @@ export class StudioEngine {
         }
         const piece = decoder.push(id);
         text += piece;
-        this.emit({ type: 'token', id: req.id, tokenId: id, text: piece });
+        this.emit({ type: 'token', requestId: req.id, tokenId: id, text: piece });
       }
       if (state.cancelled) reason = 'cancelled';
       const tail = decoder.flush();
       text += tail;
       const sec = (performance.now() - t0) / 1000;
-      this.emit({ type: 'generateDone', id: req.id, reason, tokenCount: count, tokensPerSec: sec > 0 ? count / sec : 0, text });
+      return { reason, tokenCount: count, tokensPerSec: sec > 0 ? count / sec : 0, text };
     } finally {
       this.generations.delete(req.id);
     }
   }
 
-  private async logits(id: number, ids: number[], slot?: string): Promise<void> {
+  private async logits(ids: number[], slot?: string): Promise<{ logits: Float32Array; positions: number; vocabSize: number }> {
     const { model } = this.requireModel(slot);
     const { contextLength: C, vocabSize: V } = model.config;
     if (ids.length < 1 || ids.length > C) throw new EngineError('bad-input', `Give 1 to ${C} token ids, got ${ids.length}.`);
@@ -734,10 +746,10 @@ export class StudioEngine {
     const out = tf.tidy(() => model.forward(tf.tensor2d(Int32Array.from(ids), [1, ids.length], 'int32')));
     const data = (await out.data()) as Float32Array;
     out.dispose();
-    this.emit({ type: 'logits', id, logits: data, positions: ids.length, vocabSize: V });
+    return { logits: data, positions: ids.length, vocabSize: V };
   }
 
-  private async exportModel(id: number, includeOptimizer: boolean): Promise<void> {
+  private async exportModel(includeOptimizer: boolean): Promise<ExportedModel> {
     const { model, tokenizer } = this.requireModel();
     const bytes = encodeCheckpoint({
       config: model.config,
@@ -745,12 +757,10 @@ export class StudioEngine {
       ...(includeOptimizer && this.optimizer ? { optimizer: await this.optimizer.readState() } : {}),
       meta: { step: String(this.trainedSteps), name: this.modelName },
     });
-    this.emit({
-      type: 'modelExported',
-      id,
+    return {
       safetensors: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
       configJson: JSON.stringify(toHfConfig(model.config), null, 2),
       tokenizerJson: JSON.stringify(tokenizer.toJSON()),
-    });
+    };
   }
 }

@@ -1,20 +1,21 @@
 // The trainer Web Worker: the only browser code that owns a tf backend and live
-// model state. It forwards protocol requests to the engine and posts events back,
-// transferring large buffers.
+// model state. It hands each request to the engine and posts back its one
+// reply, and the engine's events as they happen, transferring large buffers.
 
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { StudioEngine } from './engine';
-import { transferables, type WorkerEvent, type WorkerRequest } from './protocol';
+import { messageTransferables, type WorkerMessage, type WorkerRequest } from './protocol';
 
 interface WorkerScope {
-  postMessage(message: WorkerEvent, transfer: Transferable[]): void;
+  postMessage(message: WorkerMessage, transfer: Transferable[]): void;
   addEventListener(type: 'message', listener: (e: MessageEvent<WorkerRequest>) => void): void;
 }
 const scope = self as unknown as WorkerScope;
+const post = (msg: WorkerMessage) => scope.postMessage(msg, messageTransferables(msg));
 
-const engine = new StudioEngine((event) => scope.postMessage(event, transferables(event)), {
+const engine = new StudioEngine((event) => post({ kind: 'event', event }), {
   // The wasm binaries ship inside the app bundle: no CDN.
   wasmPaths: {
     'tfjs-backend-wasm.wasm': wasmUrl,
@@ -24,5 +25,5 @@ const engine = new StudioEngine((event) => scope.postMessage(event, transferable
 });
 
 scope.addEventListener('message', (e) => {
-  void engine.handle(e.data);
+  void engine.handle(e.data).then(post);
 });

@@ -1,0 +1,76 @@
+// What a training run learns from and where it stands: the data it was asked
+// to learn, its loss curve, and the state a checkpoint keeps so a run resumes
+// exactly.
+
+import type { Example } from '../data/schema';
+import type { OverflowRule } from '../data/sequences';
+import type { PromptTemplate } from '../data/templates';
+import type { TrainOptions } from './options';
+
+/** What a training run learns from. */
+export type TrainingData =
+  /** Plain text: next-token prediction on every token (pretraining-style). */
+  | { kind: 'text'; text: string }
+  /** Instruction-response pairs rendered through a template; loss on responses unless trainOnInputs. */
+  | {
+      kind: 'instructions';
+      examples: Example[];
+      template: PromptTemplate;
+      trainOnInputs: boolean;
+      /** Pack several short examples into one context (attention stays within each). */
+      pack: boolean;
+      overflow: OverflowRule;
+      /** The stored dataset these examples came from, recorded in checkpoints. */
+      datasetId?: string;
+    };
+
+/** One point of a loss curve: the run's step and the loss there. */
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
+export type TrainState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+
+/**
+ * Where a training run stood when a checkpoint was taken: with the checkpoint's
+ * weights and optimizer moments, enough to continue the run exactly.
+ */
+export interface RunState {
+  /** Steps done in this run (the schedule's position), out of totalSteps. */
+  runStep: number;
+  totalSteps: number;
+  options: TrainOptions;
+  /** The batch sampler's state after runStep batches (RNG state or batches drawn). */
+  samplerState: unknown;
+  /** Fingerprint of the training data and how it is encoded; a resume must match it. */
+  dataHash: string;
+  dataKind: TrainingData['kind'];
+  datasetId?: string;
+  /** The prompt template instruction data was rendered with. */
+  template?: PromptTemplate;
+  lossHistory: LossPoint[];
+  valHistory: LossPoint[];
+}
+
+/** Continues a run from a checkpoint: send with the same data and options after loading it. */
+export interface ResumeRun {
+  runStep: number;
+  samplerState: unknown;
+  /** When given, the data must have this fingerprint (RunState.dataHash). */
+  dataHash?: string;
+  /** The curve so far, so later checkpoints carry the whole history. */
+  lossHistory?: LossPoint[];
+  valHistory?: LossPoint[];
+}
+
+/** How an instruction dataset was turned into training sequences. */
+export interface DataReport {
+  summary: string;
+  trainExamples: number;
+  valExamples: number;
+  kept: number;
+  truncated: number;
+  dropped: number;
+  trainedTokens: number;
+}
