@@ -6,6 +6,7 @@
 import { useId, useState } from 'react';
 import type { Example } from '../../data';
 import { exampleProblems, useStudio } from '../../store';
+import { TextField } from '../TextField';
 
 interface Props {
   /** The example to edit, or null to add a new single-turn one. */
@@ -35,28 +36,18 @@ export function ExampleEditor({ example, onDone }: Props) {
 
   const text = (field: 'instruction' | 'input' | 'response' | 'category' | 'system', label: string, rows: number, hint?: string) => {
     const value = (draft as unknown as Record<string, string | undefined>)[field] ?? '';
-    const errors = errorsFor(field);
     return (
-      <div className={`field${errors.length ? ' field-invalid' : ''}`}>
-        <label htmlFor={`${id}-${field}`}>{label}</label>
-        {rows > 1 ? (
-          <textarea
-            id={`${id}-${field}`}
-            data-testid={`example-field-${field}`}
-            rows={rows}
-            value={value}
-            onChange={(e) => setDraft({ ...draft, [field]: e.target.value } as Example)}
-          />
-        ) : (
-          <input id={`${id}-${field}`} data-testid={`example-field-${field}`} value={value} onChange={(e) => setDraft({ ...draft, [field]: e.target.value } as Example)} />
-        )}
-        {hint && <small className="field-hint">{hint}</small>}
-        {errors.map((p, k) => (
-          <p key={k} className="field-error" data-testid="example-error">
-            {p.message}
-          </p>
-        ))}
-      </div>
+      <TextField
+        id={`${id}-${field}`}
+        testId={`example-field-${field}`}
+        label={label}
+        value={value}
+        onChange={(v) => setDraft({ ...draft, [field]: v } as Example)}
+        rows={rows}
+        hint={hint}
+        errors={errorsFor(field).map((p) => p.message)}
+        errorTestId="example-error"
+      />
     );
   };
 

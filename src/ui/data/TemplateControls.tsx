@@ -7,6 +7,7 @@ import { useId, useState } from 'react';
 import { allTemplates, useStudio } from '../../store';
 import type { TemplateDefinition, TemplateProblem } from '../../data/templates';
 import type { OverflowRule } from '../../data/sequences';
+import { TextField } from '../TextField';
 
 interface Props {
   /** Also offer defining and deleting user templates. */
@@ -88,25 +89,19 @@ function TemplateForm({ onDone }: { onDone: () => void }) {
   const addUserTemplate = useStudio((s) => s.addUserTemplate);
   const [def, setDef] = useState<TemplateDefinition>({ name: '', prompt: 'Q: {instruction}\n{input}\nA:', promptNoInput: 'Q: {instruction}\nA:', response: ' {response}' });
   const [problems, setProblems] = useState<TemplateProblem[]>([]);
-  const field = (part: 'name' | 'prompt' | 'promptNoInput' | 'response' | 'system', label: string, hint: string, multiline: boolean) => {
-    const errors = problems.filter((p) => p.part === part);
-    return (
-      <div className={`field${errors.length ? ' field-invalid' : ''}`}>
-        <label htmlFor={`${id}-${part}`}>{label}</label>
-        {multiline ? (
-          <textarea id={`${id}-${part}`} data-testid={`template-field-${part}`} rows={3} value={def[part] ?? ''} onChange={(e) => setDef({ ...def, [part]: e.target.value })} />
-        ) : (
-          <input id={`${id}-${part}`} data-testid={`template-field-${part}`} value={def[part] ?? ''} onChange={(e) => setDef({ ...def, [part]: e.target.value })} />
-        )}
-        <small className="field-hint">{hint}</small>
-        {errors.map((p, k) => (
-          <p key={k} className="field-error" data-testid="template-error">
-            {p.message}
-          </p>
-        ))}
-      </div>
-    );
-  };
+  const field = (part: 'name' | 'prompt' | 'promptNoInput' | 'response' | 'system', label: string, hint: string, multiline: boolean) => (
+    <TextField
+      id={`${id}-${part}`}
+      testId={`template-field-${part}`}
+      label={label}
+      value={def[part] ?? ''}
+      onChange={(v) => setDef({ ...def, [part]: v })}
+      rows={multiline ? 3 : 1}
+      hint={hint}
+      errors={problems.filter((p) => p.part === part).map((p) => p.message)}
+      errorTestId="template-error"
+    />
+  );
   return (
     <form
       className="template-form"
