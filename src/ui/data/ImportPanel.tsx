@@ -4,7 +4,7 @@
 // file, line, record, field and reason, and changes nothing.
 
 import { useId, useRef } from 'react';
-import { FORMAT_IDS, FORMAT_LABELS, describeDuplicates, requestOf, type Example, type FormatId } from '../../data';
+import { FORMAT_IDS, FORMAT_LABELS, describeDuplicates, requestOf, type Example, type FormatId, type ImportError } from '../../data';
 import { MAPPING_KEYS, useStudio } from '../../store';
 import type { ImportDraft } from '../../store';
 import { formatCount } from '../format';
@@ -20,6 +20,15 @@ const MAPPING_LABELS: Record<(typeof MAPPING_KEYS)[number], string> = {
   system: 'System prompt',
   id: 'Id',
 };
+
+/** The parts of an import error listed under it, in order; those the error lacks are left out. */
+const WHERE: ReadonlyArray<[Exclude<keyof ImportError, 'message'>, string]> = [
+  ['file', 'File'],
+  ['line', 'Line'],
+  ['record', 'Record'],
+  ['field', 'Field'],
+  ['reason', 'Reason'],
+];
 
 const PHASES: Record<'parse' | 'validate' | 'dedupe', string> = {
   parse: 'Reading the file',
@@ -64,32 +73,14 @@ export function ImportPanel() {
             <strong>Nothing was imported.</strong> {importError.message}
           </p>
           <dl className="import-error-where">
-            <div>
-              <dt>File</dt>
-              <dd data-testid="import-error-file">{importError.file}</dd>
-            </div>
-            {importError.line !== undefined && (
-              <div>
-                <dt>Line</dt>
-                <dd data-testid="import-error-line">{importError.line}</dd>
-              </div>
+            {WHERE.map(([key, title]) =>
+              importError[key] === undefined ? null : (
+                <div key={key}>
+                  <dt>{title}</dt>
+                  <dd data-testid={`import-error-${key}`}>{importError[key]}</dd>
+                </div>
+              ),
             )}
-            {importError.record !== undefined && (
-              <div>
-                <dt>Record</dt>
-                <dd data-testid="import-error-record">{importError.record}</dd>
-              </div>
-            )}
-            {importError.field !== undefined && (
-              <div>
-                <dt>Field</dt>
-                <dd data-testid="import-error-field">{importError.field}</dd>
-              </div>
-            )}
-            <div>
-              <dt>Reason</dt>
-              <dd data-testid="import-error-reason">{importError.reason}</dd>
-            </div>
           </dl>
           <button type="button" data-testid="import-error-dismiss" onClick={dismissImportError}>
             Dismiss
