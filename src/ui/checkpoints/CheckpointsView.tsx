@@ -55,7 +55,7 @@ export function CheckpointsView() {
         )}
         {list.length > 0 && (
           <div className="table-scroll">
-            <table className="ck-table" data-testid="checkpoint-table">
+            <table className="data-table" data-testid="checkpoint-table">
               <thead>
                 <tr>
                   <th scope="col">Name</th>

@@ -117,7 +117,7 @@ export function ExampleTable({ selectedId, onSelect }: Props) {
         {!counter && examples.length > 0 ? ' · create a model to see token counts' : ''}
       </p>
       <div className="table-scroll">
-        <table className="example-table" data-testid="example-table">
+        <table className="data-table example-table" data-testid="example-table">
           <thead>
             <tr>
               <th scope="col">#</th>
