@@ -145,3 +145,30 @@ export function normalizeExample(example: Example): Example {
   const { messages: _messages, kind: _kind, ...base } = example;
   return { ...base, kind: 'instruction', instruction: user.content, response: assistant.content };
 }
+
+/** What is wrong with an example the user typed, field by field. */
+export function exampleProblems(ex: Example): Array<{ field: string; message: string }> {
+  const out: Array<{ field: string; message: string }> = [];
+  if (ex.kind === 'instruction') {
+    if (ex.instruction.trim() === '') out.push({ field: 'instruction', message: 'The instruction is empty: write what the user asks for.' });
+    if (ex.response.trim() === '') out.push({ field: 'response', message: 'The response is empty: write the answer the model should learn.' });
+  } else {
+    if (ex.messages.length === 0 || ex.messages[0]?.role !== 'user') out.push({ field: 'messages', message: 'A conversation starts with a user turn.' });
+    if (!ex.messages.some((m) => m.role === 'assistant')) out.push({ field: 'messages', message: 'A conversation needs at least one assistant turn to learn from.' });
+    ex.messages.forEach((m, k) => {
+      if (m.content.trim() === '') out.push({ field: `messages[${k}]`, message: `Turn ${k + 1} (${m.role}) is empty.` });
+      if (k > 0 && ex.messages[k - 1]?.role === m.role) out.push({ field: `messages[${k}]`, message: `Turns ${k} and ${k + 1} are both ${m.role} turns; user and assistant alternate.` });
+    });
+  }
+  return out;
+}
+
+/** Drops empty optional fields, so an edited example has the same shape as an imported one. */
+export function cleanExample(ex: Example): Example {
+  const out = { ...ex } as Example & Record<string, unknown>;
+  for (const key of ['input', 'category', 'system'] as const) {
+    const v = out[key];
+    if (typeof v !== 'string' || v.trim() === '') delete out[key];
+  }
+  return out;
+}

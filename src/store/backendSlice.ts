@@ -2,11 +2,14 @@
 
 import type { BackendChoice } from '../worker/backends';
 import { asStudioError } from './errorsSlice';
-import type { BackendSlice, SliceCreator } from './types';
+import type { BackendSlice, GenerationValueKey, RunValueKey, SliceCreator } from './types';
 import { runReset } from './trainingSlice';
 import { generationReset } from './generationSlice';
 
-export const createBackendSlice: SliceCreator<BackendSlice> = (ctx) => (set, get) => {
+export const createBackendSlice: SliceCreator<
+  BackendSlice,
+  'model' | 'modelStatus' | 'lastCreate' | 'recreateOnReady' | 'pushError' | 'trainState' | 'trainRequested' | 'trainMessage' | 'recovered' | RunValueKey | GenerationValueKey
+> = (ctx) => (set, get) => {
   /** The `backend` event marks it ready; a refusal marks it failed, and a model waiting to be rebuilt is dropped. */
   const startBackend = (backend: BackendChoice) => {
     ctx.client.request('init', { backend }).catch((e: unknown) => {

@@ -27,7 +27,7 @@ import {
 import { autosaveId, CHECKPOINT_SETTINGS_KEY, RunRepository, type RunRecord } from '../storage/runs';
 import { asStudioError } from './errorsSlice';
 import type { SliceCreator, StudioState } from './types';
-import { runActive } from './trainingSlice';
+import { runActive } from './selectors';
 
 export interface CheckpointDeps {
   checkpoints: CheckpointRepository;

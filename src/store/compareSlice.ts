@@ -12,7 +12,7 @@ import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, extractResponse, getTemplate, type
 import { continuesWithQuestion, exactMatch, firstLine } from '../eval/metrics';
 import type { PromptFormat } from '../data/render';
 import type { GenerateOptions } from '../model/sampling';
-import { genOptionProblems } from './generationSlice';
+import { generateOptionProblems as genOptionProblems } from '../model/sampling';
 import type { SliceCreator, StudioState } from './types';
 
 /** A model shipped with the app, listed in public/models/index.json. */

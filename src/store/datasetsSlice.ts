@@ -16,7 +16,7 @@ import type { ImportProgress, ImportResult } from '../data/import';
 import type { FileSource } from '../data/jobs';
 import type { TablePreview } from '../data/formats/tabular';
 import type { ColumnMapping, FormatId } from '../data/formats/types';
-import { ensureUniqueIds, type Example } from '../data/schema';
+import { cleanExample, ensureUniqueIds, exampleProblems, type Example } from '../data/schema';
 import type { OverflowRule } from '../data/sequences';
 import type { DatasetStats } from '../data/stats';
 import {
@@ -30,9 +30,9 @@ import {
 import { BpeTokenizer } from '../tokenizer/bpe';
 import type { Tokenizer } from '../tokenizer/types';
 import { DATASET_SETTINGS_KEY, DatasetRepository, DatasetStorageError, type DatasetMeta, type DatasetRecord } from '../storage/datasets';
-import type { TrainingData } from '../train/run';
 import { DataJobCancelled, DataJobs } from './dataJobs';
-import type { SliceCreator, StudioState } from './types';
+import { allTemplates, currentTemplate } from './selectors';
+import type { SliceCreator } from './types';
 
 /** What the datasets slice needs from outside: storage, the dataset worker, the starter files. */
 export interface DataDeps {
@@ -217,66 +217,6 @@ export interface DatasetsSlice {
 export const MAX_UNDO = 50;
 
 // ---------------------------------------------------------------- helpers (pure)
-
-export function allTemplates(s: Pick<StudioState, 'userTemplates'>): PromptTemplate[] {
-  return [...BUILTIN_TEMPLATES, ...s.userTemplates];
-}
-
-/** The selected prompt template (the default when the id is unknown). */
-export function currentTemplate(s: Pick<StudioState, 'userTemplates' | 'templateId'>): PromptTemplate {
-  return allTemplates(s).find((t) => t.id === s.templateId) ?? DEFAULT_TEMPLATE;
-}
-
-/** What is wrong with an example the user typed, field by field. */
-export function exampleProblems(ex: Example): Array<{ field: string; message: string }> {
-  const out: Array<{ field: string; message: string }> = [];
-  if (ex.kind === 'instruction') {
-    if (ex.instruction.trim() === '') out.push({ field: 'instruction', message: 'The instruction is empty: write what the user asks for.' });
-    if (ex.response.trim() === '') out.push({ field: 'response', message: 'The response is empty: write the answer the model should learn.' });
-  } else {
-    if (ex.messages.length === 0 || ex.messages[0]?.role !== 'user') out.push({ field: 'messages', message: 'A conversation starts with a user turn.' });
-    if (!ex.messages.some((m) => m.role === 'assistant')) out.push({ field: 'messages', message: 'A conversation needs at least one assistant turn to learn from.' });
-    ex.messages.forEach((m, k) => {
-      if (m.content.trim() === '') out.push({ field: `messages[${k}]`, message: `Turn ${k + 1} (${m.role}) is empty.` });
-      if (k > 0 && ex.messages[k - 1]?.role === m.role) out.push({ field: `messages[${k}]`, message: `Turns ${k} and ${k + 1} are both ${m.role} turns; user and assistant alternate.` });
-    });
-  }
-  return out;
-}
-
-/** Drops empty optional fields, so an edited example has the same shape as an imported one. */
-export function cleanExample(ex: Example): Example {
-  const out = { ...ex } as Example & Record<string, unknown>;
-  for (const key of ['input', 'category', 'system'] as const) {
-    const v = out[key];
-    if (typeof v !== 'string' || v.trim() === '') delete out[key];
-  }
-  return out;
-}
-
-/** The training data for an instruction run, or why there is none. */
-export function instructionTrainingData(
-  s: Pick<StudioState, 'activeDataset' | 'selectedDatasetId' | 'userTemplates' | 'templateId' | 'trainOnInputs' | 'pack' | 'overflow'>,
-): { ok: true; data: TrainingData; datasetName: string } | { ok: false; message: string } {
-  const d = s.activeDataset;
-  if (!s.selectedDatasetId || !d || d.id !== s.selectedDatasetId) {
-    return { ok: false, message: 'Choose an instruction dataset to train on (Data tab).' };
-  }
-  if (d.examples.length === 0) return { ok: false, message: `The dataset "${d.name}" has no examples yet: add or import some.` };
-  return {
-    ok: true,
-    datasetName: d.name,
-    data: {
-      kind: 'instructions',
-      examples: d.examples,
-      template: currentTemplate(s),
-      trainOnInputs: s.trainOnInputs,
-      pack: s.pack,
-      overflow: s.overflow,
-      datasetId: d.id,
-    },
-  };
-}
 
 function baseName(fileName: string): string {
   const name = fileName.replace(/^.*[\\/]/, '').replace(/\.[^.]+$/, '');

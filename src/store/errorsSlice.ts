@@ -14,7 +14,7 @@ export function asStudioError(e: unknown): Pick<StudioError, 'request' | 'code' 
 /** Older errors are dropped beyond this many, so a failing loop cannot flood the page. */
 export const MAX_ERRORS = 20;
 
-export const createErrorsSlice: SliceCreator<ErrorsSlice> = (ctx) => (set, get) => {
+export const createErrorsSlice: SliceCreator<ErrorsSlice, never> = (ctx) => (set, get) => {
   let nextKey = 1;
   return {
     errors: [],

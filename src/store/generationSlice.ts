@@ -4,7 +4,7 @@ import { DEFAULT_GENERATE_OPTIONS, generateOptionProblems } from '../model/sampl
 import { asStudioError } from './errorsSlice';
 import { SAMPLE_PROMPT } from './sampleText';
 import type { GenerationSlice, SliceCreator } from './types';
-import { currentTemplate } from './datasetsSlice';
+import { currentTemplate } from './selectors';
 
 export function generationReset() {
   return {
@@ -22,7 +22,7 @@ export function generationReset() {
 /** Problems with the sampling settings, by field: the same check the worker makes. */
 export const genOptionProblems = generateOptionProblems;
 
-export const createGenerationSlice: SliceCreator<GenerationSlice> = (ctx) => (set, get) => ({
+export const createGenerationSlice: SliceCreator<GenerationSlice, 'model' | 'trainState' | 'pushError' | 'userTemplates' | 'templateId'> = (ctx) => (set, get) => ({
   prompt: SAMPLE_PROMPT,
   genOptions: { ...DEFAULT_GENERATE_OPTIONS },
   genStartedAt: 0,

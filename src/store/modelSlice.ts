@@ -35,7 +35,7 @@ export function draftProblems(s: Pick<StudioState, 'draftConfig' | 'trainOptions
 
 const fallbackConfig = (): ModelConfig => presetConfig(DEFAULT_PRESET_ID) ?? { ...PRESETS[0]!.config };
 
-export const createModelSlice: SliceCreator<ModelSlice> = (ctx) => (set, get) => ({
+export const createModelSlice: SliceCreator<ModelSlice, 'backendStatus' | 'backendReport' | 'trainState' | 'trainOptions' | 'trainText' | 'pushError'> = (ctx) => (set, get) => ({
   presetId: DEFAULT_PRESET_ID,
   draftConfig: fallbackConfig(),
   modelSeed: 1234,
@@ -85,8 +85,8 @@ export const createModelSlice: SliceCreator<ModelSlice> = (ctx) => (set, get) =>
 /** Asks the worker for a new model; its `modelReady` event fills the state, a refusal keeps the old model. */
 export function sendCreate(
   ctx: StudioContext,
-  get: () => StudioState,
-  set: (partial: Partial<StudioState>) => void,
+  get: () => Pick<StudioState, 'model' | 'modelStatus' | 'pushError'>,
+  set: (partial: Partial<Pick<StudioState, 'modelStatus'>>) => void,
   request: CreateRequest,
 ): void {
   set({ modelStatus: 'creating' });

@@ -48,17 +48,20 @@ export function createStudio(opts: CreateStudioOptions = {}) {
   };
   const store = create<StudioState>()(
     persist(
-      (...a) => ({
-        ...createBackendSlice(ctx)(...a),
-        ...createModelSlice(ctx)(...a),
-        ...createTrainingSlice(ctx)(...a),
-        ...createGenerationSlice(ctx)(...a),
-        ...createErrorsSlice(ctx)(...a),
-        ...createEventSlice(ctx)(...a),
-        ...createDatasetsSlice(ctx)(...a),
-        ...createCheckpointsSlice(ctx)(...a),
-        ...createCompareSlice(ctx)(...a),
-      }),
+      (set, get) => {
+        const partial = (p: Partial<StudioState>) => set(p);
+        return {
+          ...createBackendSlice(ctx)(partial, get),
+          ...createModelSlice(ctx)(partial, get),
+          ...createTrainingSlice(ctx)(partial, get),
+          ...createGenerationSlice(ctx)(partial, get),
+          ...createErrorsSlice(ctx)(partial, get),
+          ...createEventSlice(ctx)(partial, get),
+          ...createDatasetsSlice(ctx)(partial, get),
+          ...createCheckpointsSlice(ctx)(partial, get),
+          ...createCompareSlice(ctx)(partial, get),
+        };
+      },
       {
         name: PREFERENCES_KEY,
         version: PREFERENCES_VERSION,

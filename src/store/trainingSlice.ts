@@ -4,8 +4,8 @@
 import { DEFAULT_TRAIN_OPTIONS, trainOptionProblems, type TrainOptions } from '../train/options';
 import { asStudioError } from './errorsSlice';
 import { SAMPLE_TRAINING_TEXT } from './sampleText';
-import type { SliceCreator, StudioState, TrainingSlice } from './types';
-import { instructionTrainingData } from './datasetsSlice';
+import type { SliceCreator, TrainingSlice } from './types';
+import { instructionTrainingData, runActive } from './selectors';
 
 /** The per-run values, cleared when a run starts or the model changes. */
 export function runReset(step: number, totalSteps: number) {
@@ -25,12 +25,11 @@ export function runReset(step: number, totalSteps: number) {
 
 export { trainOptionProblems };
 
-/** True while a run holds the model (training, or paused mid-run). */
-export function runActive(s: Pick<StudioState, 'trainState'>): boolean {
-  return s.trainState === 'running' || s.trainState === 'paused';
-}
 
-export const createTrainingSlice: SliceCreator<TrainingSlice> = (ctx) => (set, get) => {
+export const createTrainingSlice: SliceCreator<
+  TrainingSlice,
+  'model' | 'modelSeed' | 'pushError' | 'recordRunStart' | 'activeDataset' | 'selectedDatasetId' | 'userTemplates' | 'templateId' | 'trainOnInputs' | 'pack' | 'overflow'
+> = (ctx) => (set, get) => {
   /** A refused or failed train request shows its error and frees the buttons; trainState events carry the rest. */
   const control = (reply: Promise<unknown>) => {
     reply.catch((e: unknown) => {

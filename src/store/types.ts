@@ -3,7 +3,6 @@
 // events come in through `handleEvent` (events.ts), the only place that
 // translates the protocol into state.
 
-import type { StateCreator } from 'zustand';
 import type { ModelConfig } from '../model/config';
 import type { ErrorCode, RequestType, WorkerEvent } from '../worker/protocol';
 import type { BackendChoice, BackendName, BackendReport } from '../worker/backends';
@@ -173,4 +172,16 @@ export interface StudioContext {
   checkpoints: CheckpointDeps;
 }
 
-export type SliceCreator<T> = (ctx: StudioContext) => StateCreator<StudioState, [['zustand/persist', unknown]], [], T>;
+/** The per-run values a new run or a new model clears (trainingSlice's runReset). */
+export type RunValueKey = 'step' | 'totalSteps' | 'loss' | 'lr' | 'gradNorm' | 'tokensPerSec' | 'etaSec' | 'elapsedSec' | 'lossHistory' | 'valHistory';
+/** The per-generation values a new model clears (generationSlice's generationReset). */
+export type GenerationValueKey = 'genText' | 'genRunning' | 'genId' | 'genTokenCount' | 'genTokensPerSec' | 'genDoneReason' | 'genPromptText' | 'genTemplate';
+
+/**
+ * A slice: its own state and actions, built over the shared context. `Needs`
+ * names the keys of other slices it reads, writes or calls, so a slice's reach
+ * shows in its signature (a slice that has not narrowed it sees everything).
+ */
+export type SliceCreator<Own, Needs extends keyof StudioState = keyof StudioState> = (
+  ctx: StudioContext,
+) => (set: (partial: Partial<Own & Pick<StudioState, Needs>>) => void, get: () => Own & Pick<StudioState, Needs>) => Own;
