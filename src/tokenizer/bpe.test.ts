@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BpeTokenizer, SPECIAL_TOKENS, StreamDecoder } from './index';
+import { BpeTokenizer, SPECIAL_TOKENS, StreamDecoder, preTokenize } from './index';
 
 // A small mixed-script corpus: enough repetition for a few hundred merges.
 const TRAIN_TEXT = [
@@ -78,7 +78,7 @@ function generatedCorpus(chars: number, seed: number): string {
  * merges in tokenizer.json form so it can be compared with the real trainer's output.
  */
 function naiveMerges(text: string, vocabSize: number): string[] {
-  const pattern = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+  const pattern = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
   const symbolOf = Object.entries((untrained.toJSON() as Doc).model.vocab)
     .filter(([, id]) => id < 256)
     .sort((x, y) => x[1] - y[1])
@@ -131,7 +131,7 @@ function naiveMerges(text: string, vocabSize: number): string[] {
  * pair with the lowest merge rank (the textbook BPE loop), using only the tokenizer.json.
  */
 function naiveEncode(doc: Doc, text: string): number[] {
-  const pattern = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+  const pattern = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
   const byteSymbol = Object.entries(doc.model.vocab)
     .filter(([, id]) => id < 256)
     .sort((x, y) => x[1] - y[1])
@@ -222,6 +222,31 @@ describe('round trips (decode(encode(text)) === text)', () => {
   it('decodeBytes gives the UTF-8 bytes of the text', () => {
     const text = 'héllo 👋 世界';
     expect(Array.from(trained.decodeBytes(trained.encode(text)))).toEqual(Array.from(bytesOf(text)));
+  });
+});
+
+describe('pre-tokenization follows Unicode White_Space, as Hugging Face tokenizers does', () => {
+  // Expected splits are those of HF tokenizers' ByteLevel pre-tokenizer (checked against the
+  // Python library by `npm run test:interop`). JavaScript's \s would give the other column.
+  const cases: Array<[string, string, string[], string[]]> = [
+    ['U+0085 (NEXT LINE) is whitespace', 'end.\u0085Next', ['end', '.', '\u0085', 'Next'], ['end', '.\u0085', 'Next']],
+    ['U+0085 after a space', 'a \u0085b', ['a', ' ', '\u0085', 'b'], ['a', ' \u0085', 'b']],
+    ['U+FEFF (BOM) is a symbol, not whitespace', 'a \ufeffb', ['a', ' \ufeff', 'b'], ['a', ' ', '\ufeff', 'b']],
+    ['U+FEFF after a run of spaces', '\ufeff\ufeffword  \ufeff', ['\ufeff\ufeff', 'word', ' ', ' \ufeff'], ['\ufeff\ufeff', 'word', '  ', '\ufeff']],
+    ['other White_Space characters', 'a\u00a0\u2028b\u3000 c', ['a', '\u00a0', '\u2028', 'b', '\u3000', ' c'], ['a', '\u00a0', '\u2028', 'b', '\u3000', ' c']],
+  ];
+  it.each(cases)('%s', (_name, text, hf, jsWhitespace) => {
+    expect(preTokenize(text)).toEqual(hf);
+    expect(preTokenize(text).join('')).toBe(text);
+    // The test can fail: the split JavaScript's \s gives differs except where both agree.
+    if (hf.join('|') !== jsWhitespace.join('|')) expect(preTokenize(text)).not.toEqual(jsWhitespace);
+  });
+
+  it('merges never join a U+0085 to the symbol before it', () => {
+    const tok = BpeTokenizer.train('end.\u0085 '.repeat(50), { vocabSize: 300 });
+    const pieces = tok.pieces(tok.encode('end.\u0085Next'));
+    expect(pieces.some((p) => p.includes('.') && p.includes('\u0085'))).toBe(false);
+    expect(tok.decode(tok.encode('end.\u0085Next \ufeff'))).toBe('end.\u0085Next \ufeff');
   });
 });
 

@@ -63,8 +63,18 @@ function symbolsToBytes(symbols: string): Uint8Array | undefined {
  * the following word, so " the" stays one word after several spaces. Every character falls
  * in one class, so the matches concatenate back to the input exactly. Merges are learned
  * and applied inside one match only: they never cross a word boundary.
+ *
+ * "Whitespace" is Unicode's White_Space property, as in Hugging Face's tokenizers, not
+ * JavaScript's `\s`: `\s` also counts U+FEFF (a format character) and misses U+0085
+ * (NEXT LINE), so `\s` would split text around those two differently from HF.
  */
-const PRETOKEN_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+const PRETOKEN_PATTERN =
+  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
+
+/** The pre-tokens ("words") of `text`, in order; BPE merges never cross their boundaries. */
+export function preTokenize(text: string): string[] {
+  return Array.from(text.matchAll(PRETOKEN_PATTERN), (m) => m[0]);
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
