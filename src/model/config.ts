@@ -14,13 +14,42 @@ export interface ModelConfig {
   layers: number;
   /** Attention heads per block (HF `n_head`); width / heads is each head's size. */
   heads: number;
+  // The fields below are absent for the studio's own models, which use GPT-2's
+  // choices; they are set only for imported Hugging Face models that differ.
+  /** MLP nonlinearity (HF `activation_function`); default GPT-2's tanh-GELU "gelu_new". */
+  activation?: Activation;
+  /** Added to the variance in every layer norm (HF `layer_norm_epsilon`); default 1e-5. */
+  layerNormEps?: number;
+  /** MLP hidden width (HF `n_inner`); default 4 * width. */
+  mlpWidth?: number;
+  /** False: a separate `lm_head.weight` (vocab, width) instead of the token embedding (HF `tie_word_embeddings`). */
+  tiedHead?: boolean;
+  /** Attention scores of block i are also divided by i + 1 (HF `scale_attn_by_inverse_layer_idx`). */
+  scaleAttnByLayer?: boolean;
 }
+
+/** The five numbers every model has and the model form edits. */
+export type ShapeField = 'vocabSize' | 'contextLength' | 'width' | 'layers' | 'heads';
+
+/** The MLP nonlinearities the model implements, by their HF names. */
+export type Activation = 'gelu_new' | 'gelu' | 'relu';
+const ACTIVATIONS: readonly Activation[] = ['gelu_new', 'gelu', 'relu'];
 
 /** Constants shared by every preset, as in GPT-2. */
 export const LAYER_NORM_EPS = 1e-5;
 export const INIT_STD = 0.02;
 /** The MLP widens the stream 4x, as GPT-2 does (HF `n_inner` = null). */
 export const MLP_RATIO = 4;
+
+/** MLP hidden width: `mlpWidth` or GPT-2's 4 * width. */
+export function mlpWidthOf(c: ModelConfig): number {
+  return c.mlpWidth ?? MLP_RATIO * c.width;
+}
+
+/** Layer-norm epsilon: `layerNormEps` or GPT-2's 1e-5. */
+export function layerNormEpsOf(c: ModelConfig): number {
+  return c.layerNormEps ?? LAYER_NORM_EPS;
+}
 
 export interface Preset {
   id: string;
@@ -79,14 +108,16 @@ export interface ConfigProblem {
 
 export function paramCount(c: ModelConfig): number {
   const d = c.width;
+  const f = mlpWidthOf(c);
   const perBlock =
     2 * d + // ln_1
     d * 3 * d + 3 * d + // attn.c_attn
     d * d + d + // attn.c_proj
     2 * d + // ln_2
-    d * MLP_RATIO * d + MLP_RATIO * d + // mlp.c_fc
-    MLP_RATIO * d * d + d; // mlp.c_proj
-  return c.vocabSize * d + c.contextLength * d + c.layers * perBlock + 2 * d;
+    d * f + f + // mlp.c_fc
+    f * d + d; // mlp.c_proj
+  const head = c.tiedHead === false ? c.vocabSize * d : 0; // lm_head.weight when untied
+  return c.vocabSize * d + c.contextLength * d + c.layers * perBlock + 2 * d + head;
 }
 
 /** Bytes of the largest single tensor a training step creates, and an estimate of the total. */
@@ -98,7 +129,7 @@ export function memoryEstimate(c: ModelConfig, batchSize: number): { largestByte
   const candidates: Array<[string, number]> = [
     ['logits (batch x context x vocab)', B * T * c.vocabSize * f32],
     ['attention scores (batch x heads x context x context)', B * c.heads * T * T * f32],
-    ['MLP activations (batch x context x 4*width)', B * T * MLP_RATIO * d * f32],
+    ['MLP activations (batch x context x MLP width)', B * T * mlpWidthOf(c) * f32],
     ['token embedding (vocab x width)', c.vocabSize * d * f32],
   ];
   candidates.sort((a, b) => b[1] - a[1]);
@@ -106,7 +137,7 @@ export function memoryEstimate(c: ModelConfig, batchSize: number): { largestByte
   // Weights, gradients and two Adam moments, plus the activations kept for backprop
   // (per block: ~12 tensors of B*T*d, the 4d MLP pair, and attention probabilities).
   const weights = paramCount(c) * f32 * 4;
-  const perLayerActs = (B * T * d * 12 + B * T * MLP_RATIO * d * 3 + B * c.heads * T * T * 3) * f32;
+  const perLayerActs = (B * T * d * 12 + B * T * mlpWidthOf(c) * 3 + B * c.heads * T * T * 3) * f32;
   const totalBytes = weights + c.layers * perLayerActs + B * T * c.vocabSize * f32 * 3;
   return { largestBytes, totalBytes, largestName };
 }
@@ -145,6 +176,13 @@ export function validateConfig(
   intField('width', 1, 4096, 'wider models do not fit a browser');
   intField('layers', 1, 64, 'deeper models do not fit a browser');
   intField('heads', 1, 64, 'each head needs at least one channel');
+  if (c.mlpWidth !== undefined) intField('mlpWidth', 1, 65536, 'the MLP hidden width must fit a browser');
+  if (c.layerNormEps !== undefined && !(typeof c.layerNormEps === 'number' && c.layerNormEps > 0 && c.layerNormEps < 1)) {
+    problems.push({ field: 'layerNormEps', message: `layerNormEps = ${String(c.layerNormEps)} must be a number between 0 and 1.` });
+  }
+  if (c.activation !== undefined && !ACTIVATIONS.includes(c.activation)) {
+    problems.push({ field: 'activation', message: `activation = ${String(c.activation)} is not one of ${ACTIVATIONS.join(', ')}.` });
+  }
   if (problems.length > 0) return problems;
   const cfg = c as ModelConfig;
   if (cfg.width % cfg.heads !== 0) {
@@ -197,9 +235,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** Hugging Face GPT-2 config.json for this model. */
+/** Hugging Face GPT-2 config.json for this model (special-token ids are added by the exporter). */
 export function toHfConfig(c: ModelConfig): Record<string, unknown> {
-  return {
+  const hf: Record<string, unknown> = {
     model_type: 'gpt2',
     architectures: ['GPT2LMHeadModel'],
     vocab_size: c.vocabSize,
@@ -208,18 +246,38 @@ export function toHfConfig(c: ModelConfig): Record<string, unknown> {
     n_embd: c.width,
     n_layer: c.layers,
     n_head: c.heads,
-    n_inner: null,
-    activation_function: 'gelu_new',
-    layer_norm_epsilon: LAYER_NORM_EPS,
+    n_inner: c.mlpWidth ?? null,
+    activation_function: c.activation ?? 'gelu_new',
+    layer_norm_epsilon: layerNormEpsOf(c),
     initializer_range: INIT_STD,
-    tie_word_embeddings: true,
+    tie_word_embeddings: c.tiedHead !== false,
     resid_pdrop: 0,
     embd_pdrop: 0,
     attn_pdrop: 0,
   };
+  if (c.scaleAttnByLayer) hf.scale_attn_by_inverse_layer_idx = true;
+  return hf;
 }
 
-/** Reads a Hugging Face GPT-2 config.json (or our own field names) back into a ModelConfig. */
+/** A config.json field whose value the studio cannot compute with; names the field and the value. */
+export class UnsupportedConfigError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    why: string,
+  ) {
+    super(`${field} = ${JSON.stringify(value)} is not supported: ${why}.`);
+    this.name = 'UnsupportedConfigError';
+  }
+}
+
+/**
+ * Reads a Hugging Face GPT-2 config.json (or our own field names) into a ModelConfig.
+ * Every GPT-2 field that changes what the model computes is either carried over or
+ * refused with an UnsupportedConfigError naming it, never ignored. Fields equal to
+ * GPT-2's defaults are left out of the result, so the studio's own models stay plain.
+ * Dropout is not carried: the studio trains without it.
+ */
 export function fromHfConfig(json: Record<string, unknown>): ModelConfig {
   const num = (...keys: string[]): number | undefined => {
     for (const k of keys) {
@@ -228,6 +286,10 @@ export function fromHfConfig(json: Record<string, unknown>): ModelConfig {
     }
     return undefined;
   };
+  const modelType = json.model_type;
+  if (modelType !== undefined && modelType !== 'gpt2') {
+    throw new UnsupportedConfigError('model_type', modelType, 'only GPT-2 models ("gpt2") can be loaded');
+  }
   const c: Partial<ModelConfig> = {
     vocabSize: num('vocab_size', 'vocabSize'),
     contextLength: num('n_positions', 'n_ctx', 'contextLength'),
@@ -235,5 +297,34 @@ export function fromHfConfig(json: Record<string, unknown>): ModelConfig {
     layers: num('n_layer', 'layers'),
     heads: num('n_head', 'heads'),
   };
+  const activation = json.activation_function ?? json.activation;
+  if (activation === 'gelu' || activation === 'relu') c.activation = activation;
+  else if (activation !== undefined && activation !== 'gelu_new' && activation !== 'gelu_pytorch_tanh') {
+    throw new UnsupportedConfigError('activation_function', activation, 'the studio implements gelu_new (= gelu_pytorch_tanh), gelu and relu');
+  }
+  const eps = json.layer_norm_epsilon ?? json.layerNormEps;
+  if (eps !== undefined && eps !== LAYER_NORM_EPS) {
+    if (typeof eps !== 'number' || !(eps > 0)) throw new UnsupportedConfigError('layer_norm_epsilon', eps, 'it must be a positive number');
+    c.layerNormEps = eps;
+  }
+  const inner = json.n_inner ?? json.mlpWidth;
+  if (inner !== undefined && inner !== null) {
+    if (typeof inner !== 'number' || !Number.isInteger(inner) || inner < 1) throw new UnsupportedConfigError('n_inner', inner, 'it must be a positive whole number or null');
+    if (inner !== MLP_RATIO * (c.width ?? NaN)) c.mlpWidth = inner;
+  }
+  const tied = json.tie_word_embeddings ?? json.tiedHead;
+  if (tied === false) c.tiedHead = false;
+  else if (tied !== undefined && tied !== true) throw new UnsupportedConfigError('tie_word_embeddings', tied, 'it must be true or false');
+  const byLayer = json.scale_attn_by_inverse_layer_idx ?? json.scaleAttnByLayer;
+  if (byLayer === true) c.scaleAttnByLayer = true;
+  else if (byLayer !== undefined && byLayer !== false) throw new UnsupportedConfigError('scale_attn_by_inverse_layer_idx', byLayer, 'it must be true or false');
+  if (json.scale_attn_weights === false) {
+    throw new UnsupportedConfigError('scale_attn_weights', false, 'the studio always divides attention scores by the square root of the head size');
+  }
+  if (json.add_cross_attention === true) {
+    throw new UnsupportedConfigError('add_cross_attention', true, 'cross-attention needs an encoder, which a GPT-2 language model does not have');
+  }
+  // reorder_and_upcast_attn only changes the precision of half-precision attention;
+  // the studio computes in float32 throughout, so it needs nothing.
   return assertValidConfig(c);
 }

@@ -17,6 +17,7 @@ import {
   type LayerNormStage,
 } from './kernels/fused_webgl';
 import { studioWebGlOn } from './ops';
+import type { Activation } from './config';
 
 registerFusedWebGl();
 registerSumSquaresWebGl();
@@ -62,6 +63,16 @@ const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
 /** GELU ("gelu_new"): fused on WebGL, tf ops (and their derived gradient) elsewhere. */
 export function gelu(x: tf.Tensor): tf.Tensor {
   return studioWebGlOn() ? geluFused(x) : geluOps(x);
+}
+
+/**
+ * The MLP nonlinearity named by HF's `activation_function`: GPT-2's tanh-GELU
+ * ("gelu_new", fused on WebGL), exact erf-GELU ("gelu") or ReLU.
+ */
+export function activation(x: tf.Tensor, kind: Activation = 'gelu_new'): tf.Tensor {
+  if (kind === 'relu') return tf.relu(x);
+  if (kind === 'gelu') return tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+  return gelu(x);
 }
 
 /** Layer norm over the last axis as tf ops: the reference form (and its derived gradient). */

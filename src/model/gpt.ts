@@ -3,13 +3,13 @@
 // masked loss, and the cached single-token step used for generation.
 //
 // Parameters carry Hugging Face GPT-2 names and shapes (Conv1D weights are
-// [in, out], the LM head is tied to the token embedding), so a checkpoint
-// written here loads in transformers and back.
+// [in, out], the LM head is tied to the token embedding unless an imported
+// config unties it), so a checkpoint written here loads in transformers and back.
 
 import * as tf from '@tensorflow/tfjs';
-import { assertValidConfig, INIT_STD, LAYER_NORM_EPS, MLP_RATIO, type ModelConfig } from './config';
+import { assertValidConfig, INIT_STD, layerNormEpsOf, mlpWidthOf, type ModelConfig } from './config';
 import { embeddingLookup, matMul } from './ops';
-import { gelu, layerNorm } from './fused';
+import { activation, layerNorm } from './fused';
 import { Rng } from './random';
 
 /** Host-side copy of one parameter: what safetensors and snapshots hold. */
@@ -21,6 +21,7 @@ export interface HostTensor {
 /** HF GPT-2 parameter names and shapes, in the order HF lists them. */
 export function parameterShapes(c: ModelConfig): Array<[string, number[]]> {
   const d = c.width;
+  const f = mlpWidthOf(c);
   const out: Array<[string, number[]]> = [
     ['transformer.wte.weight', [c.vocabSize, d]],
     ['transformer.wpe.weight', [c.contextLength, d]],
@@ -36,13 +37,14 @@ export function parameterShapes(c: ModelConfig): Array<[string, number[]]> {
       [`${p}.attn.c_proj.bias`, [d]],
       [`${p}.ln_2.weight`, [d]],
       [`${p}.ln_2.bias`, [d]],
-      [`${p}.mlp.c_fc.weight`, [d, MLP_RATIO * d]],
-      [`${p}.mlp.c_fc.bias`, [MLP_RATIO * d]],
-      [`${p}.mlp.c_proj.weight`, [MLP_RATIO * d, d]],
+      [`${p}.mlp.c_fc.weight`, [d, f]],
+      [`${p}.mlp.c_fc.bias`, [f]],
+      [`${p}.mlp.c_proj.weight`, [f, d]],
       [`${p}.mlp.c_proj.bias`, [d]],
     );
   }
   out.push(['transformer.ln_f.weight', [d]], ['transformer.ln_f.bias', [d]]);
+  if (c.tiedHead === false) out.push(['lm_head.weight', [c.vocabSize, d]]); // untied head (imported models)
   return out;
 }
 
@@ -148,7 +150,7 @@ export class GPT {
   // ---- building blocks -------------------------------------------------
 
   private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
-    return layerNorm(x, this.p(`${prefix}.weight`), this.p(`${prefix}.bias`), LAYER_NORM_EPS);
+    return layerNorm(x, this.p(`${prefix}.weight`), this.p(`${prefix}.bias`), layerNormEpsOf(this.config));
   }
 
   /** x (N, in) @ W (in, out) + b: HF's Conv1D. */
@@ -161,6 +163,17 @@ export class GPT {
     return embeddingLookup(this.p('transformer.wte.weight') as tf.Tensor2D, ids);
   }
 
+  /** Output projection: the token embedding (tied, GPT-2) or lm_head.weight; both (V, d). */
+  private head(): tf.Tensor2D {
+    return this.p(this.config.tiedHead === false ? 'lm_head.weight' : 'transformer.wte.weight') as tf.Tensor2D;
+  }
+
+  /** Factor on block `layer`'s attention scores: 1/sqrt(hs), and 1/(layer+1) with scaleAttnByLayer. */
+  private scoreScale(layer: number): number {
+    const hs = this.config.width / this.config.heads;
+    return 1 / Math.sqrt(hs) / (this.config.scaleAttnByLayer ? layer + 1 : 1);
+  }
+
   /** (N, d) -> (B, H, T, hs) */
   private splitHeads(x: tf.Tensor2D, B: number, T: number): tf.Tensor4D {
     const { heads } = this.config;
@@ -168,7 +181,7 @@ export class GPT {
   }
 
   private mlp(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    const h = gelu(this.linear(x, `${prefix}.mlp.c_fc`)) as tf.Tensor2D; // (N, 4d)
+    const h = activation(this.linear(x, `${prefix}.mlp.c_fc`), this.config.activation) as tf.Tensor2D; // (N, f), f = 4d in GPT-2
     return this.linear(h, `${prefix}.mlp.c_proj`); // (N, d)
   }
 
@@ -180,13 +193,13 @@ export class GPT {
   private attention(
     x: tf.Tensor2D,
     prefix: string,
+    layer: number,
     B: number,
     T: number,
     extraMask: tf.Tensor | null,
     kv: { keys: tf.Tensor4D[]; values: tf.Tensor4D[] } | null,
   ): tf.Tensor2D {
-    const { width: d, heads } = this.config;
-    const hs = d / heads;
+    const d = this.config.width;
     const qkv = this.linear(x, `${prefix}.attn.c_attn`); // (B*T, 3d)
     const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x (B*T, d)
     const q = this.splitHeads(q2, B, T); // (B, H, T, hs)
@@ -196,7 +209,7 @@ export class GPT {
       kv.keys.push(k);
       kv.values.push(v);
     }
-    let att = tf.mul(matMul(q, k, true), 1 / Math.sqrt(hs)); // (B, H, T, hs) x (B, H, hs, T) -> (B, H, T, T)
+    let att = tf.mul(matMul(q, k, true), this.scoreScale(layer)); // (B, H, T, hs) x (B, H, hs, T) -> (B, H, T, T)
     const causal = T === this.config.contextLength ? this.causalMask : tf.slice(this.causalMask, [0, 0, 0, 0], [1, 1, T, T]);
     att = tf.add(att, causal);
     if (extraMask) att = tf.add(att, extraMask);
@@ -233,11 +246,11 @@ export class GPT {
     }
     for (let i = 0; i < this.config.layers; i++) {
       const pre = `transformer.h.${i}`;
-      x = tf.add(x, this.attention(this.layerNorm(x, `${pre}.ln_1`) as tf.Tensor2D, pre, B, T, extraMask, opts.kv ?? null));
+      x = tf.add(x, this.attention(this.layerNorm(x, `${pre}.ln_1`) as tf.Tensor2D, pre, i, B, T, extraMask, opts.kv ?? null));
       x = tf.add(x, this.mlp(this.layerNorm(x, `${pre}.ln_2`) as tf.Tensor2D, pre));
     }
     const h = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
-    const logits = matMul(h, this.p('transformer.wte.weight') as tf.Tensor2D, true); // tied head: (B*T, d) x (d, V)
+    const logits = matMul(h, this.head(), true); // (B*T, d) x (d, V)
     return tf.reshape(logits, [B, T, V]);
   }
 
@@ -311,7 +324,7 @@ export class GPT {
         // natively; tf.where + broadcastTo runs a Tile that costs ~1 ms a call on wasm.
         const keys = tf.add(tf.mul(cache.keys[i]!, keep), tf.mul(k, slot)) as tf.Tensor4D; // (1, H, C, hs)
         const values = tf.add(tf.mul(cache.values[i]!, keep), tf.mul(v, slot)) as tf.Tensor4D;
-        let att = tf.mul(matMul(q, keys, true), 1 / Math.sqrt(hs)); // (1, H, 1, hs) x (1, H, hs, C) -> (1, H, 1, C)
+        let att = tf.mul(matMul(q, keys, true), this.scoreScale(i)); // (1, H, 1, hs) x (1, H, hs, C) -> (1, H, 1, C)
         att = tf.softmax(tf.add(att, attMask), -1);
         const y = tf.reshape(matMul(att, values), [1, d]) as tf.Tensor2D; // (1, H, 1, C) x (1, H, C, hs) -> (1, H, 1, hs) -> (1, d)
         x = tf.add(x, this.linear(y, `${pre}.attn.c_proj`)) as tf.Tensor2D;
@@ -324,7 +337,7 @@ export class GPT {
         cache.values[i] = values;
       }
       const hf = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
-      return tf.reshape(matMul(hf, this.p('transformer.wte.weight') as tf.Tensor2D, true), [V]) as tf.Tensor1D;
+      return tf.reshape(matMul(hf, this.head(), true), [V]) as tf.Tensor1D;
     });
     return next;
   }

@@ -2,14 +2,14 @@
 
 import { useMemo } from 'react';
 import { paramCount, PRESETS } from '../model/config';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig, ShapeField } from '../model/config';
 import { CUSTOM_PRESET_ID, draftProblems, runActive, useStudio } from '../store';
 import { formatCompact, formatCount } from './format';
 import { plural } from '../util/text';
 import { NumberField } from './NumberField';
 import { Panel } from './Panel';
 
-const FIELDS: ReadonlyArray<{ key: keyof ModelConfig; label: string; hint: string }> = [
+const FIELDS: ReadonlyArray<{ key: ShapeField; label: string; hint: string }> = [
   { key: 'vocabSize', label: 'Vocabulary', hint: 'Tokens the tokenizer may learn' },
   { key: 'contextLength', label: 'Context', hint: 'Tokens the model sees at once' },
   { key: 'width', label: 'Width', hint: 'Numbers per token inside' },
