@@ -1,7 +1,8 @@
 // npm run eval: answers every question of an instruction dataset greedily with a
 // model folder and prints each question, the answer, whether it matches, and totals:
 // normalised exact match, ROUGE-L, and the share of outputs that continue with
-// another question instead of answering.
+// another question instead of answering. Answers are scored by src/eval/score.ts,
+// the same scorer as the studio's batch comparison.
 //
 //   npm run eval -- --model public/models/tuned --data public/datasets/geo-eval-heldout-capitals.json
 

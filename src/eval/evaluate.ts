@@ -1,15 +1,15 @@
-// Held-out evaluation: each question rendered with the prompt template (the same
-// function training uses), answered greedily, and scored. Used by `npm run eval`,
-// by the tests of the shipped models, and by the studio's batch comparison.
+// Held-out evaluation in Node: each question rendered with the prompt template
+// (the same function training uses), answered greedily, and scored by
+// scoreAnswer, the scorer the studio's batch comparison uses too. Used by
+// `npm run eval` and by the tests of the shipped models.
 
 import type { Example } from '../data/schema';
-import { responseOf } from '../data/schema';
 import { renderPrompt } from '../data/render';
-import { extractResponse, type PromptTemplate } from '../data/templates';
+import type { PromptTemplate } from '../data/templates';
 import { generateTokens } from '../model/generate';
 import type { GPT } from '../model/gpt';
 import type { Tokenizer } from '../tokenizer/types';
-import { continuesWithQuestion, exactMatch, firstLine, rougeLF } from './metrics';
+import { evalQuestion, scoreAnswer } from './score';
 
 export interface EvalRow {
   id: string;
@@ -62,18 +62,17 @@ export async function evaluateModel(model: GPT, tokenizer: Tokenizer, examples: 
       if (id === tokenizer.eosId) break;
       ids.push(id);
     }
-    const raw = tokenizer.decode(ids);
-    const answer = firstLine(extractResponse(raw, o.template));
-    const reference = responseOf(ex);
+    const { question, reference } = evalQuestion(ex);
+    const score = scoreAnswer(tokenizer.decode(ids), reference, o.template);
     const row: EvalRow = {
       id: ex.id,
-      question: ex.kind === 'instruction' ? ex.instruction : (ex.messages.find((m) => m.role === 'user')?.content ?? ''),
+      question,
       reference,
-      raw,
-      answer,
-      exact: exactMatch(answer, reference),
-      rougeL: rougeLF(answer, reference),
-      question_like: continuesWithQuestion(raw),
+      raw: score.raw,
+      answer: score.answer,
+      exact: score.correct,
+      rougeL: score.rougeL,
+      question_like: score.questionLike,
       ...(ex.category ? { category: ex.category } : {}),
     };
     rows.push(row);

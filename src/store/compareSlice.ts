@@ -3,13 +3,13 @@
 // weights alone. Models other than the one in training are loaded into the
 // worker's comparison slots (inference only); their answers stream in parallel.
 // Batch mode runs an evaluation set across the chosen models and scores each
-// answer with the same metrics as `npm run eval`.
+// answer with src/eval's scorer, the one `npm run eval` uses.
 
-import { formatDelimitedField } from '../data/csv';
 import { importDataset } from '../data/import';
-import { instructionOf, responseOf, type Example } from '../data/schema';
-import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, extractResponse, getTemplate, type PromptTemplate } from '../data/templates';
-import { continuesWithQuestion, exactMatch, firstLine } from '../eval/metrics';
+import type { Example } from '../data/schema';
+import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, getTemplate, type PromptTemplate } from '../data/templates';
+import { failedAnswer, type BatchAnswer, type BatchRow } from '../eval/batch';
+import { evalQuestion, scoreAnswer } from '../eval/score';
 import type { PromptFormat } from '../data/render';
 import type { GenerateOptions } from '../model/sampling';
 import { generateOptionProblems as genOptionProblems } from '../model/sampling';
@@ -63,28 +63,7 @@ export interface CompareColumn {
   error: string | null;
 }
 
-export interface BatchAnswer {
-  raw: string;
-  /** What is scored: the response part, first line. */
-  answer: string;
-  correct: boolean;
-  /** The output reads as more questions rather than an answer. */
-  questionLike: boolean;
-  error?: string;
-}
-
-export interface BatchRow {
-  question: string;
-  input: string;
-  reference: string;
-  answers: Record<string, BatchAnswer>;
-}
-
-export interface BatchTotals {
-  correct: number;
-  answered: number;
-  questionLike: number;
-}
+export type { BatchAnswer, BatchRow, BatchTotals } from '../eval/batch';
 
 export interface CompareSlice {
   shippedModels: ShippedModel[];
@@ -155,42 +134,6 @@ export function compareModelLabel(s: Pick<StudioState, 'model' | 'step' | 'shipp
     return c ? `${c.name} (step ${c.step})` : 'Deleted checkpoint';
   }
   return key;
-}
-
-/** Correct answers, answered questions and question-like continuations per model. */
-export function batchTotals(rows: readonly BatchRow[], keys: readonly string[]): Record<string, BatchTotals> {
-  const out: Record<string, BatchTotals> = {};
-  for (const k of keys) {
-    const answers = rows.map((r) => r.answers[k]).filter((a): a is BatchAnswer => a !== undefined && a.error === undefined);
-    out[k] = { correct: answers.filter((a) => a.correct).length, answered: answers.length, questionLike: answers.filter((a) => a.questionLike).length };
-  }
-  return out;
-}
-
-/** The batch table as CSV: one row per question, answer and correctness per model, then totals. */
-export function batchCsv(rows: readonly BatchRow[], keys: readonly string[], label: (key: string) => string): string {
-  const f = (v: string) => formatDelimitedField(v, ',');
-  const header = ['question', 'input', 'reference', ...keys.flatMap((k) => [`${label(k)}: answer`, `${label(k)}: correct`])];
-  const lines = [header.map(f).join(',')];
-  for (const r of rows) {
-    const cells = [r.question, r.input, r.reference];
-    for (const k of keys) {
-      const a = r.answers[k];
-      cells.push(a ? (a.error ? `(failed: ${a.error})` : a.raw.trim()) : '', a && !a.error ? (a.correct ? 'yes' : 'no') : '');
-    }
-    lines.push(cells.map(f).join(','));
-  }
-  const totals = batchTotals(rows, keys);
-  const totalCells = ['TOTAL', '', `${rows.length} questions`];
-  for (const k of keys) totalCells.push('', `${totals[k]!.correct}/${totals[k]!.answered}`);
-  lines.push(totalCells.map(f).join(','));
-  return lines.join('\r\n') + '\r\n';
-}
-
-/** Scores one generated answer the way `npm run eval` does. */
-export function scoreAnswer(raw: string, reference: string, template: PromptTemplate | null): BatchAnswer {
-  const answer = firstLine(template ? extractResponse(raw, template) : raw);
-  return { raw, answer, correct: exactMatch(answer, reference), questionLike: continuesWithQuestion(raw) };
 }
 
 function emptyColumn(status: ColumnStatus): CompareColumn {
@@ -515,9 +458,7 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
         if (loadedKeys.length === 0) return;
         for (const [i, ex] of examples.entries()) {
           if (batchCancelled) break;
-          const question = instructionOf(ex);
-          const input = ex.kind === 'instruction' ? (ex.input ?? '') : '';
-          const reference = responseOf(ex);
+          const { question, input, reference } = evalQuestion(ex);
           const answers: Record<string, BatchAnswer> = {};
           batchIds = [];
           await Promise.all(
@@ -528,9 +469,10 @@ export const createCompareSlice: SliceCreator<CompareSlice> = (ctx) => (set, get
               batchIds.push(id);
               try {
                 const done = await reply;
-                answers[key] = scoreAnswer(done.text, reference, template);
+                const { raw, answer, correct, questionLike } = scoreAnswer(done.text, reference, template);
+                answers[key] = { raw, answer, correct, questionLike };
               } catch (e) {
-                answers[key] = { raw: '', answer: '', correct: false, questionLike: false, error: messageOf(e) };
+                answers[key] = failedAnswer(messageOf(e));
               }
             }),
           );

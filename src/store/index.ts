@@ -19,9 +19,8 @@ export type * from './types';
 export { WorkerClient, RequestError } from './workerClient';
 export { canResume, DEFAULT_AUTOSAVE_EVERY } from './checkpointsSlice';
 export type { CheckpointsSlice, InterruptedRun } from './checkpointsSlice';
+export { batchCsv, batchTotals } from '../eval/batch';
 export {
-  batchCsv,
-  batchTotals,
   compareModelLabel,
   compareTemplate,
   COMPARE_TEMPLATES,
