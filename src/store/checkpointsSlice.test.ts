@@ -1,99 +1,13 @@
-// The checkpoints and compare slices driven without a DOM: a fake worker plays
-// the engine's side, fake-indexeddb stores checkpoints and runs.
+// The checkpoints slice driven without a DOM: a fake worker plays the engine's
+// side, fake-indexeddb stores checkpoints and runs.
 
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { encodeCheckpoint } from '../train/checkpoint';
-import { initParameters } from '../model/gpt';
-import type { ModelConfig } from '../model/config';
-import { dataFingerprint, META } from '../worker/checkpointFile';
-import type { BackendReport } from '../worker/backends';
-import type { EventOf } from '../worker/protocol';
-import type { CheckpointInfo } from '../checkpoint/info';
-import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
-import type { RunState, TrainingData } from '../train/run';
-import { CheckpointRepository } from '../storage/checkpoints';
-import { openStudioDb, STORES } from '../storage/db';
-import { autosaveId, RunRepository } from '../storage/runs';
-import { PLAIN_TEMPLATE } from '../data/templates';
-import { createStudio, memoryStorage } from './studio';
-import { WorkerClient } from './workerClient';
-import { CURRENT_MODEL } from './compareSlice';
-import { FakeWorker } from './fakeWorker';
-
-const REPORT: BackendReport = { name: 'cpu', reason: 'CPU', skipped: [], limits: { maxBufferBytes: 2 ** 28, maxBindingBytes: 2 ** 27, memoryBudgetBytes: 2 ** 30 } };
-const config: ModelConfig = { vocabSize: 260, contextLength: 8, width: 8, layers: 1, heads: 2 };
-const TEXT: TrainingData = { kind: 'text', text: 'the cat sat on the mat' };
-const flush = () => new Promise((r) => setTimeout(r, 20));
-
-let dbCount = 0;
-function setup(dbName = `slice-test-${++dbCount}`) {
-  const workers: FakeWorker[] = [];
-  const client = new WorkerClient(() => {
-    const w = new FakeWorker();
-    workers.push(w);
-    return w;
-  });
-  let ids = 0;
-  const checkpoints = new CheckpointRepository({ open: () => openStudioDb(dbName) });
-  const runs = new RunRepository(() => openStudioDb(dbName));
-  const files = new Map<string, string>();
-  const store = createStudio({
-    client,
-    storage: memoryStorage(),
-    checkpoints: {
-      checkpoints,
-      runs,
-      newId: () => `run${++ids}`,
-      estimate: async () => ({ usage: 1000, quota: 10_000 }),
-      persisted: async () => 'best-effort',
-      persist: async () => 'persistent',
-      fetchText: async (url) => {
-        const t = files.get(url);
-        if (t === undefined) throw new Error(`${url} answered 404`);
-        return t;
-      },
-      fetchBytes: async () => new ArrayBuffer(8),
-    },
-  });
-  const worker = () => workers.at(-1)!;
-  const ready = async () => {
-    store.getState().initBackend();
-    worker().send({ type: 'backend', report: REPORT });
-    await store.getState().initCheckpoints();
-    worker().modelReady({ config, paramCount: 1, tokenizerVocab: 260, name: 'Micro', step: 0, slot: 'main' });
-  };
-  return { store, client, worker, ready, checkpoints, runs, files, dbName, state: () => store.getState() };
-}
-
-function runState(runStep: number, data: TrainingData = TEXT): RunState {
-  return {
-    runStep,
-    totalSteps: 10,
-    options: { ...DEFAULT_TRAIN_OPTIONS, steps: 10, seed: 3 },
-    samplerState: { state: 99, spareNormal: null },
-    dataHash: dataFingerprint(data),
-    dataKind: data.kind,
-    lossHistory: Array.from({ length: runStep }, (_, i) => ({ step: i + 1, loss: 6 - i * 0.25 })),
-    valHistory: [{ step: 4, loss: 5.5 }],
-  };
-}
-
-/** The event the engine sends with a checkpoint file it took by itself. */
-function checkpointEvent(runStep: number, reason: 'autosave' | 'pause' | 'stop' | 'done' | 'request' = 'autosave', width = 8): EventOf<'autoCheckpoint'> {
-  const cfg = { ...config, width };
-  const weights = initParameters(cfg, 1);
-  const moments = new Map([...weights].map(([n, t]) => [n, { shape: t.shape, data: new Float32Array(t.data.length) }]));
-  const run = runState(runStep);
-  const info: CheckpointInfo = { name: 'Micro', step: runStep, config: cfg, hasOptimizer: true, run, createdAt: 5000 + runStep };
-  const bytes = encodeCheckpoint({
-    config: cfg,
-    weights,
-    optimizer: { step: runStep, m: moments, v: moments },
-    meta: { [META.name]: 'Micro', [META.step]: String(runStep), [META.tokenizer]: '{"model":{}}', [META.createdAt]: String(info.createdAt), [META.run]: JSON.stringify(run) },
-  });
-  return { type: 'autoCheckpoint', reason, bytes: bytes.buffer as ArrayBuffer, info };
-}
+import { dataFingerprint } from '../worker/checkpointFile';
+import { STORES } from '../storage/db';
+import { autosaveId } from '../storage/runs';
+import { CURRENT_MODEL } from './compare/state';
+import { checkpointEvent, config, flush, runState, setup, TEXT } from './testStudio';
 
 describe('checkpoints slice', () => {
   it("records a run when training starts and keeps one autosave per run, replaced as it goes on", async () => {
@@ -255,83 +169,5 @@ describe('checkpoints slice', () => {
     expect(t.state().checkpoints).toHaveLength(2);
     const back = (await t.state().exportCheckpointFile(imported!.id))!;
     expect(Buffer.from(back.bytes).equals(Buffer.from(file.bytes))).toBe(true);
-  });
-});
-
-describe('compare slice', () => {
-  it('loads a checkpoint into a comparison slot and streams both models with identical prompt, template and settings', async () => {
-    const t = setup();
-    await t.ready();
-    const saved = await t.checkpoints.save(checkpointEvent(3, 'request').bytes, { kind: 'manual' });
-    await t.state().refreshCheckpoints();
-    t.state().toggleCompareModel(CURRENT_MODEL);
-    t.state().toggleCompareModel(`ckpt:${saved.id}`);
-    const running = t.state().runCompare();
-    await flush();
-    const load = t.worker().of('loadModel').at(-1)!;
-    expect(load.slot).toBe(`ckpt:${saved.id}`);
-    t.worker().reply('loadModel', { config, paramCount: 1, tokenizerVocab: 260, name: saved.name, step: 3, slot: `ckpt:${saved.id}` });
-    await flush();
-    const gens = t.worker().of('generate');
-    expect(gens).toHaveLength(2);
-    expect(gens[0]!.prompt).toBe('What is the capital of France?');
-    expect(gens[0]!.options).toEqual(gens[1]!.options);
-    expect(gens[0]!.format).toEqual({ template: PLAIN_TEMPLATE });
-    expect(gens[1]!.format).toEqual(gens[0]!.format);
-    expect(gens.map((g) => g.slot)).toEqual([undefined, `ckpt:${saved.id}`]);
-    t.worker().send({ type: 'token', requestId: gens[1]!.id, tokenId: 1, text: ' Par' });
-    t.worker().send({ type: 'token', requestId: gens[0]!.id, tokenId: 1, text: ' What' });
-    t.worker().send({ type: 'token', requestId: gens[1]!.id, tokenId: 2, text: 'is' });
-    expect(t.state().compareColumns[`ckpt:${saved.id}`]).toMatchObject({ status: 'running', text: ' Paris' });
-    expect(t.state().compareColumns[CURRENT_MODEL]).toMatchObject({ text: ' What' });
-    t.worker().reply('generate', { reason: 'maxTokens', tokenCount: 8, tokensPerSec: 4, text: ' What is the capital of Spain?' }, gens[0]!.id);
-    t.worker().reply('generate', { reason: 'eos', tokenCount: 2, tokensPerSec: 4, text: ' Paris' }, gens[1]!.id);
-    await running;
-    expect(t.state().compareRunning).toBe(false);
-    expect(t.state().compareColumns[`ckpt:${saved.id}`]).toMatchObject({ status: 'done', reason: 'eos', text: ' Paris' });
-    // A second run reuses the loaded slot.
-    void t.state().runCompare();
-    await flush();
-    expect(t.worker().of('loadModel')).toHaveLength(1);
-  });
-
-  it('loads comparison slots again in a new worker after a backend switch', async () => {
-    const t = setup();
-    await t.ready();
-    const saved = await t.checkpoints.save(checkpointEvent(3, 'request').bytes, { kind: 'manual' });
-    await t.state().refreshCheckpoints();
-    t.state().toggleCompareModel(`ckpt:${saved.id}`);
-    const answer = async () => {
-      const running = t.state().runCompare();
-      await flush();
-      const load = t.worker().of('loadModel').at(-1);
-      expect(load?.slot).toBe(`ckpt:${saved.id}`);
-      t.worker().reply('loadModel', { config, paramCount: 1, tokenizerVocab: 260, name: saved.name, step: 3, slot: `ckpt:${saved.id}` });
-      await flush();
-      const gen = t.worker().of('generate').at(-1)!;
-      t.worker().reply('generate', { reason: 'eos', tokenCount: 1, tokensPerSec: 1, text: ' Paris' }, gen.id);
-      await running;
-      expect(t.state().compareColumns[`ckpt:${saved.id}`]).toMatchObject({ status: 'done', text: ' Paris' });
-    };
-    await answer();
-    const first = t.worker();
-    t.state().setBackendChoice('wasm');
-    expect(t.worker()).not.toBe(first);
-    t.worker().send({ type: 'backend', report: { ...REPORT, name: 'wasm' } });
-    await answer();
-    expect(t.worker().of('loadModel')).toHaveLength(1);
-  });
-
-  it('lists only shipped models whose files exist and preselects them', async () => {
-    const t = setup();
-    t.files.set('models/index.json', JSON.stringify([{ id: 'base', title: 'Base', dir: 'models/base' }, { id: 'tuned', title: 'Tuned', dir: 'models/tuned/', template: 'plain' }]));
-    t.files.set('models/tuned/config.json', JSON.stringify({ model_type: 'gpt2', n_embd: 64 }));
-    await t.state().loadShippedModels();
-    expect(t.state().shippedModels.map((m) => m.id)).toEqual(['tuned']);
-    expect(t.state().compareSelection).toEqual(['shipped:tuned']);
-    const none = setup();
-    await none.state().loadShippedModels();
-    expect(none.state().shippedModels).toEqual([]);
-    expect(none.state().shippedModelsLoaded).toBe(true);
   });
 });

@@ -20,17 +20,8 @@ export { WorkerClient, RequestError } from './workerClient';
 export { canResume, DEFAULT_AUTOSAVE_EVERY } from './checkpointsSlice';
 export type { CheckpointsSlice, InterruptedRun } from './checkpointsSlice';
 export { batchCsv, batchTotals } from '../eval/batch';
-export {
-  compareModelLabel,
-  compareTemplate,
-  COMPARE_TEMPLATES,
-  CURRENT_MODEL,
-  EVAL_SETS,
-  MAX_COMPARE_MODELS,
-  PRESET_PROMPTS,
-  RAW_TEMPLATE_ID,
-  SHIPPED_MODELS_INDEX,
-} from './compareSlice';
-export type { BatchAnswer, BatchRow, BatchTotals, CompareColumn, CompareSlice, ShippedModel } from './compareSlice';
+export { compareModelLabel, compareTemplate } from './compare/service';
+export { COMPARE_TEMPLATES, CURRENT_MODEL, EVAL_SETS, MAX_COMPARE_MODELS, PRESET_PROMPTS, RAW_TEMPLATE_ID, SHIPPED_MODELS_INDEX } from './compare/state';
+export type { BatchAnswer, BatchRow, BatchTotals, CompareColumn, CompareSlice, ShippedModel } from './compare/state';
 export { formatBytes } from '../storage/checkpoints';
 export type { CheckpointMeta, PersistenceState } from '../storage/checkpoints';

@@ -14,7 +14,8 @@ import { createModelSlice, presetConfig } from './modelSlice';
 import { createTrainingSlice } from './trainingSlice';
 import { createDatasetsSlice, defaultDataDeps, type DataDeps } from './datasetsSlice';
 import { createCheckpointsSlice, defaultCheckpointDeps, type CheckpointDeps } from './checkpointsSlice';
-import { createCompareSlice } from './compareSlice';
+import { createCompareSlice } from './compare/slice';
+import { CompareService } from './compare/service';
 import type { StudioContext, StudioState } from './types';
 import { WorkerClient } from './workerClient';
 
@@ -40,11 +41,21 @@ export interface CreateStudioOptions {
 }
 
 export function createStudio(opts: CreateStudioOptions = {}) {
+  const client = opts.client ?? new WorkerClient();
+  const data = defaultDataDeps(opts.data);
+  const checkpoints = defaultCheckpointDeps(opts.checkpoints);
   const ctx: StudioContext = {
-    client: opts.client ?? new WorkerClient(),
+    client,
     now: opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now())),
-    data: defaultDataDeps(opts.data),
-    checkpoints: defaultCheckpointDeps(opts.checkpoints),
+    data,
+    checkpoints,
+    compare: new CompareService({
+      client,
+      fetchText: checkpoints.fetchText,
+      fetchBytes: checkpoints.fetchBytes,
+      loadCheckpoint: (id) => checkpoints.checkpoints.load(id),
+      getDataset: (id) => data.repo.get(id),
+    }),
   };
   const store = create<StudioState>()(
     persist(

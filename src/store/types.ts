@@ -12,7 +12,8 @@ import type { LossPoint, TrainState } from '../train/run';
 import type { WorkerClient } from './workerClient';
 import type { DataDeps, DataReportInfo, DatasetsSlice } from './datasetsSlice';
 import type { CheckpointDeps, CheckpointsSlice } from './checkpointsSlice';
-import type { CompareSlice } from './compareSlice';
+import type { CompareSlice } from './compare/state';
+import type { CompareService } from './compare/service';
 import type { PromptTemplate } from '../data/templates';
 
 export type { BackendChoice, EditableTrainOption, LossPoint };
@@ -170,6 +171,8 @@ export interface StudioContext {
   data: DataDeps;
   /** Checkpoint and run storage, and the shipped models' files. */
   checkpoints: CheckpointDeps;
+  /** Shipped models, comparison slots, parallel answers and batch evaluation. */
+  compare: CompareService;
 }
 
 /** The per-run values a new run or a new model clears (trainingSlice's runReset). */

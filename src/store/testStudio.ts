@@ -1,0 +1,94 @@
+// For the store's tests: a whole studio over a fake worker and a fresh
+// fake-indexeddb database, and checkpoint files as the engine would send them.
+// The test file imports 'fake-indexeddb/auto' first.
+
+import { encodeCheckpoint } from '../train/checkpoint';
+import { initParameters } from '../model/gpt';
+import type { ModelConfig } from '../model/config';
+import { dataFingerprint, META } from '../worker/checkpointFile';
+import type { BackendReport } from '../worker/backends';
+import type { EventOf } from '../worker/protocol';
+import type { CheckpointInfo } from '../checkpoint/info';
+import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
+import type { RunState, TrainingData } from '../train/run';
+import { CheckpointRepository } from '../storage/checkpoints';
+import { openStudioDb } from '../storage/db';
+import { RunRepository } from '../storage/runs';
+import { createStudio, memoryStorage } from './studio';
+import { WorkerClient } from './workerClient';
+import { FakeWorker } from './fakeWorker';
+
+export const REPORT: BackendReport = { name: 'cpu', reason: 'CPU', skipped: [], limits: { maxBufferBytes: 2 ** 28, maxBindingBytes: 2 ** 27, memoryBudgetBytes: 2 ** 30 } };
+export const config: ModelConfig = { vocabSize: 260, contextLength: 8, width: 8, layers: 1, heads: 2 };
+export const TEXT: TrainingData = { kind: 'text', text: 'the cat sat on the mat' };
+export const flush = () => new Promise((r) => setTimeout(r, 20));
+
+let dbCount = 0;
+/** A studio with its own database (or `dbName`'s, to play a reload), shipped files served from `files`. */
+export function setup(dbName = `slice-test-${++dbCount}`) {
+  const workers: FakeWorker[] = [];
+  const client = new WorkerClient(() => {
+    const w = new FakeWorker();
+    workers.push(w);
+    return w;
+  });
+  let ids = 0;
+  const checkpoints = new CheckpointRepository({ open: () => openStudioDb(dbName) });
+  const runs = new RunRepository(() => openStudioDb(dbName));
+  const files = new Map<string, string>();
+  const store = createStudio({
+    client,
+    storage: memoryStorage(),
+    checkpoints: {
+      checkpoints,
+      runs,
+      newId: () => `run${++ids}`,
+      estimate: async () => ({ usage: 1000, quota: 10_000 }),
+      persisted: async () => 'best-effort',
+      persist: async () => 'persistent',
+      fetchText: async (url) => {
+        const t = files.get(url);
+        if (t === undefined) throw new Error(`${url} answered 404`);
+        return t;
+      },
+      fetchBytes: async () => new ArrayBuffer(8),
+    },
+  });
+  const worker = () => workers.at(-1)!;
+  const ready = async () => {
+    store.getState().initBackend();
+    worker().send({ type: 'backend', report: REPORT });
+    await store.getState().initCheckpoints();
+    worker().modelReady({ config, paramCount: 1, tokenizerVocab: 260, name: 'Micro', step: 0, slot: 'main' });
+  };
+  return { store, client, worker, ready, checkpoints, runs, files, dbName, state: () => store.getState() };
+}
+
+export function runState(runStep: number, data: TrainingData = TEXT): RunState {
+  return {
+    runStep,
+    totalSteps: 10,
+    options: { ...DEFAULT_TRAIN_OPTIONS, steps: 10, seed: 3 },
+    samplerState: { state: 99, spareNormal: null },
+    dataHash: dataFingerprint(data),
+    dataKind: data.kind,
+    lossHistory: Array.from({ length: runStep }, (_, i) => ({ step: i + 1, loss: 6 - i * 0.25 })),
+    valHistory: [{ step: 4, loss: 5.5 }],
+  };
+}
+
+/** The event the engine sends with a checkpoint file it took by itself. */
+export function checkpointEvent(runStep: number, reason: 'autosave' | 'pause' | 'stop' | 'done' | 'request' = 'autosave', width = 8): EventOf<'autoCheckpoint'> {
+  const cfg = { ...config, width };
+  const weights = initParameters(cfg, 1);
+  const moments = new Map([...weights].map(([n, t]) => [n, { shape: t.shape, data: new Float32Array(t.data.length) }]));
+  const run = runState(runStep);
+  const info: CheckpointInfo = { name: 'Micro', step: runStep, config: cfg, hasOptimizer: true, run, createdAt: 5000 + runStep };
+  const bytes = encodeCheckpoint({
+    config: cfg,
+    weights,
+    optimizer: { step: runStep, m: moments, v: moments },
+    meta: { [META.name]: 'Micro', [META.step]: String(runStep), [META.tokenizer]: '{"model":{}}', [META.createdAt]: String(info.createdAt), [META.run]: JSON.stringify(run) },
+  });
+  return { type: 'autoCheckpoint', reason, bytes: bytes.buffer as ArrayBuffer, info };
+}
