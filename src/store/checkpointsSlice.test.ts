@@ -7,7 +7,7 @@ import { dataFingerprint } from '../worker/checkpointFile';
 import { STORES } from '../storage/db';
 import { autosaveId } from '../storage/runs';
 import { CURRENT_MODEL } from './compare/state';
-import { checkpointEvent, config, flush, runState, setup, TEXT } from './testStudio';
+import { checkpointEvent, config, flush, runState, setup, TEXT, until } from './testStudio';
 
 describe('checkpoints slice', () => {
   it("records a run when training starts and keeps one autosave per run, replaced as it goes on", async () => {
@@ -48,7 +48,7 @@ describe('checkpoints slice', () => {
     await t.ready();
     expect(t.state().interruptedRun).toMatchObject({ runId: 'run1', runStep: 4, totalSteps: 10, checkpointId: autosaveId('run1') });
     const resuming = t.state().resumeInterruptedRun();
-    await flush();
+    await until(() => t.worker().of('loadModel').length > 0);
     expect(t.state().errors).toEqual([]);
     const load = t.worker().of('loadModel')[0]!;
     expect(load).toMatchObject({ configJson: '', tokenizerJson: '' });

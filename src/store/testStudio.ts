@@ -22,6 +22,10 @@ export const REPORT: BackendReport = { name: 'cpu', reason: 'CPU', skipped: [], 
 export const config: ModelConfig = { vocabSize: 260, contextLength: 8, width: 8, layers: 1, heads: 2 };
 export const TEXT: TrainingData = { kind: 'text', text: 'the cat sat on the mat' };
 export const flush = () => new Promise((r) => setTimeout(r, 20));
+/** Waits (2 s at most) until `ok()` holds: for an action that reads storage before it posts, on a busy machine. */
+export async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+}
 
 let dbCount = 0;
 /** A studio with its own database (or `dbName`'s, to play a reload), shipped files served from `files`. */
