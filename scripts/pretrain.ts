@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { GPT } from '../src/model/gpt';
 import type { ModelConfig } from '../src/model/config';
 import { BpeTokenizer } from '../src/tokenizer/bpe';
-import { TokenStreamBatches } from '../src/train/batches';
+import { prepareTextData } from '../src/train/text';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
 import { AdamW } from '../src/train/optimizer';
 import { evaluate } from '../src/train/step';
@@ -50,11 +50,6 @@ async function main(): Promise<void> {
   const text = readFileSync(join(corpusDir, 'corpus.txt'), 'utf8');
   const tokenizerJson = readFileSync(join(corpusDir, 'tokenizer.json'), 'utf8');
   const tokenizer = BpeTokenizer.fromJSON(JSON.parse(tokenizerJson));
-  // Every 20th document is held out for validation loss.
-  const docs = text.split('<|endoftext|>').filter((d) => d.length > 0);
-  const encodeDocs = (ds: string[]) => Int32Array.from(ds.flatMap((d) => [...tokenizer.encode(d), tokenizer.eosId]));
-  const trainTokens = encodeDocs(docs.filter((_, i) => i % 20 !== 0));
-  const valTokens = encodeDocs(docs.filter((_, i) => i % 20 === 0));
   const config: ModelConfig = {
     vocabSize: tokenizer.vocabSize,
     contextLength: settings.contextLength,
@@ -67,7 +62,14 @@ async function main(): Promise<void> {
 
   let model: GPT;
   let optimizer: AdamW;
-  const source = new TokenStreamBatches(trainTokens, settings.batchSize, config.contextLength, settings.seed);
+  // The same text preparation as the studio's worker: every 20th document is held out for validation loss.
+  const { source, evalBatches: evalSet, trainTokens, valTokens } = prepareTextData(text, tokenizer, {
+    batchSize: settings.batchSize,
+    contextLength: settings.contextLength,
+    seed: settings.seed,
+    valFraction: 0.05,
+    maxEvalBatches: 16,
+  });
   let log: Array<[number, number]> = []; // [step, loss]
   let valLog: Array<[number, number]> = [];
   let startStep = 0;
@@ -95,10 +97,9 @@ async function main(): Promise<void> {
   optimizer.options = { ...optimizer.options, weightDecay: settings.weightDecay };
   console.log(
     `pretrain on ${backend}: ${(model.parameterCount / 1e6).toFixed(2)}M params ${JSON.stringify(config)}, ` +
-      `${trainTokens.length} train / ${valTokens.length} val tokens, ${settings.steps} steps x ${settings.batchSize * config.contextLength} tokens`,
+      `${trainTokens} train / ${valTokens} val tokens, ${settings.steps} steps x ${settings.batchSize * config.contextLength} tokens`,
   );
 
-  const evalSet = TokenStreamBatches.evaluationBatches(valTokens, settings.batchSize, config.contextLength, 16);
   let runSec = 0;
   const save = async (step: number) => {
     const bytes = encodeCheckpoint({
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
   const trainLoss = log.slice(-50).reduce((a, [, l]) => a + l, 0) / Math.min(50, log.length);
   const tokensSeen = settings.steps * settings.batchSize * config.contextLength;
   const meta = { step: String(settings.steps), kind: 'base', valLoss: valLoss.toFixed(4), trainLoss: trainLoss.toFixed(4) };
-  const card = modelCard({ config, params: model.parameterCount, tokensSeen, valLoss, trainLoss, seconds: priorSec + runSec, backend, corpusTokens: trainTokens.length + valTokens.length });
+  const card = modelCard({ config, params: model.parameterCount, tokensSeen, valLoss, trainLoss, seconds: priorSec + runSec, backend, corpusTokens: trainTokens + valTokens });
   await saveModelDir(outDir, model, tokenizer, meta, card);
   atomicWrite(join(outDir, 'training-log.json'), `${JSON.stringify({ settings, loss: log, validation: valLog }, null, 0)}\n`);
   console.log(`done: validation loss ${valLoss.toFixed(4)}, mean train loss (last 50 steps) ${trainLoss.toFixed(4)} -> ${outDir}/`);

@@ -1,0 +1,416 @@
+// A training session: the main model (the one that trains) with its optimizer
+// and tokenizer, the run it is in, the snapshots that let a failed run be undone,
+// and checkpoints of that state taken between steps. The worker's engine holds
+// one and forwards its events; it knows nothing of the worker or the UI.
+
+import { validateConfig, type DeviceLimits } from '../model/config';
+import { GPT, type HostTensor } from '../model/gpt';
+import type { ModelConfig } from '../model/config';
+import type { BpeTokenizer } from '../tokenizer/bpe';
+import type { CapturedCheckpoint, CheckpointInfo, CheckpointReason } from '../checkpoint/info';
+import { encodeCheckpoint } from './checkpoint';
+import { dataFingerprint, META } from '../worker/checkpointFile';
+import type { Batch, BatchSource } from './batches';
+import { prepareInstructionData } from './instructions';
+import { AdamW } from './optimizer';
+import { trainOptionProblems, type TrainOptions } from './options';
+import type { DataReport, LossPoint, ResumeRun, RunState, TrainingData, TrainState } from './run';
+import { prepareTextData } from './text';
+import { Trainer, type StepInfo } from './trainer';
+import { messageOf } from '../util/errors';
+
+/** Why a session refused a request, in the worker protocol's terms. */
+export type SessionErrorCode = 'bad-input' | 'busy' | 'no-model' | 'invalid-config';
+
+/** A run that started and then failed; `cause` says why. The model must be restored from `lastSnapshot`. */
+export class RunFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super(messageOf(cause));
+    this.name = 'RunFailure';
+  }
+}
+
+export class SessionError extends Error {
+  constructor(
+    readonly code: SessionErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SessionError';
+  }
+}
+
+/** What a session reports while it works; the engine forwards these as protocol events. */
+export type SessionEvent =
+  | ({ type: 'dataReport' } & DataReport)
+  | { type: 'trainState'; state: TrainState; step: number; totalSteps: number; message?: string }
+  | ({ type: 'trainProgress' } & StepInfo)
+  | { type: 'evalResult'; step: number; valLoss: number }
+  | ({ type: 'autoCheckpoint' } & CapturedCheckpoint)
+  | { type: 'problem'; code: 'internal'; message: string };
+
+export interface SessionHooks {
+  emit(ev: SessionEvent): void;
+  /** Throws when the device failed since the last step (checked before every step). */
+  checkDevice(): void;
+  /** The message a failed run ends with (the engine knows device and memory errors). */
+  describeFailure(e: unknown): string;
+}
+
+/** A copy of everything needed to rebuild the model after a device failure or a backend switch. */
+export interface Snapshot {
+  config: ModelConfig;
+  weights: Map<string, HostTensor>;
+  optimizer: { step: number; m: Map<string, HostTensor>; v: Map<string, HostTensor> } | null;
+  trainedSteps: number;
+}
+
+/** The run the main model is in (or last finished), so a checkpoint can say where it stands. */
+interface RunContext {
+  data: TrainingData;
+  options: TrainOptions;
+  source: BatchSource;
+  trainer: Trainer;
+  dataHash: string;
+  lossHistory: LossPoint[];
+  valHistory: LossPoint[];
+}
+
+/** Snapshots are refreshed at least this often during training, in steps and seconds. */
+const SNAPSHOT_EVERY_STEPS = 25;
+const SNAPSHOT_EVERY_SEC = 20;
+
+export class TrainingSession {
+  model: GPT | null = null;
+  optimizer: AdamW | null = null;
+  tokenizer: BpeTokenizer | null = null;
+  name = '';
+  /** Optimizer steps this model has had, across runs. */
+  trainedSteps = 0;
+  private trainer: Trainer | null = null;
+  private snapshot: Snapshot | null = null;
+  private run: RunContext | null = null;
+  /** Checkpoint every this many run steps (and on pause, stop, finish); 0 = off. */
+  private autosaveEvery = 0;
+  /** Checkpoints are taken one at a time; the training loop waits for the one in progress. */
+  private captureChain: Promise<void> = Promise.resolve();
+  /** Checkpoint requests that arrived mid-step, answered at the next step boundary. */
+  private pendingCaptures: Array<{ resolve: (c: CapturedCheckpoint) => void; reject: (e: unknown) => void }> = [];
+
+  constructor(private readonly hooks: SessionHooks) {}
+
+  /** True while a run holds the model (running or paused). */
+  get active(): boolean {
+    return this.trainer !== null;
+  }
+
+  get paused(): boolean {
+    return this.trainer?.isPaused ?? false;
+  }
+
+  /** The last good state, for undoing a failed run. */
+  get lastSnapshot(): Snapshot | null {
+    return this.snapshot;
+  }
+
+  requireModel(): { model: GPT; tokenizer: BpeTokenizer } {
+    if (!this.model || !this.tokenizer) throw new SessionError('no-model', 'No model yet: create or load a model first.');
+    return { model: this.model, tokenizer: this.tokenizer };
+  }
+
+  /** Makes `model` the one that trains, with a fresh history; the old one is released. */
+  replaceModel(model: GPT, tokenizer: BpeTokenizer, name: string, trainedSteps: number, optimizer: AdamW | null = null): void {
+    this.releaseTensors();
+    this.model = model;
+    this.optimizer = optimizer;
+    this.tokenizer = tokenizer;
+    this.name = name;
+    this.trainedSteps = trainedSteps;
+    this.snapshot = null;
+    this.run = null;
+  }
+
+  /** Frees the model's and optimizer's tensors, keeping what a snapshot needs to rebuild them. */
+  releaseTensors(): void {
+    try {
+      this.optimizer?.dispose();
+      this.model?.dispose();
+    } catch {
+      // A lost device can make disposal throw; the tensors are gone either way.
+    }
+    this.optimizer = null;
+    this.model = null;
+  }
+
+  setAutosave(everySteps: number): void {
+    if (!Number.isInteger(everySteps) || everySteps < 0) throw new SessionError('bad-input', `autosave every ${everySteps} steps: give a whole number, 0 to turn it off.`);
+    this.autosaveEvery = everySteps;
+  }
+
+  pause(): void {
+    this.requireRun('pause').pause();
+  }
+
+  resume(): void {
+    this.requireRun('resume').resume();
+  }
+
+  stop(): void {
+    this.requireRun('stop').stop();
+  }
+
+  private requireRun(action: string): Trainer {
+    if (!this.trainer) throw new SessionError('bad-input', `Nothing to ${action}: no training run is active.`);
+    return this.trainer;
+  }
+
+  async takeSnapshot(): Promise<Snapshot> {
+    const { model } = this.requireModel();
+    return {
+      config: model.config,
+      weights: await model.readWeights(),
+      optimizer: this.optimizer ? await this.optimizer.readState() : null,
+      trainedSteps: this.trainedSteps,
+    };
+  }
+
+  /** Rebuilds the model (and optimizer) from host copies on the current backend. */
+  restore(s: Snapshot): void {
+    this.releaseTensors();
+    this.model = GPT.fromWeights(s.config, s.weights);
+    if (s.optimizer) {
+      this.optimizer = new AdamW(this.model.params);
+      this.optimizer.loadState(s.optimizer);
+    }
+    this.trainedSteps = s.trainedSteps;
+  }
+
+  /**
+   * Runs (or, with `resume`, continues) a training run to its end and answers how it
+   * ended. A refused run changes nothing; one that fails part-way says so and throws
+   * a RunFailure, and `lastSnapshot` then holds the state to restore.
+   */
+  async train(data: TrainingData, options: TrainOptions, resume: ResumeRun | undefined, limits: DeviceLimits | undefined): Promise<{ state: 'done' | 'stopped'; step: number }> {
+    const { model, tokenizer } = this.requireModel();
+    if (this.trainer) throw new SessionError('busy', 'A training run is already active: pause or stop it first.');
+    const problems = validateConfig(model.config, { batchSize: options.batchSize, ...(limits ? { limits } : {}) });
+    if (problems.length > 0) throw new SessionError('invalid-config', problems.map((p) => p.message).join(' '));
+    const optionProblems = trainOptionProblems(options);
+    if (optionProblems.length > 0) throw new SessionError('bad-input', optionProblems.map((p) => p.message).join(' '));
+    const dataHash = dataFingerprint(data);
+    if (resume) this.checkResume(resume, options, dataHash);
+    const { source, evalBatches } = this.prepareData(data, options, tokenizer, model.config.contextLength);
+    if (resume) {
+      try {
+        source.setState(resume.samplerState);
+      } catch (e) {
+        throw new SessionError('bad-input', `Cannot resume: the checkpoint's batch sampler state does not fit this data (${messageOf(e)}).`);
+      }
+    }
+    this.optimizer ??= new AdamW(model.params);
+    this.optimizer.options = { ...this.optimizer.options, weightDecay: options.weightDecay };
+    this.snapshot = await this.takeSnapshot();
+    let snapTime = performance.now();
+    const startStep = resume?.runStep ?? 0;
+    let snapStep = startStep;
+    const trainer = new Trainer(
+      model,
+      this.optimizer,
+      source,
+      { ...options, startStep },
+      {
+        beforeStep: async () => {
+          this.hooks.checkDevice();
+          // A checkpoint being read (e.g. on pause) must see the weights of one step.
+          await this.captureChain;
+        },
+        onStep: async (info) => {
+          this.trainedSteps++;
+          run.lossHistory.push({ step: info.step, loss: info.loss });
+          this.hooks.emit({ type: 'trainProgress', ...info });
+          if (info.step - snapStep >= SNAPSHOT_EVERY_STEPS || (performance.now() - snapTime) / 1000 >= SNAPSHOT_EVERY_SEC) {
+            this.snapshot = await this.takeSnapshot();
+            snapStep = info.step;
+            snapTime = performance.now();
+          }
+          // Between steps the weights, moments and sampler agree: the place to checkpoint.
+          if (this.autosaveEvery > 0 && info.step % this.autosaveEvery === 0 && info.step < info.totalSteps) await this.autosave('autosave');
+          await this.flushPendingCaptures();
+        },
+        onEval: (e) => {
+          run.valHistory.push({ step: e.step, loss: e.valLoss });
+          this.hooks.emit({ type: 'evalResult', ...e });
+        },
+      },
+      evalBatches,
+    );
+    const run: RunContext = {
+      data,
+      options,
+      source,
+      trainer,
+      dataHash,
+      lossHistory: resume?.lossHistory?.filter((p) => p.step <= startStep) ?? [],
+      valHistory: resume?.valHistory?.filter((p) => p.step <= startStep) ?? [],
+    };
+    this.run = run;
+    this.trainer = trainer;
+    const total = options.steps;
+    this.hooks.emit({ type: 'trainState', state: 'running', step: startStep, totalSteps: total });
+    try {
+      const result = await trainer.run(async (paused) => {
+        if (paused) this.snapshot = await this.takeSnapshot().catch(() => this.snapshot);
+        this.hooks.emit({ type: 'trainState', state: paused ? 'paused' : 'running', step: trainer.step, totalSteps: total });
+        if (paused) void this.autosave('pause');
+      });
+      this.trainer = null;
+      this.snapshot = await this.takeSnapshot();
+      this.hooks.emit({ type: 'trainState', state: result, step: trainer.step, totalSteps: total });
+      await this.autosave(result === 'done' ? 'done' : 'stop');
+      await this.flushPendingCaptures();
+      return { state: result, step: trainer.step };
+    } catch (e) {
+      this.trainer = null;
+      // The model goes back to an earlier snapshot, which the sampler state no longer matches.
+      this.run = null;
+      await this.flushPendingCaptures();
+      this.hooks.emit({ type: 'trainState', state: 'failed', step: trainer.step, totalSteps: total, message: this.hooks.describeFailure(e) });
+      throw new RunFailure(e);
+    }
+  }
+
+  /** Refuses a resume that cannot continue the run exactly, before anything changes. */
+  private checkResume(resume: ResumeRun, options: TrainOptions, dataHash: string): void {
+    if (!this.optimizer) {
+      throw new SessionError('bad-input', 'Cannot resume: the model has no optimizer state. Load a checkpoint that was saved during training first.');
+    }
+    if (!Number.isInteger(resume.runStep) || resume.runStep < 0 || resume.runStep >= options.steps) {
+      throw new SessionError('bad-input', `Cannot resume at step ${resume.runStep} of a ${options.steps}-step run: nothing is left to train.`);
+    }
+    if (resume.dataHash !== undefined && resume.dataHash !== dataHash) {
+      throw new SessionError('bad-input', 'Cannot resume: the training data differs from the data this run started with, so the run would not continue the same way. Start a new run instead.');
+    }
+  }
+
+  /** Turns the run's data into a batch source and validation batches, or a bad-input error. */
+  private prepareData(data: TrainingData, options: TrainOptions, tokenizer: BpeTokenizer, contextLength: number): { source: BatchSource; evalBatches: Batch[] } {
+    const valFraction = options.evalEvery > 0 ? options.valFraction : 0;
+    try {
+      if (data.kind === 'text') {
+        return prepareTextData(data.text, tokenizer, { batchSize: options.batchSize, contextLength, seed: options.seed, valFraction });
+      }
+      const prepared = prepareInstructionData(data.examples, tokenizer, {
+        template: data.template,
+        contextLength,
+        batchSize: options.batchSize,
+        seed: options.seed,
+        trainOnInputs: data.trainOnInputs,
+        pack: data.pack,
+        overflow: data.overflow,
+        valFraction,
+      });
+      const r = prepared.report;
+      this.hooks.emit({
+        type: 'dataReport',
+        summary: prepared.summary,
+        trainExamples: prepared.trainExamples,
+        valExamples: prepared.valExamples,
+        kept: r.kept,
+        truncated: r.truncated,
+        dropped: r.droppedTooLong.length + r.droppedNoTrainedTokens.length,
+        trainedTokens: r.trainedTokens,
+      });
+      return { source: prepared.source, evalBatches: prepared.evalBatches };
+    } catch (e) {
+      throw new SessionError('bad-input', messageOf(e));
+    }
+  }
+
+  // ---- checkpoints ------------------------------------------------------------
+
+  /** The full training state as one checkpoint file: at once when no step is in flight, else at the next step boundary. */
+  async checkpoint(): Promise<CapturedCheckpoint> {
+    this.requireModel();
+    if (this.trainer && this.trainer.state === 'running') {
+      return new Promise<CapturedCheckpoint>((resolve, reject) => this.pendingCaptures.push({ resolve, reject }));
+    }
+    return this.capture('request');
+  }
+
+  private async flushPendingCaptures(): Promise<void> {
+    const pending = this.pendingCaptures.splice(0);
+    for (const p of pending) {
+      if (!this.model) {
+        p.reject(new SessionError('no-model', 'The model went away before the checkpoint could be taken.'));
+        continue;
+      }
+      try {
+        p.resolve(await this.capture('request'));
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+  }
+
+  /** An automatic checkpoint; a failure is reported and the run goes on. */
+  private async autosave(reason: Exclude<CheckpointReason, 'request'>): Promise<void> {
+    if (this.autosaveEvery <= 0 || !this.model) return;
+    try {
+      this.hooks.emit({ type: 'autoCheckpoint', ...(await this.capture(reason)) });
+    } catch (e) {
+      this.hooks.emit({ type: 'problem', code: 'internal', message: `Autosave failed: ${messageOf(e)}` });
+    }
+  }
+
+  /** Takes one checkpoint after any in progress; the training loop waits for it before its next step. */
+  private capture(reason: CheckpointReason): Promise<CapturedCheckpoint> {
+    const next = this.captureChain.then(() => this.writeCheckpoint(reason));
+    this.captureChain = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  /** Where the current run stands; null when no run has trained the main model since it was created or loaded. */
+  private runState(): RunState | null {
+    const r = this.run;
+    if (!r) return null;
+    const data = r.data;
+    return {
+      runStep: r.trainer.step,
+      totalSteps: r.options.steps,
+      options: { ...r.options },
+      // A plain-data copy: the sampler keeps mutating its own.
+      samplerState: JSON.parse(JSON.stringify(r.source.getState() ?? null)) as unknown,
+      dataHash: r.dataHash,
+      dataKind: data.kind,
+      ...(data.kind === 'instructions' && data.datasetId ? { datasetId: data.datasetId } : {}),
+      ...(data.kind === 'instructions' ? { template: data.template } : {}),
+      lossHistory: r.lossHistory.slice(),
+      valHistory: r.valHistory.slice(),
+    };
+  }
+
+  private async writeCheckpoint(reason: CheckpointReason): Promise<CapturedCheckpoint> {
+    const { model, tokenizer } = this.requireModel();
+    const run = this.runState();
+    const createdAt = Date.now();
+    const weights = await model.readWeights();
+    const optimizer = this.optimizer ? await this.optimizer.readState() : undefined;
+    const bytes = encodeCheckpoint({
+      config: model.config,
+      weights,
+      ...(optimizer ? { optimizer } : {}),
+      meta: {
+        [META.step]: String(this.trainedSteps),
+        [META.name]: this.name,
+        [META.tokenizer]: JSON.stringify(tokenizer.toJSON()),
+        [META.createdAt]: String(createdAt),
+        ...(run ? { [META.run]: JSON.stringify(run) } : {}),
+      },
+    });
+    const info: CheckpointInfo = { name: this.name, step: this.trainedSteps, config: model.config, hasOptimizer: optimizer !== undefined, run, createdAt };
+    return { reason, bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info };
+  }
+}
