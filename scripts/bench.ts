@@ -30,7 +30,7 @@ import type { BackendId, Job, JobResult, Measurement, PeerJob, PeerResult } from
 import { CHECK_TOLERANCE } from './bench/check';
 import type { ProfileResult } from './bench/profile';
 import { runMeasurement } from './bench/run';
-import { jobLabel, planJobs, strategyOf, type PlannedJob } from './bench/plan';
+import { jobLabel, planJobs, studioKernelsFor, type PlannedJob } from './bench/plan';
 import { checks, renderReport, type Entry, type KernelCheck, type Machine } from './bench/report';
 import { formatDuration, initNodeBackend, parseArgs } from './lib/node';
 import { messageOf } from '../src/util/errors';
@@ -110,8 +110,8 @@ type PeerRun = (j: PeerJob) => Promise<{ device: JobResult['device']; peer: Peer
 
 function toJob(j: PlannedJob): Job {
   return j.kind === 'train'
-    ? { kind: 'train', backend: j.backend, config: j.config, warmupSteps: j.warmupSteps, steps: j.steps, strategy: strategyOf(j.impl) }
-    : { kind: 'generate', backend: j.backend, config: j.config, skipUncached: j.skipUncached, strategy: strategyOf(j.impl) };
+    ? { kind: 'train', backend: j.backend, config: j.config, warmupSteps: j.warmupSteps, steps: j.steps, studioKernels: studioKernelsFor(j.impl) }
+    : { kind: 'generate', backend: j.backend, config: j.config, skipUncached: j.skipUncached, studioKernels: studioKernelsFor(j.impl) };
 }
 
 function summarise(e: Entry): string {

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { layerNorm } from '../../src/model/fused';
 import { GPT } from '../../src/model/gpt';
-import { matMul, setMatMulStrategy, type MatMulStrategy } from '../../src/model/ops';
+import { setStudioKernels } from '../../src/model/kernels';
+import { matMul } from '../../src/model/ops';
 import { AdamW, DEFAULT_ADAMW } from '../../src/train/optimizer';
 import { syntheticTokens } from './measure';
 
@@ -29,18 +30,18 @@ function values(seed: number, shape: number[]): tf.Tensor {
   return tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 2), shape);
 }
 
-function withStrategy<T>(s: MatMulStrategy, f: () => T): T {
-  setMatMulStrategy(s);
+function withStudioKernels<T>(on: boolean, f: () => T): T {
+  setStudioKernels(on);
   try {
     return f();
   } finally {
-    setMatMulStrategy('auto');
+    setStudioKernels(true);
   }
 }
 
 async function compare(name: string, run: () => tf.Tensor[]): Promise<CheckCase> {
-  const ours = withStrategy('auto', run);
-  const ref = withStrategy('native', run);
+  const ours = withStudioKernels(true, run);
+  const ref = withStudioKernels(false, run);
   // Relative to each tensor's own largest value, so a wrong small tensor (an
   // optimizer's second moment next to the weights) is not hidden by a large one.
   let worst = 0;

@@ -1,7 +1,6 @@
 // What the benchmark runner asks a page (or Node) to measure, and what comes back.
 // Plain data on both sides, so it crosses page.evaluate and postMessage unchanged.
 
-import type { MatMulStrategy } from '../../src/model/ops';
 import type { CheckResult } from './check';
 import type { ConfigId } from './configs';
 import type { GenerationResult, TrainResult } from './measure';
@@ -11,8 +10,8 @@ import type { ProfileResult } from './profile';
 export type BackendId = 'webgpu' | 'webgl' | 'wasm';
 
 export type Job =
-  | { kind: 'train'; backend: BackendId; config: ConfigId; warmupSteps: number; steps: number; strategy: MatMulStrategy }
-  | { kind: 'generate'; backend: BackendId; config: ConfigId; skipUncached: boolean; strategy: MatMulStrategy }
+  | { kind: 'train'; backend: BackendId; config: ConfigId; warmupSteps: number; steps: number; studioKernels: boolean }
+  | { kind: 'generate'; backend: BackendId; config: ConfigId; skipUncached: boolean; studioKernels: boolean }
   | { kind: 'profile'; backend: BackendId; config: ConfigId; repeats: number }
   | { kind: 'check'; backend: BackendId };
 

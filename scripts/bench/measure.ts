@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../src/model/config';
 import { generateTokens } from '../../src/model/generate';
 import { GPT } from '../../src/model/gpt';
-import { setMatMulStrategy, type MatMulStrategy } from '../../src/model/ops';
+import { setStudioKernels } from '../../src/model/kernels';
 import { Rng } from '../../src/model/random';
 import { TokenStreamBatches } from '../../src/train/batches';
 import { AdamW } from '../../src/train/optimizer';
@@ -32,8 +32,8 @@ export interface TrainOptions {
   config: BenchConfig;
   warmupSteps: number;
   steps: number;
-  /** 'auto' is the studio; 'native' is the same model on plain tfjs (the studio's kernels off). */
-  strategy: MatMulStrategy;
+  /** true is the studio; false is the same model on plain tfjs (the studio's kernels off). */
+  studioKernels: boolean;
   onProgress?: Progress;
 }
 
@@ -60,7 +60,7 @@ export interface TrainResult {
  */
 export async function benchTraining(o: TrainOptions): Promise<TrainResult> {
   const { model: mc, batchSize } = o.config;
-  setMatMulStrategy(o.strategy);
+  setStudioKernels(o.studioKernels);
   try {
     const before = memorySnapshot();
     const model = GPT.create(mc, 1);
@@ -111,7 +111,7 @@ export async function benchTraining(o: TrainOptions): Promise<TrainResult> {
       memory: { before, afterWarmup, after, afterDispose },
     };
   } finally {
-    setMatMulStrategy('auto');
+    setStudioKernels(true);
   }
 }
 
@@ -178,15 +178,15 @@ export async function benchGeneration(o: {
   config: BenchConfig;
   newTokens?: number;
   skipUncached?: boolean;
-  /** 'auto' is the studio; 'native' decodes on plain tfjs (the studio's kernels off). */
-  strategy?: MatMulStrategy;
+  /** true (default) is the studio; false decodes on plain tfjs (the studio's kernels off). */
+  studioKernels?: boolean;
   onProgress?: Progress;
 }): Promise<GenerationResult> {
-  setMatMulStrategy(o.strategy ?? 'auto');
+  setStudioKernels(o.studioKernels ?? true);
   try {
     return await generationRuns(o);
   } finally {
-    setMatMulStrategy('auto');
+    setStudioKernels(true);
   }
 }
 

@@ -7,7 +7,6 @@
 
 import type { ConfigId } from './configs';
 import type { BackendId } from './jobs';
-import type { MatMulStrategy } from '../../src/model/ops';
 
 /** Where a measurement runs: wasm in Node, or a backend in (headless) Chromium. */
 export type Target = 'node' | 'chromium';
@@ -45,8 +44,9 @@ function steps(backend: BackendId | 'node', config: ConfigId, quick: boolean, im
   return slow ? [1, 3] : [2, 6];
 }
 
-export function strategyOf(impl: Impl): MatMulStrategy {
-  return impl === 'plain' ? 'native' : 'auto';
+/** Whether `impl` runs with the studio's kernels switched on (src/model/kernels). */
+export function studioKernelsFor(impl: Impl): boolean {
+  return impl !== 'plain';
 }
 
 export function planJobs(o: PlanOptions): PlannedJob[] {

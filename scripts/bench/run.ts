@@ -13,9 +13,9 @@ export async function runMeasurement(job: Job, onProgress?: Progress): Promise<M
   const progress = onProgress ? { onProgress } : {};
   switch (job.kind) {
     case 'train':
-      return { kind: 'train', train: await benchTraining({ config, warmupSteps: job.warmupSteps, steps: job.steps, strategy: job.strategy, ...progress }) };
+      return { kind: 'train', train: await benchTraining({ config, warmupSteps: job.warmupSteps, steps: job.steps, studioKernels: job.studioKernels, ...progress }) };
     case 'generate':
-      return { kind: 'generate', generate: await benchGeneration({ config, skipUncached: job.skipUncached, strategy: job.strategy, ...progress }) };
+      return { kind: 'generate', generate: await benchGeneration({ config, skipUncached: job.skipUncached, studioKernels: job.studioKernels, ...progress }) };
     case 'profile':
       return { kind: 'profile', profile: await profileTraining(job.config, job.repeats, onProgress) };
   }

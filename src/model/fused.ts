@@ -1,34 +1,21 @@
-// Operations that run as a few draws on WebGL (kernels/fused_webgl.ts) and as
+// Operations that run as a few draws on WebGL (./kernels/fused_webgl.ts) and as
 // ordinary tf ops elsewhere: GELU, layer norm, the AdamW update's formulas and the
-// gradient norm's sum of squares. On an emulated GPU a WebGL draw has a fixed cost
-// of ~0.25 ms whatever its size, so GELU (9 ops forward, ~20 in its derived
-// gradient), layer norm (~11 and ~25) and AdamW (~17 ops per parameter) were
-// mostly launch overhead. The other backends keep the tf-op forms: tfjs-webgpu
-// batches its dispatches, and wasm/cpu run small ops cheaply.
+// gradient norm's sum of squares. Each tf op is a draw of its own on WebGL, with a
+// fixed cost whatever its size, so these formulas as tf ops were mostly launch
+// overhead there; the other backends keep the tf-op forms (tfjs-webgpu batches its
+// dispatches, and wasm/cpu run small ops cheaply). The tf-op forms are also the
+// reference the fused ones are checked against (scripts/bench/check.ts).
 
 import * as tf from '@tensorflow/tfjs';
-import {
-  STUDIO_FUSED_WEBGL,
-  STUDIO_LAYER_NORM_WEBGL,
-  STUDIO_SUM_SQUARES_WEBGL,
-  registerFusedWebGl,
-  registerLayerNormWebGl,
-  registerSumSquaresWebGl,
-  type LayerNormStage,
-} from './kernels/fused_webgl';
-import { studioWebGlOn } from './ops';
+import { STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_SUM_SQUARES_WEBGL, studioWebGlOn, type LayerNormStage } from './kernels';
 import type { Activation } from './config';
-
-registerFusedWebGl();
-registerSumSquaresWebGl();
-registerLayerNormWebGl();
 
 /**
  * One WebGL draw: GLSL `code` assigning vec4 `result` from the texels x0..x{n-1} of
  * `inputs` (same shape, or scalars) and the floats u0..u{m-1} of `uniforms`.
  * Call only where studioWebGlOn() holds.
  */
-export function fusedWebGlOp(code: string, inputs: tf.Tensor[], uniforms: number[] = []): tf.Tensor {
+function fusedWebGlOp(code: string, inputs: tf.Tensor[], uniforms: number[] = []): tf.Tensor {
   const named: Record<string, tf.Tensor> = {};
   inputs.forEach((t, i) => (named[`x${i}`] = t));
   return tf.engine().runKernel(STUDIO_FUSED_WEBGL, named, { code, uniforms } as unknown as tf.NamedAttrMap) as tf.Tensor;
@@ -131,6 +118,56 @@ export function sumOfSquares(xs: tf.Tensor[]): tf.Scalar {
     }
     return total as tf.Scalar;
   });
+}
+
+/** The numbers of one AdamW step that every parameter shares. */
+export interface AdamWStep {
+  beta1: number;
+  beta2: number;
+  /** lr c1 / sqrt(c2), with c1, c2 the bias corrections. */
+  stepSize: number;
+  /** eps / sqrt(c2). */
+  epsHat: number;
+  /** 1 - lr wd: the share of a decayed parameter that it keeps. */
+  decayKeep: number;
+  /** s (1 - b1) and s^2 (1 - b2) on the device, s the clipping factor. */
+  gScale: tf.Scalar;
+  g2Scale: tf.Scalar;
+}
+
+export interface AdamWUpdated {
+  m: tf.Tensor;
+  v: tf.Tensor;
+  param: tf.Tensor;
+}
+
+/**
+ * The AdamW update of one step, as a function applied to each parameter p with its
+ * moments m, v and gradient g:
+ *   m' = b1 m + gScale g,  v' = b2 v + g2Scale g^2,
+ *   p' = p keep - stepSize m' / (sqrt(v') + epsHat),  keep = decayKeep if decayed, else 1.
+ * On WebGL three draws per parameter, elsewhere tf ops. Numbers become tensors once
+ * per step here, not once per parameter (on WebGL each new scalar tensor is an
+ * upload with a draw of its own). Call inside tf.tidy.
+ */
+export function adamwUpdate(step: AdamWStep): (p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, decayed: boolean) => AdamWUpdated {
+  const { beta1: b1, beta2: b2, stepSize, epsHat, decayKeep, gScale, g2Scale } = step;
+  if (studioWebGlOn()) {
+    return (p, m, v, g, decayed) => {
+      const m1 = fusedWebGlOp('result = x0 * u0 + x1 * x2;', [m, g, gScale], [b1]);
+      const v1 = fusedWebGlOp('result = x0 * u0 + x1 * x1 * x2;', [v, g, g2Scale], [b2]);
+      const param = fusedWebGlOp('result = x0 * u0 - u1 * x1 / (sqrt(x2) + u2);', [p, m1, v1], [decayed ? decayKeep : 1, stepSize, epsHat]);
+      return { m: m1, v: v1, param };
+    };
+  }
+  const c = { b1: tf.scalar(b1), b2: tf.scalar(b2), stepSize: tf.scalar(stepSize), epsHat: tf.scalar(epsHat), keep: tf.scalar(decayKeep) };
+  return (p, m, v, g, decayed) => {
+    const m1 = tf.add(tf.mul(m, c.b1), tf.mul(g, gScale));
+    const v1 = tf.add(tf.mul(v, c.b2), tf.mul(tf.square(g), g2Scale));
+    const upd = tf.mul(tf.div(m1, tf.add(tf.sqrt(v1), c.epsHat)), c.stepSize);
+    const param = tf.sub(!decayed || decayKeep === 1 ? p : tf.mul(p, c.keep), upd);
+    return { m: m1, v: v1, param };
+  };
 }
 
 /**

@@ -84,6 +84,16 @@ export interface KVCache {
   values: tf.Tensor4D[];
 }
 
+/**
+ * What a block does with its keys and values: push them to `kv` (a prefill), or,
+ * with `slot`, write them into the cache where `slot` (1, 1, C, 1) is 1 and attend
+ * to the whole cache (a decode step; `keep` is 1 - slot).
+ */
+interface BlockCache {
+  kv: KVCache;
+  slot?: { slot: tf.Tensor; keep: tf.Tensor };
+}
+
 export class GPT {
   readonly config: ModelConfig;
   /** Trainable parameters by HF name. */
@@ -163,21 +173,24 @@ export class GPT {
     return embeddingLookup(this.p('transformer.wte.weight') as tf.Tensor2D, ids);
   }
 
-  /** Output projection: the token embedding (tied, GPT-2) or lm_head.weight; both (V, d). */
-  private head(): tf.Tensor2D {
-    return this.p(this.config.tiedHead === false ? 'lm_head.weight' : 'transformer.wte.weight') as tf.Tensor2D;
-  }
-
   /** Factor on block `layer`'s attention scores: 1/sqrt(hs), and 1/(layer+1) with scaleAttnByLayer. */
   private scoreScale(layer: number): number {
     const hs = this.config.width / this.config.heads;
     return 1 / Math.sqrt(hs) / (this.config.scaleAttnByLayer ? layer + 1 : 1);
   }
 
-  /** (N, d) -> (B, H, T, hs) */
+  /** (B*T, d) -> (B, H, T, hs); with T = 1 the axes swap is a reshape. */
   private splitHeads(x: tf.Tensor2D, B: number, T: number): tf.Tensor4D {
-    const { heads } = this.config;
-    return tf.transpose(tf.reshape(x, [B, T, heads, this.config.width / heads]), [0, 2, 1, 3]);
+    const { heads, width: d } = this.config;
+    if (T === 1) return tf.reshape(x, [B, heads, 1, d / heads]) as tf.Tensor4D;
+    return tf.transpose(tf.reshape(x, [B, T, heads, d / heads]), [0, 2, 1, 3]);
+  }
+
+  /** (B, H, T, hs) -> (B*T, d); the inverse of splitHeads. */
+  private mergeHeads(y: tf.Tensor4D, B: number, T: number): tf.Tensor2D {
+    const d = this.config.width;
+    if (T === 1) return tf.reshape(y, [B, d]);
+    return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, d]);
   }
 
   private mlp(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
@@ -186,43 +199,63 @@ export class GPT {
   }
 
   /**
-   * Causal self-attention over a whole sequence. x: (B*T, d).
-   * `extraMask` (B, 1, T, T) blocks attention across packed examples.
-   * When `kv` is given, this layer's keys and values (B, H, T, hs) are pushed to it.
+   * Causal self-attention of layer `layer`. x: (B*T, d). The queries attend to this
+   * call's own keys and values (B, H, T, hs) or, in a decode step, to the cache with
+   * this token's key and value written into its slot; `masks` (additive, each
+   * broadcasting to (B, H, T, keys)) say what each query may see.
    */
-  private attention(
-    x: tf.Tensor2D,
-    prefix: string,
-    layer: number,
-    B: number,
-    T: number,
-    extraMask: tf.Tensor | null,
-    kv: { keys: tf.Tensor4D[]; values: tf.Tensor4D[] } | null,
-  ): tf.Tensor2D {
-    const d = this.config.width;
+  private attention(x: tf.Tensor2D, layer: number, B: number, T: number, masks: tf.Tensor[], cache: BlockCache | null): tf.Tensor2D {
+    const prefix = `transformer.h.${layer}`;
     const qkv = this.linear(x, `${prefix}.attn.c_attn`); // (B*T, 3d)
     const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x (B*T, d)
     const q = this.splitHeads(q2, B, T); // (B, H, T, hs)
-    const k = this.splitHeads(k2, B, T);
-    const v = this.splitHeads(v2, B, T);
-    if (kv) {
-      kv.keys.push(k);
-      kv.values.push(v);
+    let k = this.splitHeads(k2, B, T);
+    let v = this.splitHeads(v2, B, T);
+    if (cache?.slot) {
+      // Slot pos takes the new key/value by broadcasting products, which every backend
+      // does natively (tf.where + broadcastTo would run a Tile, slow on wasm).
+      const { slot, keep } = cache.slot;
+      k = tf.add(tf.mul(cache.kv.keys[layer]!, keep), tf.mul(k, slot)) as tf.Tensor4D; // (1, H, C, hs)
+      v = tf.add(tf.mul(cache.kv.values[layer]!, keep), tf.mul(v, slot)) as tf.Tensor4D;
+      tf.keep(k);
+      tf.keep(v);
+      cache.kv.keys[layer]!.dispose();
+      cache.kv.values[layer]!.dispose();
+      cache.kv.keys[layer] = k;
+      cache.kv.values[layer] = v;
+    } else if (cache) {
+      cache.kv.keys.push(k);
+      cache.kv.values.push(v);
     }
-    let att = tf.mul(matMul(q, k, true), this.scoreScale(layer)); // (B, H, T, hs) x (B, H, hs, T) -> (B, H, T, T)
-    const causal = T === this.config.contextLength ? this.causalMask : tf.slice(this.causalMask, [0, 0, 0, 0], [1, 1, T, T]);
-    att = tf.add(att, causal);
-    if (extraMask) att = tf.add(att, extraMask);
+    let att = tf.mul(matMul(q, k, true), this.scoreScale(layer)); // (B, H, T, hs) x (B, H, hs, S) -> (B, H, T, S)
+    for (const m of masks) att = tf.add(att, m);
     const probs = tf.softmax(att, -1);
-    const y = matMul(probs, v); // (B, H, T, T) x (B, H, T, hs) -> (B, H, T, hs)
-    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D; // (B*T, d)
-    return this.linear(merged, `${prefix}.attn.c_proj`);
+    const y = matMul(probs, v) as tf.Tensor4D; // (B, H, T, S) x (B, H, S, hs) -> (B, H, T, hs)
+    return this.linear(this.mergeHeads(y, B, T), `${prefix}.attn.c_proj`); // (B*T, d)
+  }
+
+  /** One transformer block (pre-LN): x + attn(ln_1(x)), then + mlp(ln_2(x)). x: (B*T, d). */
+  private block(x: tf.Tensor2D, layer: number, B: number, T: number, masks: tf.Tensor[], cache: BlockCache | null): tf.Tensor2D {
+    const pre = `transformer.h.${layer}`;
+    x = tf.add(x, this.attention(this.layerNorm(x, `${pre}.ln_1`) as tf.Tensor2D, layer, B, T, masks, cache));
+    return tf.add(x, this.mlp(this.layerNorm(x, `${pre}.ln_2`) as tf.Tensor2D, pre));
+  }
+
+  /**
+   * Final layer norm and the LM head: (N, d) -> (N, V). The head is the token
+   * embedding (tied, GPT-2) or lm_head.weight; both (V, d).
+   */
+  private head(x: tf.Tensor2D): tf.Tensor2D {
+    const h = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
+    const w = this.p(this.config.tiedHead === false ? 'lm_head.weight' : 'transformer.wte.weight') as tf.Tensor2D;
+    return matMul(h, w, true); // (N, d) x (d, V)
   }
 
   /**
    * Logits for every position. ids: (B, T) int32 with T <= contextLength.
    * `segmentIds` (B, T): tokens attend only within their own segment (packed examples);
    * `positionIds` (B, T): position of each token (restarting per packed example).
+   * `kv`: every layer's keys and values (B, H, T, hs) are pushed to it (a prefill).
    */
   forward(
     ids: tf.Tensor2D,
@@ -238,20 +271,15 @@ export class GPT {
       ? embeddingLookup(wpe, tf.reshape(opts.positionIds, [B * T]) as tf.Tensor1D) // (B*T, d)
       : tf.tile(tf.slice(wpe, [0, 0], [T, d]), [B, 1]); // (B*T, d)
     let x = tf.add(tok, pos) as tf.Tensor2D;
-    let extraMask: tf.Tensor | null = null;
+    const masks: tf.Tensor[] = [T === C ? this.causalMask : tf.slice(this.causalMask, [0, 0, 0, 0], [1, 1, T, T])];
     if (opts.segmentIds) {
       const s = opts.segmentIds;
       const same = tf.equal(tf.reshape(s, [B, 1, T, 1]), tf.reshape(s, [B, 1, 1, T])); // (B, 1, T, T)
-      extraMask = tf.mul(tf.sub(1, tf.cast(same, 'float32')), -1e9);
+      masks.push(tf.mul(tf.sub(1, tf.cast(same, 'float32')), -1e9));
     }
-    for (let i = 0; i < this.config.layers; i++) {
-      const pre = `transformer.h.${i}`;
-      x = tf.add(x, this.attention(this.layerNorm(x, `${pre}.ln_1`) as tf.Tensor2D, pre, i, B, T, extraMask, opts.kv ?? null));
-      x = tf.add(x, this.mlp(this.layerNorm(x, `${pre}.ln_2`) as tf.Tensor2D, pre));
-    }
-    const h = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
-    const logits = matMul(h, this.head(), true); // (B*T, d) x (d, V)
-    return tf.reshape(logits, [B, T, V]);
+    const cache = opts.kv ? { kv: opts.kv } : null;
+    for (let i = 0; i < this.config.layers; i++) x = this.block(x, i, B, T, masks, cache);
+    return tf.reshape(this.head(x), [B, T, V]);
   }
 
   /**
@@ -300,10 +328,9 @@ export class GPT {
    * replaces the cache tensors (the old ones are disposed).
    */
   decodeStep(token: number, pos: number, cache: KVCache): tf.Tensor1D {
-    const { width: d, heads, contextLength: C, vocabSize: V } = this.config;
+    const { contextLength: C, vocabSize: V } = this.config;
     if (pos < 0 || pos >= C) throw new Error(`Cache position ${pos} is outside the context 0..${C - 1}.`);
-    const hs = d / heads;
-    const next = tf.tidy(() => {
+    return tf.tidy(() => {
       const posT = tf.scalar(pos, 'int32');
       const slot = tf.reshape(tf.cast(tf.equal(this.positions, posT), 'float32'), [1, 1, C, 1]); // (1,1,C,1) 1 at pos
       const keep = tf.sub(1, slot); // (1,1,C,1) 0 at pos
@@ -312,34 +339,10 @@ export class GPT {
       const tok = this.embed(tf.tensor1d([token], 'int32')); // (1, d)
       const pe = tf.gather(this.p('transformer.wpe.weight'), tf.reshape(posT, [1])); // (1, d)
       let x = tf.add(tok, pe) as tf.Tensor2D;
-      for (let i = 0; i < this.config.layers; i++) {
-        const pre = `transformer.h.${i}`;
-        const h = this.layerNorm(x, `${pre}.ln_1`) as tf.Tensor2D;
-        const qkv = this.linear(h, `${pre}.attn.c_attn`); // (1, 3d)
-        const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const q = tf.reshape(q2, [1, heads, 1, hs]); // (1, H, 1, hs)
-        const k = tf.reshape(k2, [1, heads, 1, hs]);
-        const v = tf.reshape(v2, [1, heads, 1, hs]);
-        // Slot pos takes the new key/value by broadcasting products, which every backend does
-        // natively; tf.where + broadcastTo runs a Tile that costs ~1 ms a call on wasm.
-        const keys = tf.add(tf.mul(cache.keys[i]!, keep), tf.mul(k, slot)) as tf.Tensor4D; // (1, H, C, hs)
-        const values = tf.add(tf.mul(cache.values[i]!, keep), tf.mul(v, slot)) as tf.Tensor4D;
-        let att = tf.mul(matMul(q, keys, true), this.scoreScale(i)); // (1, H, 1, hs) x (1, H, hs, C) -> (1, H, 1, C)
-        att = tf.softmax(tf.add(att, attMask), -1);
-        const y = tf.reshape(matMul(att, values), [1, d]) as tf.Tensor2D; // (1, H, 1, C) x (1, H, C, hs) -> (1, H, 1, hs) -> (1, d)
-        x = tf.add(x, this.linear(y, `${pre}.attn.c_proj`)) as tf.Tensor2D;
-        x = tf.add(x, this.mlp(this.layerNorm(x, `${pre}.ln_2`) as tf.Tensor2D, pre)) as tf.Tensor2D;
-        tf.keep(keys);
-        tf.keep(values);
-        cache.keys[i]!.dispose();
-        cache.values[i]!.dispose();
-        cache.keys[i] = keys;
-        cache.values[i] = values;
-      }
-      const hf = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
-      return tf.reshape(matMul(hf, this.head(), true), [V]) as tf.Tensor1D;
+      const blockCache: BlockCache = { kv: cache, slot: { slot, keep } };
+      for (let i = 0; i < this.config.layers; i++) x = this.block(x, i, 1, 1, [attMask], blockCache);
+      return tf.reshape(this.head(x), [V]) as tf.Tensor1D;
     });
-    return next;
   }
 
   /** Next-token logits after the last of `ids` by recomputing the whole window: the uncached reference. */

@@ -1,22 +1,14 @@
-// Matrix products that stay fast on every backend.
+// Matrix products that stay fast on every backend, and the embedding lookup.
 //
-// Measured (scripts/bench, wasm in Node, S config): tfjs-wasm's BatchMatMul is about
-// 10x slower when asked to transpose an operand than on plain row-major inputs, and
-// the gradients tfjs derives for matMul always ask for a transpose. On wasm we
-// therefore transpose explicitly (a cheap copy) and multiply plainly, in the forward
-// pass and in a custom gradient. On WebGPU the products run on the studio's own
-// kernel (kernels/matmul_webgpu.ts, 3-5x faster than tfjs-webgpu's on an emulated
-// adapter), forward and backward; on WebGL on kernels/matmul_webgl.ts (packed
-// texels like tfjs-webgl's, with the texel addressing taken out of the inner loop,
-// and 4 x 4 output blocks per fragment drawn to four render targets where M and N
-// allow).
+// tfjs-wasm's BatchMatMul is much slower when asked to transpose an operand than on
+// plain row-major inputs, and the gradients tfjs derives for matMul always ask for
+// a transpose; on wasm we therefore transpose explicitly (a cheap copy) and multiply
+// plainly, in the forward pass and in a custom gradient. On WebGPU and WebGL the
+// products run on the studio's own kernels (./kernels), forward and backward.
+// Which form runs is decided by the backend and the switch in ./kernels/index.ts.
 
 import * as tf from '@tensorflow/tfjs';
-import { registerWebGlMatMul, STUDIO_MATMUL_WEBGL, supportsWebGl } from './kernels/matmul_webgl';
-import { registerWebGpuMatMul, STUDIO_MATMUL, supports } from './kernels/matmul_webgpu';
-
-registerWebGpuMatMul();
-registerWebGlMatMul();
+import { STUDIO_MATMUL, STUDIO_MATMUL_WEBGL, studioKernelsOn, studioWebGlOn, studioWebGpuOn, supportsWebGl, supportsWebGpu } from './kernels';
 
 /** Swaps the last two axes: (..., m, n) -> (..., n, m). */
 export function transposeLast2<T extends tf.Tensor>(x: T): T {
@@ -27,40 +19,9 @@ export function transposeLast2<T extends tf.Tensor>(x: T): T {
   return tf.transpose(x, perm) as T;
 }
 
-/**
- * 'auto' transposes explicitly on wasm and uses the studio's kernels on WebGPU and WebGL;
- * 'explicit' forces explicit transposes and 'native' plain tf.matMul everywhere; both also
- * turn the studio's other kernels off (fused WebGL ops, WebGPU reductions)
- * (tests check they give the same values and gradients; the benchmark compares speed).
- */
-export type MatMulStrategy = 'auto' | 'explicit' | 'native';
-let strategy: MatMulStrategy = 'auto';
-
-export function setMatMulStrategy(s: MatMulStrategy): void {
-  strategy = s;
-}
-
-/** Whether the studio's own kernels are on ('auto'); 'explicit' and 'native' are references. */
-export function studioKernelsOn(): boolean {
-  return strategy === 'auto';
-}
-
-/**
- * Whether the studio's WebGL programs run now: kernels on, the webgl backend, and
- * WebGL 2 (the programs use GLSL ES 3.00: texture(), tanh, several outputs).
- * On a WebGL 1 context everything stays on tfjs's own kernels.
- */
-export function studioWebGlOn(): boolean {
-  return strategy === 'auto' && tf.getBackend() === 'webgl' && tf.env().getNumber('WEBGL_VERSION') === 2;
-}
-
-function explicitTransposes(): boolean {
-  return strategy === 'explicit' || (strategy === 'auto' && tf.getBackend() === 'wasm');
-}
-
-/** a @ b with optional transposes, choosing the fast form for the current backend. */
-function product<T extends tf.Tensor>(a: T, b: T, ta: boolean, tb: boolean): T {
-  if (!explicitTransposes() || (!ta && !tb)) return tf.matMul(a, b, ta, tb) as T;
+/** op(a) @ op(b) with explicit transposes and a plain product. */
+function explicitProduct<T extends tf.Tensor>(a: T, b: T, ta: boolean, tb: boolean): T {
+  if (!ta && !tb) return tf.matMul(a, b) as T;
   return tf.matMul(ta ? transposeLast2(a) : a, tb ? transposeLast2(b) : b) as T;
 }
 
@@ -84,18 +45,26 @@ function productWithGrad(prod: Product, tb: boolean): (a: tf.Tensor, b: tf.Tenso
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 }
 
-/** Plain a @ b whose gradient uses the same transpose strategy as the forward pass. */
-const matMulWithFastGrad = productWithGrad(product, false);
+/** Plain a @ b whose gradient also transposes explicitly. */
+const explicitMatMul = productWithGrad(explicitProduct, false);
+
+/**
+ * a @ b (or a @ b^T with `tb`) as the studio runs it on wasm: every transpose,
+ * forward and backward, an explicit copy before a plain product. Same value and
+ * gradients as tf.matMul(a, b, false, tb) on any backend.
+ */
+export function matMulExplicitTransposes<T extends tf.Tensor>(a: T, b: T, tb = false): T {
+  return explicitMatMul(a, tb ? transposeLast2(b) : b) as T;
+}
 
 /**
  * a @ b (batched over leading axes), with `tb` meaning b's last two axes are swapped.
  * Same value as tf.matMul(a, b, false, tb) on every backend.
  */
 export function matMul<T extends tf.Tensor>(a: T, b: T, tb = false): T {
-  const backend = tf.getBackend();
-  if ((strategy === 'auto' && backend === 'webgpu') || studioWebGlOn()) return (tb ? gpuMatMulTransposedB : gpuMatMul)(a, b) as T;
-  if (!explicitTransposes()) return tf.matMul(a, b, false, tb) as T;
-  return matMulWithFastGrad(a, tb ? transposeLast2(b) : b) as T;
+  if (studioWebGpuOn() || studioWebGlOn()) return (tb ? gpuMatMulTransposedB : gpuMatMul)(a, b) as T;
+  if (studioKernelsOn() && tf.getBackend() === 'wasm') return matMulExplicitTransposes(a, b, tb);
+  return tf.matMul(a, b, false, tb) as T;
 }
 
 /**
@@ -111,7 +80,7 @@ function gpuProduct(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Te
   const b3 = [batch, b.shape[r - 2]!, b.shape[r - 1]!];
   const sameLead = b.rank === r && r >= 2 && lead.every((n, i) => n === b.shape[i]);
   const webgl = tf.getBackend() === 'webgl';
-  if (!sameLead || !(webgl ? supportsWebGl : supports)(a3, b3, ta, tb)) return tf.matMul(a, b, ta, tb);
+  if (!sameLead || !(webgl ? supportsWebGl : supportsWebGpu)(a3, b3, ta, tb)) return tf.matMul(a, b, ta, tb);
   const out = tf.engine().runKernel(webgl ? STUDIO_MATMUL_WEBGL : STUDIO_MATMUL, { a: tf.reshape(a, a3), b: tf.reshape(b, b3) }, { transposeA: ta, transposeB: tb }) as tf.Tensor;
   return tf.reshape(out, [...lead, ta ? a3[2]! : a3[1]!, tb ? b3[1]! : b3[2]!]);
 }

@@ -3,8 +3,7 @@
 // error mid-step (a lost device, out of memory) leaves the model as it was.
 
 import * as tf from '@tensorflow/tfjs';
-import { fusedWebGlOp, sumOfSquares } from '../model/fused';
-import { studioWebGlOn } from '../model/ops';
+import { adamwUpdate, sumOfSquares } from '../model/fused';
 import { isDecayed, type HostTensor } from '../model/gpt';
 
 export interface AdamWOptions {
@@ -49,36 +48,22 @@ export class AdamW {
       // AdamW as  m = b1 m + (1 - b1) s g,  v = b2 v + (1 - b2) s^2 g^2,
       // p = p (1 - lr wd) - lr (m c1) / (sqrt(v c2) + eps)
       //   = p (1 - lr wd) - (lr c1 / sqrt(c2)) m / (sqrt(v) + eps / sqrt(c2)),
-      // with s the clipping factor and c1, c2 the bias corrections. Every number is
-      // a scalar made once per step, not once per parameter: on WebGL each new
-      // scalar tensor is an upload with a draw of its own.
+      // with s the clipping factor and c1, c2 the bias corrections.
       const c1 = 1 / (1 - b1 ** t);
       const c2 = 1 / (1 - b2 ** t);
-      const stepSize = (lr * c1) / Math.sqrt(c2);
-      const epsHat = eps / Math.sqrt(c2);
-      const gScale = tf.mul(scale, 1 - b1); // s (1 - b1), on the device
-      const g2Scale = tf.mul(tf.square(scale), 1 - b2); // s^2 (1 - b2)
-      const fused = studioWebGlOn();
-      const consts = fused ? null : { b1: tf.scalar(b1), b2: tf.scalar(b2), stepSize: tf.scalar(stepSize), epsHat: tf.scalar(epsHat), keep: tf.scalar(1 - lr * weightDecay) };
+      const update = adamwUpdate({
+        beta1: b1,
+        beta2: b2,
+        stepSize: (lr * c1) / Math.sqrt(c2),
+        epsHat: eps / Math.sqrt(c2),
+        decayKeep: 1 - lr * weightDecay,
+        gScale: tf.mul(scale, 1 - b1), // s (1 - b1), on the device
+        g2Scale: tf.mul(tf.square(scale), 1 - b2), // s^2 (1 - b2)
+      });
       for (const [name, p] of this.params) {
         const g = grads.get(name);
         if (!g) throw new Error(`No gradient for parameter ${name}.`);
-        const keep = this.decay.has(name) && weightDecay > 0 ? 1 - lr * weightDecay : 1;
-        let m: tf.Tensor;
-        let v: tf.Tensor;
-        let next: tf.Tensor;
-        if (fused) {
-          // Three draws per parameter instead of ~17.
-          m = fusedWebGlOp('result = x0 * u0 + x1 * x2;', [this.m.get(name)!, g, gScale], [b1]);
-          v = fusedWebGlOp('result = x0 * u0 + x1 * x1 * x2;', [this.v.get(name)!, g, g2Scale], [b2]);
-          next = fusedWebGlOp('result = x0 * u0 - u1 * x1 / (sqrt(x2) + u2);', [p, m, v], [keep, stepSize, epsHat]);
-        } else {
-          const c = consts!;
-          m = tf.add(tf.mul(this.m.get(name)!, c.b1), tf.mul(g, gScale));
-          v = tf.add(tf.mul(this.v.get(name)!, c.b2), tf.mul(tf.square(g), g2Scale));
-          const upd = tf.mul(tf.div(m, tf.add(tf.sqrt(v), c.epsHat)), c.stepSize);
-          next = tf.sub(keep === 1 ? p : tf.mul(p, c.keep), upd);
-        }
+        const { m, v, param: next } = update(p, this.m.get(name)!, this.v.get(name)!, g, this.decay.has(name) && weightDecay > 0);
         updates.push([this.m.get(name)!, tf.keep(m)], [this.v.get(name)!, tf.keep(v)], [p, tf.keep(next)]);
       }
       return total;

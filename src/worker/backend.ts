@@ -7,11 +7,8 @@ import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { DEFAULT_LIMITS, type DeviceLimits } from '../model/config';
-import { installWebGpuReductions } from '../model/kernels/reduce_webgpu';
+import { installKernels } from '../model/kernels';
 import { BACKEND_ORDER, type BackendName, type BackendReport } from './backends';
-
-// The studio's barrier-free reductions replace tfjs-webgpu's (see reduce_webgpu.ts).
-installWebGpuReductions();
 
 export interface BackendOptions {
   /** URLs of the tfjs wasm binaries, bundled with the app (never a CDN). */
@@ -82,6 +79,7 @@ export interface DeviceWatch {
  * WASM > CPU order, and reports why each better one was passed over.
  */
 export async function initBackend(preference: BackendName | 'auto', opts: BackendOptions = {}, watch?: DeviceWatch): Promise<BackendReport> {
+  installKernels(); // the studio's WebGPU and WebGL kernels (src/model/kernels), once the backends are imported
   if (opts.wasmPaths) setWasmPaths(opts.wasmPaths);
   const order = preference === 'auto' ? BACKEND_ORDER : [preference, ...BACKEND_ORDER.filter((b) => b !== preference)];
   const skipped: BackendReport['skipped'] = [];

@@ -74,3 +74,46 @@ export function registerKernelOnce(kernelName: string, backendName: 'webgl' | 'w
   if (tf.getKernel(kernelName, backendName)) return;
   tf.registerKernel({ kernelName, backendName, kernelFunc });
 }
+
+/** Sizes of op(a) @ op(b): a (batch, M, K) or, transposed, (batch, K, M); b (batch, K, N) or (batch, N, K). */
+export interface ProductDims {
+  batch: number;
+  M: number;
+  K: number;
+  N: number;
+}
+
+/**
+ * The sizes of op(a) @ op(b) for 3-D shapes with equal batch and matching K, not
+ * both transposed, every size positive; null for anything else.
+ */
+export function productDims(aShape: readonly number[], bShape: readonly number[], ta: boolean, tb: boolean): ProductDims | null {
+  if (aShape.length !== 3 || bShape.length !== 3 || aShape[0] !== bShape[0] || (ta && tb)) return null;
+  const [batch, a1, a2] = aShape as [number, number, number];
+  const [, b1, b2] = bShape as [number, number, number];
+  const [M, K] = ta ? [a2, a1] : [a1, a2];
+  const [K2, N] = tb ? [b2, b1] : [b1, b2];
+  return K === K2 && M > 0 && N > 0 && K > 0 ? { batch, M, K, N } : null;
+}
+
+/**
+ * Registers a product kernel `kernelName` (inputs a, b; attrs transposeA,
+ * transposeB) for `backendName` that refuses, naming the shapes, what `supports`
+ * rejects or what is not float32, and otherwise returns `run`'s output.
+ */
+export function registerProductKernel(
+  kernelName: string,
+  backendName: 'webgl' | 'webgpu',
+  supports: (aShape: readonly number[], bShape: readonly number[], ta: boolean, tb: boolean) => boolean,
+  run: (backend: unknown, a: tf.TensorInfo, b: tf.TensorInfo, dims: ProductDims, ta: boolean, tb: boolean) => tf.TensorInfo,
+): void {
+  registerKernelOnce(kernelName, backendName, ({ inputs, backend, attrs }) => {
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const dims = productDims(a.shape, b.shape, transposeA, transposeB);
+    if (!dims || !supports(a.shape, b.shape, transposeA, transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+      throw new Error(`${kernelName} does not handle [${a.shape}]${transposeA ? '^T' : ''} x [${b.shape}]${transposeB ? '^T' : ''}.`);
+    }
+    return run(backend, a, b, dims, transposeA, transposeB);
+  });
+}

@@ -1,13 +1,10 @@
 // Single-draw WebGL programs: an element-wise formula over same-shaped tensors,
 // a sum of squares, and the stages of layer norm (below).
 //
-// On SwiftShader every tfjs-webgl draw costs a fixed ~0.25 ms, as much as adding
-// two (1024, 128) tensors (`npm run bench -- --profile --backends webgl` prints
-// the draws of a training step: ~2900 for config S before this kernel). A formula
-// written with tf ops draws once per op, and every number in it (tf.mul(x, 0.5))
-// becomes a new scalar tensor that is uploaded with a draw of its own. Here the
-// whole formula is one packed program: tensors are read texel by texel
-// (`x0`..`xN` as vec4s), numbers that change from call to call are uniforms
+// A formula written with tf ops draws once per op, and every number in it
+// (tf.mul(x, 0.5)) becomes a new scalar tensor that is uploaded with a draw of its
+// own. Here the whole formula is one packed program: tensors are read texel by
+// texel (`x0`..`xN` as vec4s), numbers that change from call to call are uniforms
 // (`u0`..`uM`, so the shader compiles once), and constants are written into the
 // formula. src/model/fused.ts builds GELU, layer norm, the AdamW update and the
 // gradient norm on these.
@@ -80,10 +77,9 @@ export const STUDIO_SUM_SQUARES_WEBGL = 'StudioSumSquaresWebGL';
 /**
  * A packed program whose single output texel holds (in .x) the sum of squares of
  * a 2-D input G (rows, cols), plus the scalar input T when `withTotal`: one draw per
- * parameter for the global gradient norm, where tf.sum(tf.square(g)) plus the
- * running total took ~6 (square, a reduction in passes, packing, add). One fragment
- * walks the whole tensor, which is cheap next to a draw for the sizes of a
- * parameter. Lanes of edge texels beyond odd sizes are masked out.
+ * parameter for the global gradient norm. One fragment walks the whole tensor,
+ * which is cheap next to a draw for the sizes of a parameter. Lanes of edge texels
+ * beyond odd sizes are masked out.
  */
 export function sumSquaresProgram(rows: number, cols: number, withTotal: boolean): WebGlProgram {
   const mask = (rows % 2 === 1 || cols % 2 === 1)
@@ -125,7 +121,6 @@ export const STUDIO_LAYER_NORM_WEBGL = 'StudioLayerNormWebGL';
  * - 'gradStats' DY, X, S, W -> G (N, 2): per row [mean(dy w), mean(dy w xhat)];
  * - 'dx'     DY, X, S, W, G -> rstd (dy w - mean(dy w) - xhat mean(dy w xhat));
  * - 'dw'     DY, X, S -> sum over rows of dy xhat (C);  'db'  DY -> sum over rows of dy (C).
- * tf ops take ~11 draws forward and ~25 for the gradient.
  */
 export type LayerNormStage = 'stats' | 'apply' | 'gradStats' | 'dx' | 'dw' | 'db';
 

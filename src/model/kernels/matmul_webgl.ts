@@ -1,29 +1,24 @@
-// A batched matrix product for the WebGL backend, written for an emulated GPU
-// (ANGLE on SwiftShader, what headless Chromium offers without a GPU).
+// A batched matrix product for the WebGL backend, written for packed textures.
 //
 // In a tfjs program each fragment computes one 2 x 2 block of the output (one
-// RGBA texel of a packed texture, all a single render target holds) from packed inputs, two
-// multiply-adds of vec4s per shared-dimension pair, like any packed product. What
-// differs is the addressing: tfjs-webgl's samplers turn every (batch, row, col)
-// into a texture coordinate with an integer division and float arithmetic per
-// fetch. Here each operand's texture coordinate is computed once per fragment
-// (the texture sizes are baked into the shader) and then stepped by a constant
-// along the shared dimension, so the inner loop is fetches and multiply-adds.
-// Measured on SwiftShader (S-sized products, one at a time): 0-30% faster than
-// tf.matMul; integer texelFetch with the same stepping was ~30% slower than
-// tf.matMul, and textureLod ~15% slower. With one render target the
-// fetch-per-multiply-add ratio is tfjs-webgl's; where M and N are multiples of 4
-// the product draws 4 targets at once (a 4 x 4 block per fragment; see
-// "several output texels per fragment" below), 1.4x faster again.
+// RGBA texel of a packed texture) from packed inputs, two multiply-adds of vec4s
+// per shared-dimension pair, like any packed product. What differs is the
+// addressing: tfjs-webgl's samplers turn every (batch, row, col) into a texture
+// coordinate with an integer division and float arithmetic per fetch. Here each
+// operand's texture coordinate is computed once per fragment (the texture sizes
+// are baked into the shader) and then stepped by a constant along the shared
+// dimension, so the inner loop is fetches and multiply-adds. Where M and N are
+// multiples of 4 the product draws 4 render targets at once (a 4 x 4 block per
+// fragment; see "several output texels per fragment" below). docs/BENCHMARK.md
+// says why these forms and not others.
 //
-// Registered as the kernel 'StudioMatMulWebGL' for the 'webgl' backend;
-// src/model/ops.ts calls it through tf.engine().runKernel and gives it a gradient.
-// It needs M, K and N even (every texel full; see `supportsWebGl`), and WebGL2 for
-// the multi-target form; other shapes
-// (a decode step's single row) stay with tf.matMul.
+// Registered as the kernel 'StudioMatMulWebGL' for the 'webgl' backend
+// (./index.ts); src/model/ops.ts calls it through tf.engine().runKernel and gives
+// it a gradient. It needs M, K and N even (every texel full; see `supportsWebGl`)
+// and WebGL2; other shapes (a decode step's single row) stay with tf.matMul.
 
 import * as tf from '@tensorflow/tfjs';
-import { registerKernelOnce, type GpgpuLike, type WebGlBackendLike, type WebGlProgram } from './common';
+import { productDims, registerProductKernel, type GpgpuLike, type WebGlBackendLike, type WebGlProgram } from './common';
 
 export const STUDIO_MATMUL_WEBGL = 'StudioMatMulWebGL';
 
@@ -158,12 +153,8 @@ export function webGlMatMulProgram(batch: number, M: number, K: number, N: numbe
  * batch, not both transposed, M, K and N even.
  */
 export function supportsWebGl(aShape: readonly number[], bShape: readonly number[], ta: boolean, tb: boolean): boolean {
-  if (aShape.length !== 3 || bShape.length !== 3 || aShape[0] !== bShape[0] || (ta && tb)) return false;
-  const [, a1, a2] = aShape as [number, number, number];
-  const [, b1, b2] = bShape as [number, number, number];
-  const [M, K] = ta ? [a2, a1] : [a1, a2];
-  const [K2, N] = tb ? [b2, b1] : [b1, b2];
-  return K === K2 && M > 0 && N > 0 && K > 0 && M % 2 === 0 && N % 2 === 0 && K % 2 === 0;
+  const d = productDims(aShape, bShape, ta, tb);
+  return d !== null && d.M % 2 === 0 && d.N % 2 === 0 && d.K % 2 === 0;
 }
 
 // ---- several output texels per fragment (multiple render targets) -------------
@@ -180,10 +171,6 @@ export function supportsWebGl(aShape: readonly number[], bShape: readonly number
 // product's packed texture. The GL state tfjs relies on (only attachment 0 on its
 // framebuffer, one draw buffer; program, vertex array and textures are set by
 // tfjs before each of its draws) is restored before returning.
-// Measured (S training step, SwiftShader, `npm run bench -- --profile --configs S
-// --backends webgl`): the step's products take 930 ms instead of 1337 ms with one
-// target; 2 x 4 and 4 x 2 targets were slower than one (1330-1360 ms), 1 x 4 and
-// 2 x 1 in between (1040, 1180 ms).
 
 /** Row and column texel blocks (rp x cp render targets) a fragment computes. */
 export interface MrtBlock {
@@ -191,7 +178,7 @@ export interface MrtBlock {
   cp: number;
 }
 
-/** The block drawn where M and N allow (the fastest measured, above). */
+/** The block drawn where M and N allow (the fastest measured; docs/BENCHMARK.md). */
 const MRT_BLOCK: MrtBlock = { rp: 2, cp: 2 };
 
 /** GLSL of the multi-target product: out targets o0..o{rp*cp-1}, each logically (batch, 2 M/(2rp), 2 N/(2cp)). */
@@ -344,16 +331,8 @@ function runMrtProduct(be: WebGlBackendLike, pa: tf.TensorInfo, pb: tf.TensorInf
 
 /** Registers 'StudioMatMulWebGL' for the webgl backend (harmless where WebGL is absent). */
 export function registerWebGlMatMul(): void {
-  registerKernelOnce(STUDIO_MATMUL_WEBGL, 'webgl', ({ inputs, backend, attrs }) => {
-    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    if (!supportsWebGl(a.shape, b.shape, transposeA, transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-      throw new Error(`StudioMatMulWebGL does not handle [${a.shape}]${transposeA ? '^T' : ''} x [${b.shape}]${transposeB ? '^T' : ''}.`);
-    }
-    const [batch, a1, a2] = a.shape as [number, number, number];
-    const [M, K] = transposeA ? [a2, a1] : [a1, a2];
-    const N = transposeB ? b.shape[1]! : b.shape[2]!;
-    const be = backend as unknown as WebGlBackendLike;
+  registerProductKernel(STUDIO_MATMUL_WEBGL, 'webgl', supportsWebGl, (backend, a, b, { batch, M, K, N }, transposeA, transposeB) => {
+    const be = backend as WebGlBackendLike;
     const temps: tf.TensorInfo[] = [];
     const [pa, aWidth] = packedWithWidth(be, a, temps);
     const [pb, bWidth] = packedWithWidth(be, b, temps);

@@ -1,23 +1,17 @@
 // A batched matrix product for the WebGPU backend that computes a 4 x 4 block of
 // the output per invocation straight from storage buffers, four floats per load,
-// with no workgroup memory and no barriers.
+// with no workgroup memory and no barriers (tfjs-webgpu's BatchMatMul tiles through
+// workgroup memory with barriers; see docs/BENCHMARK.md for what that costs on an
+// emulated adapter). The classic register-tiled form, so real GPUs run it well too.
 //
-// Why: tfjs-webgpu's BatchMatMul tiles through workgroup memory with barriers. On
-// an emulated adapter (SwiftShader, what Chromium offers without a GPU) every
-// barrier suspends and resumes each invocation, and the products that make up ~90%
-// of a training step ran 3-5x slower than this kernel (npm run bench -- --profile).
-// The kernel is the classic register-tiled form, so real GPUs run it well too.
-//
-// Registered as the kernel 'StudioMatMul' for the 'webgpu' backend; src/model/ops.ts
-// calls it through tf.engine().runKernel and gives it a gradient. It needs every
-// dimension that it reads four at a time to be a multiple of 4 (see `supports`);
-// other shapes stay with tf.matMul. The row count M may be anything when A is not
-// transposed (the last block of rows reads row M-1 again and stores nothing), so a
-// KV-cache decode step's single-row products (M = 1) run here too, not on
-// tfjs-webgpu's small-output kernels, which also tile through workgroup memory.
+// Registered as the kernel 'StudioMatMul' for the 'webgpu' backend (./index.ts);
+// src/model/ops.ts calls it through tf.engine().runKernel and gives it a gradient.
+// It needs every dimension that it reads four at a time to be a multiple of 4 (see
+// `supports`); other shapes stay with tf.matMul. The row count M may be anything
+// when A is not transposed (the last block of rows reads row M-1 again and stores
+// nothing), so a KV-cache decode step's single-row products (M = 1) run here too.
 
-import * as tf from '@tensorflow/tfjs';
-import { registerKernelOnce, type WebGpuBackendLike, type WebGpuProgram } from './common';
+import { productDims, registerProductKernel, type WebGpuBackendLike, type WebGpuProgram } from './common';
 
 export const STUDIO_MATMUL = 'StudioMatMul';
 
@@ -117,26 +111,13 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
  * (M only when A is transposed, since it is then read four rows at a time).
  */
 export function supports(aShape: readonly number[], bShape: readonly number[], ta: boolean, tb: boolean): boolean {
-  if (aShape.length !== 3 || bShape.length !== 3 || aShape[0] !== bShape[0] || (ta && tb)) return false;
-  const [, a1, a2] = aShape as [number, number, number];
-  const [, b1, b2] = bShape as [number, number, number];
-  const [M, K] = ta ? [a2, a1] : [a1, a2];
-  const [K2, N] = tb ? [b2, b1] : [b1, b2];
-  return K === K2 && (!ta || M % 4 === 0) && N % 4 === 0 && (ta || K % 4 === 0) && M > 0 && N > 0 && K > 0;
+  const d = productDims(aShape, bShape, ta, tb);
+  return d !== null && (!ta || d.M % 4 === 0) && d.N % 4 === 0 && (ta || d.K % 4 === 0);
 }
 
 /** Registers 'StudioMatMul' for the webgpu backend (harmless where WebGPU is absent). */
 export function registerWebGpuMatMul(): void {
-  registerKernelOnce(STUDIO_MATMUL, 'webgpu', ({ inputs, backend, attrs }) => {
-    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    if (!supports(a.shape, b.shape, transposeA, transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-      throw new Error(`StudioMatMul does not handle [${a.shape}]${transposeA ? '^T' : ''} x [${b.shape}]${transposeB ? '^T' : ''}.`);
-    }
-    const [batch, a1, a2] = a.shape as [number, number, number];
-    const [M, K] = transposeA ? [a2, a1] : [a1, a2];
-    const N = transposeB ? b.shape[1]! : b.shape[2]!;
-    const program = matMulProgram(batch, M, K, N, transposeA, transposeB);
-    return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [a, b], 'float32');
-  });
+  registerProductKernel(STUDIO_MATMUL, 'webgpu', supports, (backend, a, b, { batch, M, K, N }, ta, tb) =>
+    (backend as WebGpuBackendLike).runWebGPUProgram(matMulProgram(batch, M, K, N, ta, tb), [a, b], 'float32'),
+  );
 }

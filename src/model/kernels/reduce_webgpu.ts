@@ -1,23 +1,17 @@
 // Reductions (Sum, Mean, Max) and Softmax for the WebGPU backend without workgroup
 // memory or barriers: each invocation owns one output and loops over what it reduces.
+// tfjs-webgpu reduces through workgroup memory with a barrier per tree level, which
+// an emulated adapter pays dearly for (docs/BENCHMARK.md, "Why the kernels look the
+// way they do"); these loops also run well on real GPUs for this model's row
+// lengths (<= the vocabulary).
 //
-// Why: tfjs-webgpu reduces through workgroup memory with a barrier per tree level.
-// On an emulated adapter (SwiftShader) every barrier suspends and resumes each
-// invocation, so these kernels dominated a training step: `npm run bench --
-// --profile --configs S --backends webgpu` gave Sum 5.3 s (122 calls: the gradient
-// norm, bias gradients, softmax and layer-norm gradients), Softmax 1.1 s and Mean
-// 0.7 s of a 9 s step, while the matrix products took 2.1 s. The same loops run well
-// on real GPUs for the row lengths of this model (<= the vocabulary).
-//
-// tfjs's own 'Sum', 'Mean', 'Max' and 'Softmax' kernels for 'webgpu' are replaced
-// by these (installWebGpuReductions, called once the WebGPU backend is loaded), so
-// every op and gradient that reduces uses them. They handle float32 reductions over
-// one block of adjacent axes (and Softmax over the last axis); anything else, and
-// everything while the studio's kernels are switched off (the 'native' reference of
-// the tests and benchmark), goes to the original kernel.
+// installWebGpuReductions replaces tfjs's own 'Sum', 'Mean', 'Max' and 'Softmax'
+// kernels for 'webgpu', so every op and gradient that reduces uses these. They
+// handle float32 reductions over one block of adjacent axes (and Softmax over the
+// last axis); anything else, and everything while the switch is off, goes to the
+// original kernel.
 
 import * as tf from '@tensorflow/tfjs';
-import { studioKernelsOn } from '../ops';
 import type { WebGpuBackendLike, WebGpuProgram } from './common';
 
 const WORKGROUP = 64;
@@ -126,11 +120,11 @@ let installed = false;
 
 /**
  * Replaces tfjs-webgpu's Sum, Mean, Max and Softmax kernels with the ones above
- * (falling back to the originals for what they do not handle). Call after
- * '@tensorflow/tfjs-backend-webgpu' is imported; does nothing where WebGPU kernels
- * are not registered, and only once.
+ * while `enabled()` holds (falling back to the originals for what they do not
+ * handle, and always while it does not). Call after '@tensorflow/tfjs-backend-webgpu'
+ * is imported; does nothing where WebGPU kernels are not registered, and only once.
  */
-export function installWebGpuReductions(): void {
+export function installWebGpuReductions(enabled: () => boolean): void {
   if (installed) return;
   const originals = new Map<string, tf.KernelConfig>();
   for (const name of ['Sum', 'Mean', 'Max', 'Softmax']) {
@@ -144,7 +138,7 @@ export function installWebGpuReductions(): void {
     tf.unregisterKernel(name, 'webgpu');
     tf.registerKernel({
       ...original,
-      kernelFunc: (args) => (studioKernelsOn() ? f(args) : null) ?? (original.kernelFunc(args) as tf.TensorInfo),
+      kernelFunc: (args) => (enabled() ? f(args) : null) ?? (original.kernelFunc(args) as tf.TensorInfo),
     });
   };
   const reduction = (op: ReduceOp, mean: boolean) => (args: Parameters<tf.KernelFunc>[0]) => {

@@ -1,0 +1,67 @@
+// The studio's own kernels and the one switch that turns them on or off.
+//
+// The kernels: matrix products on WebGPU (matmul_webgpu.ts) and WebGL
+// (matmul_webgl.ts); Sum, Mean, Max and Softmax on WebGPU (reduce_webgpu.ts);
+// element-wise formulas, sums of squares and layer norm as single WebGL draws
+// (fused_webgl.ts). ../ops.ts and ../fused.ts choose between them and plain tfjs
+// ops by asking this module; nothing here imports from above kernels/.
+//
+// - installKernels() registers them with tfjs. Call it once the tfjs backends are
+//   imported (src/worker/backend.ts does, in initBackend). Before that the model
+//   runs on tfjs's own kernels.
+// - setStudioKernels(false) turns them off, and with them the explicit-transpose
+//   products ../ops.ts uses on wasm: the model then runs on plain tfjs, the
+//   reference that the benchmark's kernel check and its "plain tfjs" runs compare
+//   against. On by default; setStudioKernels(true) turns them back on.
+
+import * as tf from '@tensorflow/tfjs';
+import { registerFusedWebGl, registerLayerNormWebGl, registerSumSquaresWebGl } from './fused_webgl';
+import { registerWebGlMatMul } from './matmul_webgl';
+import { registerWebGpuMatMul } from './matmul_webgpu';
+import { installWebGpuReductions } from './reduce_webgpu';
+
+export { STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_SUM_SQUARES_WEBGL, type LayerNormStage } from './fused_webgl';
+export { STUDIO_MATMUL_WEBGL, supportsWebGl } from './matmul_webgl';
+export { STUDIO_MATMUL, supports as supportsWebGpu } from './matmul_webgpu';
+
+let on = true;
+let installed = false;
+
+/**
+ * Registers the studio's kernels for the webgl and webgpu backends and puts the
+ * WebGPU reductions in place of tfjs's (which keep serving what ours do not handle,
+ * and everything while the switch is off). Idempotent.
+ */
+export function installKernels(): void {
+  registerWebGpuMatMul();
+  registerWebGlMatMul();
+  registerFusedWebGl();
+  registerSumSquaresWebGl();
+  registerLayerNormWebGl();
+  installWebGpuReductions(studioKernelsOn);
+  installed = true;
+}
+
+/** The switch: true runs the studio's kernels where they apply, false plain tfjs everywhere. */
+export function setStudioKernels(enabled: boolean): void {
+  on = enabled;
+}
+
+/** Whether the switch is on (whatever the backend). */
+export function studioKernelsOn(): boolean {
+  return on;
+}
+
+/** Whether the studio's WebGPU kernels run now: installed, switched on, the webgpu backend. */
+export function studioWebGpuOn(): boolean {
+  return on && installed && tf.getBackend() === 'webgpu';
+}
+
+/**
+ * Whether the studio's WebGL programs run now: installed, switched on, the webgl
+ * backend, and WebGL 2 (the programs use GLSL ES 3.00: texture(), tanh, several
+ * outputs). On a WebGL 1 context everything stays on tfjs's own kernels.
+ */
+export function studioWebGlOn(): boolean {
+  return on && installed && tf.getBackend() === 'webgl' && tf.env().getNumber('WEBGL_VERSION') === 2;
+}
