@@ -9,7 +9,9 @@ import {
   extractResponse,
   promptExample,
   renderSegments,
+  templateDefinition,
   validateTemplate,
+  validateUserTemplate,
   type PromptTemplate,
 } from './templates';
 import { renderForTraining, renderPrompt, tokenView } from './render';
@@ -226,6 +228,24 @@ describe('user-defined templates', () => {
       expect(msg).toContain('Give the template a name.');
       expect(msg).toContain('unclosed');
     }
+  });
+});
+
+describe('templates the user adds beside the built-ins', () => {
+  it("may not take a built-in template's id, which would replace the built-in", () => {
+    const r = validateUserTemplate({ id: 'plain', name: 'Plain', prompt: 'Q: {instruction}\nA:', response: ' {response}' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual([{ part: 'name', message: '"Plain" is the name of a built-in template; choose another name.' }]);
+    // Named like a built-in but with its own id, it sits beside it.
+    expect(validateUserTemplate({ name: 'Plain', prompt: 'Q: {instruction}\nA:', response: ' {response}' })).toMatchObject({ ok: true, template: { id: 'custom-plain' } });
+  });
+
+  it('store as a definition that validates back to the same template', () => {
+    const t = defineTemplate({ name: 'Short', prompt: 'Q: {instruction}\n{input}\nA:', promptNoInput: 'Q: {instruction}\nA:', response: ' {response}', defaultSystem: 'Be brief.' });
+    const again = validateUserTemplate(templateDefinition(t));
+    expect(again).toEqual({ ok: true, template: t });
+    expect(templateDefinition(defineTemplate({ name: 'Bare', prompt: '{instruction}', response: '{response}' }))).not.toHaveProperty('promptNoInput');
   });
 });
 

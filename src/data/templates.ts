@@ -274,6 +274,35 @@ export function validateTemplate(
   return { ok: true, template };
 }
 
+/**
+ * Checks a template the user adds beside the built-ins: everything
+ * validateTemplate checks, and that it does not take a built-in's id (a user
+ * template named "Plain" would otherwise replace the built-in one).
+ */
+export function validateUserTemplate(
+  def: TemplateDefinition,
+): { ok: true; template: PromptTemplate } | { ok: false; problems: TemplateProblem[] } {
+  const r = validateTemplate(def);
+  if (!r.ok || !BUILTIN_TEMPLATES.some((b) => b.id === r.template.id)) return r;
+  return { ok: false, problems: [{ part: 'name', message: `"${r.template.name}" is the name of a built-in template; choose another name.` }] };
+}
+
+/** The definition a validated template was made from, for storing it; validateTemplate gives it back unchanged. */
+export function templateDefinition(t: PromptTemplate): TemplateDefinition {
+  const def: TemplateDefinition = {
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    prompt: t.prompt,
+    response: t.response,
+    system: t.system,
+    defaultSystem: t.defaultSystem,
+    turnSeparator: t.turnSeparator,
+  };
+  if (t.promptNoInput !== undefined) def.promptNoInput = t.promptNoInput;
+  return def;
+}
+
 /** Validates a user's template, throwing a TemplateError that lists every problem. */
 export function defineTemplate(def: TemplateDefinition): PromptTemplate {
   const result = validateTemplate(def);
