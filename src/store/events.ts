@@ -29,7 +29,7 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
         const s = get();
         const model = { config: ev.config, paramCount: ev.paramCount, tokenizerVocab: ev.tokenizerVocab, name: ev.name };
         // Any tokenizer the data views fetched belongs to the model before.
-        set({ modelVersion: s.modelVersion + 1, dataTokenizer: null });
+        get().onMainModelReady();
         // A model the UI did not ask for, right after a failed run, is the worker
         // restoring its last good snapshot: keep the failed run, its message and
         // its curve on screen, so the user sees what happened and where it stopped.

@@ -12,7 +12,8 @@ import { createEventSlice } from './events';
 import { createGenerationSlice } from './generationSlice';
 import { createModelSlice, presetConfig } from './modelSlice';
 import { createTrainingSlice } from './trainingSlice';
-import { createDatasetsSlice, defaultDataDeps, type DataDeps } from './datasetsSlice';
+import { createDatasetsSlice } from './datasets/slice';
+import { DatasetsService, defaultDataDeps, type DataDeps } from './datasets/service';
 import { createCheckpointsSlice, defaultCheckpointDeps, type CheckpointDeps } from './checkpointsSlice';
 import { createCompareSlice } from './compare/slice';
 import { CompareService } from './compare/service';
@@ -42,19 +43,19 @@ export interface CreateStudioOptions {
 
 export function createStudio(opts: CreateStudioOptions = {}) {
   const client = opts.client ?? new WorkerClient();
-  const data = defaultDataDeps(opts.data);
+  const datasets = new DatasetsService(defaultDataDeps(opts.data), client);
   const checkpoints = defaultCheckpointDeps(opts.checkpoints);
   const ctx: StudioContext = {
     client,
     now: opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now())),
-    data,
+    datasets,
     checkpoints,
     compare: new CompareService({
       client,
       fetchText: checkpoints.fetchText,
       fetchBytes: checkpoints.fetchBytes,
       loadCheckpoint: (id) => checkpoints.checkpoints.load(id),
-      getDataset: (id) => data.repo.get(id),
+      getDataset: (id) => datasets.open(id),
     }),
   };
   const store = create<StudioState>()(

@@ -8,9 +8,10 @@ import type { ErrorCode, RequestType, WorkerEvent } from '../worker/protocol';
 import type { BackendChoice, BackendName, BackendReport } from '../worker/backends';
 import type { GenerateOptions } from '../model/sampling';
 import type { EditableTrainOption, TrainOptions } from '../train/options';
-import type { LossPoint, TrainState } from '../train/run';
+import type { DataReport, LossPoint, TrainState } from '../train/run';
 import type { WorkerClient } from './workerClient';
-import type { DataDeps, DataReportInfo, DatasetsSlice } from './datasetsSlice';
+import type { DatasetsSlice } from './datasets/state';
+import type { DatasetsService } from './datasets/service';
 import type { CheckpointDeps, CheckpointsSlice } from './checkpointsSlice';
 import type { CompareSlice } from './compare/state';
 import type { CompareService } from './compare/service';
@@ -76,7 +77,7 @@ export interface TrainingSlice {
   /** Learn from the training text, or from the selected instruction dataset. */
   trainDataKind: 'text' | 'instructions';
   /** How the worker encoded the instruction dataset of the current run. */
-  dataReport: DataReportInfo | null;
+  dataReport: DataReport | null;
   trainOptions: TrainOptions;
   trainState: TrainState;
   /** A request sent but not yet answered by a trainState event; buttons wait on it. */
@@ -167,8 +168,8 @@ export interface StudioContext {
   client: WorkerClient;
   /** Milliseconds, monotonic enough for rates. */
   now: () => number;
-  /** Dataset storage, the dataset worker and the starter files. */
-  data: DataDeps;
+  /** The datasets' work: storage, imports, starters, statistics, the tokenizer fetch. */
+  datasets: DatasetsService;
   /** Checkpoint and run storage, and the shipped models' files. */
   checkpoints: CheckpointDeps;
   /** Shipped models, comparison slots, parallel answers and batch evaluation. */

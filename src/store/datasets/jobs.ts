@@ -3,8 +3,8 @@
 // cannot be interrupted any other way) and the next job starts a fresh one.
 // Where there is no Worker (Node tests), jobs run in-process instead.
 
-import { runDataJob, type DataJobEvent, type DataJobRequest } from '../data/jobs';
-import type { ImportProgress } from '../data/import';
+import { runDataJob, type DataJobEvent, type DataJobRequest } from '../../data/jobs';
+import type { ImportProgress } from '../../data/import';
 
 export interface DataWorkerLike {
   postMessage(message: DataJobRequest): void;
@@ -36,7 +36,7 @@ interface Pending {
 
 /** Starts the real dataset worker; Vite bundles it from this exact expression. */
 export function createDatasetWorker(): DataWorkerLike {
-  return new Worker(new URL('../data/dataset.worker.ts', import.meta.url), { type: 'module' }) as unknown as DataWorkerLike;
+  return new Worker(new URL('../../data/dataset.worker.ts', import.meta.url), { type: 'module' }) as unknown as DataWorkerLike;
 }
 
 /** Runs jobs on this thread, asynchronously, with the worker's exact code: for tests and for environments without Worker. */

@@ -6,19 +6,18 @@ import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openStudioDb } from '../storage/db';
-import { DatasetRepository } from '../storage/datasets';
-import { BpeTokenizer } from '../tokenizer/bpe';
-import type { BackendReport } from '../worker/backends';
-import { createInProcessDataWorker, DataJobs } from './dataJobs';
-import { LESSON_DATASET_ID } from './datasetsSlice';
-import { currentTemplate } from './selectors';
-import { exampleProblems } from '../data/schema';
-import { createStudio, memoryStorage } from './studio';
-import { WorkerClient } from './workerClient';
-import { FakeWorker } from './fakeWorker';
+import { openStudioDb } from '../../storage/db';
+import { DatasetRepository } from '../../storage/datasets';
+import { BpeTokenizer } from '../../tokenizer/bpe';
+import type { BackendReport } from '../../worker/backends';
+import { createInProcessDataWorker, DataJobs } from './jobs';
+import { LESSON_DATASET_ID } from './service';
+import { currentTemplate } from '../selectors';
+import { createStudio, memoryStorage } from '../studio';
+import { WorkerClient } from '../workerClient';
+import { FakeWorker } from '../fakeWorker';
 
-const PUBLIC = fileURLToPath(new URL('../../public/', import.meta.url));
+const PUBLIC = fileURLToPath(new URL('../../../public/', import.meta.url));
 const STARTER_COUNT = (JSON.parse(readFileSync(`${PUBLIC}datasets/index.json`, 'utf8')) as unknown[]).length;
 
 const REPORT: BackendReport = {
@@ -220,12 +219,6 @@ describe('datasets slice', () => {
     expect(kept).toHaveLength(4);
     expect(kept[0]).toMatchObject({ instruction: 'Name a colour of the sky.', response: 'Blue.' });
     expect(reload.state().datasets[0]?.count).toBe(4);
-  });
-
-  it('names what is wrong with a typed example', () => {
-    expect(exampleProblems({ id: 'x', source: '', kind: 'instruction', instruction: ' ', response: 'ok' }).map((p) => p.field)).toEqual(['instruction']);
-    const conv = { id: 'x', source: '', kind: 'conversation' as const, messages: [{ role: 'user' as const, content: 'hi' }, { role: 'user' as const, content: 'again' }] };
-    expect(exampleProblems(conv).map((p) => p.message).join(' ')).toMatch(/at least one assistant turn.*both user turns/);
   });
 
   it('creates, renames and deletes datasets', async () => {
