@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { test, expect, openStudio } from './fixtures';
 import { GPT } from '../src/model/gpt';
 import type { ModelConfig } from '../src/model/config';
-import { encodeCheckpoint } from '../src/train/checkpoint';
+import { encodeCheckpoint } from '../src/checkpoint/file';
 import { BpeTokenizer } from '../src/tokenizer/bpe';
 
 const CONFIG: ModelConfig = { vocabSize: 300, contextLength: 16, width: 32, layers: 2, heads: 4 };

@@ -13,7 +13,7 @@ import { GPT } from '../src/model/gpt';
 import type { ModelConfig } from '../src/model/config';
 import { BpeTokenizer } from '../src/tokenizer/bpe';
 import { prepareTextData } from '../src/train/text';
-import { decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/checkpoint/file';
 import { AdamW } from '../src/train/optimizer';
 import { evaluate } from '../src/train/step';
 import { Trainer } from '../src/train/trainer';

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { toHfConfig, type ModelConfig } from '../../src/model/config';
 import { GPT } from '../../src/model/gpt';
 import { BpeTokenizer } from '../../src/tokenizer/bpe';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/checkpoint/file';
 import { importDataset } from '../../src/data/import';
 import type { Example } from '../../src/data/schema';
 import { BUILTIN_TEMPLATES, getTemplate, type PromptTemplate } from '../../src/data/templates';

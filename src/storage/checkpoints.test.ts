@@ -4,53 +4,11 @@
 
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { unzipSync, strFromU8 } from 'fflate';
-import { encodeCheckpoint } from '../train/checkpoint';
-import { initParameters } from '../model/gpt';
-import { fromHfConfig, type ModelConfig } from '../model/config';
-import { readSafetensors } from '../model/safetensors';
-import { META } from '../worker/checkpointFile';
+import { TINY_CONFIG as config, TINY_TOKENIZER as tokenizer, tinyCheckpoint as checkpointBytes } from '../checkpoint/fixtures';
 import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
-import type { RunState } from '../train/run';
 import { CheckpointRepository, CheckpointStorageError } from './checkpoints';
 import { openStudioDb, STORES } from './db';
 import { autosaveId, RunRepository } from './runs';
-
-const config: ModelConfig = { vocabSize: 260, contextLength: 8, width: 8, layers: 1, heads: 2 };
-const tokenizer = JSON.stringify({ version: '1.0', model: { type: 'BPE', vocab: {}, merges: [] } });
-
-function runState(runStep: number): RunState {
-  return {
-    runStep,
-    totalSteps: 20,
-    options: { ...DEFAULT_TRAIN_OPTIONS, steps: 20 },
-    samplerState: { state: 123, spareNormal: null },
-    dataHash: 'abc123',
-    dataKind: 'text',
-    lossHistory: Array.from({ length: runStep }, (_, i) => ({ step: i + 1, loss: 5 - i * 0.1 })),
-    valHistory: [],
-  };
-}
-
-/** A checkpoint file like the engine writes, with optimizer moments and run metadata. */
-function checkpointBytes(opts: { step?: number; name?: string; seed?: number; width?: number } = {}): Uint8Array {
-  const cfg = { ...config, width: opts.width ?? config.width };
-  const weights = initParameters(cfg, opts.seed ?? 1);
-  const zeros = new Map([...weights].map(([n, t]) => [n, { shape: t.shape, data: new Float32Array(t.data.length).fill(0.5) }]));
-  const step = opts.step ?? 4;
-  return encodeCheckpoint({
-    config: cfg,
-    weights,
-    optimizer: { step, m: zeros, v: zeros },
-    meta: {
-      [META.name]: opts.name ?? 'Tiny model',
-      [META.step]: String(step),
-      [META.tokenizer]: tokenizer,
-      [META.createdAt]: '1700000000000',
-      [META.run]: JSON.stringify(runState(step)),
-    },
-  });
-}
 
 let dbCount = 0;
 function setup() {
@@ -221,25 +179,6 @@ describe('CheckpointRepository', () => {
     await db.put(STORES.checkpoints, { ...meta, id: 'orphan', name: 'Orphan' });
     db.close();
     expect((await repo.list()).map((m) => m.id)).toEqual(['id1']);
-  });
-
-  it('exports a Hugging Face style folder: weights without optimizer state, config.json, tokenizer.json', async () => {
-    const { repo } = setup();
-    const saved = await repo.save(checkpointBytes({ name: 'Tuned!' }), { kind: 'manual' });
-    await repo.rename(saved.id, 'Tuned!');
-    const zip = await repo.exportHfZip(saved.id);
-    expect(zip.fileName).toBe('tuned.zip');
-    const files = unzipSync(zip.bytes);
-    expect(Object.keys(files).filter((f) => !f.endsWith('/')).sort()).toEqual(['tuned/config.json', 'tuned/model.safetensors', 'tuned/tokenizer.json']);
-    const model = readSafetensors(files['tuned/model.safetensors']!);
-    expect([...model.tensors.keys()].some((n) => n.startsWith('optimizer.'))).toBe(false);
-    const weights = initParameters(config, 1);
-    expect(model.tensors.size).toBe(weights.size);
-    expect(Array.from(model.tensors.get('transformer.wte.weight')!.data)).toEqual(Array.from(weights.get('transformer.wte.weight')!.data));
-    const hf = JSON.parse(strFromU8(files['tuned/config.json']!)) as Record<string, unknown>;
-    expect(hf).toMatchObject({ model_type: 'gpt2', n_embd: 8 });
-    expect(fromHfConfig(hf)).toEqual(config);
-    expect(strFromU8(files['tuned/tokenizer.json']!)).toBe(tokenizer);
   });
 });
 

@@ -2,19 +2,19 @@
 // its run survive a reload, a crash or a closed tab.
 //
 // A checkpoint is one safetensors file (weights, AdamW moments, tokenizer, run
-// settings, data fingerprint, sampler state, loss history: see
-// src/worker/checkpointFile.ts). Its bytes go in `checkpointData`, a small
-// description for the list in `checkpoints`; both are written in ONE
+// settings, data fingerprint, sampler state, loss history: see src/checkpoint,
+// which owns the format; this file only stores it). Its bytes go in
+// `checkpointData`, a small description for the list in `checkpoints`; both are
+// written in ONE
 // transaction, so a checkpoint is either fully there or absent. A failed or
 // interrupted write (a full disk, a reload mid-save) rolls back and leaves the
 // checkpoints that were already there untouched.
 
 import type { IDBPDatabase } from 'idb';
-import { strToU8, zipSync } from 'fflate';
 import type { ModelConfig } from '../model/config';
-import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
-import { CheckpointFileError, readCheckpointFile, type CheckpointFile } from '../worker/checkpointFile';
-import type { CheckpointInfo, CheckpointReason } from '../checkpoint/info';
+import { CheckpointFileError, fileStem } from '../checkpoint/format';
+import { readInfo, type CheckpointFile, type CheckpointInfo, type CheckpointReason } from '../checkpoint/info';
+import { formatBytes } from '../util/text';
 import { isQuotaError, openStudioDb, STORES, StorageUnavailableError } from './db';
 
 /**
@@ -86,25 +86,6 @@ export interface SaveOptions {
   fileName?: string;
   /** The worker's description of the bytes; read from the file when absent. */
   info?: CheckpointInfo;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
-
-/** A file-name-safe form of a checkpoint name. */
-export function slug(name: string): string {
-  const s = name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .toLowerCase()
-    .slice(0, 60);
-  return s || 'checkpoint';
 }
 
 function defaultId(): string {
@@ -201,7 +182,7 @@ export class CheckpointRepository {
     let info = o.info;
     if (!info) {
       try {
-        info = readCheckpointFile(bytes, o.fileName ? `"${o.fileName}"` : 'The checkpoint').info;
+        info = readInfo(bytes, o.fileName ? `"${o.fileName}"` : 'The checkpoint').info;
       } catch (e) {
         throw new CheckpointStorageError((e as Error).message, 'invalid');
       }
@@ -280,7 +261,7 @@ export class CheckpointRepository {
   async open(id: string): Promise<{ meta: CheckpointMeta; bytes: ArrayBuffer; file: CheckpointFile }> {
     const { meta, bytes } = await this.load(id);
     try {
-      return { meta, bytes, file: readCheckpointFile(bytes, `The stored checkpoint "${meta.name}"`) };
+      return { meta, bytes, file: readInfo(bytes, `The stored checkpoint "${meta.name}"`) };
     } catch (e) {
       throw new CheckpointStorageError(`${(e as Error).message} Delete it; it cannot be loaded.`, 'damaged');
     }
@@ -317,7 +298,7 @@ export class CheckpointRepository {
   /** The checkpoint as one file: the stored bytes, unchanged, so importing it gives the same bytes back. */
   async exportFile(id: string): Promise<{ fileName: string; bytes: ArrayBuffer }> {
     const { meta, bytes } = await this.load(id);
-    return { fileName: `${slug(meta.name)}.safetensors`, bytes };
+    return { fileName: `${fileStem(meta.name)}.safetensors`, bytes };
   }
 
   /**
@@ -327,35 +308,12 @@ export class CheckpointRepository {
   async importFile(fileName: string, bytes: ArrayBuffer | Uint8Array): Promise<CheckpointMeta> {
     let file: CheckpointFile;
     try {
-      file = readCheckpointFile(bytes, `"${fileName}"`);
+      file = readInfo(bytes, `"${fileName}"`);
     } catch (e) {
       const message = e instanceof CheckpointFileError ? e.message : `"${fileName}" could not be read: ${(e as Error).message}`;
       throw new CheckpointStorageError(`${message} Nothing was imported.`, 'invalid');
     }
     return this.save(bytes, { kind: 'import', reason: 'import', info: file.info, fileName, name: file.info.name });
-  }
-
-  /**
-   * A Hugging Face style folder in a zip: model.safetensors (the weights only,
-   * GPT-2 names and shapes), config.json and tokenizer.json.
-   */
-  async exportHfZip(id: string): Promise<{ fileName: string; bytes: Uint8Array }> {
-    const { meta, file, bytes } = await this.open(id);
-    const st = readSafetensors(bytes);
-    const weights = file.weightNames.map((n): [string, StoredTensor] => [n, st.tensors.get(n)!]);
-    const model = writeSafetensors(weights, { format: 'pt' });
-    const folder = slug(meta.name);
-    const zip = zipSync(
-      {
-        [folder]: {
-          'model.safetensors': [model, { level: 0 }],
-          'config.json': strToU8(JSON.stringify(JSON.parse(file.configJson), null, 2) + '\n'),
-          'tokenizer.json': strToU8(file.tokenizerJson),
-        },
-      },
-      { level: 6 },
-    );
-    return { fileName: `${folder}.zip`, bytes: zip };
   }
 }
 

@@ -10,14 +10,14 @@
 // - A full disk stops autosave with a message naming what to delete; stored
 //   checkpoints are never touched by a failed save.
 
-import { dataFingerprint } from '../worker/checkpointFile';
+import { dataFingerprint } from '../checkpoint/fingerprint';
+import { hfZip } from '../checkpoint/hf';
 import type { EventOf } from '../worker/protocol';
 import type { TrainOptions } from '../train/options';
 import type { TrainingData, TrainState } from '../train/run';
 import {
   CheckpointRepository,
   CheckpointStorageError,
-  formatBytes,
   persistenceState,
   requestPersistentStorage,
   storageEstimate,
@@ -25,6 +25,7 @@ import {
   type PersistenceState,
 } from '../storage/checkpoints';
 import { autosaveId, CHECKPOINT_SETTINGS_KEY, RunRepository, type RunRecord } from '../storage/runs';
+import { formatBytes } from '../util/text';
 import { asStudioError } from './errorsSlice';
 import type { SliceCreator, StudioState } from './types';
 import { runActive } from './selectors';
@@ -402,7 +403,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
 
     exportCheckpointFile: (id) => act(`export:${id}`, () => repo.exportFile(id)),
 
-    exportCheckpointHfZip: (id) => act(`zip:${id}`, () => repo.exportHfZip(id)),
+    exportCheckpointHfZip: (id) => act(`zip:${id}`, () => repo.load(id).then(({ meta, bytes }) => hfZip(meta.name, bytes))),
 
     importCheckpointFile: (fileName, bytes) =>
       act('import', async () => {

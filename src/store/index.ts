@@ -24,5 +24,5 @@ export { batchCsv, batchTotals } from '../eval/batch';
 export { compareModelLabel, compareTemplate } from './compare/service';
 export { COMPARE_TEMPLATES, CURRENT_MODEL, EVAL_SETS, MAX_COMPARE_MODELS, PRESET_PROMPTS, RAW_TEMPLATE_ID, SHIPPED_MODELS_INDEX } from './compare/state';
 export type { BatchAnswer, BatchRow, BatchTotals, CompareColumn, CompareSlice, ShippedModel } from './compare/state';
-export { formatBytes } from '../storage/checkpoints';
+export { formatBytes } from '../util/text';
 export type { CheckpointMeta, PersistenceState } from '../storage/checkpoints';

@@ -2,10 +2,11 @@
 // fake-indexeddb database, and checkpoint files as the engine would send them.
 // The test file imports 'fake-indexeddb/auto' first.
 
-import { encodeCheckpoint } from '../train/checkpoint';
+import { encodeCheckpoint } from '../checkpoint/file';
 import { initParameters } from '../model/gpt';
 import type { ModelConfig } from '../model/config';
-import { dataFingerprint, META } from '../worker/checkpointFile';
+import { dataFingerprint } from '../checkpoint/fingerprint';
+import { META } from '../checkpoint/format';
 import type { BackendReport } from '../worker/backends';
 import type { EventOf } from '../worker/protocol';
 import type { CheckpointInfo } from '../checkpoint/info';

@@ -7,7 +7,7 @@ import { DEFAULT_GENERATE_OPTIONS } from '../model/sampling';
 import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
 import type { TrainingData } from '../train/run';
 import type { CapturedCheckpoint } from '../checkpoint/info';
-import { readCheckpointFile } from './checkpointFile';
+import { readInfo } from '../checkpoint/info';
 import type { ModelConfig } from '../model/config';
 import { PLAIN_TEMPLATE } from '../data/templates';
 
@@ -371,7 +371,7 @@ describe('StudioEngine checkpoints and resuming', () => {
     const last = cks.at(-1)!;
     expect(last.info.run!.runStep).toBe(h.of('trainState').at(-1)!.step);
     for (const c of cks) {
-      const file = readCheckpointFile(c.bytes, 'autosave');
+      const file = readInfo(c.bytes, 'autosave');
       expect(file.info.run!.runStep).toBe(c.info.run!.runStep);
       expect(file.info.step).toBe(c.info.step);
       // Weights and moments agree with the step: the loss history has one point per step.

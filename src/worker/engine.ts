@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { paramCount, toHfConfig, validateConfig, type ModelConfig } from '../model/config';
 import { GPT } from '../model/gpt';
 import type { BpeTokenizer } from '../tokenizer/bpe';
-import { encodeCheckpoint } from '../train/checkpoint';
+import { encodeCheckpoint } from '../checkpoint/file';
 import { AdamW } from '../train/optimizer';
 import { RunFailure, TrainingSession } from '../train/session';
 import type { TrainOptions } from '../train/options';

@@ -5,9 +5,9 @@
 import type { ModelConfig } from '../model/config';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import type { TokenizerSpec } from '../tokenizer/types';
-import { decodeCheckpoint, type Checkpoint } from '../train/checkpoint';
+import { decodeCheckpoint, type Checkpoint } from '../checkpoint/file';
 import { messageOf } from '../util/errors';
-import { META } from './checkpointFile';
+import { META } from '../checkpoint/format';
 import { EngineError } from './errors';
 
 /** 256 byte tokens plus <|endoftext|> and <|pad|>. */

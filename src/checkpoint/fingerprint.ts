@@ -1,0 +1,17 @@
+// The data fingerprint a checkpoint keeps (RunState.dataHash): resuming checks
+// it, so a run only continues on the data it was trained on.
+
+import { hashString } from '../data/schema';
+import type { TrainingData } from '../train/run';
+
+/**
+ * Fingerprint of what a run learns from: the text, or the examples with the
+ * template and encoding switches. Sampling settings live in TrainOptions.
+ */
+export function dataFingerprint(data: TrainingData): string {
+  const canonical =
+    data.kind === 'text'
+      ? ['text', data.text]
+      : ['instructions', data.examples, data.template, data.trainOnInputs, data.pack, data.overflow];
+  return hashString(JSON.stringify(canonical));
+}
