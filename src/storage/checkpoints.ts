@@ -15,7 +15,7 @@ import type { ModelConfig } from '../model/config';
 import { CheckpointFileError, fileStem } from '../checkpoint/format';
 import { readInfo, type CheckpointFile, type CheckpointInfo, type CheckpointReason } from '../checkpoint/info';
 import { formatBytes } from '../util/text';
-import { isQuotaError, openStudioDb, STORES, StorageUnavailableError } from './db';
+import { DbConnection, isQuotaError, STORES, StorageUnavailableError, updateRecord, writeTransaction } from './db';
 
 /**
  * 'auto': a run's autosave (one per run, replaced as the run goes on);
@@ -132,32 +132,21 @@ function defaultName(info: CheckpointInfo, o: SaveOptions): string {
 }
 
 export class CheckpointRepository {
-  private dbPromise: Promise<IDBPDatabase> | null = null;
-  private readonly openDb: () => Promise<IDBPDatabase>;
+  private readonly db: DbConnection;
   private readonly now: () => number;
   private readonly newId: () => string;
 
   constructor(opts: CheckpointRepositoryOptions = {}) {
-    this.openDb = opts.open ?? (() => openStudioDb());
+    this.db = new DbConnection(opts.open);
     this.now = opts.now ?? (() => Date.now());
     this.newId = opts.newId ?? defaultId;
-  }
-
-  private db(): Promise<IDBPDatabase> {
-    if (!this.dbPromise) {
-      this.dbPromise = this.openDb().catch((e: unknown) => {
-        this.dbPromise = null;
-        throw e;
-      });
-    }
-    return this.dbPromise;
   }
 
   /** Runs `fn` on the database, turning failures into CheckpointStorageErrors that say what to do. */
   private async run<T>(what: string, fn: (db: IDBPDatabase) => Promise<T>): Promise<T> {
     let db: IDBPDatabase;
     try {
-      db = await this.db();
+      db = await this.db.get();
     } catch (e) {
       const reason = e instanceof StorageUnavailableError ? e.message : `Browser storage is unavailable (${(e as Error).message}).`;
       throw new CheckpointStorageError(`Could not ${what}: ${reason}`, 'unavailable');
@@ -191,28 +180,17 @@ export class CheckpointRepository {
     const savedAt = this.now();
     let meta = describeMeta(info, bytes, o, id, savedAt);
     try {
-      return await this.run(`save the checkpoint "${meta.name}"`, async (db) => {
-        const tx = db.transaction([STORES.checkpoints, STORES.checkpointData], 'readwrite');
-        try {
+      return await this.run(`save the checkpoint "${meta.name}"`, (db) =>
+        writeTransaction(db, [STORES.checkpoints, STORES.checkpointData], async (tx) => {
           const metaStore = tx.objectStore(STORES.checkpoints);
           const previous = (await metaStore.get(id)) as CheckpointMeta | undefined;
           // A name the user gave survives the autosaves that replace the file.
           if (previous?.named) meta = { ...meta, name: previous.name, named: true };
           await metaStore.put(meta);
           await tx.objectStore(STORES.checkpointData).put({ id, bytes } satisfies DataRecord);
-          await tx.done;
-        } catch (e) {
-          // Abort, so the metadata written above is rolled back with everything else.
-          try {
-            tx.abort();
-          } catch {
-            // the transaction already finished or aborted
-          }
-          await tx.done.catch(() => undefined);
-          throw (tx.error && isQuotaError(tx.error) ? tx.error : e) as Error;
-        }
-        return meta;
-      });
+          return meta;
+        }),
+      );
     } catch (e) {
       if (e instanceof CheckpointStorageError && e.kind === 'quota') {
         const largest = (await this.list().catch(() => [] as CheckpointMeta[])).sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, 3);
@@ -270,29 +248,21 @@ export class CheckpointRepository {
   async rename(id: string, name: string): Promise<CheckpointMeta> {
     const clean = name.trim();
     if (clean === '') throw new CheckpointStorageError('Give the checkpoint a name.', 'invalid');
-    return this.run(`rename the checkpoint to "${clean}"`, async (db) => {
-      const tx = db.transaction(STORES.checkpoints, 'readwrite');
-      const meta = (await tx.store.get(id)) as CheckpointMeta | undefined;
-      if (!meta) {
-        tx.abort();
-        await tx.done.catch(() => undefined);
-        throw new CheckpointStorageError('That checkpoint is no longer stored.', 'not-found');
-      }
-      const next = { ...meta, name: clean, named: true };
-      await tx.store.put(next);
-      await tx.done;
-      return next;
-    });
+    const renamed = await this.run(`rename the checkpoint to "${clean}"`, (db) =>
+      updateRecord(db, STORES.checkpoints, id, (meta): CheckpointMeta => ({ ...(meta as CheckpointMeta), name: clean, named: true })),
+    );
+    if (!renamed) throw new CheckpointStorageError('That checkpoint is no longer stored.', 'not-found');
+    return renamed;
   }
 
   /** Deletes the description and the bytes together. */
   async delete(id: string): Promise<void> {
-    return this.run('delete the checkpoint', async (db) => {
-      const tx = db.transaction([STORES.checkpoints, STORES.checkpointData], 'readwrite');
-      await tx.objectStore(STORES.checkpoints).delete(id);
-      await tx.objectStore(STORES.checkpointData).delete(id);
-      await tx.done;
-    });
+    return this.run('delete the checkpoint', (db) =>
+      writeTransaction(db, [STORES.checkpoints, STORES.checkpointData], async (tx) => {
+        await tx.objectStore(STORES.checkpoints).delete(id);
+        await tx.objectStore(STORES.checkpointData).delete(id);
+      }),
+    );
   }
 
   /** The checkpoint as one file: the stored bytes, unchanged, so importing it gives the same bytes back. */
@@ -332,23 +302,22 @@ export async function storageEstimate(): Promise<{ usage: number; quota: number 
 /** 'persistent': the browser will not evict this site's data on its own; 'best-effort': it may under pressure. */
 export type PersistenceState = 'persistent' | 'best-effort' | 'unsupported';
 
-export async function persistenceState(): Promise<PersistenceState> {
-  const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined;
-  if (!storage?.persisted) return 'unsupported';
-  try {
-    return (await storage.persisted()) ? 'persistent' : 'best-effort';
-  } catch {
-    return 'unsupported';
-  }
+export function persistenceState(): Promise<PersistenceState> {
+  return askPersistence('persisted', 'unsupported');
 }
 
 /** Asks the browser to keep this site's data; it may say no (Chromium decides by engagement). */
-export async function requestPersistentStorage(): Promise<PersistenceState> {
+export function requestPersistentStorage(): Promise<PersistenceState> {
+  return askPersistence('persist', 'best-effort');
+}
+
+/** Calls navigator.storage.persisted or .persist; `onError` is the answer when the call throws. */
+async function askPersistence(ask: 'persisted' | 'persist', onError: PersistenceState): Promise<PersistenceState> {
   const storage = typeof navigator !== 'undefined' ? navigator.storage : undefined;
-  if (!storage?.persist) return 'unsupported';
+  if (!storage?.[ask]) return 'unsupported';
   try {
-    return (await storage.persist()) ? 'persistent' : 'best-effort';
+    return (await storage[ask]()) ? 'persistent' : 'best-effort';
   } catch {
-    return 'best-effort';
+    return onError;
   }
 }

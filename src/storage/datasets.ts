@@ -7,7 +7,8 @@
 
 import type { IDBPDatabase } from 'idb';
 import type { Example } from '../data/schema';
-import { isQuotaError, openStudioDb, STORES, StorageUnavailableError } from './db';
+import { plural } from '../util/text';
+import { DbConnection, isQuotaError, STORES, StorageUnavailableError, updateRecord, writeTransaction } from './db';
 
 /** What the dataset list shows: everything but the examples. */
 export interface DatasetMeta {
@@ -59,10 +60,6 @@ function metaOf(r: DatasetRecord): DatasetMeta {
   return meta;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
 /** Checks a record read back from storage, so a damaged one is named instead of breaking the page. */
 function readRecord(value: unknown): DatasetRecord {
   const r = value as Partial<DatasetRecord> | null;
@@ -87,24 +84,12 @@ function readRecord(value: unknown): DatasetRecord {
 }
 
 export class DatasetRepository {
-  private dbPromise: Promise<IDBPDatabase> | null = null;
-  private readonly openDb: () => Promise<IDBPDatabase>;
+  private readonly db: DbConnection;
   private readonly now: () => number;
 
   constructor(opts: DatasetRepositoryOptions = {}) {
-    this.openDb = opts.open ?? (() => openStudioDb());
+    this.db = new DbConnection(opts.open);
     this.now = opts.now ?? (() => Date.now());
-  }
-
-  /** Opens the database once; a failed open is retried on the next call. */
-  private db(): Promise<IDBPDatabase> {
-    if (!this.dbPromise) {
-      this.dbPromise = this.openDb().catch((e: unknown) => {
-        this.dbPromise = null;
-        throw e;
-      });
-    }
-    return this.dbPromise;
   }
 
   /** Every dataset's metadata, most recently changed first. */
@@ -146,13 +131,11 @@ export class DatasetRepository {
     const examples = inputs.reduce((n, d) => n + d.examples.length, 0);
     return this.run(
       what,
-      async (db) => {
-        const stores = settings ? [STORES.datasets, STORES.kv] : [STORES.datasets];
-        const tx = db.transaction(stores, 'readwrite');
-        const store = tx.objectStore(STORES.datasets);
-        const now = this.now();
-        const records: DatasetRecord[] = [];
-        try {
+      (db) =>
+        writeTransaction(db, settings ? [STORES.datasets, STORES.kv] : [STORES.datasets], async (tx) => {
+          const store = tx.objectStore(STORES.datasets);
+          const now = this.now();
+          const records: DatasetRecord[] = [];
           for (const input of inputs) {
             const previous = (await store.get(input.id)) as Partial<DatasetRecord> | undefined;
             const record: DatasetRecord = {
@@ -165,19 +148,8 @@ export class DatasetRepository {
             records.push(record);
           }
           if (settings) await tx.objectStore(STORES.kv).put(settings.value, settings.key);
-          await tx.done;
-        } catch (e) {
-          // Abort so that nothing written so far in this transaction is kept.
-          try {
-            tx.abort();
-          } catch {
-            // already finished or aborted
-          }
-          await tx.done.catch(() => undefined);
-          throw e;
-        }
-        return records;
-      },
+          return records;
+        }),
       examples,
     );
   }
@@ -192,19 +164,11 @@ export class DatasetRepository {
   async rename(id: string, name: string): Promise<DatasetMeta> {
     const clean = name.trim();
     if (clean === '') throw new DatasetStorageError('Give the dataset a name.', 'failed');
-    return this.run(`rename the dataset to "${clean}"`, async (db) => {
-      const tx = db.transaction(STORES.datasets, 'readwrite');
-      const value: unknown = await tx.store.get(id);
-      if (value === undefined) {
-        tx.abort();
-        await tx.done.catch(() => undefined);
-        throw new DatasetStorageError('That dataset no longer exists; it may have been deleted in another tab.', 'not-found');
-      }
-      const record = { ...readRecord(value), name: clean, updatedAt: this.now() };
-      await tx.store.put(record);
-      await tx.done;
-      return metaOf(record);
-    });
+    const renamed = await this.run(`rename the dataset to "${clean}"`, (db) =>
+      updateRecord(db, STORES.datasets, id, (value) => ({ ...readRecord(value), name: clean, updatedAt: this.now() })),
+    );
+    if (!renamed) throw new DatasetStorageError('That dataset no longer exists; it may have been deleted in another tab.', 'not-found');
+    return metaOf(renamed);
   }
 
   /** A small settings value from the `kv` store. */
@@ -222,7 +186,7 @@ export class DatasetRepository {
   private async run<T>(what: string, fn: (db: IDBPDatabase) => Promise<T>, examples = 0): Promise<T> {
     let db: IDBPDatabase;
     try {
-      db = await this.db();
+      db = await this.db.get();
     } catch (e) {
       throw new DatasetStorageError(e instanceof StorageUnavailableError ? e.message : describeUnavailable(e), 'unavailable');
     }
@@ -232,7 +196,7 @@ export class DatasetRepository {
       if (e instanceof DatasetStorageError) throw e;
       if (isQuotaError(e)) throw new DatasetStorageError(await this.quotaMessage(what, examples), 'quota');
       if (isClosedError(e)) {
-        this.dbPromise = null;
+        this.db.reset();
         throw new DatasetStorageError(`Could not ${what}: the browser closed its storage (another tab may be upgrading it). Reload the page and try again.`, 'unavailable');
       }
       throw new DatasetStorageError(`Could not ${what}: ${(e as Error)?.message ?? String(e)}`, 'failed');

@@ -1,9 +1,10 @@
 // The studio's IndexedDB database: one database, versioned, with named upgrade
 // steps (as idb's upgrade(db, oldVersion) recommends) so an older database is
 // migrated in place and never wiped. Repositories (datasets.ts, checkpoints.ts, ...)
-// own the shape of their records; this file owns only the stores and their keys.
+// own the shape of their records; this file owns the stores and their keys, the
+// one lazy connection and the one all-or-nothing write transaction they share.
 
-import { openDB, type IDBPDatabase } from 'idb';
+import { openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 
 export const DB_NAME = 'instruct-studio';
 export const DB_VERSION = 1;
@@ -72,4 +73,70 @@ export async function openStudioDb(name = DB_NAME): Promise<IDBPDatabase> {
 export function isQuotaError(e: unknown): boolean {
   const name = (e as { name?: string } | null)?.name;
   return name === 'QuotaExceededError' || /quota/i.test((e as Error | null)?.message ?? '');
+}
+
+/** The database connection a repository uses: opened on first use, and opened again after a failed open or a close. */
+export class DbConnection {
+  private promise: Promise<IDBPDatabase> | null = null;
+
+  /** `open` opens the database; by default the studio's one (tests pass a fresh name). */
+  constructor(private readonly open: () => Promise<IDBPDatabase> = () => openStudioDb()) {}
+
+  get(): Promise<IDBPDatabase> {
+    if (!this.promise) {
+      this.promise = this.open().catch((e: unknown) => {
+        this.promise = null;
+        throw e;
+      });
+    }
+    return this.promise;
+  }
+
+  /** Forgets the connection (the browser closed it), so the next `get` opens a new one. */
+  reset(): void {
+    this.promise = null;
+  }
+}
+
+type StoreName = (typeof STORES)[keyof typeof STORES];
+type WriteTx = IDBPTransaction<unknown, StoreName[], 'readwrite'>;
+
+/**
+ * Runs `fn` in one readwrite transaction over `stores` and waits for it to
+ * commit: everything `fn` writes is kept, or nothing. When `fn` throws, the
+ * transaction is aborted so that its earlier writes are rolled back, and the
+ * error is rethrown (the browser's own quota error where there is one, so a full
+ * disk is reported as such).
+ */
+export async function writeTransaction<T>(db: IDBPDatabase, stores: StoreName | StoreName[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  const tx = db.transaction(Array.isArray(stores) ? stores : [stores], 'readwrite') as unknown as WriteTx;
+  try {
+    const result = await fn(tx);
+    await tx.done;
+    return result;
+  } catch (e) {
+    try {
+      tx.abort();
+    } catch {
+      // the transaction already finished or aborted
+    }
+    await tx.done.catch(() => undefined);
+    throw (tx.error && isQuotaError(tx.error) ? tx.error : e) as Error;
+  }
+}
+
+/**
+ * Reads the record `key` of `store`, and writes `change(record)` in its place in
+ * the same transaction. Returns the new record, or undefined (writing nothing)
+ * when there is none with that key.
+ */
+export async function updateRecord<T>(db: IDBPDatabase, store: StoreName, key: string, change: (record: unknown) => T): Promise<T | undefined> {
+  return writeTransaction(db, store, async (tx) => {
+    const records = tx.objectStore(store);
+    const record: unknown = await records.get(key);
+    if (record === undefined) return undefined;
+    const next = change(record);
+    await records.put(next);
+    return next;
+  });
 }

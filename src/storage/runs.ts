@@ -6,7 +6,7 @@
 import type { IDBPDatabase } from 'idb';
 import type { TrainOptions } from '../train/options';
 import type { TrainingData, TrainState } from '../train/run';
-import { openStudioDb, STORES } from './db';
+import { DbConnection, STORES, writeTransaction } from './db';
 
 export interface RunRecord {
   id: string;
@@ -31,47 +31,38 @@ export function autosaveId(runId: string): string {
 }
 
 export class RunRepository {
-  private dbPromise: Promise<IDBPDatabase> | null = null;
+  private readonly db: DbConnection;
 
-  constructor(private readonly openDb: () => Promise<IDBPDatabase> = () => openStudioDb()) {}
-
-  private db(): Promise<IDBPDatabase> {
-    if (!this.dbPromise) {
-      this.dbPromise = this.openDb().catch((e: unknown) => {
-        this.dbPromise = null;
-        throw e;
-      });
-    }
-    return this.dbPromise;
+  /** `open` opens the database; by default the studio's one (tests pass a fresh name). */
+  constructor(open?: () => Promise<IDBPDatabase>) {
+    this.db = new DbConnection(open);
   }
 
   /** Records a new run and marks it active, in one transaction. */
   async start(run: RunRecord): Promise<void> {
-    const db = await this.db();
-    const tx = db.transaction([STORES.runs, STORES.kv], 'readwrite');
-    await tx.objectStore(STORES.runs).put(run);
-    await tx.objectStore(STORES.kv).put(run.id, ACTIVE_RUN_KEY);
-    await tx.done;
+    await writeTransaction(await this.db.get(), [STORES.runs, STORES.kv], async (tx) => {
+      await tx.objectStore(STORES.runs).put(run);
+      await tx.objectStore(STORES.kv).put(run.id, ACTIVE_RUN_KEY);
+    });
   }
 
   /** Notes the run's latest state; a run that ended is no longer the active one. */
   async setStatus(id: string, status: TrainState, now = Date.now()): Promise<void> {
-    const db = await this.db();
-    const tx = db.transaction([STORES.runs, STORES.kv], 'readwrite');
-    const run = (await tx.objectStore(STORES.runs).get(id)) as RunRecord | undefined;
-    if (run) await tx.objectStore(STORES.runs).put({ ...run, status, updatedAt: now });
-    const ended = status === 'done' || status === 'stopped' || status === 'failed' || status === 'idle';
-    if (ended && (await tx.objectStore(STORES.kv).get(ACTIVE_RUN_KEY)) === id) await tx.objectStore(STORES.kv).delete(ACTIVE_RUN_KEY);
-    await tx.done;
+    await writeTransaction(await this.db.get(), [STORES.runs, STORES.kv], async (tx) => {
+      const run = (await tx.objectStore(STORES.runs).get(id)) as RunRecord | undefined;
+      if (run) await tx.objectStore(STORES.runs).put({ ...run, status, updatedAt: now });
+      const ended = status === 'done' || status === 'stopped' || status === 'failed' || status === 'idle';
+      if (ended && (await tx.objectStore(STORES.kv).get(ACTIVE_RUN_KEY)) === id) await tx.objectStore(STORES.kv).delete(ACTIVE_RUN_KEY);
+    });
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
-    return (await (await this.db()).get(STORES.runs, id)) as RunRecord | undefined;
+    return (await (await this.db.get()).get(STORES.runs, id)) as RunRecord | undefined;
   }
 
   /** The run marked active (in progress when the page went away), if any. */
   async active(): Promise<RunRecord | undefined> {
-    const db = await this.db();
+    const db = await this.db.get();
     const id = (await db.get(STORES.kv, ACTIVE_RUN_KEY)) as string | undefined;
     if (typeof id !== 'string') return undefined;
     return (await db.get(STORES.runs, id)) as RunRecord | undefined;
@@ -79,14 +70,14 @@ export class RunRepository {
 
   /** Forgets which run was active (the user declined to resume it). */
   async clearActive(): Promise<void> {
-    await (await this.db()).delete(STORES.kv, ACTIVE_RUN_KEY);
+    await (await this.db.get()).delete(STORES.kv, ACTIVE_RUN_KEY);
   }
 
   async getSetting<T>(key: string): Promise<T | undefined> {
-    return (await (await this.db()).get(STORES.kv, key)) as T | undefined;
+    return (await (await this.db.get()).get(STORES.kv, key)) as T | undefined;
   }
 
   async setSetting(key: string, value: unknown): Promise<void> {
-    await (await this.db()).put(STORES.kv, value, key);
+    await (await this.db.get()).put(STORES.kv, value, key);
   }
 }
