@@ -6,6 +6,8 @@
 import { fromHfConfig, toHfConfig, type ModelConfig } from '../model/config';
 import { parameterShapes, type HostTensor } from '../model/gpt';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
+import type { RunCapture } from '../train/session';
+import type { CapturedCheckpoint, CheckpointInfo } from './info';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointFileError, checkVersion, isStudioCheckpoint, META, MOMENT_PREFIX } from './format';
 
 export interface OptimizerState {
@@ -85,4 +87,22 @@ export function decodeCheckpoint(bytes: ArrayBuffer | Uint8Array, configJson?: s
   const optimizerStep = meta[META.optimizerStep];
   if (m.size > 0 && optimizerStep !== undefined) ck.optimizer = { step: Number(optimizerStep), m, v };
   return ck;
+}
+
+/** A session's capture as a checkpoint file and what the file says about itself. */
+export function encodeCapture(c: RunCapture): CapturedCheckpoint {
+  const bytes = encodeCheckpoint({
+    config: c.config,
+    weights: c.weights,
+    ...(c.optimizer ? { optimizer: c.optimizer } : {}),
+    meta: {
+      [META.step]: String(c.step),
+      [META.name]: c.name,
+      [META.tokenizer]: c.tokenizerJson,
+      [META.createdAt]: String(c.createdAt),
+      ...(c.run ? { [META.run]: JSON.stringify(c.run) } : {}),
+    },
+  });
+  const info: CheckpointInfo = { name: c.name, step: c.step, config: c.config, hasOptimizer: c.optimizer !== null, run: c.run, createdAt: c.createdAt };
+  return { reason: c.reason, bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info };
 }

@@ -4,11 +4,10 @@
 
 import { fromHfConfig, paramCount, type ModelConfig } from '../model/config';
 import { readSafetensors, SafetensorsError } from '../model/safetensors';
-import type { RunState } from '../train/run';
+import type { CheckpointReason, RunState } from '../train/run';
 import { CHECKPOINT_FORMAT, CheckpointFileError, checkVersion, isOptimizerTensor, isStudioCheckpoint, META } from './format';
 
-/** Why a checkpoint was taken: asked for, every N steps, or as a run paused, stopped or finished. */
-export type CheckpointReason = 'request' | 'autosave' | 'pause' | 'stop' | 'done';
+export type { CheckpointReason };
 
 export interface CheckpointInfo {
   name: string;

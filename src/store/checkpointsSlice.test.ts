@@ -3,7 +3,7 @@
 
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { dataFingerprint } from '../checkpoint/fingerprint';
+import { dataFingerprint } from '../train/fingerprint';
 import { STORES } from '../storage/db';
 import { autosaveId } from '../storage/runs';
 import { CURRENT_MODEL } from './compare/state';

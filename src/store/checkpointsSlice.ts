@@ -10,7 +10,7 @@
 // - A full disk stops autosave with a message naming what to delete; stored
 //   checkpoints are never touched by a failed save.
 
-import { dataFingerprint } from '../checkpoint/fingerprint';
+import { dataFingerprint } from '../train/fingerprint';
 import { hfZip } from '../checkpoint/hf';
 import type { EventOf } from '../worker/protocol';
 import type { TrainOptions } from '../train/options';

@@ -5,7 +5,7 @@
 import { encodeCheckpoint } from '../checkpoint/file';
 import { initParameters } from '../model/gpt';
 import type { ModelConfig } from '../model/config';
-import { dataFingerprint } from '../checkpoint/fingerprint';
+import { dataFingerprint } from '../train/fingerprint';
 import { META } from '../checkpoint/format';
 import type { BackendReport } from '../worker/backends';
 import type { EventOf } from '../worker/protocol';

@@ -64,6 +64,9 @@ export interface ResumeRun {
   valHistory?: LossPoint[];
 }
 
+/** Why a checkpoint was taken: asked for, every N steps, or as a run paused, stopped or finished. */
+export type CheckpointReason = 'request' | 'autosave' | 'pause' | 'stop' | 'done';
+
 /** How an instruction dataset was turned into training sequences. */
 export interface DataReport {
   summary: string;

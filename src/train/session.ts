@@ -1,21 +1,19 @@
 // A training session: the main model (the one that trains) with its optimizer
 // and tokenizer, the run it is in, the snapshots that let a failed run be undone,
-// and checkpoints of that state taken between steps. The worker's engine holds
-// one and forwards its events; it knows nothing of the worker or the UI.
+// and captures of that state taken between steps (which src/checkpoint turns
+// into files). The worker's engine holds one and forwards its events; it knows
+// nothing of the worker, the file format or the UI.
 
 import { validateConfig, type DeviceLimits } from '../model/config';
 import { GPT, type HostTensor } from '../model/gpt';
 import type { ModelConfig } from '../model/config';
 import type { BpeTokenizer } from '../tokenizer/bpe';
-import type { CapturedCheckpoint, CheckpointInfo, CheckpointReason } from '../checkpoint/info';
-import { encodeCheckpoint } from '../checkpoint/file';
-import { dataFingerprint } from '../checkpoint/fingerprint';
-import { META } from '../checkpoint/format';
+import { dataFingerprint } from './fingerprint';
 import type { Batch, BatchSource } from './batches';
 import { prepareInstructionData } from './instructions';
 import { AdamW } from './optimizer';
 import { trainOptionProblems, type TrainOptions } from './options';
-import type { DataReport, LossPoint, ResumeRun, RunState, TrainingData, TrainState } from './run';
+import type { CheckpointReason, DataReport, LossPoint, ResumeRun, RunState, TrainingData, TrainState } from './run';
 import { prepareTextData } from './text';
 import { Trainer, type StepInfo } from './trainer';
 import { messageOf } from '../util/errors';
@@ -47,7 +45,8 @@ export type SessionEvent =
   | { type: 'trainState'; state: TrainState; step: number; totalSteps: number; message?: string }
   | ({ type: 'trainProgress' } & StepInfo)
   | { type: 'evalResult'; step: number; valLoss: number }
-  | ({ type: 'autoCheckpoint' } & CapturedCheckpoint)
+  /** A capture the session took by itself (autosave, or as a run paused, stopped or finished). */
+  | { type: 'autoCapture'; capture: RunCapture }
   | { type: 'problem'; code: 'internal'; message: string };
 
 export interface SessionHooks {
@@ -56,6 +55,22 @@ export interface SessionHooks {
   checkDevice(): void;
   /** The message a failed run ends with (the engine knows device and memory errors). */
   describeFailure(e: unknown): string;
+}
+
+/** Everything a checkpoint file holds, read from the device between two steps. */
+export interface RunCapture {
+  reason: CheckpointReason;
+  config: ModelConfig;
+  weights: Map<string, HostTensor>;
+  optimizer: { step: number; m: Map<string, HostTensor>; v: Map<string, HostTensor> } | null;
+  name: string;
+  /** Optimizer steps the model has had, across runs. */
+  step: number;
+  tokenizerJson: string;
+  /** Null when no run has trained this model since it was created or loaded. */
+  run: RunState | null;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
 }
 
 /** A copy of everything needed to rebuild the model after a device failure or a backend switch. */
@@ -96,7 +111,7 @@ export class TrainingSession {
   /** Checkpoints are taken one at a time; the training loop waits for the one in progress. */
   private captureChain: Promise<void> = Promise.resolve();
   /** Checkpoint requests that arrived mid-step, answered at the next step boundary. */
-  private pendingCaptures: Array<{ resolve: (c: CapturedCheckpoint) => void; reject: (e: unknown) => void }> = [];
+  private pendingCaptures: Array<{ resolve: (c: RunCapture) => void; reject: (e: unknown) => void }> = [];
 
   constructor(private readonly hooks: SessionHooks) {}
 
@@ -329,11 +344,11 @@ export class TrainingSession {
 
   // ---- checkpoints ------------------------------------------------------------
 
-  /** The full training state as one checkpoint file: at once when no step is in flight, else at the next step boundary. */
-  async checkpoint(): Promise<CapturedCheckpoint> {
+  /** The full training state: at once when no step is in flight, else at the next step boundary. */
+  async checkpoint(): Promise<RunCapture> {
     this.requireModel();
     if (this.trainer && this.trainer.state === 'running') {
-      return new Promise<CapturedCheckpoint>((resolve, reject) => this.pendingCaptures.push({ resolve, reject }));
+      return new Promise<RunCapture>((resolve, reject) => this.pendingCaptures.push({ resolve, reject }));
     }
     return this.capture('request');
   }
@@ -357,15 +372,15 @@ export class TrainingSession {
   private async autosave(reason: Exclude<CheckpointReason, 'request'>): Promise<void> {
     if (this.autosaveEvery <= 0 || !this.model) return;
     try {
-      this.hooks.emit({ type: 'autoCheckpoint', ...(await this.capture(reason)) });
+      this.hooks.emit({ type: 'autoCapture', capture: await this.capture(reason) });
     } catch (e) {
       this.hooks.emit({ type: 'problem', code: 'internal', message: `Autosave failed: ${messageOf(e)}` });
     }
   }
 
   /** Takes one checkpoint after any in progress; the training loop waits for it before its next step. */
-  private capture(reason: CheckpointReason): Promise<CapturedCheckpoint> {
-    const next = this.captureChain.then(() => this.writeCheckpoint(reason));
+  private capture(reason: CheckpointReason): Promise<RunCapture> {
+    const next = this.captureChain.then(() => this.read(reason));
     this.captureChain = next.then(
       () => undefined,
       () => undefined,
@@ -393,25 +408,18 @@ export class TrainingSession {
     };
   }
 
-  private async writeCheckpoint(reason: CheckpointReason): Promise<CapturedCheckpoint> {
+  private async read(reason: CheckpointReason): Promise<RunCapture> {
     const { model, tokenizer } = this.requireModel();
-    const run = this.runState();
-    const createdAt = Date.now();
-    const weights = await model.readWeights();
-    const optimizer = this.optimizer ? await this.optimizer.readState() : undefined;
-    const bytes = encodeCheckpoint({
+    return {
+      reason,
       config: model.config,
-      weights,
-      ...(optimizer ? { optimizer } : {}),
-      meta: {
-        [META.step]: String(this.trainedSteps),
-        [META.name]: this.name,
-        [META.tokenizer]: JSON.stringify(tokenizer.toJSON()),
-        [META.createdAt]: String(createdAt),
-        ...(run ? { [META.run]: JSON.stringify(run) } : {}),
-      },
-    });
-    const info: CheckpointInfo = { name: this.name, step: this.trainedSteps, config: model.config, hasOptimizer: optimizer !== undefined, run, createdAt };
-    return { reason, bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info };
+      weights: await model.readWeights(),
+      optimizer: this.optimizer ? await this.optimizer.readState() : null,
+      name: this.name,
+      step: this.trainedSteps,
+      tokenizerJson: JSON.stringify(tokenizer.toJSON()),
+      run: this.runState(),
+      createdAt: Date.now(),
+    };
   }
 }

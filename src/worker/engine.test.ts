@@ -192,6 +192,7 @@ describe('StudioEngine', () => {
   });
 });
 
+// Tuning 120 steps on the cpu backend takes ~20 s on an idle machine and over a minute on a loaded one.
 describe('StudioEngine with instruction data', () => {
   const examples = [
     { id: 'a', source: 't', kind: 'instruction' as const, instruction: 'Say hi', response: 'hi' },
@@ -234,7 +235,7 @@ describe('StudioEngine with instruction data', () => {
     const done = h.replies('generate')[0]!;
     expect(done.text).toBe(' yes');
     expect(done.reason).toBe('eos');
-  });
+  }, 180_000);
 
   it('refuses an empty dataset and one whose prompts fill the context, changing nothing', async () => {
     const h = await ready();
@@ -271,7 +272,7 @@ describe('StudioEngine with instruction data', () => {
     await h.send({ type: 'unloadModel', slot: 'tuned' });
     await h.send({ type: 'generate', id: 12, prompt: 'x', options: opts, slot: 'tuned' });
     expect(h.failures().at(-1)).toMatchObject({ code: 'no-model', id: 12 });
-  });
+  }, 180_000);
 });
 
 describe('StudioEngine checkpoints and resuming', () => {

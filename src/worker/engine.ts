@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { paramCount, toHfConfig, validateConfig, type ModelConfig } from '../model/config';
 import { GPT } from '../model/gpt';
 import type { BpeTokenizer } from '../tokenizer/bpe';
-import { encodeCheckpoint } from '../checkpoint/file';
+import { encodeCapture, encodeCheckpoint } from '../checkpoint/file';
+import { META } from '../checkpoint/format';
 import { AdamW } from '../train/optimizer';
 import { RunFailure, TrainingSession } from '../train/session';
 import type { TrainOptions } from '../train/options';
@@ -63,7 +64,8 @@ export class StudioEngine {
     private readonly backendOptions: BackendOptions = {},
   ) {
     this.session = new TrainingSession({
-      emit: (ev) => this.emit(ev),
+      // Captures become checkpoint files here, so the session knows nothing of the format.
+      emit: (ev) => this.emit(ev.type === 'autoCapture' ? { type: 'autoCheckpoint', ...encodeCapture(ev.capture) } : ev),
       checkDevice: () => {
         if (this.deviceProblem) throw new EngineError(this.deviceProblem.code, this.deviceProblem.message);
       },
@@ -109,7 +111,7 @@ export class StudioEngine {
       case 'setAutosave':
         return Promise.resolve().then(() => this.control(req));
       case 'captureCheckpoint':
-        return this.session.checkpoint();
+        return this.session.checkpoint().then(encodeCapture);
       case 'train':
         return this.train(req.data, req.options, req.resume);
       case 'generate':
@@ -369,7 +371,7 @@ export class StudioEngine {
       config: model.config,
       weights: await model.readWeights(),
       ...(includeOptimizer && optimizer ? { optimizer: await optimizer.readState() } : {}),
-      meta: { step: String(this.session.trainedSteps), name: this.session.name },
+      meta: { [META.step]: String(this.session.trainedSteps), [META.name]: this.session.name },
     });
     return {
       safetensors: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,

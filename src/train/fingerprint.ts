@@ -1,8 +1,8 @@
-// The data fingerprint a checkpoint keeps (RunState.dataHash): resuming checks
+// The fingerprint of a run's data, kept in its checkpoints (RunState.dataHash): resuming checks
 // it, so a run only continues on the data it was trained on.
 
 import { hashString } from '../data/schema';
-import type { TrainingData } from '../train/run';
+import type { TrainingData } from './run';
 
 /**
  * Fingerprint of what a run learns from: the text, or the examples with the
