@@ -126,7 +126,8 @@ function printProfile(label: string, p: ProfileResult): void {
   for (const k of p.kernels.slice(0, 30)) console.log(`  ${k.name.padEnd(24)} x${String(k.count).padStart(4)}  ${k.ms.toFixed(1).padStart(8)} ms`);
   if (p.programs.length > 0) {
     const n = p.programs.reduce((s, x) => s + x.count, 0);
-    console.log(`\n  WebGL programs drawn per step: ${n} (the studio's multi-target products draw one more each, outside tfjs)`);
+    const what = label.includes('webgpu') ? 'WebGPU programs dispatched per step' : "WebGL programs drawn per step (the studio's multi-target products draw one more each, outside tfjs)";
+    console.log(`\n  ${what}: ${n}`);
     for (const x of p.programs.slice(0, 60)) console.log(`  ${x.name.padEnd(100)} x${String(x.count).padStart(4)}`);
   }
   const total = p.products.reduce((s, x) => s + x.ms * x.count, 0);

@@ -20,30 +20,32 @@ export interface ProfileResult {
   /** Kernel launches of one full step, by kernel name, most frequent first. */
   kernels: Array<{ name: string; count: number; ms: number }>;
   launches: number;
-  /** WebGL only: shader programs drawn in one step, by program class, most frequent first. */
+  /** WebGL: shader programs drawn in one step; WebGPU: programs dispatched. By program class, most frequent first. */
   programs: Array<{ name: string; count: number }>;
   /** The step's matrix products grouped by shape, each timed alone (median ms per call). */
   products: Array<{ kernel: string; a: number[]; b: number[]; out: number[]; count: number; ms: number; gflops: number }>;
 }
 
-/**
- * On WebGL, the shader programs one call of `f` draws, by program class (a tfjs
- * kernel may draw several, or none: reshapes and small tensors on the CPU). Each
- * draw costs a fixed ~0.25 ms on SwiftShader, as much as an add of 131k floats.
- */
-/** A readable name for a tfjs-webgl program (class names are minified): its operation line and output shape. */
-function programName(p: { userCode?: string; outputShape?: number[]; constructor: { name: string } }): string {
+/** A readable name for a tfjs program (class names are minified): its operation line and output shape. */
+function programName(p: { userCode?: string; shaderKey?: string; outputShape?: number[]; constructor: { name: string } }): string {
+  if (p.shaderKey !== undefined) return `${p.constructor === Object ? 'studio' : p.constructor.name} [${p.outputShape ?? ''}] ${p.shaderKey.slice(0, 60)}`;
   const code = (p.userCode ?? '').replace(/\s+/g, ' ');
   const op = /(?:result|setOutput\(|return )[^;]{0,60}/.exec(code.slice(code.indexOf('main')))?.[0] ?? code.slice(0, 60);
   return `${p.constructor === Object ? 'studio' : p.constructor.name} [${p.outputShape ?? ''}] ${op}`;
 }
 
-async function countWebGlPrograms(f: () => Promise<void>): Promise<ProfileResult['programs']> {
-  if (tf.getBackend() !== 'webgl') return [];
-  const be = tf.backend() as unknown as { runWebGLProgram: (p: object, ...rest: unknown[]) => unknown };
-  const original = be.runWebGLProgram;
+/**
+ * The shader programs one call of `f` runs, by program class: draws on WebGL,
+ * dispatches on WebGPU (a tfjs kernel may run several, or none: reshapes and
+ * small tensors on the CPU). Each costs a fixed launch overhead whatever its size.
+ */
+async function countPrograms(f: () => Promise<void>): Promise<ProfileResult['programs']> {
+  const method = { webgl: 'runWebGLProgram', webgpu: 'runWebGPUProgram' }[tf.getBackend()];
+  if (!method) return [];
+  const be = tf.backend() as unknown as Record<string, (p: object, ...rest: unknown[]) => unknown>;
+  const original = be[method]!;
   const counts = new Map<string, number>();
-  be.runWebGLProgram = function (this: unknown, p: object, ...rest: unknown[]) {
+  be[method] = function (this: unknown, p: object, ...rest: unknown[]) {
     const name = programName(p as { userCode?: string; outputShape?: number[]; constructor: { name: string } });
     counts.set(name, (counts.get(name) ?? 0) + 1);
     return original.call(this, p, ...rest);
@@ -51,7 +53,7 @@ async function countWebGlPrograms(f: () => Promise<void>): Promise<ProfileResult
   try {
     await f();
   } finally {
-    be.runWebGLProgram = original;
+    be[method] = original;
   }
   return [...counts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count);
 }
@@ -158,7 +160,7 @@ export async function profileTraining(configId: ConfigId, repeats: number, onPro
       phases.s.push(await timeIt(step));
       onProgress?.(`profile ${i + 1}/${repeats}: forward ${phases.f[i]!.toFixed(0)} ms, +backward ${phases.fb[i]!.toFixed(0)} ms, full step ${phases.s[i]!.toFixed(0)} ms`);
     }
-    const programs = await countWebGlPrograms(step);
+    const programs = await countPrograms(step);
     const info = await tf.profile(step);
     const byName = new Map<string, { count: number; ms: number }>();
     for (const k of info.kernels) {

@@ -7,7 +7,7 @@
 // reference the fused ones are checked against (scripts/bench/check.ts).
 
 import * as tf from '@tensorflow/tfjs';
-import { STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_SUM_SQUARES_WEBGL, studioWebGlOn, type LayerNormStage } from './kernels';
+import { STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_SUM_SQUARES_WEBGL, SUM_SQUARES_PER_DRAW, studioWebGlOn, type LayerNormStage } from './kernels';
 import type { Activation } from './config';
 
 /**
@@ -102,19 +102,39 @@ export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number)
   return f(x, w, b);
 }
 
+/** y (N, C) + b (C), whose gradient for b is one column-sum draw (C even). */
+const addBiasFused = tf.customGrad(((y: tf.Tensor, b: tf.Tensor) => ({
+  value: tf.add(y, b),
+  gradFunc: (dy: tf.Tensor) => [tf.reshape(dy, y.shape), lnStage('db', 0, { dy })],
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/**
+ * y (N, C) + bias b (C). On WebGL (C even) b's gradient, the sum of dy over rows,
+ * is one draw (the layer-norm 'db' stage); tfjs's derived gradient transposes,
+ * unpacks and reduces in passes. Elsewhere tf.add and its derived gradient.
+ */
+export function addBias(y: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (!studioWebGlOn() || y.rank !== 2 || b.rank !== 1 || y.shape[1]! % 2 !== 0) return tf.add(y, b);
+  return addBiasFused(y, b);
+}
+
 /**
  * Sum of the squares of every element of every tensor, as a scalar on the device:
- * on WebGL one draw per tensor (each adds to the running total), elsewhere
- * tf.sum(tf.square(x)) per tensor summed pairwise (not tf.addN: see sumPairwise).
+ * on WebGL one draw per SUM_SQUARES_PER_DRAW tensors (each draw adds to the running
+ * total), elsewhere tf.sum(tf.square(x)) per tensor summed pairwise (not tf.addN:
+ * see sumPairwise).
  */
 export function sumOfSquares(xs: tf.Tensor[]): tf.Scalar {
   if (xs.length === 0) throw new Error('sumOfSquares needs at least one tensor.');
   if (!studioWebGlOn()) return sumPairwise(xs.map((x) => tf.sum(tf.square(x)))) as tf.Scalar;
   return tf.tidy(() => {
     let total: tf.Tensor | null = null;
-    for (const x of xs) {
-      const g = x.rank === 2 ? x : tf.reshape(x, x.rank < 2 ? [1, x.size] : [-1, x.shape[x.rank - 1]!]);
-      total = tf.engine().runKernel(STUDIO_SUM_SQUARES_WEBGL, total ? { g, total } : { g }) as tf.Tensor;
+    for (let i = 0; i < xs.length; i += SUM_SQUARES_PER_DRAW) {
+      const inputs: Record<string, tf.Tensor> = total ? { total } : {};
+      xs.slice(i, i + SUM_SQUARES_PER_DRAW).forEach((x, j) => {
+        inputs[`g${j}`] = x.rank === 2 ? x : tf.reshape(x, x.rank < 2 ? [1, x.size] : [-1, x.shape[x.rank - 1]!]);
+      });
+      total = tf.engine().runKernel(STUDIO_SUM_SQUARES_WEBGL, inputs) as tf.Tensor;
     }
     return total as tf.Scalar;
   });

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertValidConfig, INIT_STD, layerNormEpsOf, mlpWidthOf, type ModelConfig } from './config';
 import { embeddingLookup, matMul } from './ops';
-import { activation, layerNorm } from './fused';
+import { activation, addBias, layerNorm } from './fused';
 import { Rng } from './random';
 
 /** Host-side copy of one parameter: what safetensors and snapshots hold. */
@@ -165,7 +165,7 @@ export class GPT {
 
   /** x (N, in) @ W (in, out) + b: HF's Conv1D. */
   private linear(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    return tf.add(matMul(x, this.p(`${prefix}.weight`) as tf.Tensor2D), this.p(`${prefix}.bias`));
+    return addBias(matMul(x, this.p(`${prefix}.weight`) as tf.Tensor2D), this.p(`${prefix}.bias`)) as tf.Tensor2D;
   }
 
   /** Token embedding rows for ids (N) -> (N, d). */

@@ -74,40 +74,55 @@ export function registerFusedWebGl(): void {
 
 export const STUDIO_SUM_SQUARES_WEBGL = 'StudioSumSquaresWebGL';
 
+/** How many tensors one sum-of-squares draw reads (plus the running total: 9 samplers of WebGL2's 16). */
+export const SUM_SQUARES_PER_DRAW = 8;
+
 /**
  * A packed program whose single output texel holds (in .x) the sum of squares of
- * a 2-D input G (rows, cols), plus the scalar input T when `withTotal`: one draw per
- * parameter for the global gradient norm. One fragment walks the whole tensor,
- * which is cheap next to a draw for the sizes of a parameter. Lanes of edge texels
- * beyond odd sizes are masked out.
+ * the 2-D inputs G0..G{n-1} (their [rows, cols] in `shapes`), plus the scalar input
+ * T when `withTotal`, added in that order: the global gradient norm in one draw per
+ * SUM_SQUARES_PER_DRAW parameters. One fragment walks the tensors, which is cheap
+ * next to a draw for the sizes of parameters. Lanes of edge texels beyond odd sizes
+ * are masked out.
  */
-export function sumSquaresProgram(rows: number, cols: number, withTotal: boolean): WebGlProgram {
-  const mask = (rows % 2 === 1 || cols % 2 === 1)
-    ? `vec4 mask = vec4(1.0, c + 1 < ${cols} ? 1.0 : 0.0, r + 1 < ${rows} ? 1.0 : 0.0, (r + 1 < ${rows} && c + 1 < ${cols}) ? 1.0 : 0.0);
+export function sumSquaresProgram(shapes: Array<[number, number]>, withTotal: boolean): WebGlProgram {
+  const names = shapes.map((_, i) => `G${i}`);
+  const loops = shapes.map(([rows, cols], i) => {
+    const mask = (rows % 2 === 1 || cols % 2 === 1)
+      ? `vec4 mask = vec4(1.0, c + 1 < ${cols} ? 1.0 : 0.0, r + 1 < ${rows} ? 1.0 : 0.0, (r + 1 < ${rows} && c + 1 < ${cols}) ? 1.0 : 0.0);
             s += dot(g * g, mask);`
-    : 's += dot(g, g);';
-  return packedProgram(
-    withTotal ? ['G', 'T'] : ['G'],
-    [],
-    `float s = ${withTotal ? 'getT().x' : '0.0'};
-        for (int r = 0; r < ${rows}; r += 2) {
+      : 's += dot(g, g);';
+    return `for (int r = 0; r < ${rows}; r += 2) {
           for (int c = 0; c < ${cols}; c += 2) {
-            vec4 g = getG(r, c);
+            vec4 g = get${names[i]}(r, c);
             ${mask}
           }
-        }
+        }`;
+  });
+  return packedProgram(
+    withTotal ? [...names, 'T'] : names,
+    [],
+    `float s = ${withTotal ? 'getT().x' : '0.0'};
+        ${loops.join('\n        ')}
         result = vec4(s, 0.0, 0.0, 0.0);`,
   );
 }
 
-/** Registers 'StudioSumSquaresWebGL' (inputs g: 2-D, optional total: scalar) for the webgl backend. */
+/**
+ * Registers 'StudioSumSquaresWebGL' (inputs g0..g{n-1}: 2-D, n <= SUM_SQUARES_PER_DRAW;
+ * optional total: scalar) for the webgl backend.
+ */
 export function registerSumSquaresWebGl(): void {
   registerKernelOnce(STUDIO_SUM_SQUARES_WEBGL, 'webgl', ({ inputs, backend }) => {
-    const { g, total } = inputs as { g: tf.TensorInfo; total?: tf.TensorInfo };
-    if (g.shape.length !== 2 || g.dtype !== 'float32') throw new Error(`StudioSumSquaresWebGL needs a 2-D float32 tensor, got [${g.shape}] ${g.dtype}.`);
+    const named = inputs as Record<string, tf.TensorInfo | undefined>;
+    const total = named.total;
+    const gs: tf.TensorInfo[] = [];
+    for (let i = 0; named[`g${i}`]; i++) gs.push(named[`g${i}`]!);
+    if (gs.length === 0 || gs.length > SUM_SQUARES_PER_DRAW) throw new Error(`StudioSumSquaresWebGL takes 1 to ${SUM_SQUARES_PER_DRAW} tensors, got ${gs.length}.`);
+    for (const g of gs) if (g.shape.length !== 2 || g.dtype !== 'float32') throw new Error(`StudioSumSquaresWebGL needs 2-D float32 tensors, got [${g.shape}] ${g.dtype}.`);
     if (total && total.shape.length !== 0) throw new Error('StudioSumSquaresWebGL: the running total must be a scalar.');
-    const program = sumSquaresProgram(g.shape[0]!, g.shape[1]!, total !== undefined);
-    return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, total ? [g, total] : [g], 'float32');
+    const program = sumSquaresProgram(gs.map((g) => [g.shape[0]!, g.shape[1]!]), total !== undefined);
+    return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, total ? [...gs, total] : gs, 'float32');
   });
 }
 

@@ -20,7 +20,7 @@ import { registerWebGlMatMul } from './matmul_webgl';
 import { registerWebGpuMatMul } from './matmul_webgpu';
 import { installWebGpuReductions } from './reduce_webgpu';
 
-export { STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_SUM_SQUARES_WEBGL, type LayerNormStage } from './fused_webgl';
+export { STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_SUM_SQUARES_WEBGL, SUM_SQUARES_PER_DRAW, type LayerNormStage } from './fused_webgl';
 export { STUDIO_MATMUL_WEBGL, supportsWebGl } from './matmul_webgl';
 export { STUDIO_MATMUL, supports as supportsWebGpu } from './matmul_webgpu';
 
