@@ -130,7 +130,7 @@ async function main(): Promise<void> {
         if (i.step % 10 === 0 || i.step === settings.steps) {
           console.log(
             `step ${String(i.step).padStart(5)}/${settings.steps}  loss ${i.loss.toFixed(4)}  lr ${i.lr.toExponential(2)}  ` +
-              `${i.tokensPerSec.toFixed(0)} tok/s  elapsed ${formatDuration(priorSec + i.elapsedSec)}  ETA ${formatDuration(i.etaSec)}`,
+              `${i.tokensPerSec.toFixed(0)} tok/s  elapsed ${formatDuration(priorSec + i.elapsedSec)}  ETA ${i.etaSec === null ? '-' : formatDuration(i.etaSec)}`,
           );
         }
         if (i.step % saveEvery === 0 && i.step < settings.steps) await save(i.step);

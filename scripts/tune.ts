@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       seconds = i.elapsedSec;
       log.push([i.step, Math.round(i.loss * 1e4) / 1e4]);
       if (i.step % 10 === 0 || i.step === o.steps) {
-        console.log(`step ${String(i.step).padStart(4)}/${o.steps}  loss ${i.loss.toFixed(4)}  ${i.tokensPerSec.toFixed(0)} tok/s  ETA ${formatDuration(i.etaSec)}`);
+        console.log(`step ${String(i.step).padStart(4)}/${o.steps}  loss ${i.loss.toFixed(4)}  ${i.tokensPerSec.toFixed(0)} tok/s  ETA ${i.etaSec === null ? '-' : formatDuration(i.etaSec)}`);
       }
     },
     onEval: (e) => {

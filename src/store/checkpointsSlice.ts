@@ -246,13 +246,14 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice> = (ctx) => (
       step: rs.runStep,
       totalSteps: rs.totalSteps,
       loss: last ? last.loss : null,
+      elapsedSec: rs.elapsedSec ?? 0,
       lastAutosave: { runStep: rs.runStep, totalSteps: rs.totalSteps, at: meta.savedAt },
     });
     ctx.client
       .request('train', {
         data: run.data,
         options: rs.options,
-        resume: { runStep: rs.runStep, samplerState: rs.samplerState, dataHash: rs.dataHash, lossHistory: rs.lossHistory, valHistory: rs.valHistory },
+        resume: { runStep: rs.runStep, samplerState: rs.samplerState, dataHash: rs.dataHash, lossHistory: rs.lossHistory, valHistory: rs.valHistory, ...(rs.elapsedSec !== undefined ? { elapsedSec: rs.elapsedSec } : {}) },
       })
       .catch((e: unknown) => {
         get().pushError(asStudioError(e));

@@ -16,7 +16,7 @@ export function runReset(step: number, totalSteps: number) {
     lr: 0,
     gradNorm: 0,
     tokensPerSec: 0,
-    etaSec: 0,
+    etaSec: null,
     elapsedSec: 0,
     lossHistory: [],
     valHistory: [],

@@ -89,7 +89,8 @@ export interface TrainingSlice {
   lr: number;
   gradNorm: number;
   tokensPerSec: number;
-  etaSec: number;
+  /** Null until the run has timed a few steps. */
+  etaSec: number | null;
   elapsedSec: number;
   /** The worker's note on the last state change (why it failed, for example). */
   trainMessage: string | null;

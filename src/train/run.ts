@@ -51,6 +51,8 @@ export interface RunState {
   template?: PromptTemplate;
   lossHistory: LossPoint[];
   valHistory: LossPoint[];
+  /** Training seconds spent so far (absent in checkpoints from before it was kept). */
+  elapsedSec?: number;
 }
 
 /** Continues a run from a checkpoint: send with the same data and options after loading it. */
@@ -62,6 +64,8 @@ export interface ResumeRun {
   /** The curve so far, so later checkpoints carry the whole history. */
   lossHistory?: LossPoint[];
   valHistory?: LossPoint[];
+  /** Training seconds the run had spent, so its elapsed time continues. */
+  elapsedSec?: number;
 }
 
 /** Why a checkpoint was taken: asked for, every N steps, or as a run paused, stopped or finished. */

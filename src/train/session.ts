@@ -90,6 +90,7 @@ interface RunContext {
   dataHash: string;
   lossHistory: LossPoint[];
   valHistory: LossPoint[];
+  elapsedSec: number;
 }
 
 /** Snapshots are refreshed at least this often during training, in steps and seconds. */
@@ -233,7 +234,7 @@ export class TrainingSession {
       model,
       this.optimizer,
       source,
-      { ...options, startStep },
+      { ...options, startStep, startElapsedSec: resume?.elapsedSec ?? 0 },
       {
         beforeStep: async () => {
           this.hooks.checkDevice();
@@ -243,6 +244,7 @@ export class TrainingSession {
         onStep: async (info) => {
           this.trainedSteps++;
           run.lossHistory.push({ step: info.step, loss: info.loss });
+          run.elapsedSec = info.elapsedSec;
           this.hooks.emit({ type: 'trainProgress', ...info });
           if (info.step - snapStep >= SNAPSHOT_EVERY_STEPS || (performance.now() - snapTime) / 1000 >= SNAPSHOT_EVERY_SEC) {
             this.snapshot = await this.takeSnapshot();
@@ -268,6 +270,7 @@ export class TrainingSession {
       dataHash,
       lossHistory: resume?.lossHistory?.filter((p) => p.step <= startStep) ?? [],
       valHistory: resume?.valHistory?.filter((p) => p.step <= startStep) ?? [],
+      elapsedSec: resume?.elapsedSec ?? 0,
     };
     this.run = run;
     this.trainer = trainer;
@@ -405,6 +408,7 @@ export class TrainingSession {
       ...(data.kind === 'instructions' ? { template: data.template } : {}),
       lossHistory: r.lossHistory.slice(),
       valHistory: r.valHistory.slice(),
+      elapsedSec: r.elapsedSec,
     };
   }
 

@@ -121,6 +121,8 @@ describe('Trainer', () => {
     const model = GPT.create(cfg, 1);
     const opt = new AdamW(model.params);
     const steps: number[] = [];
+    const etas: Array<number | null> = [];
+    const elapsed: number[] = [];
     const losses: number[] = [];
     const evals: number[] = [];
     const trainer = new Trainer(
@@ -133,7 +135,8 @@ describe('Trainer', () => {
           steps.push(i.step);
           losses.push(i.loss);
           expect(i.tokensPerSec).toBeGreaterThan(0);
-          expect(i.etaSec).toBeGreaterThanOrEqual(0);
+          etas.push(i.etaSec);
+          elapsed.push(i.elapsedSec);
         },
         onEval: (e) => {
           evals.push(e.valLoss);
@@ -146,6 +149,30 @@ describe('Trainer', () => {
     expect(losses[59]!).toBeLessThan(losses[0]! * 0.5);
     expect(evals).toHaveLength(3);
     expect(evals[2]!).toBeLessThan(evals[0]!);
+    // No ETA until two steps after the shader-compiling first one are timed; then one that runs down to 0.
+    expect(etas.slice(0, 2)).toEqual([null, null]);
+    expect(etas.slice(2).every((e) => e !== null && e >= 0)).toBe(true);
+    expect(etas.at(-1)).toBe(0);
+    expect(elapsed.every((e, k) => k === 0 || e >= elapsed[k - 1]!)).toBe(true);
+    model.dispose();
+    opt.dispose();
+  });
+
+  it('continues the elapsed time of a resumed run', async () => {
+    const model = GPT.create(cfg, 1);
+    const opt = new AdamW(model.params);
+    const elapsed: number[] = [];
+    const trainer = new Trainer(
+      model,
+      opt,
+      new TokenStreamBatches(tokens, 2, cfg.contextLength, 7),
+      { steps: 5, learningRate: 1e-2, warmupSteps: 1, minLrRatio: 0.1, gradClip: 1, evalEvery: 0, startStep: 3, startElapsedSec: 100 },
+      { onStep: (i) => void elapsed.push(i.elapsedSec) },
+    );
+    expect(await trainer.run()).toBe('done');
+    expect(elapsed).toHaveLength(2);
+    expect(elapsed[0]!).toBeGreaterThan(100);
+    expect(elapsed[1]!).toBeGreaterThan(elapsed[0]!);
     model.dispose();
     opt.dispose();
   });

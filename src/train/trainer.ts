@@ -18,6 +18,8 @@ export interface TrainerOptions {
   evalEvery: number;
   /** Steps already done when resuming a run: the schedule and the count continue from here. */
   startStep?: number;
+  /** Training seconds already spent when resuming a run, so elapsed time continues too. */
+  startElapsedSec?: number;
 }
 
 export interface StepInfo {
@@ -28,7 +30,9 @@ export interface StepInfo {
   gradNorm: number;
   lr: number;
   tokensPerSec: number;
-  etaSec: number;
+  /** Null until two steps after the first have been timed: the first compiles shaders and says nothing about speed. */
+  etaSec: number | null;
+  /** Seconds spent stepping in this run, pauses excluded, across resumes from a checkpoint. */
   elapsedSec: number;
 }
 
@@ -93,7 +97,7 @@ export class Trainer {
   async run(onPauseChange?: (paused: boolean) => void): Promise<'done' | 'stopped'> {
     const o = this.options;
     this.state = 'running';
-    let activeSec = 0; // time spent stepping, pauses excluded
+    let activeSec = o.startElapsedSec ?? 0; // time spent stepping, pauses excluded
     let timedSteps = 0;
     let timedSec = 0;
     let stepsThisRun = 0;
@@ -136,7 +140,7 @@ export class Trainer {
           gradNorm: gradNorm!,
           lr,
           tokensPerSec: this.source.tokensPerBatch / secPerStep,
-          etaSec: (o.steps - this.step) * secPerStep,
+          etaSec: timedSteps >= 2 || this.step === o.steps ? (o.steps - this.step) * secPerStep : null,
           elapsedSec: activeSec,
         });
         if (o.evalEvery > 0 && this.evalBatches.length > 0 && (this.step % o.evalEvery === 0 || this.step === o.steps)) {

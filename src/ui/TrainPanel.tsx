@@ -50,6 +50,9 @@ export function TrainPanel() {
   const resumeTraining = useStudio((s) => s.resumeTraining);
   const stopTraining = useStudio((s) => s.stopTraining);
 
+  // A run has started but no step has come back yet: shaders are compiling.
+  const firstStepPending = (trainState === 'running' || requested === 'start') && loss === null;
+  const gpuBackend = backendReport?.name === 'webgpu' || backendReport?.name === 'webgl';
   // Before a run has a total, show the steps the next run will take.
   const plannedSteps = Number.isFinite(trainOptions.steps) ? trainOptions.steps : 0;
   const optionProblems = useMemo(() => trainOptionProblems(trainOptions), [trainOptions]);
@@ -160,6 +163,13 @@ export function TrainPanel() {
             </button>
             {startBlocker && !active && <small className="field-hint">{startBlocker}</small>}
           </div>
+          {firstStepPending && (
+            <p className="muted" data-testid="train-first-step" role="status">
+              {gpuBackend
+                ? 'Preparing the GPU: the first step compiles its programs and takes longer than the rest.'
+                : 'Preparing: the first step takes longer than the rest.'}
+            </p>
+          )}
           {trainMessage && <p className={trainState === 'failed' ? 'field-error' : 'muted'}>{trainMessage}</p>}
           {trainDataKind === 'instructions' && <DataReportLine />}
         </div>
@@ -177,7 +187,8 @@ export function TrainPanel() {
             <div>
               <dt>Step</dt>
               <dd data-testid="train-step">
-                {step} / {totalSteps > 0 || active ? totalSteps : plannedSteps}
+                {/* The run's step; a loaded model's earlier training is not this run's progress. */}
+                {totalSteps > 0 || active ? `${step} / ${totalSteps}` : `— / ${plannedSteps}`}
               </dd>
             </div>
             <div>
@@ -194,7 +205,7 @@ export function TrainPanel() {
             </div>
             <div>
               <dt>ETA</dt>
-              <dd data-testid="train-eta">{trainState === 'running' ? formatDuration(etaSec) : '—'}</dd>
+              <dd data-testid="train-eta">{trainState !== 'running' ? '—' : etaSec === null ? 'measuring…' : formatDuration(etaSec)}</dd>
             </div>
             <div>
               <dt>Elapsed</dt>

@@ -138,7 +138,7 @@ export type WorkerEvent =
       lr: number;
       gradNorm: number;
       tokensPerSec: number;
-      etaSec: number;
+      etaSec: number | null;
       elapsedSec: number;
     }
   | { type: 'evalResult'; step: number; valLoss: number }
