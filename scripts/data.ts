@@ -9,6 +9,7 @@
 
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { messageOf } from '../src/util/errors';
+import { decodeDatasetBytes } from '../src/data/encoding';
 import { plural } from '../src/util/text';
 import {
   FORMAT_IDS,
@@ -136,7 +137,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Reads and imports a file; on bad input prints the message and exits 1. */
 function load(file: string, args: Args): Extract<ImportResult, { ok: true }> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
     const size = statSync(file).size;
     const tooBig = checkFileSize(file, size, args.maxBytes);
@@ -144,14 +145,21 @@ function load(file: string, args: Args): Extract<ImportResult, { ok: true }> {
       process.stderr.write(`${tooBig.message}\n`);
       process.exit(1);
     }
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : messageOf(e);
     process.stderr.write(`"${file}" could not be read: ${why}.\n`);
     process.exit(1);
   }
-  const result = importDataset(text, {
+  // The same decoding as the studio's dataset worker: UTF-16 with a BOM is
+  // read, other encodings are refused by name.
+  const decoded = decodeDatasetBytes(bytes, file);
+  if (!decoded.ok) {
+    process.stderr.write(`${decoded.error.message}\n`);
+    process.exit(1);
+  }
+  const result = importDataset(decoded.text, {
     fileName: file,
     maxBytes: args.maxBytes,
     ...(args.format ? { format: args.format } : {}),
@@ -161,6 +169,7 @@ function load(file: string, args: Args): Extract<ImportResult, { ok: true }> {
     process.stderr.write(`${result.error.message}\n`);
     process.exit(1);
   }
+  if (decoded.warning) result.warnings.unshift(decoded.warning);
   return result;
 }
 

@@ -11,6 +11,7 @@ import { GPT } from '../../src/model/gpt';
 import { BpeTokenizer } from '../../src/tokenizer/bpe';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/checkpoint/file';
 import { importDataset } from '../../src/data/import';
+import { decodeDatasetBytes } from '../../src/data/encoding';
 import type { Example } from '../../src/data/schema';
 import { BUILTIN_TEMPLATES, getTemplate, type PromptTemplate } from '../../src/data/templates';
 
@@ -89,7 +90,9 @@ export function formatDuration(sec: number): string {
 /** Reads an instruction dataset file with the studio's importers; throws the importer's located message. */
 export function readDataset(path: string): Example[] {
   if (!existsSync(path)) throw new Error(`${path}: no such file.`);
-  const result = importDataset(readFileSync(path, 'utf8'), { fileName: path, dedupe: { near: false } });
+  const decoded = decodeDatasetBytes(readFileSync(path), path);
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  const result = importDataset(decoded.text, { fileName: path, dedupe: { near: false } });
   if (!result.ok) throw new Error(result.error.message);
   return result.examples;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { importDataset } from './import';
+import { decodeDatasetBytes } from './encoding';
 import { fixturePath } from './test-helpers';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -90,5 +91,23 @@ describe('scripts/data.ts', { timeout: 60_000 }, () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('Usage:');
     }
+  });
+});
+
+describe('scripts/data.ts and the studio name encodings the same way', { timeout: 60_000 }, () => {
+  it('refuses Latin-1 with the decoder message and reads UTF-16 with a BOM', () => {
+    const latin = join(dir, 'latin.jsonl');
+    const bytes = Buffer.concat([Buffer.from('{"instruction": "caf'), Buffer.from([0xe9]), Buffer.from('", "input": "", "output": "x"}\n')]);
+    writeFileSync(latin, bytes);
+    const expected = decodeDatasetBytes(bytes, latin);
+    const r = run('validate', latin);
+    expect(r.code).toBe(1);
+    expect(!expected.ok && r.stderr.trim()).toBe(!expected.ok && expected.error.message);
+    const wide = join(dir, 'wide.jsonl');
+    writeFileSync(wide, Buffer.from(`\uFEFF{"instruction": "Grüße", "input": "", "output": "x"}\n`, 'utf16le'));
+    const ok = run('validate', wide);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('warning: read as UTF-16 LE');
+    expect(ok.stdout).toContain('holds 1 example');
   });
 });

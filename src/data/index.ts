@@ -8,6 +8,7 @@ export { findJsonSyntaxError, readJsonArray, readJsonLines, stripBom, type JsonS
 export { parseDelimited, parseDelimitedRows, guessDelimiter, formatDelimitedField, type Delimiter, type DelimitedTable } from './csv';
 export { FORMAT_IDS, type FormatId, type ColumnMapping } from './formats/types';
 export { guessColumnMapping, previewTable, type MappingGuess, type TablePreview } from './formats/tabular';
+export { decodeDatasetBytes, firstInvalidUtf8, type DecodeResult, type TextEncodingName } from './encoding';
 export { detectFormat, detectContainer, type FormatDetection, type Container } from './detect';
 export {
   importDataset,

@@ -7,6 +7,7 @@
 import { checkFileSize, importDataset, type ImportProgress, type ImportResult } from './import';
 import { detectFormat, type FormatDetection } from './detect';
 import { DataImportError, makeImportError, type ImportError } from './errors';
+import { decodeDatasetBytes } from './encoding';
 import { previewTable, type TablePreview } from './formats/tabular';
 import type { ColumnMapping, FormatId } from './formats/types';
 import { findDuplicates, type DuplicateReport } from './dedupe';
@@ -61,10 +62,13 @@ export type DataJobEvent =
 /** How often progress is posted at most, so 50,000 records do not flood the page with messages. */
 const PROGRESS_INTERVAL_MS = 50;
 
-async function readSource(source: FileSource): Promise<string> {
-  if (source.text !== undefined) return source.text;
-  if (source.blob) return source.blob.text();
-  return '';
+/** The source's text; a file's bytes are decoded by decodeDatasetBytes, which may refuse them. */
+async function readSource(source: FileSource): Promise<{ text: string; warning?: string } | { error: ImportError }> {
+  if (source.text !== undefined) return { text: source.text };
+  if (!source.blob) return { text: '' };
+  const decoded = decodeDatasetBytes(new Uint8Array(await source.blob.arrayBuffer()), source.fileName);
+  if (!decoded.ok) return { error: decoded.error };
+  return decoded.warning ? { text: decoded.text, warning: decoded.warning } : { text: decoded.text };
 }
 
 function sourceBytes(source: FileSource): number | undefined {
@@ -89,7 +93,12 @@ export async function runDataJob(req: DataJobRequest, emit: (ev: DataJobEvent) =
           emit({ type: 'inspected', id: req.id, bytes: bytes ?? 0, detection: { format: null, container: null, confidence: 0, reason: 'not read' }, table: null, error: tooBig });
           return;
         }
-        const text = await readSource(req.source);
+        const read = await readSource(req.source);
+        if ('error' in read) {
+          emit({ type: 'inspected', id: req.id, bytes: bytes ?? 0, detection: { format: null, container: null, confidence: 0, reason: 'not read' }, table: null, error: read.error });
+          return;
+        }
+        const text = read.text;
         const detection = detectFormat(text, req.source.fileName);
         let table: TablePreview | null = null;
         let error: ImportError | null = null;
@@ -113,9 +122,13 @@ export async function runDataJob(req: DataJobRequest, emit: (ev: DataJobEvent) =
           emit({ type: 'imported', id: req.id, result: { ok: false, error: tooBig } });
           return;
         }
-        const text = await readSource(req.source);
+        const read = await readSource(req.source);
+        if ('error' in read) {
+          emit({ type: 'imported', id: req.id, result: { ok: false, error: read.error } });
+          return;
+        }
         let last = -Infinity;
-        const result = importDataset(text, {
+        const result = importDataset(read.text, {
           fileName: req.source.fileName,
           ...(req.format ? { format: req.format } : {}),
           ...(req.columnMapping ? { columnMapping: req.columnMapping } : {}),
@@ -128,6 +141,7 @@ export async function runDataJob(req: DataJobRequest, emit: (ev: DataJobEvent) =
             emit({ type: 'progress', id: req.id, progress });
           },
         });
+        if (result.ok && read.warning) result.warnings.unshift(read.warning);
         emit({ type: 'imported', id: req.id, result });
         return;
       }
