@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lcsLength, rougeL, rougeTokens } from './rouge';
+import fc from 'fast-check';
+import { lcsAtLeast, lcsLength, rougeL, rougeTokens } from './rouge';
 import { describeDuplicates, dropDuplicates, exactKey, findDuplicates } from './dedupe';
 import { Random } from './random';
 import { requestOf, type Example } from './schema';
@@ -183,5 +184,42 @@ describe('findDuplicates', () => {
       [1, 'exact'],
       [2, 'near'],
     ]);
+  });
+
+  it('decides two near-identical 1 MB requests exactly, without the quadratic DP', () => {
+    const rnd = new Random(5);
+    const words = Array.from({ length: 170_000 }, () => `w${rnd.int(5000)}`);
+    const a = words.join(' ');
+    const edited = words.slice();
+    for (let k = 0; k < 50; k++) edited[rnd.int(edited.length)] = 'changed';
+    const report = findDuplicates([ex('a', a), ex('b', edited.join(' '))]);
+    expect(report.near).toBe(1);
+    expect(report.cappedComparisons).toBe(0);
+    expect(report.pairs[0]?.score).toBeGreaterThan(0.999);
+  });
+
+  it('says when long texts were scored on their first words only', () => {
+    const rnd = new Random(6);
+    const words = Array.from({ length: 20_000 }, () => `w${rnd.int(500)}`);
+    const shuffled = words.slice().sort(() => rnd.next() - 0.5);
+    const report = findDuplicates([ex('a', words.join(' ')), ex('b', shuffled.join(' '))], { lcsBudget: 100_000 });
+    expect(report.cappedComparisons).toBe(1);
+    expect(report.near).toBe(0);
+  });
+});
+
+describe('lcsAtLeast', () => {
+  it('agrees with the full DP wherever it answers, and never answers wrongly', () => {
+    const seq = fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 40 });
+    fc.assert(
+      fc.property(seq, seq, fc.integer({ min: 0, max: 45 }), fc.constantFrom(0, 30, 200, 1e9), (a, b, need, budget) => {
+        const full = lcsLength(a, b);
+        const r = lcsAtLeast(a, b, need, budget);
+        if (r.kind === 'exact') return r.lcs === full && full >= need;
+        if (r.kind === 'below') return full < need;
+        return budget < 1e9;
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

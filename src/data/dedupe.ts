@@ -28,14 +28,25 @@
 //  - common words: the LCS is at most the number of words two texts share
 //    (with repeats), counted by merging their sorted word lists; the LCS is
 //    computed only where that count reaches θ(m+n)/2.
-// The one approximation: the index lookups for one record stop after
-// `maxCandidates` entries (default 20,000). Only records whose rarest words
-// are still very common reach that (heavily templated data, or a huge set of
-// near-identical requests); they are compared with the candidates found by
-// then, rarest words first, and the report counts such capped searches.
+// Each LCS is bounded (rouge.ts `lcsAtLeast`): common prefix and suffix are
+// stripped, the DP runs when it fits a work budget, else a diff whose cost
+// grows with how different the texts are, stopped once they cannot reach θ.
+// Two near-identical 1 MB requests are so decided exactly in well under a
+// second instead of 29 billion DP cells.
+//
+// Two approximations, both counted in the report:
+//  - the index lookups for one record stop after `maxCandidates` entries
+//    (default 20,000). Only records whose rarest words are still very common
+//    reach that (heavily templated data, or a huge set of near-identical
+//    requests); they are compared with the candidates found by then, rarest
+//    words first (`cappedSearches`);
+//  - a pair of long texts that share enough words but whose LCS cannot be
+//    decided within the budget (e.g. the same 100,000 words in another
+//    order) is scored on the first √budget words of each
+//    (`cappedComparisons`).
 
 import { contentKey, requestOf, type Example } from './schema';
-import { rougeTokens } from './rouge';
+import { DEFAULT_LCS_BUDGET, lcsAtLeast, lcsLength, rougeTokens } from './rouge';
 import { plural } from '../util/text';
 
 export interface DuplicatePair {
@@ -58,8 +69,10 @@ export interface DuplicateReport {
   threshold: number;
   /** ROUGE-L computations made. */
   comparisons: number;
-  /** Records whose candidate search hit `maxCandidates` (see the approximation above). */
+  /** Records whose candidate search hit `maxCandidates` (see the approximations above). */
   cappedSearches: number;
+  /** Comparisons of long texts scored on their first words only (see the approximations above). */
+  cappedComparisons: number;
 }
 
 export interface DedupeProgress {
@@ -75,8 +88,10 @@ export interface DedupeOptions {
   existing?: readonly Example[];
   /** Look for near-duplicates (default true); false finds exact ones only. */
   near?: boolean;
-  /** Most index entries looked at per record (default 20,000); see the approximation above. */
+  /** Most index entries looked at per record (default 20,000); see the approximations above. */
   maxCandidates?: number;
+  /** Work one LCS may spend (default DEFAULT_LCS_BUDGET); see the approximations above. */
+  lcsBudget?: number;
   onProgress?: (p: DedupeProgress) => void;
 }
 
@@ -94,7 +109,7 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
   if (!(threshold > 0 && threshold <= 1)) throw new Error(`threshold must be above 0 and at most 1, got ${threshold}`);
   const existing = opts.existing ?? [];
   const maxCandidates = opts.maxCandidates ?? 20_000;
-  const report: DuplicateReport = { pairs: [], exact: 0, near: 0, threshold, comparisons: 0, cappedSearches: 0 };
+  const report: DuplicateReport = { pairs: [], exact: 0, near: 0, threshold, comparisons: 0, cappedSearches: 0, cappedComparisons: 0 };
   const total = examples.length;
 
   // Pool entries: existing examples first (entry e < existing.length), then checked ones.
@@ -131,7 +146,7 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
   if (opts.near !== false) {
     // ---- tokens as ints, repeated words as distinct labels
     const words = new Map<string, number>();
-    const labels = new Map<string, number>();
+    const labels = new Map<number, number>();
     const toLabels = (text: string): { seq: Int32Array; bag: number[] } => {
       const toks = rougeTokens(text);
       const seq = new Int32Array(toks.length);
@@ -146,7 +161,7 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
         seq[k] = id;
         const n = occurrences.get(id) ?? 0;
         occurrences.set(id, n + 1);
-        const lk = `${id}:${n}`;
+        const lk = id * 0x100000000 + n; // (word, occurrence) as one exact number
         let label = labels.get(lk);
         if (label === undefined) {
           label = labels.size;
@@ -166,22 +181,9 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
     const rank = new Int32Array(labels.size);
     byRarity.forEach((l, r) => (rank[l] = r));
     const entries = raw.map(({ seq, bag }) => ({ seq, bag: Int32Array.from(bag, (l) => rank[l] as number).sort() }));
-    let lcsBuffers = new Int32Array(0);
-    const lcs = (a: Int32Array, b: Int32Array): number => {
-      // one DP row pair, reused across calls
-      const w = b.length + 1;
-      if (lcsBuffers.length < 2 * w) lcsBuffers = new Int32Array(4 * w);
-      const prev = lcsBuffers.subarray(0, w).fill(0);
-      const cur = lcsBuffers.subarray(w, 2 * w).fill(0);
-      for (let i = 0; i < a.length; i++) {
-        const ai = a[i];
-        for (let j = 1; j < w; j++) {
-          cur[j] = ai === b[j - 1] ? (prev[j - 1] as number) + 1 : Math.max(prev[j] as number, cur[j - 1] as number);
-        }
-        prev.set(cur);
-      }
-      return prev[w - 1] as number;
-    };
+    const budget = opts.lcsBudget ?? DEFAULT_LCS_BUDGET;
+    // Words of each text a capped comparison keeps: the DP on them fits the budget.
+    const capWords = Math.max(1, Math.floor(Math.sqrt(budget)));
     // Whether two sorted bags share at least `need` words (with repeats), an
     // upper bound on the LCS; stops as soon as the answer is known.
     const overlapAtLeast = (a: Int32Array, b: Int32Array, need: number): boolean => {
@@ -269,7 +271,19 @@ export function findDuplicates(examples: readonly Example[], opts: DedupeOptions
           // F >= θ needs LCS >= θ(m+n)/2; common words bound the LCS from above.
           if (!overlapAtLeast(bag, other.bag, Math.ceil(half * (m + n) - 1e-9))) continue;
           report.comparisons++;
-          const f = (2 * lcs(seq, other.seq)) / (m + n);
+          const need = Math.ceil(half * (m + n) - 1e-9);
+          const bounded = lcsAtLeast(seq, other.seq, need, budget);
+          let f: number;
+          if (bounded.kind === 'exact') f = (2 * bounded.lcs) / (m + n);
+          else if (bounded.kind === 'below') continue;
+          else {
+            // Too long and too different to decide within the budget: score
+            // the first capWords words of each instead (see the header).
+            report.cappedComparisons++;
+            const pa = seq.subarray(0, capWords);
+            const pb = other.seq.subarray(0, capWords);
+            f = (2 * lcsLength(pa, pb)) / (pa.length + pb.length);
+          }
           if (f >= threshold && f > bestScore) {
             best = c;
             bestScore = f;
