@@ -14,9 +14,10 @@ import { createModelSlice, presetConfig } from './modelSlice';
 import { createTrainingSlice } from './trainingSlice';
 import { createDatasetsSlice } from './datasets/slice';
 import { DatasetsService, defaultDataDeps, type DataDeps } from './datasets/service';
-import { createCheckpointsSlice, defaultCheckpointDeps, type CheckpointDeps } from './checkpointsSlice';
+import { createCheckpointsSlice } from './checkpoints/slice';
+import { CheckpointsService, defaultCheckpointDeps, type CheckpointDeps } from './checkpoints/service';
 import { createCompareSlice } from './compare/slice';
-import { CompareService } from './compare/service';
+import { CompareService, defaultShippedFiles, type ShippedFiles } from './compare/service';
 import type { StudioContext, StudioState } from './types';
 import { WorkerClient } from './workerClient';
 
@@ -37,14 +38,14 @@ export interface CreateStudioOptions {
   now?: () => number;
   /** Dataset storage and workers; by default IndexedDB and the dataset worker. */
   data?: Partial<DataDeps>;
-  /** Checkpoint and run storage; by default IndexedDB. */
-  checkpoints?: Partial<CheckpointDeps>;
+  /** Checkpoint and run storage, by default IndexedDB; and how shipped files are fetched, by default fetch. */
+  checkpoints?: Partial<CheckpointDeps & ShippedFiles>;
 }
 
 export function createStudio(opts: CreateStudioOptions = {}) {
   const client = opts.client ?? new WorkerClient();
   const datasets = new DatasetsService(defaultDataDeps(opts.data), client);
-  const checkpoints = defaultCheckpointDeps(opts.checkpoints);
+  const checkpoints = new CheckpointsService(defaultCheckpointDeps(opts.checkpoints), client);
   const ctx: StudioContext = {
     client,
     now: opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now())),
@@ -52,9 +53,8 @@ export function createStudio(opts: CreateStudioOptions = {}) {
     checkpoints,
     compare: new CompareService({
       client,
-      fetchText: checkpoints.fetchText,
-      fetchBytes: checkpoints.fetchBytes,
-      loadCheckpoint: (id) => checkpoints.checkpoints.load(id),
+      ...defaultShippedFiles(opts.checkpoints),
+      loadCheckpoint: (id) => checkpoints.load(id),
       getDataset: (id) => datasets.open(id),
     }),
   };

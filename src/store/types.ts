@@ -12,7 +12,8 @@ import type { DataReport, LossPoint, TrainState } from '../train/run';
 import type { WorkerClient } from './workerClient';
 import type { DatasetsSlice } from './datasets/state';
 import type { DatasetsService } from './datasets/service';
-import type { CheckpointDeps, CheckpointsSlice } from './checkpointsSlice';
+import type { CheckpointsSlice } from './checkpoints/state';
+import type { CheckpointsService } from './checkpoints/service';
 import type { CompareSlice } from './compare/state';
 import type { CompareService } from './compare/service';
 import type { PromptTemplate } from '../data/templates';
@@ -171,8 +172,8 @@ export interface StudioContext {
   now: () => number;
   /** The datasets' work: storage, imports, starters, statistics, the tokenizer fetch. */
   datasets: DatasetsService;
-  /** Checkpoint and run storage, and the shipped models' files. */
-  checkpoints: CheckpointDeps;
+  /** Checkpoint and run storage, autosave, resuming, import and export. */
+  checkpoints: CheckpointsService;
   /** Shipped models, comparison slots, parallel answers and batch evaluation. */
   compare: CompareService;
 }

@@ -17,11 +17,29 @@ import { messageOf } from '../../util/errors';
 import type { WorkerClient } from '../workerClient';
 import { EVAL_SETS, modelSource, RAW_TEMPLATE_ID, SHIPPED_MODELS_INDEX, type ShippedModel, type ShippedModelFiles } from './state';
 
-export interface CompareDeps {
-  client: Pick<WorkerClient, 'request' | 'send'>;
-  /** Files shipped with the app, by URL relative to the page (shipped models, evaluation sets). */
+/** How files shipped with the app are read, by URL relative to the page (shipped models, evaluation sets). */
+export interface ShippedFiles {
   fetchText: (url: string) => Promise<string>;
   fetchBytes: (url: string) => Promise<ArrayBuffer>;
+}
+
+/** fetch that turns an HTTP error status into an error naming the URL. */
+async function fetchOk(url: string): Promise<Response> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url} answered ${res.status} ${res.statusText}`.trim());
+  return res;
+}
+
+/** The page's own files over fetch, unless a test passes its own. */
+export function defaultShippedFiles(over: Partial<ShippedFiles> = {}): ShippedFiles {
+  return {
+    fetchText: over.fetchText ?? (async (url) => (await fetchOk(url)).text()),
+    fetchBytes: over.fetchBytes ?? (async (url) => (await fetchOk(url)).arrayBuffer()),
+  };
+}
+
+export interface CompareDeps extends ShippedFiles {
+  client: Pick<WorkerClient, 'request' | 'send'>;
   /** A stored checkpoint's file, to load into a comparison slot. */
   loadCheckpoint: (id: string) => Promise<{ meta: { name: string }; bytes: ArrayBuffer }>;
   /** A stored dataset, to use as an evaluation set. */

@@ -3,11 +3,11 @@
 
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { dataFingerprint } from '../train/fingerprint';
-import { STORES } from '../storage/db';
-import { autosaveId } from '../storage/runs';
-import { CURRENT_MODEL } from './compare/state';
-import { checkpointEvent, config, flush, runState, setup, TEXT, until } from './testStudio';
+import { dataFingerprint } from '../../train/fingerprint';
+import { STORES } from '../../storage/db';
+import { autosaveId } from '../../storage/runs';
+import { CURRENT_MODEL } from '../compare/state';
+import { checkpointEvent, config, flush, runState, setup, TEXT, until } from '../testStudio';
 
 describe('checkpoints slice', () => {
   it("records a run when training starts and keeps one autosave per run, replaced as it goes on", async () => {
