@@ -1,24 +1,36 @@
 // Operations that run as a few draws on WebGL (./kernels/fused_webgl.ts) and as
 // ordinary tf ops elsewhere: GELU, layer norm, the AdamW update's formulas and the
-// gradient norm's sum of squares. Each tf op is a draw of its own on WebGL, with a
+// gradient norm's sum of squares; the AdamW update also runs as single dispatches
+// on WebGPU (./kernels/fused_webgpu.ts). Each tf op is a launch of its own, with a
 // fixed cost whatever its size, so these formulas as tf ops were mostly launch
-// overhead there; the other backends keep the tf-op forms (tfjs-webgpu batches its
-// dispatches, and wasm/cpu run small ops cheaply). The tf-op forms are also the
-// reference the fused ones are checked against (scripts/bench/check.ts).
+// overhead; wasm and cpu run small ops cheaply and keep the tf-op forms. The tf-op
+// forms are also the reference the fused ones are checked against
+// (scripts/bench/check.ts).
 
 import * as tf from '@tensorflow/tfjs';
-import { STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_SUM_SQUARES_WEBGL, SUM_SQUARES_PER_DRAW, studioWebGlOn, type LayerNormStage } from './kernels';
+import {
+  STUDIO_FUSED_WEBGL,
+  STUDIO_FUSED_WEBGPU,
+  STUDIO_LAYER_NORM_WEBGL,
+  STUDIO_SUM_SQUARES_WEBGL,
+  SUM_SQUARES_PER_DRAW,
+  studioWebGlOn,
+  studioWebGpuOn,
+  type LayerNormStage,
+} from './kernels';
 import type { Activation } from './config';
 
 /**
- * One WebGL draw: GLSL `code` assigning vec4 `result` from the texels x0..x{n-1} of
- * `inputs` (same shape, or scalars) and the floats u0..u{m-1} of `uniforms`.
- * Call only where studioWebGlOn() holds.
+ * One WebGL draw or WebGPU dispatch: `code` assigning `result` from x0..x{n-1}, the
+ * elements of `inputs` (same shape, or scalars), and the floats u0..u{m-1} of
+ * `uniforms`, written so it reads the same in GLSL (vec4 texels) and WGSL (f32).
+ * Call only where studioWebGlOn() or studioWebGpuOn() holds.
  */
-function fusedWebGlOp(code: string, inputs: tf.Tensor[], uniforms: number[] = []): tf.Tensor {
+function fusedOp(code: string, inputs: tf.Tensor[], uniforms: number[] = []): tf.Tensor {
   const named: Record<string, tf.Tensor> = {};
   inputs.forEach((t, i) => (named[`x${i}`] = t));
-  return tf.engine().runKernel(STUDIO_FUSED_WEBGL, named, { code, uniforms } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const kernel = studioWebGlOn() ? STUDIO_FUSED_WEBGL : STUDIO_FUSED_WEBGPU;
+  return tf.engine().runKernel(kernel, named, { code, uniforms } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
 const GELU_K = Math.sqrt(2 / Math.PI);
@@ -38,9 +50,9 @@ export function geluOps(x: tf.Tensor): tf.Tensor {
 const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   return {
-    value: fusedWebGlOp(`${GELU_T} result = 0.5 * x0 * (1.0 + t);`, [x]),
+    value: fusedOp(`${GELU_T} result = 0.5 * x0 * (1.0 + t);`, [x]),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-      fusedWebGlOp(
+      fusedOp(
         `${GELU_T} result = x1 * (0.5 * (1.0 + t) + 0.5 * x0 * (1.0 - t * t) * ${GELU_K.toPrecision(9)} * (1.0 + ${3 * GELU_C} * x0 * x0));`,
         [saved[0]!, dy],
       ),
@@ -166,17 +178,17 @@ export interface AdamWUpdated {
  * moments m, v and gradient g:
  *   m' = b1 m + gScale g,  v' = b2 v + g2Scale g^2,
  *   p' = p keep - stepSize m' / (sqrt(v') + epsHat),  keep = decayKeep if decayed, else 1.
- * On WebGL three draws per parameter, elsewhere tf ops. Numbers become tensors once
+ * On WebGL three draws per parameter, on WebGPU three dispatches, elsewhere tf ops. Numbers become tensors once
  * per step here, not once per parameter (on WebGL each new scalar tensor is an
  * upload with a draw of its own). Call inside tf.tidy.
  */
 export function adamwUpdate(step: AdamWStep): (p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, decayed: boolean) => AdamWUpdated {
   const { beta1: b1, beta2: b2, stepSize, epsHat, decayKeep, gScale, g2Scale } = step;
-  if (studioWebGlOn()) {
+  if (studioWebGlOn() || studioWebGpuOn()) {
     return (p, m, v, g, decayed) => {
-      const m1 = fusedWebGlOp('result = x0 * u0 + x1 * x2;', [m, g, gScale], [b1]);
-      const v1 = fusedWebGlOp('result = x0 * u0 + x1 * x1 * x2;', [v, g, g2Scale], [b2]);
-      const param = fusedWebGlOp('result = x0 * u0 - u1 * x1 / (sqrt(x2) + u2);', [p, m1, v1], [decayed ? decayKeep : 1, stepSize, epsHat]);
+      const m1 = fusedOp('result = x0 * u0 + x1 * x2;', [m, g, gScale], [b1]);
+      const v1 = fusedOp('result = x0 * u0 + x1 * x1 * x2;', [v, g, g2Scale], [b2]);
+      const param = fusedOp('result = x0 * u0 - u1 * x1 / (sqrt(x2) + u2);', [p, m1, v1], [decayed ? decayKeep : 1, stepSize, epsHat]);
       return { m: m1, v: v1, param };
     };
   }

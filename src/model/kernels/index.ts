@@ -3,7 +3,8 @@
 // The kernels: matrix products on WebGPU (matmul_webgpu.ts) and WebGL
 // (matmul_webgl.ts); Sum, Mean, Max and Softmax on WebGPU (reduce_webgpu.ts);
 // element-wise formulas, sums of squares and layer norm as single WebGL draws
-// (fused_webgl.ts). ../ops.ts and ../fused.ts choose between them and plain tfjs
+// (fused_webgl.ts) and element-wise formulas as single WebGPU dispatches
+// (fused_webgpu.ts). ../ops.ts and ../fused.ts choose between them and plain tfjs
 // ops by asking this module; nothing here imports from above kernels/.
 //
 // - installKernels() registers them with tfjs. Call it once the tfjs backends are
@@ -16,11 +17,13 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { registerFusedWebGl, registerLayerNormWebGl, registerSumSquaresWebGl } from './fused_webgl';
+import { registerFusedWebGpu } from './fused_webgpu';
 import { registerWebGlMatMul } from './matmul_webgl';
 import { registerWebGpuMatMul } from './matmul_webgpu';
 import { installWebGpuReductions } from './reduce_webgpu';
 
 export { STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_SUM_SQUARES_WEBGL, SUM_SQUARES_PER_DRAW, type LayerNormStage } from './fused_webgl';
+export { STUDIO_FUSED_WEBGPU } from './fused_webgpu';
 export { STUDIO_MATMUL_WEBGL, supportsWebGl } from './matmul_webgl';
 export { STUDIO_MATMUL, supports as supportsWebGpu } from './matmul_webgpu';
 
@@ -38,6 +41,7 @@ export function installKernels(): void {
   registerFusedWebGl();
   registerSumSquaresWebGl();
   registerLayerNormWebGl();
+  registerFusedWebGpu();
   installWebGpuReductions(studioKernelsOn);
   installed = true;
 }
