@@ -8,7 +8,7 @@ import type { WorkerEvent } from '../worker/protocol';
 import { createStudio, memoryStorage, PREFERENCES_KEY } from './studio';
 import { draftProblems } from './modelSlice';
 import { FakeWorker } from './fakeWorker';
-import { WorkerClient, RequestError } from './workerClient';
+import { WorkerClient } from './workerClient';
 
 /** Lets replies (promises) settle. */
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -345,35 +345,6 @@ describe('errors', () => {
     expect(errors.map((e) => [e.request, e.count])).toEqual([['train', 2], ['generate', 1]]);
     t.state().dismissError(errors[0]!.key);
     expect(t.state().errors.map((e) => e.request)).toEqual(['generate']);
-  });
-});
-
-describe('worker client', () => {
-  it('resolves a request with the reply carrying its id, and rejects on its error', async () => {
-    const t = setup();
-    const tokens = t.client.request('tokenize', { text: 'hi' });
-    const req = t.worker().last('tokenize');
-    t.worker().reply('tokenize', { ids: [9], pieces: ['x'] }, req.id + 99);
-    t.worker().reply('tokenize', { ids: [1, 2], pieces: ['h', 'i'] }, req.id);
-    await expect(tokens).resolves.toMatchObject({ ids: [1, 2] });
-
-    const logits = t.client.request('logits', { ids: [1] });
-    t.worker().fail('logits', 'no-model', 'Create a model first.');
-    await expect(logits).rejects.toBeInstanceOf(RequestError);
-  });
-
-  it('transfers large buffers instead of copying them', () => {
-    const t = setup();
-    const safetensors = new ArrayBuffer(16);
-    void t.client.request('loadModel', { name: 'm', safetensors, configJson: '{}', tokenizerJson: '{}' });
-    expect(t.worker().transfers[0]).toEqual([safetensors]);
-  });
-
-  it('rejects pending requests when the worker restarts', async () => {
-    const t = setup();
-    const pending = t.client.request('exportModel', { includeOptimizer: false });
-    t.client.restart();
-    await expect(pending).rejects.toBeInstanceOf(RequestError);
   });
 });
 
