@@ -4,7 +4,7 @@
 // answer follow a question, so only instruction tuning can teach that pattern.
 // Deterministic: the same inputs and seed give the same corpus, byte for byte.
 
-import { Random } from '../data/random';
+import { Random } from '../util/random';
 import { QUESTIONS, question, RELATIONS, type CountryFacts, type Relation } from './facts';
 
 /** Declarative phrasings per relation ({x} the country, {y} the fact). */

@@ -2,7 +2,7 @@
 // Tuning data covers TRAIN countries only, for the tuned relations only, with the
 // tuned phrasings only. Held-out countries' facts appear only in pretraining prose.
 
-import { Random } from '../data/random';
+import { Random } from '../util/random';
 import { QUESTIONS, question, RELATIONS, TUNED_PHRASINGS, TUNING_ONLY_QUESTIONS, type CountryFacts, type Relation } from './facts';
 
 /** The relation never seen in tuning: measures transfer to an untuned task (FLAN's claim). */

@@ -13,7 +13,7 @@
 //   mask[b*T + t]    1 where the loss counts (trained target in the same segment)
 // Padding uses the pad id, mask 0, segment 0, position 0.
 
-import { Random } from './random';
+import { Random } from '../util/random';
 import type { EncodedSequence } from './sequences';
 
 export interface PackedRow {

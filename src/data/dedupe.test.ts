@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { lcsAtLeast, lcsLength, rougeL, rougeTokens } from './rouge';
 import { describeDuplicates, dropDuplicates, exactKey, findDuplicates } from './dedupe';
-import { Random } from './random';
+import { Random } from '../util/random';
 import { requestOf, type Example } from './schema';
 import { importOk } from './test-helpers';
 

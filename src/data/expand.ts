@@ -10,7 +10,7 @@
 // are literal braces. With templatesPerRow, each row gets a seeded random
 // subset of the templates instead of all of them.
 
-import { Random } from './random';
+import { Random } from '../util/random';
 import type { InstructionExample } from './schema';
 
 export interface ExpandTaskSpec {

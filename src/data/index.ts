@@ -3,7 +3,7 @@
 
 export * from './schema';
 export * from './errors';
-export { Random } from './random';
+export { Random } from '../util/random';
 export { findJsonSyntaxError, readJsonArray, readJsonLines, stripBom, type JsonSyntaxProblem } from './json';
 export { parseDelimited, parseDelimitedRows, guessDelimiter, formatDelimitedField, type Delimiter, type DelimitedTable } from './csv';
 export { FORMAT_IDS, type FormatId, type ColumnMapping } from './formats/types';

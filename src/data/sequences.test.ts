@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeEncodeReport, encodeExamples, fitToContext, trainedTargets } from './sequences';
 import { batchIterator, evalBatches, makeBatch, packSequences } from './batching';
 import { splitExamples } from './split';
-import { Random } from './random';
+import { Random } from '../util/random';
 import { PLAIN_TEMPLATE } from './templates';
 import { renderForTraining } from './render';
 import { byteTokenizer } from './test-helpers';

@@ -1,7 +1,7 @@
 // Train/validation split with a fixed seed: the same items and seed always
 // give the same split, in Node, in a Worker and in the page.
 
-import { Random } from './random';
+import { Random } from '../util/random';
 
 export interface SplitOptions {
   /** Share held out for validation, in [0, 1). */

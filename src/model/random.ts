@@ -1,9 +1,9 @@
 // Seeded random numbers computed in JavaScript, so weight init and sampling are
 // identical on every tfjs backend (tf.random* is not). The generator itself is the
-// project's one mulberry32 (src/data/random.ts); this adds normal draws and a
+// project's one mulberry32 (src/util/random.ts); this adds normal draws and a
 // saveable state for checkpoints.
 
-import { Random } from '../data/random';
+import { Random } from '../util/random';
 
 export class Rng extends Random {
   private spareNormal: number | null = null;
