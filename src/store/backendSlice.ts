@@ -3,7 +3,7 @@
 import type { BackendChoice } from '../worker/backends';
 import { asStudioError } from './errorsSlice';
 import type { BackendSlice, GenerationValueKey, RunValueKey, SliceCreator } from './types';
-import { runReset } from './trainingSlice';
+import { runReset } from './training/slice';
 import { generationReset } from './generationSlice';
 
 export const createBackendSlice: SliceCreator<

@@ -6,7 +6,7 @@
 
 import type { WorkerEvent } from '../worker/protocol';
 import type { EventSlice, SliceCreator } from './types';
-import { runReset } from './trainingSlice';
+import { runReset } from './training/slice';
 import { generationReset } from './generationSlice';
 import { sendCreate } from './modelSlice';
 

@@ -9,7 +9,7 @@ export const studioClient = useStudio.client;
 export { createStudio, memoryStorage, PREFERENCES_KEY } from './studio';
 export type { StudioStore, StudioPreferences } from './studio';
 export { draftProblems, matchPreset, presetConfig, CUSTOM_PRESET_ID } from './modelSlice';
-export { trainOptionProblems } from './trainingSlice';
+export { trainOptionProblems } from './training/slice';
 export { allTemplates, currentTemplate, instructionTrainingData, runActive } from './selectors';
 export { cleanExample, exampleProblems } from '../data/schema';
 export { genOptionProblems } from './generationSlice';

@@ -11,7 +11,8 @@ import { createErrorsSlice } from './errorsSlice';
 import { createEventSlice } from './events';
 import { createGenerationSlice } from './generationSlice';
 import { createModelSlice, presetConfig } from './modelSlice';
-import { createTrainingSlice } from './trainingSlice';
+import { createTrainingSlice } from './training/slice';
+import { TrainingService } from './training/service';
 import { createDatasetsSlice } from './datasets/slice';
 import { DatasetsService, defaultDataDeps, type DataDeps } from './datasets/service';
 import { createCheckpointsSlice } from './checkpoints/slice';
@@ -51,6 +52,7 @@ export function createStudio(opts: CreateStudioOptions = {}) {
     now: opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now())),
     datasets,
     checkpoints,
+    training: new TrainingService(client),
     compare: new CompareService({
       client,
       ...defaultShippedFiles(opts.checkpoints),

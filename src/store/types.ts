@@ -15,6 +15,7 @@ import type { DatasetsService } from './datasets/service';
 import type { CheckpointsSlice } from './checkpoints/state';
 import type { CheckpointsService } from './checkpoints/service';
 import type { CompareSlice } from './compare/state';
+import type { TrainingService } from './training/service';
 import type { CompareService } from './compare/service';
 import type { PromptTemplate } from '../data/templates';
 
@@ -176,9 +177,11 @@ export interface StudioContext {
   checkpoints: CheckpointsService;
   /** Shipped models, comparison slots, parallel answers and batch evaluation. */
   compare: CompareService;
+  /** Planning a run and its requests to the worker. */
+  training: TrainingService;
 }
 
-/** The per-run values a new run or a new model clears (trainingSlice's runReset). */
+/** The per-run values a new run or a new model clears (training/slice.ts's runReset). */
 export type RunValueKey = 'step' | 'totalSteps' | 'loss' | 'lr' | 'gradNorm' | 'tokensPerSec' | 'etaSec' | 'elapsedSec' | 'lossHistory' | 'valHistory';
 /** The per-generation values a new model clears (generationSlice's generationReset). */
 export type GenerationValueKey = 'genText' | 'genRunning' | 'genId' | 'genTokenCount' | 'genTokensPerSec' | 'genDoneReason' | 'genPromptText' | 'genTemplate';

@@ -1,11 +1,11 @@
 // A training run: its settings, its state as the worker reports it, and the
-// loss history the chart draws.
+// loss history the chart draws. Planning and requests are TrainingService's.
 
-import { DEFAULT_TRAIN_OPTIONS, trainOptionProblems, type TrainOptions } from '../train/options';
-import { asStudioError } from './errorsSlice';
-import { SAMPLE_TRAINING_TEXT } from './sampleText';
-import type { SliceCreator, TrainingSlice } from './types';
-import { instructionTrainingData, runActive } from './selectors';
+import { DEFAULT_TRAIN_OPTIONS, trainOptionProblems } from '../../train/options';
+import { asStudioError } from '../errorsSlice';
+import { SAMPLE_TRAINING_TEXT } from '../sampleText';
+import type { SliceCreator, TrainingSlice } from '../types';
+import { instructionTrainingData, runActive } from '../selectors';
 
 /** The per-run values, cleared when a run starts or the model changes. */
 export function runReset(step: number, totalSteps: number) {
@@ -58,44 +58,38 @@ export const createTrainingSlice: SliceCreator<
   startTraining: () => {
     const s = get();
     if (!s.model || runActive(s) || s.trainRequested !== null) return;
-    const problems = trainOptionProblems(s.trainOptions);
-    if (problems.length > 0) {
-      s.pushError({ request: 'ui', code: 'bad-input', message: problems.map((p) => p.message).join(' ') });
+    const plan = ctx.training.plan({
+      options: s.trainOptions,
+      seed: s.modelSeed,
+      dataKind: s.trainDataKind,
+      text: s.trainText,
+      instructions: instructionTrainingData(s),
+    });
+    if (!plan.ok) {
+      s.pushError({ request: 'ui', code: 'bad-input', message: plan.message });
       return;
     }
-    const instructions = s.trainDataKind === 'instructions' ? instructionTrainingData(s) : null;
-    if (instructions && !instructions.ok) {
-      s.pushError({ request: 'ui', code: 'bad-input', message: instructions.message });
-      return;
-    }
-    if (!instructions && s.trainText.trim() === '') {
-      s.pushError({ request: 'ui', code: 'bad-input', message: 'The training text is empty: paste some text to learn from.' });
-      return;
-    }
-    // The model seed also fixes the batch order, so one seed reproduces a whole run.
-    const options: TrainOptions = { ...s.trainOptions, seed: s.modelSeed };
-    set({ trainRequested: 'start', trainMessage: null, recovered: null, dataReport: null, ...runReset(0, options.steps) });
-    const data = instructions ? instructions.data : { kind: 'text' as const, text: s.trainText };
-    get().recordRunStart(data, options);
-    control(ctx.client.request('train', { data, options }));
+    set({ trainRequested: 'start', trainMessage: null, recovered: null, dataReport: null, ...runReset(0, plan.options.steps) });
+    get().recordRunStart(plan.data, plan.options);
+    control(ctx.training.start(plan));
   },
 
   pauseTraining: () => {
     if (get().trainState !== 'running') return;
     set({ trainRequested: 'pause' });
-    control(ctx.client.request('pause', {}));
+    control(ctx.training.pause());
   },
 
   resumeTraining: () => {
     if (get().trainState !== 'paused') return;
     set({ trainRequested: 'resume' });
-    control(ctx.client.request('resume', {}));
+    control(ctx.training.resume());
   },
 
   stopTraining: () => {
     if (!runActive(get())) return;
     set({ trainRequested: 'stop' });
-    control(ctx.client.request('stop', {}));
+    control(ctx.training.stop());
   },
 
   dismissRecovered: () => set({ recovered: null }),
