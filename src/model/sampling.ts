@@ -2,6 +2,7 @@
 // the same logits, settings and seed always give the same token on any backend.
 
 import type { Rng } from './random';
+import { fieldProblems, isWhole, type FieldProblem, type FieldRule } from '../util/rules';
 
 export interface SamplingOptions {
   /** 0 means greedy (argmax). Higher values flatten the distribution. */
@@ -79,28 +80,17 @@ export const DEFAULT_GENERATE_OPTIONS: GenerateOptions = {
   stopAtEos: true,
 };
 
-export interface GenerateOptionProblem {
-  field: keyof GenerateOptions;
-  message: string;
-}
+export type GenerateOptionProblem = FieldProblem<GenerateOptions>;
+
+const GENERATE_RULES: ReadonlyArray<FieldRule<GenerateOptions>> = [
+  { field: 'temperature', ok: (o) => Number.isFinite(o.temperature) && o.temperature >= 0 && o.temperature <= 5, message: () => 'Temperature must be between 0 (always the likeliest token) and 5.' },
+  { field: 'topK', ok: (o) => isWhole(o.topK, 0), message: () => 'Top-k must be a whole number, 0 or more (0 turns it off).' },
+  { field: 'topP', ok: (o) => Number.isFinite(o.topP) && o.topP > 0 && o.topP <= 1, message: () => 'Top-p must be above 0 and at most 1 (1 turns it off).' },
+  { field: 'maxTokens', ok: (o) => isWhole(o.maxTokens, 1, 4096), message: () => 'Max tokens must be a whole number from 1 to 4096.' },
+  { field: 'seed', ok: (o) => Number.isInteger(o.seed), message: () => 'The seed must be a whole number.' },
+];
 
 /** Problems with generation settings, by field: the worker refuses with these and the panels show them. */
 export function generateOptionProblems(o: GenerateOptions): GenerateOptionProblem[] {
-  const problems: GenerateOptionProblem[] = [];
-  if (!Number.isFinite(o.temperature) || o.temperature < 0 || o.temperature > 5) {
-    problems.push({ field: 'temperature', message: 'Temperature must be between 0 (always the likeliest token) and 5.' });
-  }
-  if (!Number.isInteger(o.topK) || o.topK < 0) {
-    problems.push({ field: 'topK', message: 'Top-k must be a whole number, 0 or more (0 turns it off).' });
-  }
-  if (!Number.isFinite(o.topP) || o.topP <= 0 || o.topP > 1) {
-    problems.push({ field: 'topP', message: 'Top-p must be above 0 and at most 1 (1 turns it off).' });
-  }
-  if (!Number.isInteger(o.maxTokens) || o.maxTokens < 1 || o.maxTokens > 4096) {
-    problems.push({ field: 'maxTokens', message: 'Max tokens must be a whole number from 1 to 4096.' });
-  }
-  if (!Number.isInteger(o.seed)) {
-    problems.push({ field: 'seed', message: 'The seed must be a whole number.' });
-  }
-  return problems;
+  return fieldProblems(o, GENERATE_RULES);
 }

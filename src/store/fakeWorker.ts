@@ -2,7 +2,7 @@
 // store sends, and plays the worker's side: replies to requests and events.
 
 import type { EventOf, ErrorCode, Replies, RequestOf, RequestType, WorkerEvent, WorkerMessage, WorkerRequest } from '../worker/protocol';
-import type { WorkerLike } from './workerClient';
+import { WorkerClient, type WorkerLike } from './workerClient';
 
 export class FakeWorker implements WorkerLike {
   posted: WorkerRequest[] = [];
@@ -67,4 +67,20 @@ export class FakeWorker implements WorkerLike {
   private post(data: WorkerMessage): void {
     this.onmessage?.({ data } as MessageEvent<WorkerMessage>);
   }
+}
+
+/** A WorkerClient over fake workers (a new one each time the client starts one); `worker()` is the latest. */
+export function fakeClient() {
+  const workers: FakeWorker[] = [];
+  const client = new WorkerClient(() => {
+    const w = new FakeWorker();
+    workers.push(w);
+    return w;
+  });
+  const worker = (): FakeWorker => {
+    const w = workers.at(-1);
+    if (!w) throw new Error('no worker was started');
+    return w;
+  };
+  return { client, workers, worker };
 }

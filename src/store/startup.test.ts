@@ -12,8 +12,7 @@ import { openStudioDb } from '../storage/db';
 import { RunRepository } from '../storage/runs';
 import { createStudio, memoryStorage } from './studio';
 import { LESSON_PROMPT, openShippedBase, SHIPPED_TUNE_OPTIONS } from './startup';
-import { WorkerClient } from './workerClient';
-import { FakeWorker } from './fakeWorker';
+import { fakeClient } from './fakeWorker';
 
 const REPORT: BackendReport = { name: 'cpu', reason: 'CPU', skipped: [], limits: { maxBufferBytes: 2 ** 28, maxBindingBytes: 2 ** 27, memoryBudgetBytes: 2 ** 30 } };
 const CONFIG: ModelConfig = { vocabSize: 4096, contextLength: 64, width: 192, layers: 4, heads: 4 };
@@ -25,12 +24,7 @@ const HF_CONFIG = JSON.stringify({ model_type: 'gpt2', n_embd: 192 });
 
 let dbCount = 0;
 function setup(files: Record<string, string>) {
-  const workers: FakeWorker[] = [];
-  const client = new WorkerClient(() => {
-    const w = new FakeWorker();
-    workers.push(w);
-    return w;
-  });
+  const { client, workers } = fakeClient();
   const db = `startup-test-${++dbCount}`;
   const fetchText = async (url: string) => {
     const t = files[url];

@@ -7,8 +7,7 @@ import type { BackendReport } from '../worker/backends';
 import type { WorkerEvent } from '../worker/protocol';
 import { createStudio, memoryStorage, PREFERENCES_KEY } from './studio';
 import { draftProblems } from './modelSlice';
-import { FakeWorker } from './fakeWorker';
-import { WorkerClient } from './workerClient';
+import { FakeWorker, fakeClient } from './fakeWorker';
 
 /** Lets replies (promises) settle. */
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -21,12 +20,7 @@ const REPORT: BackendReport = {
 };
 
 function setup(opts: { storage?: ReturnType<typeof memoryStorage> } = {}) {
-  const workers: FakeWorker[] = [];
-  const client = new WorkerClient(() => {
-    const w = new FakeWorker();
-    workers.push(w);
-    return w;
-  });
+  const { client, workers } = fakeClient();
   let clock = 0;
   const storage = opts.storage ?? memoryStorage();
   const store = createStudio({ client, storage, now: () => clock });

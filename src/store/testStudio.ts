@@ -16,8 +16,7 @@ import { CheckpointRepository } from '../storage/checkpoints';
 import { openStudioDb } from '../storage/db';
 import { RunRepository } from '../storage/runs';
 import { createStudio, memoryStorage } from './studio';
-import { WorkerClient } from './workerClient';
-import { FakeWorker } from './fakeWorker';
+import { fakeClient } from './fakeWorker';
 
 export const REPORT: BackendReport = { name: 'cpu', reason: 'CPU', skipped: [], limits: { maxBufferBytes: 2 ** 28, maxBindingBytes: 2 ** 27, memoryBudgetBytes: 2 ** 30 } };
 export const config: ModelConfig = { vocabSize: 260, contextLength: 8, width: 8, layers: 1, heads: 2 };
@@ -31,12 +30,7 @@ export async function until(ok: () => boolean): Promise<void> {
 let dbCount = 0;
 /** A studio with its own database (or `dbName`'s, to play a reload), shipped files served from `files`. */
 export function setup(dbName = `slice-test-${++dbCount}`) {
-  const workers: FakeWorker[] = [];
-  const client = new WorkerClient(() => {
-    const w = new FakeWorker();
-    workers.push(w);
-    return w;
-  });
+  const { client, workers } = fakeClient();
   let ids = 0;
   const checkpoints = new CheckpointRepository({ open: () => openStudioDb(dbName) });
   const runs = new RunRepository(() => openStudioDb(dbName));

@@ -3,18 +3,10 @@
 // large buffers travel as transfers.
 
 import { describe, expect, it } from 'vitest';
-import { FakeWorker } from './fakeWorker';
-import { RequestError, WorkerClient } from './workerClient';
+import { fakeClient } from './fakeWorker';
+import { RequestError } from './workerClient';
 
-function clientSetup() {
-  const workers: FakeWorker[] = [];
-  const client = new WorkerClient(() => {
-    const w = new FakeWorker();
-    workers.push(w);
-    return w;
-  });
-  return { client, worker: () => workers.at(-1)! };
-}
+const clientSetup = fakeClient;
 
 describe('worker client', () => {
   it('resolves a request with the reply carrying its id, and rejects on its error', async () => {

@@ -2,6 +2,8 @@
 // refuses options with these messages and the Train panel shows the same ones
 // beside its fields before anything is sent.
 
+import { fieldProblems, isWhole, shown, type FieldProblem, type FieldRule } from '../util/rules';
+
 export interface TrainOptions {
   /** Optimizer steps to run. */
   steps: number;
@@ -41,37 +43,27 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
 /** The settings the Train panel edits; the rest keep their defaults. */
 export type EditableTrainOption = 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps';
 
-export interface TrainOptionProblem {
-  field: keyof TrainOptions;
-  message: string;
-}
+export type TrainOptionProblem = FieldProblem<TrainOptions>;
+
+const TRAIN_RULES: ReadonlyArray<FieldRule<TrainOptions>> = [
+  { field: 'steps', ok: (o) => isWhole(o.steps, 1, 1_000_000), message: (o) => `Steps must be a whole number from 1 to 1,000,000 (got ${shown(o.steps)}).` },
+  { field: 'batchSize', ok: (o) => isWhole(o.batchSize, 1, 4096), message: (o) => `Batch size must be a whole number from 1 to 4096 (got ${shown(o.batchSize)}).` },
+  {
+    field: 'learningRate',
+    ok: (o) => Number.isFinite(o.learningRate) && o.learningRate > 0 && o.learningRate <= 1,
+    message: (o) => `Learning rate must be above 0 and at most 1 (got ${shown(o.learningRate)}); 1e-3 is a good start.`,
+  },
+  { field: 'warmupSteps', ok: (o) => isWhole(o.warmupSteps, 0), message: (o) => `Warm-up must be a whole number of steps, 0 or more (got ${shown(o.warmupSteps)}).` },
+  { field: 'warmupSteps', ok: (o) => !Number.isInteger(o.steps) || o.warmupSteps <= o.steps, message: (o) => `Warm-up (${o.warmupSteps}) is longer than the run (${o.steps} steps).` },
+  { field: 'minLrRatio', ok: (o) => o.minLrRatio >= 0 && o.minLrRatio <= 1, message: (o) => `The final learning-rate ratio must be from 0 to 1 (got ${shown(o.minLrRatio)}).` },
+  { field: 'weightDecay', ok: (o) => o.weightDecay >= 0 && o.weightDecay < 1, message: (o) => `Weight decay must be 0 or more and below 1 (got ${shown(o.weightDecay)}).` },
+  { field: 'gradClip', ok: (o) => o.gradClip >= 0, message: (o) => `The gradient clip must be 0 (off) or more (got ${shown(o.gradClip)}).` },
+  { field: 'seed', ok: (o) => Number.isInteger(o.seed), message: (o) => `The seed must be a whole number (got ${shown(o.seed)}).` },
+  { field: 'evalEvery', ok: (o) => isWhole(o.evalEvery, 0), message: (o) => `Evaluate every must be a whole number of steps, 0 to turn it off (got ${shown(o.evalEvery)}).` },
+  { field: 'valFraction', ok: (o) => o.valFraction >= 0 && o.valFraction < 1, message: (o) => `The validation share must be from 0 to below 1 (got ${shown(o.valFraction)}).` },
+];
 
 /** Problems with a run's settings, by field (batch size is also checked against the model's memory). */
 export function trainOptionProblems(o: TrainOptions): TrainOptionProblem[] {
-  const problems: TrainOptionProblem[] = [];
-  if (!Number.isInteger(o.steps) || o.steps < 1 || o.steps > 1_000_000) {
-    problems.push({ field: 'steps', message: `Steps must be a whole number from 1 to 1,000,000 (got ${fmt(o.steps)}).` });
-  }
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1 || o.batchSize > 4096) {
-    problems.push({ field: 'batchSize', message: `Batch size must be a whole number from 1 to 4096 (got ${fmt(o.batchSize)}).` });
-  }
-  if (!Number.isFinite(o.learningRate) || o.learningRate <= 0 || o.learningRate > 1) {
-    problems.push({ field: 'learningRate', message: `Learning rate must be above 0 and at most 1 (got ${fmt(o.learningRate)}); 1e-3 is a good start.` });
-  }
-  if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0) {
-    problems.push({ field: 'warmupSteps', message: `Warm-up must be a whole number of steps, 0 or more (got ${fmt(o.warmupSteps)}).` });
-  } else if (Number.isInteger(o.steps) && o.warmupSteps > o.steps) {
-    problems.push({ field: 'warmupSteps', message: `Warm-up (${o.warmupSteps}) is longer than the run (${o.steps} steps).` });
-  }
-  if (!(o.minLrRatio >= 0 && o.minLrRatio <= 1)) problems.push({ field: 'minLrRatio', message: `The final learning-rate ratio must be from 0 to 1 (got ${fmt(o.minLrRatio)}).` });
-  if (!(o.weightDecay >= 0 && o.weightDecay < 1)) problems.push({ field: 'weightDecay', message: `Weight decay must be 0 or more and below 1 (got ${fmt(o.weightDecay)}).` });
-  if (!(o.gradClip >= 0)) problems.push({ field: 'gradClip', message: `The gradient clip must be 0 (off) or more (got ${fmt(o.gradClip)}).` });
-  if (!Number.isInteger(o.seed)) problems.push({ field: 'seed', message: `The seed must be a whole number (got ${fmt(o.seed)}).` });
-  if (!Number.isInteger(o.evalEvery) || o.evalEvery < 0) problems.push({ field: 'evalEvery', message: `Evaluate every must be a whole number of steps, 0 to turn it off (got ${fmt(o.evalEvery)}).` });
-  if (!(o.valFraction >= 0 && o.valFraction < 1)) problems.push({ field: 'valFraction', message: `The validation share must be from 0 to below 1 (got ${fmt(o.valFraction)}).` });
-  return problems;
-}
-
-function fmt(v: number): string {
-  return Number.isFinite(v) ? String(v) : 'nothing';
+  return fieldProblems(o, TRAIN_RULES);
 }

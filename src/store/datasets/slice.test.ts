@@ -14,8 +14,7 @@ import { createInProcessDataWorker, DataJobs } from './jobs';
 import { LESSON_DATASET_ID } from './service';
 import { currentTemplate } from '../selectors';
 import { createStudio, memoryStorage } from '../studio';
-import { WorkerClient } from '../workerClient';
-import { FakeWorker } from '../fakeWorker';
+import { fakeClient } from '../fakeWorker';
 
 const PUBLIC = fileURLToPath(new URL('../../../public/', import.meta.url));
 const STARTER_COUNT = (JSON.parse(readFileSync(`${PUBLIC}datasets/index.json`, 'utf8')) as unknown[]).length;
@@ -31,12 +30,7 @@ let dbCount = 0;
 
 function setup(opts: { dbName?: string; fetchText?: (url: string) => Promise<string>; repo?: DatasetRepository } = {}) {
   const dbName = opts.dbName ?? `slice-test-${++dbCount}`;
-  const workers: FakeWorker[] = [];
-  const client = new WorkerClient(() => {
-    const w = new FakeWorker();
-    workers.push(w);
-    return w;
-  });
+  const { client, workers } = fakeClient();
   const fetched: string[] = [];
   let n = 0;
   const store = createStudio({

@@ -4,21 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TRAIN_OPTIONS } from '../../train/options';
 import { PLAIN_TEMPLATE } from '../../data/templates';
-import { FakeWorker } from '../fakeWorker';
-import { WorkerClient } from '../workerClient';
+import { fakeClient } from '../fakeWorker';
 import { TrainingService, type RunInput } from './service';
 
 const noDataset = { ok: false as const, message: 'Choose an instruction dataset to train on (Data tab).' };
 const base: RunInput = { options: { ...DEFAULT_TRAIN_OPTIONS, steps: 12 }, seed: 77, dataKind: 'text', text: 'the cat sat', instructions: noDataset };
 
 function setup() {
-  const workers: FakeWorker[] = [];
-  const client = new WorkerClient(() => {
-    const w = new FakeWorker();
-    workers.push(w);
-    return w;
-  });
-  return { service: new TrainingService(client), worker: () => workers.at(-1)! };
+  const { client, worker } = fakeClient();
+  return { service: new TrainingService(client), worker };
 }
 
 describe('TrainingService', () => {
