@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { findDuplicates } from '../src/data/dedupe';
 import { lcsLength, rougeTokens } from '../src/data/rouge';
-import { Random } from '../src/data/random';
+import { Random } from '../src/util/random';
 import type { Example } from '../src/data/schema';
 
 const mbArg = process.argv.indexOf('--mb');
