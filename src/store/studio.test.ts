@@ -343,14 +343,14 @@ describe('errors', () => {
 });
 
 describe('preferences', () => {
-  it('persists only the preset and the sampling settings', () => {
+  it('persists only small preferences: preset, sampling settings, and the open view, lesson step and presenter mode', () => {
     const t = withModel();
     t.state().choosePreset('small');
     t.state().setGenOption('temperature', 0.3);
     t.state().setTrainText('secret training text');
     t.worker().send(progress(1, 4));
     const saved = JSON.parse(t.storage.data.get(PREFERENCES_KEY) ?? 'null') as { state: Record<string, unknown> };
-    expect(Object.keys(saved.state).sort()).toEqual(['genOptions', 'presetId']);
+    expect(Object.keys(saved.state).sort()).toEqual(['genOptions', 'lessonStepId', 'openView', 'presenter', 'presetId']);
     expect(saved.state.presetId).toBe('small');
     expect((saved.state.genOptions as { temperature: number }).temperature).toBe(0.3);
   });

@@ -19,11 +19,14 @@ import { createCheckpointsSlice } from './checkpoints/slice';
 import { CheckpointsService, defaultCheckpointDeps, type CheckpointDeps } from './checkpoints/service';
 import { createCompareSlice } from './compare/slice';
 import { CompareService, defaultShippedFiles, type ShippedFiles } from './compare/service';
+import { createLessonsSlice } from './lessons/slice';
+import { LessonsService } from './lessons/service';
+import { lessonPreferences, readLessonPreferences, type LessonPreferences } from './lessons/state';
 import type { StudioContext, StudioState } from './types';
 import { WorkerClient } from './workerClient';
 
 /** Only these small UI preferences survive a reload; models and runs never go to localStorage. */
-export interface StudioPreferences {
+export interface StudioPreferences extends LessonPreferences {
   presetId: string;
   genOptions: GenerateOptions;
 }
@@ -47,6 +50,7 @@ export function createStudio(opts: CreateStudioOptions = {}) {
   const client = opts.client ?? new WorkerClient();
   const datasets = new DatasetsService(defaultDataDeps(opts.data), client);
   const checkpoints = new CheckpointsService(defaultCheckpointDeps(opts.checkpoints), client);
+  const shipped = defaultShippedFiles(opts.checkpoints);
   const ctx: StudioContext = {
     client,
     now: opts.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now())),
@@ -55,10 +59,11 @@ export function createStudio(opts: CreateStudioOptions = {}) {
     training: new TrainingService(client),
     compare: new CompareService({
       client,
-      ...defaultShippedFiles(opts.checkpoints),
+      ...shipped,
       loadCheckpoint: (id) => checkpoints.load(id),
       getDataset: (id) => datasets.open(id),
     }),
+    lessons: new LessonsService({ client, fetchText: shipped.fetchText }),
   };
   const store = create<StudioState>()(
     persist(
@@ -74,14 +79,15 @@ export function createStudio(opts: CreateStudioOptions = {}) {
           ...createDatasetsSlice(ctx)(partial, get),
           ...createCheckpointsSlice(ctx)(partial, get),
           ...createCompareSlice(ctx)(partial, get),
+          ...createLessonsSlice(ctx)(partial, get),
         };
       },
       {
         name: PREFERENCES_KEY,
         version: PREFERENCES_VERSION,
         storage: createJSONStorage(() => opts.storage ?? browserStorage()),
-        partialize: (s): StudioPreferences => ({ presetId: s.presetId, genOptions: s.genOptions }),
-        merge: (persisted, current) => ({ ...current, ...readPreferences(persisted, current) }),
+        partialize: (s): StudioPreferences => ({ presetId: s.presetId, genOptions: s.genOptions, ...lessonPreferences(s) }),
+        merge: (persisted, current) => ({ ...current, ...readPreferences(persisted, current), ...readLessonPreferences(persisted) }),
       },
     ),
   );

@@ -17,6 +17,8 @@ import type { CheckpointsService } from './checkpoints/service';
 import type { CompareSlice } from './compare/state';
 import type { TrainingService } from './training/service';
 import type { CompareService } from './compare/service';
+import type { LessonsSlice } from './lessons/state';
+import type { LessonsService } from './lessons/service';
 import type { PromptTemplate } from '../data/templates';
 
 export type { BackendChoice, EditableTrainOption, LossPoint };
@@ -164,7 +166,7 @@ export interface EventSlice {
   handleEvent: (ev: WorkerEvent) => void;
 }
 
-export type StudioState = BackendSlice & ModelSlice & TrainingSlice & GenerationSlice & ErrorsSlice & EventSlice & DatasetsSlice & CheckpointsSlice & CompareSlice;
+export type StudioState = BackendSlice & ModelSlice & TrainingSlice & GenerationSlice & ErrorsSlice & EventSlice & DatasetsSlice & CheckpointsSlice & CompareSlice & LessonsSlice;
 
 /** What the slices share besides the store: the worker client and a clock (both fakeable). */
 export interface StudioContext {
@@ -179,6 +181,8 @@ export interface StudioContext {
   compare: CompareService;
   /** Planning a run and its requests to the worker. */
   training: TrainingService;
+  /** The lessons' next-token probabilities, shipped tokenizers and starter examples. */
+  lessons: LessonsService;
 }
 
 /** The per-run values a new run or a new model clears (training/slice.ts's runReset). */
