@@ -1,28 +1,38 @@
-// The studio page: header, errors, then the three steps side by side on wide
-// screens and stacked on narrow ones.
+// The studio page: header, errors, then the open view: the lessons (where a
+// first visit lands), the studio's three steps side by side on wide screens
+// and stacked on narrow ones, or the data, compare and checkpoints views.
 
-import { useState } from 'react';
+import { useEffect } from 'react';
+import { useStudio, type AppView } from '../store';
 import { CheckpointsView } from './checkpoints/CheckpointsView';
 import { CompareView } from './compare/CompareView';
 import { DataView } from './data/DataView';
 import { ErrorBanners } from './ErrorBanners';
 import { GeneratePanel } from './GeneratePanel';
 import { Header } from './Header';
+import { LessonsView } from './lessons/LessonsView';
 import { ModelPanel } from './ModelPanel';
 import { ResumeBanner } from './ResumeBanner';
 import { TrainPanel } from './TrainPanel';
 
-/** The views the tabs switch between (data-testid `${id}-tab`); the studio's three steps come first. */
-const VIEWS = [
+/** The views the tabs switch between (data-testid `${id}-tab`); the lessons come first. */
+const VIEWS: ReadonlyArray<{ id: AppView; label: string }> = [
+  { id: 'lessons', label: 'Lessons' },
   { id: 'studio', label: 'Studio' },
   { id: 'data', label: 'Data' },
   { id: 'compare', label: 'Compare' },
   { id: 'checkpoints', label: 'Checkpoints' },
-] as const;
-type ViewId = (typeof VIEWS)[number]['id'];
+];
 
 export function App() {
-  const [view, setView] = useState<ViewId>('studio');
+  // The open view is a persisted preference: a reload returns to it.
+  const view = useStudio((s) => s.openView);
+  const setView = useStudio((s) => s.setOpenView);
+  const presenter = useStudio((s) => s.presenter);
+  // Presenter mode scales the whole page (its sizes are in rem) and raises contrast.
+  useEffect(() => {
+    document.documentElement.classList.toggle('presenter', presenter);
+  }, [presenter]);
   return (
     <div className="app">
       <Header />
@@ -35,7 +45,9 @@ export function App() {
           </button>
         ))}
       </nav>
-      {view === 'data' ? (
+      {view === 'lessons' ? (
+        <LessonsView />
+      ) : view === 'data' ? (
         <DataView />
       ) : view === 'compare' ? (
         <CompareView />

@@ -5,6 +5,8 @@
 
 import { useMemo } from 'react';
 import type { Example } from '../../data';
+import type { PromptTemplate } from '../../data/templates';
+import type { Tokenizer } from '../../tokenizer/types';
 import { currentTemplate, useStudio } from '../../store';
 import { formatCount } from '../format';
 import { exampleTokens, visibleTokenText } from './tokens';
@@ -14,11 +16,15 @@ const DROP_REASON = {
   'no-trained-tokens': 'the prompt alone fills the context, so no response token is left to learn',
 } as const;
 
-export function TokenView({ example }: { example: Example }) {
-  const tokenizer = useStudio((s) => (s.dataTokenizer && s.dataTokenizer.modelVersion === s.modelVersion ? s.dataTokenizer.tokenizer : null));
-  const contextLength = useStudio((s) => s.model?.config.contextLength ?? null);
-  const hasModel = useStudio((s) => s.model !== null);
-  const template = useStudio((s) => currentTemplate(s));
+/** The studio's model, tokenizer and template by default; the lessons pass a shipped model's own. */
+export function TokenView({ example, model }: { example: Example; model?: { tokenizer: Tokenizer; contextLength: number; template: PromptTemplate } }) {
+  const studioTokenizer = useStudio((s) => (s.dataTokenizer && s.dataTokenizer.modelVersion === s.modelVersion ? s.dataTokenizer.tokenizer : null));
+  const studioContext = useStudio((s) => s.model?.config.contextLength ?? null);
+  const hasModel = useStudio((s) => s.model !== null) || model !== undefined;
+  const studioTemplate = useStudio((s) => currentTemplate(s));
+  const tokenizer = model?.tokenizer ?? studioTokenizer;
+  const contextLength = model?.contextLength ?? studioContext;
+  const template = model?.template ?? studioTemplate;
   const trainOnInputs = useStudio((s) => s.trainOnInputs);
   const overflow = useStudio((s) => s.overflow);
 

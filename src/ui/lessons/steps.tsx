@@ -1,0 +1,83 @@
+// The lessons, in the order the story is told: why a base model does not
+// answer, how instruction data changes that, tuning, comparing, what comes
+// after, and your own models. Adding a lesson is adding one entry here: its
+// text (a few short paragraphs) and, where it has one, its live experiment.
+
+import type { ComponentType } from 'react';
+import { CompareAll, InstructionData, MeetBaseModel, TuneYourself } from './experiments';
+
+export interface LessonStep {
+  /** Stable id: progress is stored by it, so steps can be added or reordered. */
+  id: string;
+  title: string;
+  /** Short plain paragraphs, read before the experiment. */
+  text: readonly string[];
+  /** The live experiment on the shipped models, if the step has one. */
+  Experiment?: ComponentType;
+}
+
+export const LESSON_STEPS: readonly LessonStep[] = [
+  {
+    id: 'base-model',
+    title: 'Meet the base model',
+    text: [
+      'A base model learned one thing: to predict the next token of text. This one read prose about the world’s countries and quiz sheets full of unanswered questions.',
+      'Ask it “What is the capital of France?” and it continues the text the way its training text did: with another question. The fact is in there, but nothing taught it that a question wants an answer.',
+      'The bars show each model’s probabilities for the next token, right where an answer would start. The base model ranks question words such as “What” and “Which” high. The instruction-tuned model is the same network after a short extra training on question-answer pairs: it puts “Paris” first.',
+      'Type your own question too.',
+    ],
+    Experiment: MeetBaseModel,
+  },
+  {
+    id: 'instruction-data',
+    title: 'Instruction data',
+    text: [
+      'Instruction tuning trains the base model a little further on instruction-response pairs: a request someone might make, and the response we want. The more varied the tasks and the phrasings, the better the model learns the pattern “given an instruction, respond”.',
+      'A template lays each pair out as text. The loss is computed on the response tokens only (green): the model learns to answer, not to write questions. The prompt tokens (grey) are context.',
+      'Published collections: FLAN gathered over 1,800 tasks, each phrased through several instruction templates. Self-Instruct has a model write new instructions from a few seed tasks and drops near-duplicates. Alpaca (52,000 pairs made that way), Dolly (written by Databricks employees) and OpenAssistant (conversations written and ranked by volunteers) each publish their own record format. The studio’s Data tab reads them all.',
+    ],
+    Experiment: InstructionData,
+  },
+  {
+    id: 'tune',
+    title: 'Tune it yourself',
+    text: [
+      'Now tune the base model yourself, on the country-facts set: capital, continent and currency questions about half of the world’s countries, each asked in several phrasings.',
+      'The settings are gentle on purpose: on this data, held-out accuracy peaks early and falls when the model starts to memorise. Longer is not better.',
+      'The loss measures how surprised the model is by the responses; watch it fall. How long the run takes depends on your GPU (the header shows the backend). The shipped tuned model was made the same way, so you can go on to the next step while it runs.',
+    ],
+    Experiment: TuneYourself,
+  },
+  {
+    id: 'compare',
+    title: 'Compare',
+    text: [
+      'The base model, the shipped tuned model and your own answer the same question, with the same template and greedy decoding: only the weights differ.',
+      'Then a batch of countries that never appeared in the tuning set. The tuned models answer them anyway: the facts came from pretraining, and tuning taught the format, a question in and an answer out. The base model scores near zero, not because it lacks the facts, but because it keeps asking questions.',
+    ],
+    Experiment: CompareAll,
+  },
+  {
+    id: 'preference-tuning',
+    title: 'After instruction tuning: preference tuning',
+    text: [
+      'Instruction tuning teaches format and task completion: to answer the request, in the expected shape. It does not teach which of two possible answers people prefer.',
+      'Preference tuning comes afterwards. People (or a model) compare pairs of answers; RLHF trains a reward model on those preferences and optimises the model against it, and DPO learns from the preference pairs directly. Either moves the model towards answers that are helpful, honest and harmless.',
+      'Assistants are made in this order: pretraining, instruction tuning, preference tuning. This studio covers the first two.',
+    ],
+  },
+  {
+    id: 'your-models',
+    title: 'Your own models',
+    text: [
+      'To teach a model about your own field, you might tune it on raw text from that field. Raw text adds knowledge but can wear away instruction following: in our measurements, 100 steps on prose alone cut held-out instruction following from 51% to 19%, while a half-and-half mix of prose and instruction examples kept 44%. Keep instruction-formatted examples in the mix.',
+      'The Data tab imports and edits datasets and shows each example’s tokens and loss mask; the Studio tab tunes; Compare scores held-out questions; Checkpoints saves and exports models that Hugging Face tools read as GPT-2.',
+    ],
+  },
+];
+
+/** The step with `id`, or the first (an unknown id comes from an older step list). */
+export function stepIndex(id: string): number {
+  const i = LESSON_STEPS.findIndex((s) => s.id === id);
+  return i < 0 ? 0 : i;
+}
