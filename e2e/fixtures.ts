@@ -16,9 +16,10 @@ export const test = base.extend<{ requests: string[] }>({
 export { expect };
 
 /**
- * Waits until the worker reports its backend, and returns the backend name. The
- * studio opens empty (`start=empty`: no shipped base model loaded) unless
- * `withBaseModel` is set, so tests that create their own model do not race it.
+ * Waits until the worker reports its backend, opens the Studio tab (a first
+ * visit lands on the Lessons), and returns the backend name. The studio opens
+ * empty (`start=empty`: no shipped base model loaded) unless `withBaseModel`
+ * is set, so tests that create their own model do not race it.
  */
 export async function openStudio(page: Page, query = '', opts: { withBaseModel?: boolean } = {}): Promise<string> {
   const params = new URLSearchParams(query.replace(/^\?/, ''));
@@ -27,6 +28,7 @@ export async function openStudio(page: Page, query = '', opts: { withBaseModel?:
   await page.goto(qs ? `/?${qs}` : '/');
   const badge = page.getByTestId('backend-badge');
   await expect(badge).toHaveAttribute('data-backend', /webgpu|webgl|wasm|cpu/, { timeout: 120_000 });
+  await page.getByTestId('studio-tab').click();
   return (await badge.getAttribute('data-backend'))!;
 }
 

@@ -1,0 +1,158 @@
+import type { Page } from '@playwright/test';
+import { test, expect, foreignRequests } from './fixtures';
+
+// The Lessons view as a first visit finds it: every step walked on the shipped
+// models, once on WebGPU (the page's first choice) and once on the WebGL
+// fallback in presenter mode on a 1024x768 projector. Greedy answers: the base
+// model continues with a question, the tuned model says Paris, and the
+// next-token bars show why. Few generated tokens; tuning itself is not run
+// (80 steps take many minutes on emulated GPUs), only its step is walked.
+
+/** Opens the page as a first-time visitor and waits for the trainer's backend. */
+async function firstVisit(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /webgpu|webgl|wasm|cpu/, { timeout: 120_000 });
+  // Offline after one visit: `await page.context().setOffline(true); await page.reload();` goes here.
+}
+
+/** The document is no wider than the window: nothing scrolls sideways. */
+async function noSidewaysScroll(page: Page): Promise<void> {
+  const w = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+  expect(w.doc, `document ${w.doc}px wide in a ${w.view}px window`).toBe(w.view);
+}
+
+const px = (page: Page, testId: string) => page.getByTestId(testId).first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+
+async function walk(page: Page, opts: { presenter: boolean }): Promise<void> {
+  const step = page.getByTestId('lesson-step');
+  const next = async () => {
+    // Presenter mode is driven from the keyboard (a clicker sends PageDown), otherwise by the button.
+    if (opts.presenter) await page.keyboard.press('PageDown');
+    else await page.getByTestId('lesson-next').click();
+  };
+  const fits = async () => {
+    if (opts.presenter) await noSidewaysScroll(page);
+  };
+
+  // 1. Meet the base model: base and tuned, greedy, with their next-token bars.
+  await expect(step).toHaveAttribute('data-step', 'base-model');
+  await expect(page.getByTestId('lesson-title')).toHaveText('Meet the base model');
+  await expect(page.getByTestId('lesson-text')).toContainText('with another question');
+  await expect(page.getByTestId('lesson-question')).toHaveValue('What is the capital of France?');
+  await expect(page.getByTestId('lesson-sampling')).not.toBeChecked();
+  await expect(page.getByTestId('lesson-decoding')).toContainText('Greedy decoding');
+  await page.getByTestId('lesson-ask').click();
+  const base = page.locator('[data-testid="lesson-column"][data-key="shipped:base"]');
+  const tuned = page.locator('[data-testid="lesson-column"][data-key="shipped:tuned"]');
+  await expect(base).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await expect(tuned).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await expect(base.getByTestId('lesson-column-prompt')).toHaveText('Question: What is the capital of France?\nAnswer:');
+  await expect(base.getByTestId('lesson-verdict')).toHaveAttribute('data-kind', 'question');
+  await expect(tuned.getByTestId('lesson-verdict')).toHaveAttribute('data-kind', 'answer');
+  await expect(tuned.getByTestId('lesson-answer')).toContainText('Paris');
+  console.log(`base: ${JSON.stringify(await base.getByTestId('lesson-answer').textContent())}, tuned: ${JSON.stringify(await tuned.getByTestId('lesson-answer').textContent())}`);
+  for (const col of [base, tuned]) await expect(col.getByTestId('prob-bar')).toHaveCount(10);
+  await expect(tuned.getByTestId('prob-bar').first()).toHaveAttribute('data-token', ' Paris');
+  expect(Number(await tuned.getByTestId('prob-bar').first().getAttribute('data-p'))).toBeGreaterThan(0.5);
+  const baseTokens = await base.getByTestId('prob-bar').evaluateAll((els) => els.map((e) => e.getAttribute('data-token')));
+  expect(baseTokens.slice(0, 3)).toContain(' What');
+  expect(baseTokens).toContain(' Which');
+  expect(baseTokens[0]).not.toBe(' Paris');
+  if (opts.presenter) {
+    expect(await px(page, 'lesson-text')).toBeGreaterThanOrEqual(22);
+    expect(await px(page, 'lesson-answer')).toBeGreaterThanOrEqual(28);
+    await expect(page.getByTestId('lesson-list-item')).toHaveCount(0);
+  }
+  await fits();
+
+  // 2. Instruction data: the pair, its template, its tokens with the mask, four published formats.
+  await next();
+  await expect(step).toHaveAttribute('data-step', 'instruction-data');
+  await expect(page.getByTestId('lesson-title')).toHaveText('Instruction data');
+  await expect(page.getByTestId('lesson-text')).toContainText('over 1,800 tasks');
+  await expect(page.getByTestId('lesson-template-text')).toHaveText('Question: What is the capital of France?\nAnswer: The capital of France is Paris.');
+  await expect(page.getByTestId('token-view')).toHaveAttribute('data-ready', 'true');
+  expect(await page.locator('.tok[data-trained="1"]').count()).toBeGreaterThan(0);
+  expect(await page.locator('.token-view .tok[data-trained="0"]').count()).toBeGreaterThan(0);
+  await expect(page.getByTestId('lesson-format')).toHaveCount(4);
+  await expect(page.locator('[data-testid="lesson-format"][data-format="dolly"]')).toContainText('"context"');
+  await expect(page.locator('[data-testid="lesson-format"][data-format="oasst"]')).toContainText('"prompter"');
+  await fits();
+
+  // 3. Tune it yourself: the workshop settings on the base model (not run here).
+  await next();
+  await expect(step).toHaveAttribute('data-step', 'tune');
+  await expect(page.getByTestId('lesson-title')).toHaveText('Tune it yourself');
+  const load = page.getByTestId('lesson-load-base');
+  // A backend switch empties the studio: the lesson offers the base model again.
+  if (await load.isVisible()) await load.click();
+  await expect(page.getByTestId('lesson-tune-setup')).toContainText('80 steps of 16 examples, learning rate 0.0001', { timeout: 120_000 });
+  await expect(page.getByTestId('lesson-tune-setup')).toContainText('Base model');
+  await expect(page.getByTestId('lesson-tune-start')).toBeEnabled();
+  await fits();
+
+  // 4. Compare: a held-out batch of countries never seen in tuning, scored per model.
+  await next();
+  await expect(step).toHaveAttribute('data-step', 'compare');
+  await expect(page.getByTestId('lesson-text')).toContainText('never appeared in the tuning set');
+  await page.getByTestId('lesson-batch-size').fill('2');
+  await page.getByTestId('lesson-batch-run').click();
+  const totals = page.getByTestId('lesson-batch-total');
+  await expect(totals).toHaveCount(2, { timeout: 240_000 });
+  await expect(page.getByTestId('lesson-batch-run')).toBeEnabled({ timeout: 240_000 });
+  for (const t of await totals.all()) await expect(t).toHaveAttribute('data-answered', '2');
+  await expect(page.locator('[data-testid="lesson-batch-total"][data-key="shipped:base"]')).toHaveAttribute('data-correct', '0');
+  console.log(`held-out: tuned ${await page.locator('[data-testid="lesson-batch-total"][data-key="shipped:tuned"]').getAttribute('data-correct')} of 2`);
+  await fits();
+
+  // 5. Preference tuning, 6. your own models: text steps.
+  await next();
+  await expect(step).toHaveAttribute('data-step', 'preference-tuning');
+  await expect(page.getByTestId('lesson-text')).toContainText('helpful, honest and harmless');
+  await fits();
+  await next();
+  await expect(step).toHaveAttribute('data-step', 'your-models');
+  await expect(page.getByTestId('lesson-text')).toContainText('Keep instruction-formatted examples in the mix');
+  await expect(page.getByTestId('lesson-next')).toBeDisabled();
+  await fits();
+}
+
+test('walks every lesson on WebGPU: base continues with a question, tuned says Paris, and progress survives a reload', async ({ page, requests, baseURL }) => {
+  test.setTimeout(600_000);
+  const started = Date.now();
+  await firstVisit(page);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+  await expect(page.getByTestId('lessons-view')).toBeVisible();
+  await walk(page, { presenter: false });
+
+  // Progress is kept across a reload; the keyboard goes back a step.
+  await page.reload();
+  await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'your-models');
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'preference-tuning');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
+  console.log(`WebGPU walk: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+});
+
+test('walks every lesson on the WebGL fallback in presenter mode on a 1024x768 projector', async ({ page }) => {
+  test.setTimeout(600_000);
+  const started = Date.now();
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await firstVisit(page);
+  // Switch once the base model is in (a switch restarts the trainer and empties the studio).
+  await page.waitForFunction(() => window.__studio!.store.getState().model !== null, undefined, { timeout: 120_000 });
+  await page.getByTestId('backend-select').selectOption('webgl');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgl', { timeout: 120_000 });
+  await page.getByTestId('presenter-toggle').check();
+  await noSidewaysScroll(page);
+  await walk(page, { presenter: true });
+  // Back from the keyboard, and presenter mode is kept across a reload.
+  await page.keyboard.press('PageUp');
+  await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'preference-tuning');
+  await page.reload();
+  await expect(page.getByTestId('presenter-toggle')).toBeChecked();
+  await noSidewaysScroll(page);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  console.log(`WebGL presenter walk: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+});
