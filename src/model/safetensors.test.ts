@@ -57,10 +57,29 @@ describe('safetensors', () => {
       out.set(h, 8);
       return out;
     };
-    expect(() => readSafetensors(bad({ x: { dtype: 'BF16', shape: [8], data_offsets: [0, 16] } }))).toThrow(/dtype BF16/);
+    expect(() => readSafetensors(bad({ x: { dtype: 'F64', shape: [2], data_offsets: [0, 16] } }))).toThrow(/dtype F64/);
     expect(() => readSafetensors(bad({ x: { dtype: 'F32', shape: [5], data_offsets: [0, 16] } }))).toThrow(/needs 20/);
     expect(() => readSafetensors(bad({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 16] } }))).toThrow(/invalid shape/);
     expect(() => readSafetensors(bad([1, 2]))).toThrow(/not a JSON object/);
     expect(() => writeSafetensors([['x', { shape: [3], data: new Float32Array(2) }]])).toThrow(/needs 3/);
+  });
+
+  it('widens float16 and bfloat16 tensors to float32 exactly', () => {
+    // Bit patterns written by hand: 1, -2, 0.5, the smallest subnormal, 65504, -inf.
+    const f16 = [0x3c00, 0xc000, 0x3800, 0x0001, 0x7bff, 0xfc00];
+    const bf16 = [0x3f80, 0xc000, 0x3f00, 0x0001, 0x477f, 0xff80];
+    const header = JSON.stringify({ h: { dtype: 'F16', shape: [6], data_offsets: [0, 12] }, b: { dtype: 'BF16', shape: [2, 3], data_offsets: [12, 24] } });
+    const bytes = new Uint8Array(8 + header.length + 24);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+    bytes.set(new TextEncoder().encode(header), 8);
+    const data = new DataView(bytes.buffer, 8 + header.length);
+    [...f16, ...bf16].forEach((v, i) => data.setUint16(2 * i, v, true));
+    const file = readSafetensors(bytes);
+    const h = file.tensors.get('h')!;
+    expect(h.dtype).toBe('F32');
+    expect(Array.from(h.data)).toEqual([1, -2, 0.5, 2 ** -24, 65504, -Infinity]);
+    const b = file.tensors.get('b')!;
+    expect(b.shape).toEqual([2, 3]);
+    expect(Array.from(b.data)).toEqual([1, -2, 0.5, new Float32Array(new Uint32Array([0x00010000]).buffer)[0], 65280, -Infinity]);
   });
 });

@@ -1,9 +1,12 @@
 // safetensors: an 8-byte little-endian header length, a JSON header naming each
 // tensor's dtype, shape and byte range, then the raw little-endian data.
 // Reading checks every offset, so a truncated or foreign file is refused with a
-// message instead of yielding garbage weights.
+// message instead of yielding garbage weights; float16 and bfloat16 tensors are
+// widened to float32 as they are read.
 
 export type Dtype = 'F32' | 'I32' | 'U8';
+/** Half-precision dtypes that reading converts to F32 (HF models are often saved in them). */
+type HalfDtype = 'F16' | 'BF16';
 
 export interface StoredTensor {
   dtype: Dtype;
@@ -11,7 +14,7 @@ export interface StoredTensor {
   data: Float32Array | Int32Array | Uint8Array;
 }
 
-const BYTES: Record<Dtype, number> = { F32: 4, I32: 4, U8: 1 };
+const BYTES: Record<Dtype | HalfDtype, number> = { F32: 4, I32: 4, U8: 1, F16: 2, BF16: 2 };
 /** Refuse headers larger than this: real ones are a few KB, a bigger one means a foreign file. */
 const MAX_HEADER_BYTES = 100 * 2 ** 20;
 
@@ -110,8 +113,8 @@ export function readSafetensors(input: ArrayBuffer | Uint8Array): SafetensorsFil
     }
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = info?.dtype;
-    if (dtype !== 'F32' && dtype !== 'I32' && dtype !== 'U8') {
-      throw new SafetensorsError(`Tensor "${name}" has dtype ${String(dtype)}; only F32, I32 and U8 are supported (convert the file to float32 first).`);
+    if (dtype !== 'F32' && dtype !== 'I32' && dtype !== 'U8' && dtype !== 'F16' && dtype !== 'BF16') {
+      throw new SafetensorsError(`Tensor "${name}" has dtype ${String(dtype)}; only F32, F16, BF16, I32 and U8 are supported (convert the file to float32 first).`);
     }
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
@@ -132,9 +135,36 @@ export function readSafetensors(input: ArrayBuffer | Uint8Array): SafetensorsFil
     // Copy into a fresh, aligned buffer: the file's bytes may not be 4-byte aligned.
     // (Not buf.slice: on a Node Buffer that returns a view of the whole file's memory.)
     const bytes = new Uint8Array(buf.subarray(dataStart + begin, dataStart + end));
+    if (dtype === 'F16' || dtype === 'BF16') {
+      tensors.set(name, { dtype: 'F32', shape: shape as number[], data: halfToFloat32(bytes, dtype) });
+      continue;
+    }
     const data =
       dtype === 'F32' ? new Float32Array(bytes.buffer) : dtype === 'I32' ? new Int32Array(bytes.buffer) : new Uint8Array(bytes.buffer);
     tensors.set(name, { dtype, shape: shape as number[], data });
   }
   return { tensors, metadata };
+}
+
+/**
+ * Little-endian float16 or bfloat16 values to float32, exactly (both widen without
+ * rounding). bfloat16 is the top half of a float32; float16 has 5 exponent bits.
+ */
+function halfToFloat32(bytes: Uint8Array, dtype: HalfDtype): Float32Array {
+  const n = bytes.length / 2;
+  const out = new Float32Array(n);
+  if (dtype === 'BF16') {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) bits[i] = (bytes[2 * i]! | (bytes[2 * i + 1]! << 8)) << 16;
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    const h = bytes[2 * i]! | (bytes[2 * i + 1]! << 8);
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    out[i] =
+      exp === 0 ? sign * frac * 2 ** -24 : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return out;
 }
