@@ -2,14 +2,16 @@
 // Hugging Face layout: model.safetensors + config.json + tokenizer.json) and
 // atomic file writes, so an interrupted script never leaves a half-written file.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { toHfConfig, type ModelConfig } from '../../src/model/config';
+import type { ModelConfig } from '../../src/model/config';
+import { hfMetadataFiles } from '../../src/checkpoint/hfMetadata';
 import { GPT } from '../../src/model/gpt';
 import { BpeTokenizer } from '../../src/tokenizer/bpe';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/checkpoint/file';
+import { encodeCheckpoint } from '../../src/checkpoint/file';
+import { readHfModel } from '../../src/checkpoint/hfImport';
 import { importDataset } from '../../src/data/import';
 import { decodeDatasetBytes } from '../../src/data/encoding';
 import type { Example } from '../../src/data/schema';
@@ -36,23 +38,40 @@ export interface ModelDir {
   meta: Record<string, string>;
 }
 
-/** Loads a model folder; throws a message naming the missing or bad file. */
+/**
+ * Loads a model folder: the studio's own or any Hugging Face GPT-2 folder, through
+ * the same reader as the browser's import; throws a message naming the bad file and field.
+ */
 export function loadModelDir(dir: string): ModelDir {
-  for (const f of ['model.safetensors', 'config.json', 'tokenizer.json']) {
-    if (!existsSync(join(dir, f))) throw new Error(`${dir} is not a model folder: ${f} is missing (expected model.safetensors, config.json, tokenizer.json).`);
+  if (!existsSync(dir)) throw new Error(`${dir}: no such folder.`);
+  const files = new Map<string, Uint8Array>();
+  for (const f of readdirSync(dir)) if (/\.(json|safetensors)$/.test(f)) files.set(f, readFileSync(join(dir, f)));
+  try {
+    const m = readHfModel(files);
+    return { model: GPT.fromWeights(m.config, m.weights), tokenizer: m.tokenizer, config: m.config, meta: m.meta };
+  } catch (e) {
+    throw new Error(`${dir}/${(e as Error).message}`);
   }
-  const ck = decodeCheckpoint(readFileSync(join(dir, 'model.safetensors')), readFileSync(join(dir, 'config.json'), 'utf8'));
-  const tokenizer = BpeTokenizer.fromJSON(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
-  if (tokenizer.vocabSize > ck.config.vocabSize) throw new Error(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${ck.config.vocabSize}.`);
-  return { model: GPT.fromWeights(ck.config, ck.weights), tokenizer, config: ck.config, meta: ck.meta };
 }
 
-/** Writes a model folder: weights only (no optimizer state), HF config, tokenizer and a model card. */
+/**
+ * Writes a complete Hugging Face model folder: weights only (no optimizer state),
+ * tokenizer.json, and config, generation config, tokenizer config (with the chat
+ * template of `meta.template`, the studio's default when absent), special tokens
+ * map and the model card.
+ */
 export async function saveModelDir(dir: string, model: GPT, tokenizer: BpeTokenizer, meta: Record<string, string>, card: string): Promise<void> {
   atomicWrite(join(dir, 'model.safetensors'), encodeCheckpoint({ config: model.config, weights: await model.readWeights(), meta }));
-  atomicWrite(join(dir, 'config.json'), `${JSON.stringify(toHfConfig(model.config), null, 2)}\n`);
   atomicWrite(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer.toJSON()));
-  atomicWrite(join(dir, 'README.md'), card);
+  writeModelMetadata(dir, model.config, tokenizer, meta.template, card);
+}
+
+/** Writes the metadata files of a model folder (not the weights or tokenizer.json). */
+export function writeModelMetadata(dir: string, config: ModelConfig, tokenizer: BpeTokenizer, templateId: string | undefined, card: string): void {
+  const template = templateId ? templateById(templateId) : undefined;
+  for (const [name, text] of Object.entries(hfMetadataFiles({ config, tokenizer, template }, { body: card }))) {
+    atomicWrite(join(dir, name), text);
+  }
 }
 
 /** --name value and --flag arguments. */
