@@ -10,6 +10,7 @@ import { messageOf } from '../src/util/errors';
 import { AdamW } from '../src/train/optimizer';
 import { prepareInstructionData } from '../src/train/instructions';
 import { evaluate } from '../src/train/step';
+import { scaleOutFiles } from '../src/checkpoint/scaleOut';
 import { atomicWrite, formatDuration, initNodeBackend, loadModelDir, numberFlag, parseArgs, readDataset, saveModelDir, templateById } from './lib/node';
 
 const { flags } = parseArgs(process.argv.slice(2));
@@ -93,6 +94,9 @@ npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps $
 `;
   await saveModelDir(outDir, base.model, base.tokenizer, { step: String(baseSteps + o.steps), kind: 'tuned', template: o.template, valLoss: String(valLoss), trainLoss: trainLoss.toFixed(4) }, card);
   atomicWrite(join(outDir, 'training-log.json'), `${JSON.stringify({ settings: o, loss: log, validation: valLog })}\n`);
+  // The scale-out bundle: this data as TRL JSONL, train_trl.py with these settings, accelerate configs.
+  const bundle = scaleOutFiles(examples, templateById(o.template), { steps: o.steps, learningRate: o.learningRate, batchSize: o.batchSize, warmupSteps: o.warmupSteps, trainOnInputs: o.trainOnInputs });
+  for (const [name, text] of Object.entries(bundle)) atomicWrite(join(outDir, name), text);
   console.log(`done: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)} -> ${outDir}/`);
 }
 
