@@ -4,7 +4,8 @@
 // needs no tf.
 
 import { fromHfConfig, toHfConfig, type ModelConfig } from '../model/config';
-import { parameterShapes, type HostTensor } from '../model/gpt';
+import type { HostTensor } from '../model/gpt';
+import { parameterShapes } from '../model/params';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
 import type { RunCapture } from '../train/session';
 import type { CapturedCheckpoint, CheckpointInfo } from './info';
@@ -73,8 +74,10 @@ export function decodeCheckpoint(bytes: ArrayBuffer | Uint8Array, configJson?: s
     const host = { shape: t.shape, data: t.data as Float32Array };
     if (name.startsWith(MOMENT_PREFIX.v)) v.set(name.slice(MOMENT_PREFIX.v.length), host);
     else if (name.startsWith(MOMENT_PREFIX.m)) m.set(name.slice(MOMENT_PREFIX.m.length), host);
-    // HF files may carry the tied LM head and may drop the "transformer." prefix.
-    else if (name !== 'lm_head.weight') weights.set(name.startsWith('transformer.') ? name : `transformer.${name}`, host);
+    // HF files may carry the tied LM head (kept only when the config unties it) and may drop the "transformer." prefix.
+    else if (name === 'lm_head.weight') {
+      if (config.tiedHead === false) weights.set(name, host);
+    } else weights.set(name.startsWith('transformer.') ? name : `transformer.${name}`, host);
   }
   for (const [name, shape] of parameterShapes(config)) {
     const w = weights.get(name);

@@ -6,12 +6,16 @@
 // stored. float16 and bfloat16 weights are widened to float32 as they are read.
 
 import { fromHfConfig, UnsupportedConfigError, validateConfig, type DeviceLimits, type ModelConfig } from '../model/config';
-import { parameterShapes, type HostTensor } from '../model/gpt';
+import type { HostTensor } from '../model/gpt';
+import { parameterShapes } from '../model/params';
 import { readSafetensors } from '../model/safetensors';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { chatTemplateOf } from '../data/chatTemplate';
 import { BUILTIN_TEMPLATES } from '../data/templates';
 import { messageOf } from '../util/errors';
+import { unzipSync } from 'fflate';
+import { encodeCheckpoint } from './file';
+import { META } from './format';
 
 /** A refusal naming the file and, where one is to blame, the field. */
 export class HfImportError extends Error {
@@ -23,6 +27,32 @@ export class HfImportError extends Error {
     super(`${file}: ${message}`);
     this.name = 'HfImportError';
   }
+}
+
+/** Zip files start with a local file header, "PK\x03\x04". */
+export function isZip(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
+/**
+ * The files of a zipped HF folder (at the top or in one folder, as the studio's
+ * HF zip has them). Only the files a model needs are inflated.
+ */
+export function unzipHfFolder(bytes: Uint8Array, zipName: string): Map<string, Uint8Array> {
+  const wanted = new Set(['config.json', 'tokenizer.json', 'model.safetensors', 'tokenizer_config.json']);
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes, { filter: (f) => wanted.has(f.name.split('/').pop()!) });
+  } catch (e) {
+    throw new HfImportError(zipName, undefined, `is not a readable zip (${messageOf(e)}).`);
+  }
+  const out = new Map<string, Uint8Array>();
+  for (const [path, data] of Object.entries(entries)) {
+    const name = path.split('/').pop()!;
+    if (out.has(name)) throw new HfImportError(zipName, name, `holds more than one ${name}: zip one model folder at a time.`);
+    out.set(name, data);
+  }
+  return out;
 }
 
 export interface HfModel {
@@ -141,4 +171,24 @@ export function readHfModel(files: ReadonlyMap<string, Uint8Array>, opts: { limi
   const out: HfModel = { config, weights, tokenizer, meta: file.metadata };
   if (templateId) out.templateId = templateId;
   return out;
+}
+
+/**
+ * An HF folder's files as a studio checkpoint file (weights, config and tokenizer;
+ * step 0, no optimizer state), ready to store, load, compare, tune and export.
+ */
+export function hfCheckpointFromFiles(
+  files: ReadonlyMap<string, Uint8Array>,
+  opts: { name: string; limits?: DeviceLimits; now?: number },
+): { bytes: Uint8Array; model: HfModel } {
+  const model = readHfModel(files, opts.limits ? { limits: opts.limits } : {});
+  const tokenizerJson = new TextDecoder().decode([...files].find(([p]) => p.split('/').pop() === 'tokenizer.json')![1]);
+  const meta: Record<string, string> = {
+    [META.name]: opts.name,
+    [META.step]: '0',
+    [META.tokenizer]: tokenizerJson,
+    [META.createdAt]: String(opts.now ?? Date.now()),
+  };
+  if (model.templateId) meta.template = model.templateId;
+  return { bytes: encodeCheckpoint({ config: model.config, weights: model.weights, meta }), model };
 }
