@@ -211,9 +211,11 @@ test('exports and imports a checkpoint bit for bit, refuses truncated and foreig
   const zip = await download(page, () => row.getByTestId('checkpoint-export-hf').click());
   expect(zip.name).toMatch(/\.zip$/);
   const entries = unzipSync(new Uint8Array(zip.bytes));
-  // One folder named after the checkpoint, holding the three files of a Hugging Face model.
+  // One folder named after the checkpoint: a complete Hugging Face model with its metadata and the scale-out bundle.
   const files = Object.keys(entries).filter((n) => !n.endsWith('/'));
-  expect(files.sort()).toEqual(['b-micro-b-base/config.json', 'b-micro-b-base/model.safetensors', 'b-micro-b-base/tokenizer.json']);
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'README.md', 'train_trl.py']) {
+    expect(files).toContain(`b-micro-b-base/${f}`);
+  }
   const hfWeights = Object.entries(entries).find(([n]) => n.endsWith('model.safetensors'))![1];
   const config = JSON.parse(Buffer.from(Object.entries(entries).find(([n]) => n.endsWith('config.json'))![1]).toString('utf8'));
   expect(config.n_embd).toBe(MICRO.width);
@@ -259,6 +261,19 @@ test('exports and imports a checkpoint bit for bit, refuses truncated and foreig
   await expect(page.getByTestId('checkpoint-row')).toHaveCount(1);
   await expect(page.getByTestId('checkpoint-notice')).toContainText('Deleted');
   expect((await rawCheckpointKeys(page)).meta).toHaveLength(1);
+
+  // The Hugging Face zip imports back as a model: a folder without config.json is refused first.
+  await page.getByTestId('hf-import-input').setInputFiles([
+    { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(hfWeights) },
+  ]);
+  await expect(page.getByTestId('checkpoint-notice')).toHaveAttribute('data-kind', 'error');
+  await expect(page.getByTestId('checkpoint-notice')).toContainText('config.json: is missing');
+  await expect(page.getByTestId('checkpoint-row')).toHaveCount(1);
+  await page.getByTestId('hf-import-input').setInputFiles({ name: zip.name, mimeType: 'application/zip', buffer: zip.bytes });
+  await expect(page.getByTestId('checkpoint-notice')).toHaveAttribute('data-kind', 'ok');
+  await expect(page.getByTestId('checkpoint-row')).toHaveCount(2);
+  await page.locator('[data-testid="checkpoint-row"][data-kind="import"]').getByTestId('checkpoint-load').click();
+  await expect(page.getByTestId('checkpoint-notice')).toContainText(`Loaded "${zip.name.replace(/\.zip$/, '')}"`);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 

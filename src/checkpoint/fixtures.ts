@@ -6,11 +6,13 @@ import type { ModelConfig } from '../model/config';
 import { initParameters } from '../model/gpt';
 import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
 import type { RunState } from '../train/run';
+import { BpeTokenizer } from '../tokenizer/bpe';
 import { encodeCheckpoint } from './file';
 import { META } from './format';
 
 export const TINY_CONFIG: ModelConfig = { vocabSize: 260, contextLength: 8, width: 8, layers: 1, heads: 2 };
-export const TINY_TOKENIZER = JSON.stringify({ version: '1.0', model: { type: 'BPE', vocab: {}, merges: [] } });
+/** A real (byte-level, no merges) tokenizer.json: exports read its special tokens. */
+export const TINY_TOKENIZER = JSON.stringify(BpeTokenizer.train('', { vocabSize: 258 }).toJSON());
 
 /** A run of 20 steps stopped at `runStep`, with one loss point per step (5, 4.9, 4.8, ...). */
 export function tinyRunState(runStep: number): RunState {

@@ -13,7 +13,10 @@
 
 import { dataFingerprint } from '../../train/fingerprint';
 import { hfZip } from '../../checkpoint/hf';
-import type { CapturedCheckpoint } from '../../checkpoint/info';
+import { hfCheckpointFromFiles, isZip, unzipHfFolder } from '../../checkpoint/hfImport';
+import { readInfo, type CapturedCheckpoint } from '../../checkpoint/info';
+import type { DeviceLimits } from '../../model/config';
+import type { Example } from '../../data/schema';
 import {
   CheckpointRepository,
   CheckpointStorageError,
@@ -200,10 +203,31 @@ export class CheckpointsService {
     return this.deps.checkpoints.exportFile(id);
   }
 
-  /** The checkpoint as a Hugging Face folder (model.safetensors, config.json, tokenizer.json), zipped. */
-  async exportHfZip(id: string): Promise<{ fileName: string; bytes: Uint8Array }> {
+  /**
+   * The checkpoint as a complete Hugging Face folder, zipped. `dataset`: the open
+   * dataset; when the checkpoint was tuned on it, its examples go in as TRL JSONL.
+   */
+  async exportHfZip(id: string, dataset?: { id: string; examples: readonly Example[] } | null): Promise<{ fileName: string; bytes: Uint8Array }> {
     const { meta, bytes } = await this.deps.checkpoints.load(id);
-    return hfZip(meta.name, bytes);
+    const run = readInfo(bytes).info.run;
+    const same = run?.dataKind === 'instructions' && dataset && run.datasetId === dataset.id;
+    return hfZip(meta.name, bytes, same ? dataset.examples : undefined);
+  }
+
+  /**
+   * Stores a Hugging Face GPT-2 model (a zip of its folder, or the folder's files) as a
+   * step-0 checkpoint; refused whole, naming the file and field, before anything is stored.
+   */
+  importHfModel(files: ReadonlyArray<{ name: string; bytes: ArrayBuffer }>, limits?: DeviceLimits): Promise<{ meta: CheckpointMeta; fileName: string }> {
+    const first = files[0];
+    if (!first) return Promise.reject(new Error('Choose a zip of a Hugging Face model folder, or its files.'));
+    const head = new Uint8Array(first.bytes);
+    const zipped = files.length === 1 && isZip(head);
+    const byName = zipped ? unzipHfFolder(head, first.name) : new Map(files.map((f) => [f.name, new Uint8Array(f.bytes)]));
+    const name = (zipped ? first.name.replace(/\.zip$/i, '') : '') || 'Hugging Face model';
+    const { bytes } = hfCheckpointFromFiles(byName, { name, ...(limits ? { limits } : {}), now: this.deps.wallClock() });
+    const fileName = zipped ? first.name : files.map((f) => f.name).join(', ');
+    return this.enqueue(() => this.deps.checkpoints.importFile(fileName, bytes)).then((meta) => ({ meta, fileName }));
   }
 
   /** Stores a checkpoint file whole, or refuses it naming why and storing nothing. */

@@ -8,6 +8,11 @@ import { STORES } from '../../storage/db';
 import { autosaveId } from '../../storage/runs';
 import { CURRENT_MODEL } from '../compare/state';
 import { checkpointEvent, config, flush, runState, setup, TEXT, until } from '../testStudio';
+import { unzipSync, zipSync } from 'fflate';
+import { initParameters } from '../../model/gpt';
+import { toHfConfig, type ModelConfig } from '../../model/config';
+import { readSafetensors, writeSafetensors } from '../../model/safetensors';
+import { BpeTokenizer } from '../../tokenizer/bpe';
 
 describe('checkpoints slice', () => {
   it("records a run when training starts and keeps one autosave per run, replaced as it goes on", async () => {
@@ -169,5 +174,30 @@ describe('checkpoints slice', () => {
     expect(t.state().checkpoints).toHaveLength(2);
     const back = (await t.state().exportCheckpointFile(imported!.id))!;
     expect(Buffer.from(back.bytes).equals(Buffer.from(file.bytes))).toBe(true);
+  });
+
+  it('imports a Hugging Face GPT-2 zip as a checkpoint that exports back, and refuses a folder without config.json, storing nothing', async () => {
+    const t = setup();
+    await t.ready();
+    const hfConfig: ModelConfig = { vocabSize: 260, contextLength: 8, width: 8, layers: 1, heads: 2, tiedHead: false, activation: 'relu' };
+    const weights = initParameters(hfConfig, 9);
+    const enc = new TextEncoder();
+    const folder = {
+      'model.safetensors': writeSafetensors([...weights].map(([n, w]) => [n.replace(/^transformer\./, ''), w])),
+      'config.json': enc.encode(JSON.stringify(toHfConfig(hfConfig))),
+      'tokenizer.json': enc.encode(JSON.stringify(BpeTokenizer.train('', { vocabSize: 258 }).toJSON())),
+    };
+    const broken = [{ name: 'model.safetensors', bytes: folder['model.safetensors'].slice().buffer }, { name: 'tokenizer.json', bytes: folder['tokenizer.json'].slice().buffer }];
+    expect(await t.state().importHfModel(broken)).toBeNull();
+    expect(t.state().checkpointNotice).toMatchObject({ kind: 'error', text: expect.stringMatching(/^config\.json: is missing/) });
+    expect(await t.checkpoints.list()).toHaveLength(0);
+
+    const zip = zipSync({ 'tiny-gpt2': folder });
+    const meta = await t.state().importHfModel([{ name: 'tiny-gpt2.zip', bytes: zip.slice().buffer }]);
+    expect(meta).toMatchObject({ name: 'tiny-gpt2' });
+    expect(t.state().checkpoints).toHaveLength(1);
+    const out = (await t.state().exportCheckpointHfZip(meta!.id))!;
+    const back = readSafetensors(unzipSync(out.bytes)['tiny-gpt2/model.safetensors']!);
+    expect(Array.from(back.tensors.get('lm_head.weight')!.data)).toEqual(Array.from(weights.get('lm_head.weight')!.data));
   });
 });

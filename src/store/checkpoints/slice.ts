@@ -32,7 +32,9 @@ type Needs =
   | 'elapsedSec'
   | 'pushError'
   | 'compareSelection'
-  | 'toggleCompareModel';
+  | 'toggleCompareModel'
+  | 'backendReport'
+  | 'activeDataset';
 
 export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ctx) => (set, get) => {
   const svc = ctx.checkpoints;
@@ -248,13 +250,22 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
 
     exportCheckpointFile: (id) => act(`export:${id}`, () => svc.exportFile(id)),
 
-    exportCheckpointHfZip: (id) => act(`zip:${id}`, () => svc.exportHfZip(id)),
+    exportCheckpointHfZip: (id) => act(`zip:${id}`, () => svc.exportHfZip(id, get().activeDataset)),
 
     importCheckpointFile: (fileName, bytes) =>
       act('import', async () => {
         const meta = await svc.importFile(fileName, bytes);
         upsert(meta);
         set({ checkpointNotice: { kind: 'ok', text: `Imported "${meta.name}" from ${fileName} (step ${meta.step}, ${formatBytes(meta.sizeBytes)}).` } });
+        await refreshStorage();
+        return meta;
+      }),
+
+    importHfModel: (files) =>
+      act('import', async () => {
+        const { meta, fileName } = await svc.importHfModel(files, get().backendReport?.limits);
+        upsert(meta);
+        set({ checkpointNotice: { kind: 'ok', text: `Imported the Hugging Face model "${meta.name}" from ${fileName} (${formatBytes(meta.sizeBytes)}).` } });
         await refreshStorage();
         return meta;
       }),

@@ -68,6 +68,12 @@ export interface CheckpointsSlice {
   exportCheckpointFile: (id: string) => Promise<{ fileName: string; bytes: ArrayBuffer } | null>;
   exportCheckpointHfZip: (id: string) => Promise<{ fileName: string; bytes: Uint8Array } | null>;
   importCheckpointFile: (fileName: string, bytes: ArrayBuffer) => Promise<CheckpointMeta | null>;
+  /**
+   * Imports a Hugging Face GPT-2 model as a checkpoint: one zip of its folder, or the
+   * folder's files (model.safetensors, config.json, tokenizer.json, optional
+   * tokenizer_config.json). Refused whole, naming file and field, before anything is stored.
+   */
+  importHfModel: (files: ReadonlyArray<{ name: string; bytes: ArrayBuffer }>) => Promise<CheckpointMeta | null>;
   requestPersistence: () => Promise<void>;
   resumeInterruptedRun: () => Promise<void>;
   dismissInterruptedRun: () => Promise<void>;

@@ -173,7 +173,9 @@ function SaveAndImport() {
   const busy = useStudio((s) => s.checkpointBusy);
   const save = useStudio((s) => s.saveCheckpointNow);
   const importFile = useStudio((s) => s.importCheckpointFile);
+  const importHf = useStudio((s) => s.importHfModel);
   const input = useRef<HTMLInputElement>(null);
+  const hfInput = useRef<HTMLInputElement>(null);
   return (
     <section aria-labelledby="ck-save-title">
       <h3 id="ck-save-title">Save and import</h3>
@@ -201,6 +203,28 @@ function SaveAndImport() {
           }}
         />
         <small className="field-hint">A damaged or foreign file is refused whole; nothing already saved changes.</small>
+      </div>
+      <div className="field">
+        <label htmlFor="hf-import-input">Import a Hugging Face GPT-2 model (a .zip of its folder, or its model.safetensors, config.json and tokenizer.json together)</label>
+        <input
+          ref={hfInput}
+          id="hf-import-input"
+          type="file"
+          multiple
+          accept=".zip,.json,.safetensors"
+          data-testid="hf-import-input"
+          disabled={busy !== null}
+          onChange={(e) => {
+            const chosen = Array.from(e.target.files ?? []);
+            if (chosen.length === 0) return;
+            void Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })))
+              .then((files) => importHf(files))
+              .finally(() => {
+                if (hfInput.current) hfInput.current.value = '';
+              });
+          }}
+        />
+        <small className="field-hint">float16 and bfloat16 weights are widened; a config the studio cannot compute is refused naming the field.</small>
       </div>
     </section>
   );
