@@ -54,7 +54,7 @@ export function readInfo(bytes: ArrayBuffer | Uint8Array, fileName = 'The file')
   if (!isStudioCheckpoint(meta)) {
     throw new CheckpointFileError(
       `${fileName} is a safetensors file but not an Instruct Studio checkpoint (its metadata has no "format": "${CHECKPOINT_FORMAT}"). ` +
-        'Import checkpoints exported from this studio; to compare a plain Hugging Face model, add it to public/models.',
+        'Import checkpoints exported from this studio here; a Hugging Face model folder or zip goes in through "Import a Hugging Face GPT-2 model".',
     );
   }
   checkVersion(meta, fileName);

@@ -93,9 +93,10 @@ its chat template) with everything to continue tuning it elsewhere.
    With DeepSpeed ZeRO-2: \`accelerate launch --config_file accelerate_deepspeed_zero2.yaml train_trl.py\`.
    Several machines: set \`num_machines\`, \`machine_rank\`, \`main_process_ip\` and
    \`main_process_port\` in the YAML on each.
-3. The result is written to \`trl-output/\`, another Hugging Face folder. The studio
-   reads it as it is: \`npm run eval -- --model trl-output --data ...\` evaluates it and
-   \`npm run tune -- --model trl-output ...\` tunes it further.
+3. The result is written to \`trl-output/\`, another Hugging Face folder. Bring it back:
+   zip it and import it in the studio's Checkpoints tab ("Import a Hugging Face GPT-2
+   model"), where it can be loaded, compared, tuned further and exported again; or
+   read it in Node: \`npm run eval -- --model trl-output --data ...\`.
 
 The data: \`data/messages.jsonl\` holds each example as chat messages (a user
 message may carry an \`input\` key: the instruction's input, laid out as the
@@ -174,5 +175,5 @@ trainer = SFTTrainer(model=model, args=config, train_dataset=dataset, processing
 trainer.train()
 trainer.save_model(args.out)
 tokenizer.save_pretrained(args.out)
-print(f"train_trl: saved to {args.out}, a Hugging Face folder the studio reads again")
+print(f"train_trl: saved to {args.out}; zip it and import it in the studio's Checkpoints tab")
 `;
