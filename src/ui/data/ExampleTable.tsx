@@ -203,14 +203,14 @@ function ExampleRow(props: {
       <td>
         <button type="button" className="cell-button" data-testid="example-open" onClick={props.onSelect} title="Show its tokens">
           <span className="cell-text" data-testid="example-instruction">
-            {requestOf(e)}
+            {cellPreview(requestOf(e))}
           </span>
         </button>
         {e.kind === 'conversation' && <span className="muted"> · {e.messages.length} turns</span>}
       </td>
       <td>
         <span className="cell-text" data-testid="example-response">
-          {responseOf(e)}
+          {cellPreview(responseOf(e))}
         </span>
       </td>
       <td className="muted">{e.category ?? ''}</td>
@@ -227,4 +227,11 @@ function ExampleRow(props: {
       </td>
     </tr>
   );
+}
+
+/** Characters of a text a table cell holds: it shows two lines, and laying out a 200 KB text to clip it blocked the page. */
+const CELL_CHARS = 400;
+
+function cellPreview(text: string): string {
+  return text.length > CELL_CHARS ? `${text.slice(0, CELL_CHARS)}…` : text;
 }

@@ -1,6 +1,7 @@
 // One example's tokens as the trainer sees them: prompt tokens (masked, no
-// loss) in grey, response tokens (trained) in green, tokens cut off by the
-// context struck through. Built with the model's own tokenizer and the same
+// loss) in grey, response tokens (trained) in green. Only the tokens one
+// training sequence holds are drawn; the rest are counted ("and N more
+// tokens cut to fit"), so a 200 KB example stays a few dozen elements. Built with the model's own tokenizer and the same
 // render/fit functions training uses.
 
 import { useMemo } from 'react';
@@ -40,15 +41,14 @@ export function TokenView({ example, model }: { example: Example; model?: { toke
       </div>
     );
   }
-  const masked = shown.tokens.filter((t) => !t.target && !t.cut).length;
+  const masked = shown.tokens.filter((t) => !t.target).length;
   return (
     <div className="token-view-box" data-testid="token-view" data-ready="true">
       <p className="token-legend">
         <span className="tok tok-masked">prompt: no loss</span> <span className="tok tok-trained">response: trained</span>{' '}
-        <span className="tok tok-cut">cut off</span>{' '}
         <span className="muted" data-testid="token-summary">
-          {formatCount(shown.tokens.length)} tokens: {formatCount(shown.targets)} trained, {formatCount(masked)} masked
-          {shown.truncated ? `, ${formatCount(shown.tokens.filter((t) => t.cut).length)} cut to fit the context of ${contextLength}` : ''}. Template: {template.name}.
+          {formatCount(shown.total)} tokens: {formatCount(shown.targets)} trained, {formatCount(shown.dropped ? shown.tokens.length : masked)} masked
+          {shown.truncated ? `, ${formatCount(shown.hidden)} cut to fit the context of ${contextLength}` : ''}. Template: {template.name}.
         </span>
       </p>
       {shown.dropped && (
@@ -60,14 +60,19 @@ export function TokenView({ example, model }: { example: Example; model?: { toke
         {shown.tokens.map((t, k) => (
           <span
             key={k}
-            className={`tok ${t.cut ? 'tok-cut' : t.target ? 'tok-trained' : 'tok-masked'}${t.part === 'eos' ? ' tok-eos' : ''}`}
+            className={`tok ${t.target ? 'tok-trained' : 'tok-masked'}${t.part === 'eos' ? ' tok-eos' : ''}`}
             data-trained={t.target ? '1' : '0'}
-            title={`id ${t.id} · ${t.part}${t.cut ? ' · cut off' : t.target ? ' · trained' : ' · masked'}`}
+            title={`id ${t.id} · ${t.part}${t.target ? ' · trained' : ' · masked'}`}
           >
             {visibleTokenText(t.text)}
           </span>
         ))}
       </div>
+      {shown.hidden > 0 && (
+        <p className="muted" data-testid="token-hidden">
+          … and {formatCount(shown.hidden)} more tokens {shown.dropped ? 'past the context' : 'cut to fit'} (context {contextLength}), not shown.
+        </p>
+      )}
     </div>
   );
 }

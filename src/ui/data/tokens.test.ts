@@ -35,7 +35,9 @@ describe('exampleTokens', () => {
     const T = n - 3;
     const cut = exampleTokens(example, PLAIN_TEMPLATE, tokenizer, { trainOnInputs: false, contextLength: T, overflow: 'truncate' });
     expect(cut.truncated).toBe(true);
-    expect(cut.tokens.filter((t) => t.cut)).toHaveLength(n - (T + 1));
+    expect(cut.tokens).toHaveLength(T + 1);
+    expect(cut.hidden).toBe(n - (T + 1));
+    expect(cut.total).toBe(n);
     const { report } = encodeExamples([example], PLAIN_TEMPLATE, tokenizer, { contextLength: T });
     expect(cut.targets).toBe(report.trainedTokens);
     const dropped = exampleTokens(example, PLAIN_TEMPLATE, tokenizer, { trainOnInputs: false, contextLength: T, overflow: 'drop' });
@@ -43,6 +45,14 @@ describe('exampleTokens', () => {
     expect(dropped.targets).toBe(0);
     const noRoom = exampleTokens(example, PLAIN_TEMPLATE, tokenizer, { trainOnInputs: false, contextLength: 3, overflow: 'truncate' });
     expect(noRoom.dropped).toBe('no-trained-tokens');
+  });
+
+  it('decodes only what one training sequence holds, however long the example', () => {
+    const long = { ...example, response: 'word '.repeat(40_000) } as typeof example;
+    const shown = exampleTokens(long, PLAIN_TEMPLATE, tokenizer, { trainOnInputs: false, contextLength: 16, overflow: 'truncate' });
+    expect(shown.tokens).toHaveLength(17);
+    expect(shown.total).toBe(renderForTraining(long, PLAIN_TEMPLATE, tokenizer).ids.length);
+    expect(shown.hidden).toBe(shown.total - 17);
   });
 
   it('counts tokens per example once per tokenizer and template', () => {
