@@ -42,6 +42,21 @@ describe('writeTransaction', () => {
     db.close();
   });
 
+  it('asks for strict durability, so a reported save is on disk', async () => {
+    const db = await openStudioDb(freshName());
+    const seen: unknown[] = [];
+    const open = db.transaction.bind(db);
+    (db as unknown as { transaction: (...a: unknown[]) => unknown }).transaction = (...args: unknown[]) => {
+      seen.push(args[2]);
+      return (open as (...a: unknown[]) => unknown)(...args);
+    };
+    await writeTransaction(db, STORES.kv, async (tx) => {
+      await tx.objectStore(STORES.kv).put('a', 'k');
+    });
+    expect(seen).toEqual([{ durability: 'strict' }]);
+    db.close();
+  });
+
   it('updateRecord rewrites an existing record and writes nothing for a missing one', async () => {
     const db = await openStudioDb(freshName());
     await db.put(STORES.runs, { id: 'r1', n: 1 });

@@ -106,10 +106,13 @@ type WriteTx = IDBPTransaction<unknown, StoreName[], 'readwrite'>;
  * commit: everything `fn` writes is kept, or nothing. When `fn` throws, the
  * transaction is aborted so that its earlier writes are rolled back, and the
  * error is rethrown (the browser's own quota error where there is one, so a full
- * disk is reported as such).
+ * disk is reported as such). Every write asks for durability 'strict'.
  */
 export async function writeTransaction<T>(db: IDBPDatabase, stores: StoreName | StoreName[], fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-  const tx = db.transaction(Array.isArray(stores) ? stores : [stores], 'readwrite') as unknown as WriteTx;
+  // 'strict': the commit resolves only once the data is flushed to disk, so a
+  // checkpoint or dataset reported saved survives a crash or power loss
+  // (browsers default to 'relaxed' or their own choice).
+  const tx = db.transaction(Array.isArray(stores) ? stores : [stores], 'readwrite', { durability: 'strict' }) as unknown as WriteTx;
   try {
     const result = await fn(tx);
     await tx.done;
