@@ -41,7 +41,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
 };
 
 /** The settings the Train panel edits; the rest keep their defaults. */
-export type EditableTrainOption = 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps';
+export type EditableTrainOption = 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'gradClip';
 
 export type TrainOptionProblem = FieldProblem<TrainOptions>;
 

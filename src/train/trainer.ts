@@ -47,7 +47,7 @@ export type TrainerState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 
 
 export class TrainingDivergedError extends Error {
   constructor(step: number) {
-    super(`Training diverged at step ${step}: the loss became NaN or infinite. Lower the learning rate or turn on gradient clipping.`);
+    super(`Training diverged at step ${step}: the loss became NaN or infinite. Lower the learning rate, or the gradient clip (both in the Train panel), and start again.`);
     this.name = 'TrainingDivergedError';
   }
 }

@@ -10,11 +10,13 @@ import { NumberField } from './NumberField';
 import { Panel } from './Panel';
 import { DataReportLine, TrainDataControls } from './data/TrainDataControls';
 
-const OPTION_FIELDS: ReadonlyArray<{ key: EditableTrainOption; label: string; hint: string; step: number | 'any'; min: number }> = [
-  { key: 'steps', label: 'Steps', hint: 'Optimizer updates to run', step: 1, min: 1 },
-  { key: 'batchSize', label: 'Batch size', hint: 'Text windows per step', step: 1, min: 1 },
-  { key: 'learningRate', label: 'Learning rate', hint: 'Size of each update', step: 'any', min: 0 },
-  { key: 'warmupSteps', label: 'Warm-up', hint: 'Steps to ramp the rate up', step: 1, min: 0 },
+const OPTION_FIELDS: ReadonlyArray<{ key: EditableTrainOption; testId: string; label: string; hint: string; step: number | 'any'; min: number }> = [
+  { key: 'steps', testId: 'train-steps', label: 'Steps', hint: 'Optimizer updates to run', step: 1, min: 1 },
+  { key: 'batchSize', testId: 'train-batch', label: 'Batch size', hint: 'Text windows per step', step: 1, min: 1 },
+  { key: 'learningRate', testId: 'train-lr', label: 'Learning rate', hint: 'Size of each update', step: 'any', min: 0 },
+  { key: 'warmupSteps', testId: 'train-warmup', label: 'Warm-up', hint: 'Steps to ramp the rate up', step: 1, min: 0 },
+  // The divergence message points here: a smaller clip tames loss spikes.
+  { key: 'gradClip', testId: 'train-clip', label: 'Gradient clip', hint: 'Largest gradient norm per step; 0 turns clipping off', step: 'any', min: 0 },
 ];
 
 export function TrainPanel() {
@@ -132,7 +134,7 @@ export function TrainPanel() {
                 key={f.key}
                 label={f.label}
                 hint={f.hint}
-                testId={`train-${f.key === 'batchSize' ? 'batch' : f.key === 'learningRate' ? 'lr' : f.key === 'warmupSteps' ? 'warmup' : 'steps'}`}
+                testId={f.testId}
                 value={trainOptions[f.key]}
                 onChange={(v) => setTrainOption(f.key, v)}
                 errors={[...optionErrors(f.key), ...(f.key === 'batchSize' ? batchErrors : [])]}
