@@ -68,8 +68,11 @@ export interface HfModel {
 
 const REQUIRED = ['config.json', 'tokenizer.json', 'model.safetensors'] as const;
 
-/** Buffers HF saved with older GPT-2 checkpoints (the causal mask), not parameters. */
-const IGNORED = /\.attn\.(masked_)?bias$/;
+/**
+ * Not parameters: buffers HF saved with older GPT-2 checkpoints (the causal mask), and
+ * the AdamW moments of a studio checkpoint file placed in a folder as model.safetensors.
+ */
+const IGNORED = /\.attn\.(masked_)?bias$|^optimizer\./;
 
 function text(file: string, bytes: Uint8Array): string {
   try {
