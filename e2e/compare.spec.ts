@@ -108,6 +108,17 @@ test('two models answer the France question side by side with the same prompt, a
 });
 
 test('lists the shipped models of models/index.json, and the same weights answer alike in every column', async ({ page }) => {
+  // The index is read once, when the page opens (the Lessons view lists the shipped models), so it is served from the start.
+  await page.route('**/models/index.json', (r) =>
+    r.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify([
+        { id: 'base', title: 'Shipped base <i>model</i>', dir: 'models/base' },
+        { id: 'tuned', title: 'Shipped tuned model', dir: 'models/tuned', template: 'plain' },
+        { id: 'missing', title: 'Listed but absent', dir: 'models/missing' },
+      ]),
+    }),
+  );
   await openStudio(page);
   await createMicroModel(page);
   await page.getByTestId('checkpoints-tab').click();
@@ -122,16 +133,6 @@ test('lists the shipped models of models/index.json, and the same weights answer
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('checkpoint-export-hf').first().click()]);
   const zip = unzipSync(new Uint8Array(await readFile((await dl.path())!)));
   const file = (name: string) => Buffer.from(Object.entries(zip).find(([n]) => n.endsWith(`/${name}`))![1]);
-  await page.route('**/models/index.json', (r) =>
-    r.fulfill({
-      contentType: 'application/json',
-      body: JSON.stringify([
-        { id: 'base', title: 'Shipped base <i>model</i>', dir: 'models/base' },
-        { id: 'tuned', title: 'Shipped tuned model', dir: 'models/tuned', template: 'plain' },
-        { id: 'missing', title: 'Listed but absent', dir: 'models/missing' },
-      ]),
-    }),
-  );
   for (const dir of ['base', 'tuned']) {
     for (const name of ['model.safetensors', 'config.json', 'tokenizer.json']) {
       await page.route(`**/models/${dir}/${name}`, (r) => r.fulfill({ contentType: 'application/octet-stream', body: file(name) }));
