@@ -1,7 +1,7 @@
 // The Checkpoints view: saved checkpoints with their step, loss, size and date;
 // rename, delete, load, continue a run, export as one file or as a Hugging Face
-// folder in a zip, import a file; the autosave interval; how much storage the
-// site uses and whether the browser keeps it. A thin view over the checkpoints
+// folder in a zip, import a file or a dropped Hugging Face folder; the autosave
+// interval; how much storage the site uses and whether the browser keeps it. A thin view over the checkpoints
 // slice; names come from users and files and are rendered as text.
 
 import { RenameForm } from '../RenameForm';
@@ -12,6 +12,7 @@ import { formatBytes, plural } from '../../util/text';
 import { downloadBytes } from '../data/download';
 import { NumberField } from '../NumberField';
 import './checkpoints.css';
+import { droppedFiles } from './dropped';
 
 const KIND_LABEL: Record<CheckpointMeta['kind'], string> = { auto: 'autosave', manual: 'saved', import: 'imported' };
 
@@ -176,6 +177,7 @@ function SaveAndImport() {
   const importHf = useStudio((s) => s.importHfModel);
   const input = useRef<HTMLInputElement>(null);
   const hfInput = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
   return (
     <section aria-labelledby="ck-save-title">
       <h3 id="ck-save-title">Save and import</h3>
@@ -204,8 +206,24 @@ function SaveAndImport() {
         />
         <small className="field-hint">A damaged or foreign file is refused whole; nothing already saved changes.</small>
       </div>
-      <div className="field">
-        <label htmlFor="hf-import-input">Import a Hugging Face GPT-2 model (a .zip of its folder, or its model.safetensors, config.json and tokenizer.json together)</label>
+      <div
+        className={`field drop-zone${dragging ? ' dragging' : ''}`}
+        data-testid="hf-drop"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setDragging(false);
+          if (busy !== null) return;
+          void droppedFiles(e.dataTransfer).then((files) => (files.length > 0 ? importHf(files) : null));
+        }}
+      >
+        <label htmlFor="hf-import-input">
+          Import a Hugging Face GPT-2 model: drop its folder or a .zip of it here, or choose its model.safetensors, config.json and tokenizer.json together
+        </label>
         <input
           ref={hfInput}
           id="hf-import-input"
