@@ -7,12 +7,37 @@ import { test, expect, foreignRequests } from './fixtures';
 // model continues with a question, the tuned model says Paris, and the
 // next-token bars show why. Few generated tokens; tuning itself is not run
 // (80 steps take many minutes on emulated GPUs), only its step is walked.
+// Both walks run offline: after the first visit the network is cut and the
+// page reloaded from the service worker's copy, under the page's CSP.
 
-/** Opens the page as a first-time visitor and waits for the trainer's backend. */
-async function firstVisit(page: Page): Promise<void> {
+/**
+ * Opens the page as a first-time visitor, waits until the service worker has
+ * kept its offline copy, then cuts the network and reloads: everything after
+ * this runs offline. Returns the Content-Security-Policy complaints the
+ * console shows (there must be none).
+ */
+async function firstVisit(page: Page): Promise<string[]> {
+  const refused: string[] = [];
+  page.on('console', (m) => {
+    if (m.text().includes('Content Security Policy')) refused.push(m.text());
+  });
   await page.goto('/');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /webgpu|webgl|wasm|cpu/, { timeout: 120_000 });
-  // Offline after one visit: `await page.context().setOffline(true); await page.reload();` goes here.
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.context().setOffline(true);
+  const reloaded = await page.reload();
+  expect(reloaded?.fromServiceWorker(), 'the page came from the offline copy').toBe(true);
+  // Really offline: what the copy does not hold cannot be fetched at all.
+  const probe = await page.evaluate(async () => {
+    const held = (await fetch('./models/index.json')).ok;
+    const notHeld = await fetch('./not-in-the-offline-copy.json').then((r) => `HTTP ${r.status}`, () => 'network error');
+    return { held, notHeld };
+  });
+  expect(probe).toEqual({ held: true, notHeld: 'network error' });
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /webgpu|webgl|wasm|cpu/, { timeout: 120_000 });
+  return refused;
 }
 
 /** The document is no wider than the window: nothing scrolls sideways. */
@@ -120,7 +145,7 @@ async function walk(page: Page, opts: { presenter: boolean }): Promise<void> {
 test('walks every lesson on WebGPU: base continues with a question, tuned says Paris, and progress survives a reload', async ({ page, requests, baseURL }) => {
   test.setTimeout(600_000);
   const started = Date.now();
-  await firstVisit(page);
+  const refused = await firstVisit(page);
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
   await expect(page.getByTestId('lessons-view')).toBeVisible();
   await walk(page, { presenter: false });
@@ -132,6 +157,7 @@ test('walks every lesson on WebGPU: base continues with a question, tuned says P
   await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'preference-tuning');
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
   expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
+  expect(refused).toEqual([]);
   console.log(`WebGPU walk: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 });
 
@@ -139,7 +165,7 @@ test('walks every lesson on the WebGL fallback in presenter mode on a 1024x768 p
   test.setTimeout(600_000);
   const started = Date.now();
   await page.setViewportSize({ width: 1024, height: 768 });
-  await firstVisit(page);
+  const refused = await firstVisit(page);
   // Switch once the base model is in (a switch restarts the trainer and empties the studio).
   await page.waitForFunction(() => window.__studio!.store.getState().model !== null, undefined, { timeout: 120_000 });
   await page.getByTestId('backend-select').selectOption('webgl');
@@ -154,5 +180,6 @@ test('walks every lesson on the WebGL fallback in presenter mode on a 1024x768 p
   await expect(page.getByTestId('presenter-toggle')).toBeChecked();
   await noSidewaysScroll(page);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  expect(refused).toEqual([]);
   console.log(`WebGL presenter walk: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 });

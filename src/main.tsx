@@ -4,6 +4,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { studioClient, useStudio } from './store';
 import { openShippedBase } from './store/startup';
+import { registerServiceWorker } from './offline/register';
 import { App } from './ui/App';
 import './ui/studio.css';
 
@@ -37,3 +38,5 @@ void useStudio.getState().initCheckpoints();
 // The shipped base model, so the page opens ready to ask, tune and compare
 // (`?start=empty` opens an empty studio instead, as the browser tests do).
 if (new URLSearchParams(window.location.search).get('start') !== 'empty') void openShippedBase(useStudio);
+// Keep a copy of the app, models and datasets for the next visit without a network.
+registerServiceWorker();
