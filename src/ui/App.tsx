@@ -12,6 +12,7 @@ import { GeneratePanel } from './GeneratePanel';
 import { Header } from './Header';
 import { LessonsView } from './lessons/LessonsView';
 import { ModelPanel } from './ModelPanel';
+import { NothingLeaves } from './NothingLeaves';
 import { ResumeBanner } from './ResumeBanner';
 import { TrainPanel } from './TrainPanel';
 
@@ -61,7 +62,7 @@ export function App() {
         </main>
       )}
       <footer className="app-footer muted">
-        Everything runs on this page: the model trains in a background worker on your own device, and no data is sent anywhere.
+        <NothingLeaves />
       </footer>
     </div>
   );
