@@ -7,11 +7,17 @@
 //   query q may attend to key k  iff  k <= q  and  segmentIds[k] === segmentIds[q]
 // and the target that would cross from one segment into the next is masked.
 //
-// A batch is flat, row-major, B x T:
-//   ids[b*T + t]     input token
-//   targets[b*T + t] the token after it
-//   mask[b*T + t]    1 where the loss counts (trained target in the same segment)
-// Padding uses the pad id, mask 0, segment 0, position 0.
+// A batch is flat, row-major, B x L, where L is the batch's own length: the
+// context T, or (with `bucket`) the longest row's inputs rounded up to a
+// multiple of `bucket`, so short examples are not padded to the whole context
+// while the number of distinct shapes (each compiles new GPU programs) stays
+// at T / bucket at most:
+//   ids[b*L + t]     input token
+//   targets[b*L + t] the token after it
+//   mask[b*L + t]    1 where the loss counts (trained target in the same segment)
+// Padding uses the pad id, mask 0, segment 0, position 0. Cutting trailing
+// padding changes no trained target's logits: attention is causal and keeps
+// to a segment, and positions are given per token.
 
 import { Random } from '../util/random';
 import type { EncodedSequence } from './sequences';
@@ -32,6 +38,23 @@ export interface PackOptions {
   contextLength: number;
   /** Put several sequences into one row (default true); false gives one row per sequence. */
   pack?: boolean;
+  /** Pack rows up to this many input tokens (2..contextLength; default the context). */
+  packLength?: number;
+}
+
+/**
+ * Batches are padded to their longest row rounded up to a multiple of this:
+ * at most 8 shapes for a 64-token context (each new shape compiles new GPU
+ * programs), and at most 7 padding tokens per row beyond the longest.
+ */
+export const BUCKET_TOKENS = 8;
+
+/** Why a packing length cannot be used with this context, or null. */
+export function packLengthProblem(packLength: number, contextLength: number): string | null {
+  if (!Number.isInteger(packLength) || packLength < 2 || packLength > contextLength) {
+    return `The packing length must be a whole number from 2 to the model's context of ${contextLength} tokens (got ${Number.isFinite(packLength) ? packLength : 'nothing'}): a packed row is fed to the model at once.`;
+  }
+  return null;
 }
 
 function newRow(): PackedRow {
@@ -55,13 +78,19 @@ function appendSequence(row: PackedRow, seq: EncodedSequence): void {
  * row. Deterministic for a given order. Sequences must already fit (see fitToContext).
  */
 export function packSequences(sequences: readonly EncodedSequence[], opts: PackOptions): PackedRow[] {
-  const capacity = opts.contextLength + 1;
-  const rows: PackedRow[] = [];
+  const limit = opts.contextLength + 1;
   for (const seq of sequences) {
-    if (seq.ids.length > capacity) {
-      throw new Error(`sequence of example ${seq.exampleId} has ${seq.ids.length} tokens, more than ${capacity}; fit it to the context first`);
+    if (seq.ids.length > limit) {
+      throw new Error(`sequence of example ${seq.exampleId} has ${seq.ids.length} tokens, more than ${limit}; fit it to the context first`);
     }
   }
+  if (opts.packLength !== undefined) {
+    const problem = packLengthProblem(opts.packLength, opts.contextLength);
+    if (problem) throw new Error(problem);
+  }
+  // A sequence longer than the packing length gets a row of its own.
+  const capacity = (opts.packLength ?? opts.contextLength) + 1;
+  const rows: PackedRow[] = [];
   if (opts.pack === false) {
     for (const seq of sequences) {
       const row = newRow();
@@ -75,6 +104,12 @@ export function packSequences(sequences: readonly EncodedSequence[], opts: PackO
   for (const seq of sequences) {
     const need = seq.ids.length;
     let chosen = -1;
+    if (need >= capacity) {
+      const row = newRow();
+      appendSequence(row, seq);
+      rows.push(row);
+      continue;
+    }
     for (let room = need; room < capacity; room++) {
       const bucket = byRoom[room] as number[];
       if (bucket.length > 0) {
@@ -98,11 +133,18 @@ export interface BatchShape {
   batchSize: number;
   contextLength: number;
   padId: number;
+  /**
+   * Pad each batch only to its longest row, rounded up to a multiple of this
+   * (capped at the context); 0 or absent pads every row to the context.
+   */
+  bucket?: number;
 }
 
 export interface Batch {
   batchSize: number;
   contextLength: number;
+  /** This batch's length L (<= contextLength): arrays are B x L. */
+  seqLen: number;
   ids: Int32Array;
   targets: Int32Array;
   mask: Float32Array;
@@ -114,10 +156,26 @@ export interface Batch {
   exampleIds: string[][];
 }
 
+/**
+ * The length a batch of these rows is laid out to: the context, or with a
+ * bucket the most inputs any row trains (its tokens less the last, which is
+ * only a target) rounded up to a multiple of the bucket, at most the context.
+ */
+export function batchLength(rows: readonly PackedRow[], contextLength: number, bucket = 0): number {
+  if (!(bucket > 0)) return contextLength;
+  let longest = 1;
+  for (const r of rows) longest = Math.max(longest, r.ids.length - 1);
+  return Math.min(contextLength, Math.ceil(longest / bucket) * bucket);
+}
+
 /** Lays up to B rows out as one batch; missing rows are all padding. */
 export function makeBatch(rows: readonly PackedRow[], shape: BatchShape): Batch {
-  const { batchSize: B, contextLength: T, padId } = shape;
+  const { batchSize: B, contextLength: C, padId } = shape;
   if (rows.length > B) throw new Error(`makeBatch: ${rows.length} rows do not fit a batch of ${B}`);
+  for (const row of rows) {
+    if (row.ids.length > C + 1) throw new Error(`makeBatch: a row has ${row.ids.length} tokens, more than ${C + 1}`);
+  }
+  const T = batchLength(rows, C, shape.bucket);
   const ids = new Int32Array(B * T).fill(padId);
   const targets = new Int32Array(B * T).fill(padId);
   const mask = new Float32Array(B * T);
@@ -129,7 +187,6 @@ export function makeBatch(rows: readonly PackedRow[], shape: BatchShape): Batch 
     const row = rows[b];
     exampleIds.push(row ? row.exampleIds.slice() : []);
     if (!row) continue;
-    if (row.ids.length > T + 1) throw new Error(`makeBatch: a row has ${row.ids.length} tokens, more than ${T + 1}`);
     const n = Math.min(T, row.ids.length);
     for (let t = 0; t < n; t++) {
       const o = b * T + t;
@@ -146,7 +203,7 @@ export function makeBatch(rows: readonly PackedRow[], shape: BatchShape): Batch 
       }
     }
   }
-  return { batchSize: B, contextLength: T, ids, targets, mask, segmentIds, positions, trainedTokens, exampleIds };
+  return { batchSize: B, contextLength: C, seqLen: T, ids, targets, mask, segmentIds, positions, trainedTokens, exampleIds };
 }
 
 export interface BatchIteratorOptions extends BatchShape {

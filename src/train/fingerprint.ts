@@ -12,6 +12,16 @@ export function dataFingerprint(data: TrainingData): string {
   const canonical =
     data.kind === 'text'
       ? ['text', data.text]
-      : ['instructions', data.examples, data.template, data.trainOnInputs, data.pack, data.overflow];
+      : [
+          'instructions',
+          data.examples,
+          data.template,
+          data.trainOnInputs,
+          data.pack,
+          data.overflow,
+          // Only when set, so runs checkpointed before these existed keep their fingerprint.
+          ...(data.packLength !== undefined ? [{ packLength: data.packLength }] : []),
+          ...(data.padding !== undefined ? [{ padding: data.padding }] : []),
+        ];
   return hashString(JSON.stringify(canonical));
 }

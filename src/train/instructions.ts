@@ -1,8 +1,9 @@
 // Instruction-tuning batches: examples rendered through a prompt template into
 // (ids, loss mask) sequences, fitted to the context, optionally packed, split into
-// train and validation with a seed, and served as fixed-shape batches.
+// train and validation with a seed, and served as batches padded to their
+// longest row, bucketed (see src/data/batching.ts), or to the whole context.
 
-import { batchIterator, evalBatches, packSequences, type Batch as DataBatch } from '../data/batching';
+import { batchIterator, BUCKET_TOKENS, evalBatches, packSequences, type Batch as DataBatch } from '../data/batching';
 import { describeEncodeReport, encodeExamples, type EncodeReport, type OverflowRule } from '../data/sequences';
 import { splitExamples } from '../data/split';
 import type { Example } from '../data/schema';
@@ -19,6 +20,10 @@ export interface InstructionDataOptions {
   trainOnInputs: boolean;
   /** Pack several short examples into one row (attention stays within each). */
   pack: boolean;
+  /** Rows packed up to this many input tokens (default and at most the context). */
+  packLength?: number;
+  /** Pad each batch to its longest row rounded up to this many tokens (default BUCKET_TOKENS); 0 pads to the context. */
+  bucket?: number;
   overflow: OverflowRule;
   /** Share of examples held out for validation loss (0 = none). */
   valFraction: number;
@@ -40,7 +45,7 @@ function toTrainBatch(b: DataBatch): Batch {
     targets: b.targets,
     mask: b.mask,
     batchSize: b.batchSize,
-    seqLen: b.contextLength,
+    seqLen: b.seqLen,
     segmentIds: b.segmentIds,
     positions: b.positions,
   };
@@ -54,22 +59,31 @@ function toTrainBatch(b: DataBatch): Batch {
 export class InstructionBatches implements BatchSource {
   private iterator: Generator<DataBatch, void, undefined>;
   private drawn = 0;
+  /** Tokens laid out (B x L, padding included) over the batches drawn in this session. */
+  private laidOut = 0;
+  private laidOutBatches = 0;
+  /** Distinct batch lengths drawn: each is a new tensor shape, i.e. new GPU programs to compile. */
+  readonly lengths = new Set<number>();
 
   constructor(
     private readonly rows: ReturnType<typeof packSequences>,
-    private readonly shape: { batchSize: number; contextLength: number; padId: number; seed: number },
+    private readonly shape: { batchSize: number; contextLength: number; padId: number; seed: number; bucket?: number },
   ) {
     this.iterator = batchIterator(rows, shape);
   }
 
+  /** The mean of B x L over the batches drawn so far (B x context before the first). */
   get tokensPerBatch(): number {
-    return this.shape.batchSize * this.shape.contextLength;
+    return this.laidOutBatches > 0 ? this.laidOut / this.laidOutBatches : this.shape.batchSize * this.shape.contextLength;
   }
 
   next(): Batch {
     const r = this.iterator.next();
     if (r.done) throw new Error('The batch iterator ended unexpectedly.');
     this.drawn++;
+    this.laidOut += r.value.batchSize * r.value.seqLen;
+    this.laidOutBatches++;
+    this.lengths.add(r.value.seqLen);
     return toTrainBatch(r.value);
   }
 
@@ -99,10 +113,11 @@ export function prepareInstructionData(examples: readonly Example[], tokenizer: 
   if (trainEnc.sequences.length === 0) {
     throw new Error(`No example can be trained: ${describeEncodeReport(trainEnc.report)} Raise the context length or shorten the examples.`);
   }
-  const shape = { batchSize: o.batchSize, contextLength: o.contextLength, padId: tokenizer.padId, seed: o.seed };
-  const rows = packSequences(trainEnc.sequences, { contextLength: o.contextLength, pack: o.pack });
+  const shape = { batchSize: o.batchSize, contextLength: o.contextLength, padId: tokenizer.padId, seed: o.seed, bucket: o.bucket ?? BUCKET_TOKENS };
+  const packing = { contextLength: o.contextLength, pack: o.pack, ...(o.packLength !== undefined ? { packLength: o.packLength } : {}) };
+  const rows = packSequences(trainEnc.sequences, packing);
   const valEnc = encodeExamples(val, o.template, tokenizer, enc);
-  const valRows = packSequences(valEnc.sequences, { contextLength: o.contextLength, pack: o.pack });
+  const valRows = packSequences(valEnc.sequences, packing);
   const evalSet = [...evalBatches(valRows, shape)].slice(0, 16).map(toTrainBatch);
   return {
     source: new InstructionBatches(rows, shape),

@@ -19,6 +19,13 @@ export type TrainingData =
       trainOnInputs: boolean;
       /** Pack several short examples into one context (attention stays within each). */
       pack: boolean;
+      /** With pack: rows hold up to this many input tokens (2..context; default the context). */
+      packLength?: number;
+      /**
+       * 'bucket' (the default): each batch is padded to its longest row, rounded up to
+       * a multiple of 8 tokens; 'context': every row to the whole context (as before).
+       */
+      padding?: 'bucket' | 'context';
       overflow: OverflowRule;
       /** The stored dataset these examples came from, recorded in checkpoints. */
       datasetId?: string;

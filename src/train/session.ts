@@ -12,7 +12,7 @@ import { dataFingerprint } from './fingerprint';
 import type { Batch, BatchSource } from './batches';
 import { prepareInstructionData } from './instructions';
 import { AdamW } from './optimizer';
-import { trainOptionProblems, type TrainOptions } from './options';
+import { dataOptionProblems, trainOptionProblems, type TrainOptions } from './options';
 import type { CheckpointReason, DataReport, LossPoint, ResumeRun, RunState, TrainingData, TrainState } from './run';
 import { prepareTextData } from './text';
 import { Trainer, type StepInfo } from './trainer';
@@ -212,7 +212,7 @@ export class TrainingSession {
     if (this.trainer) throw new SessionError('busy', 'A training run is already active: pause or stop it first.');
     const problems = validateConfig(model.config, { batchSize: options.batchSize, ...(limits ? { limits } : {}) });
     if (problems.length > 0) throw new SessionError('invalid-config', problems.map((p) => p.message).join(' '));
-    const optionProblems = trainOptionProblems(options);
+    const optionProblems = [...trainOptionProblems(options), ...dataOptionProblems(data, model.config.contextLength)];
     if (optionProblems.length > 0) throw new SessionError('bad-input', optionProblems.map((p) => p.message).join(' '));
     const dataHash = dataFingerprint(data);
     if (resume) this.checkResume(resume, options, dataHash);
@@ -325,6 +325,8 @@ export class TrainingSession {
         seed: options.seed,
         trainOnInputs: data.trainOnInputs,
         pack: data.pack,
+        ...(data.packLength !== undefined ? { packLength: data.packLength } : {}),
+        ...(data.padding === 'context' ? { bucket: 0 } : {}),
         overflow: data.overflow,
         valFraction,
       });

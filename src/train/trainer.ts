@@ -34,6 +34,8 @@ export interface StepInfo {
   etaSec: number | null;
   /** Seconds spent stepping in this run, pauses excluded, across resumes from a checkpoint. */
   elapsedSec: number;
+  /** Length L of this step's batch (B x L tokens); each new length compiles new GPU programs. */
+  seqLen: number;
 }
 
 export interface TrainerCallbacks {
@@ -119,7 +121,8 @@ export class Trainer {
         await this.callbacks.beforeStep?.(this.step);
         const t0 = performance.now();
         const lr = learningRateAt(this.step, { ...o, totalSteps: o.steps });
-        const out = trainStep(this.model, this.optimizer, this.source.next(), lr, o.gradClip);
+        const batch = this.source.next();
+        const out = trainStep(this.model, this.optimizer, batch, lr, o.gradClip);
         const [loss, gradNorm] = Array.from(await out.data()); // the one readback per step
         out.dispose();
         const dt = (performance.now() - t0) / 1000;
@@ -142,6 +145,7 @@ export class Trainer {
           tokensPerSec: this.source.tokensPerBatch / secPerStep,
           etaSec: timedSteps >= 2 || this.step === o.steps ? (o.steps - this.step) * secPerStep : null,
           elapsedSec: activeSec,
+          seqLen: batch.seqLen,
         });
         if (o.evalEvery > 0 && this.evalBatches.length > 0 && (this.step % o.evalEvery === 0 || this.step === o.steps)) {
           const valLoss = await evaluate(this.model, this.evalBatches);

@@ -99,7 +99,7 @@ export interface Replies {
   exportModel: ExportedModel;
   captureCheckpoint: CapturedCheckpoint;
   setAutosave: null;
-  memory: { numTensors: number; numBytes: number };
+  memory: { numTensors: number; numBytes: number; programs?: number };
 }
 
 export type RequestType = keyof Requests;
@@ -140,6 +140,8 @@ export type WorkerEvent =
       tokensPerSec: number;
       etaSec: number | null;
       elapsedSec: number;
+      /** Length of this step's batch: a new length compiles new GPU programs. */
+      seqLen?: number;
     }
   | { type: 'evalResult'; step: number; valLoss: number }
   /** The exact prompt the model was given (after template formatting), sent once before its tokens. */
