@@ -11,7 +11,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: here,
   base: './',
-  publicDir: false,
+  // The lesson page reads the shipped base model and datasets as the app does.
+  publicDir: fileURLToPath(new URL('../public', import.meta.url)),
   logLevel: 'warn',
   worker: { format: 'es' },
   build: {
@@ -19,7 +20,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 8192,
-    rollupOptions: { input: { ours: `${here}ours.html`, peer: `${here}peer.html` } },
+    rollupOptions: { input: { ours: `${here}ours.html`, peer: `${here}peer.html`, lesson: `${here}lesson.html` } },
   },
   preview: { host: '127.0.0.1' },
 });

@@ -13,13 +13,17 @@
 //                studio's kernels off: their before/after), on by default in the full run
 //                --profile [--repeats 3]: where one training step's time goes
 //                (phases and kernel launches) instead of the benchmark
+//   npm run bench -- --lesson     time to the lesson's outcome (see scripts/bench/lesson.ts):
+//                --backends node,webgl,webgpu  --arms reference,bucket,pack,lesson
+//                --lesson-settings steps=40,batch=16,lr=3e-4,warmup=4  --check-every 10
+//                --max-steps N (cap every arm, for a slow machine)
 //
 // wasm runs in this Node process; webgpu, webgl and wasm in Chromium run in pages
 // built from bench/ (ours in a Web Worker as in the app; the peer in a page of its
 // own, since it bundles its own tfjs). Results: a Markdown table on stdout and
 // JSON in bench-results/.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
@@ -33,6 +37,9 @@ import { runMeasurement } from './bench/run';
 import { jobLabel, planJobs, studioKernelsFor, type PlannedJob } from './bench/plan';
 import { checks, renderReport, type Entry, type KernelCheck, type Machine } from './bench/report';
 import { formatDuration, initNodeBackend, parseArgs } from './lib/node';
+import { DEFAULT_ARMS, DEFAULT_LESSON, renderLessonReport, runLessonArm, type LessonArm, type LessonArmResult, type LessonBackendResult, type LessonDriver, type LessonFiles, type LessonSettings } from './bench/lesson';
+import { StudioEngine } from '../src/worker/engine';
+import type { WorkerEvent } from '../src/worker/protocol';
 import { messageOf } from '../src/util/errors';
 
 const { flags } = parseArgs(process.argv.slice(2));
@@ -86,6 +93,19 @@ class BrowserRunner {
     const page = await this.open('ours.html');
     try {
       return await page.evaluate((j) => (window as unknown as { runJob(j: Job): Promise<JobResult> }).runJob(j), job);
+    } finally {
+      await page.close();
+    }
+  }
+
+  async lesson(backend: BackendId, settings: LessonSettings): Promise<LessonBackendResult> {
+    const page = await this.open('lesson.html');
+    try {
+      const r = await page.evaluate(
+        ([b, s]) => (window as unknown as { runLesson(b: BackendId, s: LessonSettings): Promise<{ backend: string; adapter?: string; arms: LessonBackendResult['arms'] }> }).runLesson(b, s),
+        [backend, settings] as const,
+      );
+      return { where: backend, ...(r.adapter ? { adapter: r.adapter } : {}), arms: r.arms };
     } finally {
       await page.close();
     }
@@ -264,7 +284,112 @@ async function main(): Promise<void> {
   if (entries.some((e) => e.error) || kernelChecks.some((c) => !c.result?.ok)) process.exitCode = 1;
 }
 
-(flags.has('profile') ? profile() : main()).catch((e) => {
+/** The lesson arms asked for: --arms ids, the 'lesson' arm from --lesson-settings. */
+function lessonArms(): LessonArm[] {
+  const wanted = (flags.get('arms') ?? 'reference,bucket,pack,lesson').split(',');
+  const kv = new Map((flags.get('lesson-settings') ?? 'steps=40,batch=16,lr=3e-4,warmup=4').split(',').map((p) => p.split('=') as [string, string]));
+  const num = (k: string, fallback: number) => (kv.has(k) ? Number(kv.get(k)) : fallback);
+  const lesson: LessonArm = {
+    id: 'lesson',
+    label: `lesson: ${num('steps', 40)} steps x ${num('batch', 16)}, lr ${num('lr', 3e-4)}, warm-up ${num('warmup', 4)}, ${kv.get('pack') === 'false' ? 'bucketed' : 'packed, bucketed'}`,
+    options: { steps: num('steps', 40), batchSize: num('batch', 16), learningRate: num('lr', 3e-4), warmupSteps: num('warmup', 4) },
+    padding: 'bucket',
+    pack: kv.get('pack') !== 'false',
+    continueTo: num('continue', 160),
+  };
+  const all = [...DEFAULT_ARMS, lesson];
+  const maxSteps = flags.has('max-steps') ? Number(flags.get('max-steps')) : undefined;
+  return wanted.map((id) => {
+    const arm = all.find((a) => a.id === id);
+    if (!arm) throw new Error(`--arms: unknown arm "${id}" (use ${all.map((a) => a.id).join(', ')}).`);
+    return maxSteps ? { ...arm, maxSteps } : arm;
+  });
+}
+
+/** The app's engine in this process, driven through the same protocol calls as the worker. */
+function nodeDriver(engine: StudioEngine, listeners: Set<(e: WorkerEvent) => void>): LessonDriver {
+  return {
+    call: (type, body) => engine.call(type, body),
+    onEvent(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    programs: async () => undefined,
+  };
+}
+
+/** --lesson: time to the lesson's outcome per backend and settings. */
+async function lessonBench(): Promise<void> {
+  const backendsWanted = (flags.get('backends') ?? 'node,webgl,webgpu').split(',') as Array<BackendId | 'node'>;
+  const settings: LessonSettings = {
+    ...DEFAULT_LESSON,
+    ...(flags.has('check-every') ? { checkEvery: Number(flags.get('check-every')) } : {}),
+    arms: lessonArms(),
+  };
+  const machine: Machine = { cpu: os.cpus()[0]?.model ?? 'unknown CPU', cores: os.cpus().length, os: `${os.type()} ${os.release()} ${os.arch()}`, node: process.version, loadBefore: os.loadavg()[0]! };
+  const note = flags.get('note');
+  if (note) machine.note = note;
+  say(`lesson run: ${settings.arms.map((a) => a.id).join(', ')} on ${backendsWanted.join(', ')}; load ${machine.loadBefore.toFixed(2)} on ${machine.cores} cores`);
+  const buf = readFileSync('public/models/base/model.safetensors');
+  const files: LessonFiles = {
+    safetensors: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+    configJson: readFileSync('public/models/base/config.json', 'utf8'),
+    tokenizerJson: readFileSync('public/models/base/tokenizer.json', 'utf8'),
+    datasetText: readFileSync('public/datasets/geo-tune.json', 'utf8'),
+    heldOutText: readFileSync('public/datasets/geo-eval-heldout-capitals.json', 'utf8'),
+  };
+  const results: LessonBackendResult[] = [];
+  let runner: BrowserRunner | null = null;
+  const loads: number[] = [];
+  const timer = setInterval(() => loads.push(os.loadavg()[0]!), 30_000);
+  try {
+    for (const b of backendsWanted) {
+      say(`lesson on ${b === 'node' ? 'wasm (Node)' : b} ...`);
+      if (b === 'node') {
+        const listeners = new Set<(e: WorkerEvent) => void>();
+        const engine = new StudioEngine((e) => {
+          for (const l of listeners) l(e);
+        });
+        await engine.call('init', { backend: 'wasm' });
+        const d = nodeDriver(engine, listeners);
+        const arms: LessonBackendResult['arms'] = [];
+        for (const arm of settings.arms) {
+          try {
+            arms.push(await runLessonArm(d, files, arm, settings, (m) => say(`    ${m}`)));
+          } catch (e) {
+            say(`    ${arm.id} failed: ${messageOf(e)}`);
+            arms.push({ arm, error: messageOf(e) });
+          }
+        }
+        results.push({ where: 'wasm (Node)', arms });
+      } else {
+        runner ??= await BrowserRunner.start();
+        machine.chromium = runner.browser.version();
+        results.push(await runner.lesson(b, settings));
+      }
+      for (const a of results[results.length - 1]!.arms) {
+        if ('error' in a) continue;
+        const r = a as LessonArmResult;
+        say(`    => ${r.arm.id}: ${r.secondsToOutcome !== null ? `outcome at step ${r.stepsToOutcome} after ${formatDuration(r.secondsToOutcome)}` : `no outcome in ${r.steps} steps`}, ${r.secPerStep.toFixed(2)} s/step, lengths ${r.batchLengths.join('/')}`);
+      }
+    }
+  } finally {
+    clearInterval(timer);
+    await runner?.close();
+  }
+  machine.loadAfter = os.loadavg()[0]!;
+  const { text, checks: lessonChecks } = renderLessonReport(results, settings);
+  const loadLine = `Load average (1 min) ${machine.loadBefore.toFixed(1)} before, ${machine.loadAfter.toFixed(1)} after${loads.length > 0 ? `, ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} during` : ''}, on ${machine.cores} cores (${machine.cpu}).`;
+  console.log(`\n${text}\n\n${loadLine}\n`);
+  const date = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = flags.get('out') ?? join('bench-results', `bench-${date}-lesson.json`);
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), lesson: true, headed, machine, loads, settings, checks: lessonChecks, results, report: text }, null, 2)}\n`);
+  say(`wrote ${out}; total ${formatDuration((Date.now() - started) / 1000)}`);
+  if (results.some((r) => r.arms.some((a) => 'error' in a))) process.exitCode = 1;
+}
+
+(flags.has('lesson') ? lessonBench() : flags.has('profile') ? profile() : main()).catch((e) => {
   console.error(messageOf(e));
   process.exit(1);
 });

@@ -124,7 +124,7 @@ export class StudioEngine {
     }
   }
 
-  private control(req: RequestOf<'pause' | 'resume' | 'stop' | 'cancelGenerate' | 'memory' | 'setAutosave'>): { numTensors: number; numBytes: number } | null {
+  private control(req: RequestOf<'pause' | 'resume' | 'stop' | 'cancelGenerate' | 'memory' | 'setAutosave'>): Replies['memory'] | null {
     switch (req.type) {
       case 'setAutosave':
         this.session.setAutosave(req.everySteps);
@@ -147,7 +147,10 @@ export class StudioEngine {
       }
       case 'memory': {
         const m = tf.memory();
-        return { numTensors: m.numTensors, numBytes: m.numBytes };
+        // Shader programs compiled so far (webgl binaryCache, webgpu pipelineCache): each new tensor shape adds some.
+        const b = tf.backend() as unknown as { binaryCache?: object; pipelineCache?: object };
+        const cache = b.binaryCache ?? b.pipelineCache;
+        return { numTensors: m.numTensors, numBytes: m.numBytes, ...(cache ? { programs: Object.keys(cache).length } : {}) };
       }
     }
   }
