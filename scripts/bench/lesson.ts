@@ -10,7 +10,10 @@
 // engine itself in Node (wasm): it only sends protocol requests and reads
 // protocol events. No tfjs here.
 
+import { packSequences } from '../../src/data/batching';
 import { importDataset } from '../../src/data/import';
+import { encodeExamples } from '../../src/data/sequences';
+import { BpeTokenizer } from '../../src/tokenizer/bpe';
 import type { Example } from '../../src/data/schema';
 import { DEFAULT_TEMPLATE } from '../../src/data/templates';
 import { evalQuestion, scoreAnswer } from '../../src/eval/score';
@@ -108,6 +111,8 @@ export interface LessonArmResult {
   /** Shader programs compiled during the arm's training (webgl, webgpu). */
   programsCompiled?: number;
   tokensPerStep: number;
+  /** Examples one step trains on: the batch size, times the examples per row when packed. */
+  examplesPerStep: number;
   dataSummary?: string;
 }
 
@@ -152,6 +157,11 @@ export async function runLessonArm(d: LessonDriver, files: LessonFiles, arm: Les
   await d.call('loadModel', { name: 'base', safetensors: files.safetensors.slice(0), configJson: files.configJson, tokenizerJson: files.tokenizerJson });
   const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...SHIPPED_TUNE_OPTIONS, ...arm.options };
   const data: TrainingData = { kind: 'instructions', examples, template: DEFAULT_TEMPLATE, trainOnInputs: false, pack: arm.pack, overflow: 'truncate', padding: arm.padding };
+  // Examples per row as the run lays them out (all examples; the 10% validation split packs alike).
+  const contextLength = (JSON.parse(files.configJson) as { n_ctx?: number; n_positions?: number }).n_positions ?? 64;
+  const tokenizer = BpeTokenizer.fromJSON(JSON.parse(files.tokenizerJson));
+  const { sequences } = encodeExamples(examples, DEFAULT_TEMPLATE, tokenizer, { contextLength, trainOnInputs: false, overflow: 'truncate' });
+  const examplesPerRow = sequences.length / packSequences(sequences, { contextLength, pack: arm.pack }).length;
   const limit = Math.min(arm.maxSteps ?? Infinity, Math.max(options.steps, arm.continueTo ?? 0));
 
   const checks: LessonCheck[] = [];
@@ -254,6 +264,7 @@ export async function runLessonArm(d: LessonDriver, files: LessonFiles, arm: Les
     losses,
     batchLengths: [...lengths].sort((a, b) => a - b),
     ...(programsBefore !== undefined && programsAfter !== undefined ? { programsCompiled: programsAfter - programsBefore } : {}),
+    examplesPerStep: options.batchSize * examplesPerRow,
     tokensPerStep: options.batchSize * (losses.length > 0 && lengthSum > 0 ? lengthSum / losses.length : 64),
     ...(dataSummary ? { dataSummary } : {}),
   };
@@ -274,19 +285,25 @@ export function renderLessonReport(results: LessonBackendResult[], s: Omit<Lesso
   const checks: Array<{ target: string; measured: string; pass: boolean }> = [];
   lines.push(`### Time to the lesson's outcome (Paris, and >= ${(100 * s.target).toFixed(0)}% exact match on ${s.heldOut} held-out capitals; checked every ${s.checkEvery} steps)`);
   lines.push('');
-  lines.push('| backend | settings | steps to outcome | time to outcome (training) | evaluation time | s/step | first step | batch lengths | programs compiled | held-out exact match | vs reference |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|');
+  lines.push('| backend | settings | steps to outcome | time to outcome (training) | evaluation time | s/step | examples/step | s per 100 examples | first step | batch lengths | programs compiled | held-out exact match | vs reference |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|');
   for (const r of results) {
     const ref = r.arms.find((a): a is LessonArmResult => !('error' in a) && a.arm.id === 'reference');
     for (const a of r.arms) {
       if ('error' in a) {
-        lines.push(`| ${r.where} | ${a.arm.label} | error: ${a.error.split('\n')[0]} | | | | | | | | |`);
+        lines.push(`| ${r.where} | ${a.arm.label} | error: ${a.error.split('\n')[0]} | | | | | | | | | | |`);
         continue;
       }
       const outcome = a.secondsToOutcome !== null ? fmtSec(a.secondsToOutcome) : `not within ${a.steps} steps (${fmtSec(a.trainSec)})`;
-      const ratio = ref && ref !== a && ref.secondsToOutcome !== null && a.secondsToOutcome !== null ? `${(ref.secondsToOutcome / a.secondsToOutcome).toFixed(2)}x` : ref && ref !== a ? `${(ref.secPerStep / a.secPerStep).toFixed(2)}x per step` : '-';
+      const perExample = (x: LessonArmResult) => x.secPerStep / x.examplesPerStep;
+      const ratio =
+        ref && ref !== a && ref.secondsToOutcome !== null && a.secondsToOutcome !== null
+          ? `${(ref.secondsToOutcome / a.secondsToOutcome).toFixed(2)}x`
+          : ref && ref !== a
+            ? `${(ref.secPerStep / a.secPerStep).toFixed(2)}x per step, ${(perExample(ref) / perExample(a)).toFixed(2)}x per example`
+            : '-';
       lines.push(
-        `| ${r.where} | ${a.arm.label} | ${a.stepsToOutcome ?? '-'} | ${outcome} | ${fmtSec(a.evalSec)} | ${a.secPerStep.toFixed(2)} | ${fmtSec(a.firstStepSec)} | ${a.batchLengths.join(', ')} | ${a.programsCompiled ?? '-'} | ${(100 * a.heldOutExact).toFixed(0)}% | ${ratio} |`,
+        `| ${r.where} | ${a.arm.label} | ${a.stepsToOutcome ?? '-'} | ${outcome} | ${fmtSec(a.evalSec)} | ${a.secPerStep.toFixed(2)} | ${a.examplesPerStep.toFixed(1)} | ${((100 * a.secPerStep) / a.examplesPerStep).toFixed(1)} | ${fmtSec(a.firstStepSec)} | ${a.batchLengths.join(', ')} | ${a.programsCompiled ?? '-'} | ${(100 * a.heldOutExact).toFixed(0)}% | ${ratio} |`,
       );
     }
     const lesson = r.arms.find((a): a is LessonArmResult => !('error' in a) && a.arm.id === 'lesson');
