@@ -194,7 +194,10 @@ export async function runLessonArm(d: LessonDriver, files: LessonFiles, arm: Les
       (e.step === 1 ? firstSecs : stepSecs).push(e.elapsedSec - lastElapsed);
       lastElapsed = e.elapsedSec;
       if (step % 10 === 0) say(`${arm.id}: step ${step}, loss ${e.loss.toFixed(3)}, ${(trainSecNow()).toFixed(0)} s training`);
-      if (!pausing && step % s.checkEvery === 0 && e.step < e.totalSteps && step < limit) {
+      if (step >= limit && e.step < e.totalSteps) {
+        // The cap stops the run where it stands; shortening the run would change its schedule.
+        d.call('stop', {}).catch(() => undefined);
+      } else if (!pausing && step % s.checkEvery === 0 && e.step < e.totalSteps) {
         pausing = true;
         // Lands after the step in flight; refused (and ignored) if the run ended first.
         d.call('pause', {}).catch(() => undefined);
@@ -217,8 +220,8 @@ export async function runLessonArm(d: LessonDriver, files: LessonFiles, arm: Les
   };
 
   try {
-    let runSteps = Math.min(options.steps, limit);
-    while (!reached && runSteps > 0) {
+    let runSteps = options.steps;
+    while (!reached && runSteps > 0 && done < limit) {
       lastElapsed = 0;
       pausing = false;
       onPaused = (step) => {
@@ -239,7 +242,7 @@ export async function runLessonArm(d: LessonDriver, files: LessonFiles, arm: Les
         const c = await check(done);
         if (c.reached) reached = c;
       }
-      runSteps = Math.min(limit - done, (arm.continueTo ?? 0) - done);
+      runSteps = (arm.continueTo ?? 0) - done;
     }
   } finally {
     off();
