@@ -125,10 +125,18 @@ function describeMeta(info: CheckpointInfo, bytes: ArrayBuffer, o: SaveOptions, 
   };
 }
 
+/** A name that already says how long the model trained ("Your model: tuned from Base model, 80 steps"). */
+const SAYS_STEPS = /, [\d,]+ steps?$/;
+
 function defaultName(info: CheckpointInfo, o: SaveOptions): string {
   const base = info.name || 'Model';
   if (o.kind === 'auto') return `${base} (autosave)`;
-  return `${base} at step ${info.step}`;
+  return SAYS_STEPS.test(base) ? base : `${base} at step ${info.step}`;
+}
+
+/** The model's own name in a checkpoint's default name (what the user renamed it to, once renamed). */
+export function modelNameOf(meta: Pick<CheckpointMeta, 'name' | 'named'>): string {
+  return meta.named ? meta.name : meta.name.replace(/ \(autosave\)$/, '').replace(/ at step \d+$/, '');
 }
 
 export class CheckpointRepository {

@@ -49,8 +49,13 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
         });
         return;
       }
-      case 'trainState':
+      case 'trainState': {
+        const model = get().model;
         set({
+          // Trained, the model is named for what it now is ("Your model: tuned from Base model, 80 steps").
+          ...(model && ev.modelName && model.name !== ev.modelName ? { model: { ...model, name: ev.modelName } } : {}),
+          // Tuned on instructions, the model is asked in its template from now on.
+          ...(ev.state === 'running' && get().trainDataKind === 'instructions' ? { genFormat: true } : {}),
           trainState: ev.state,
           step: ev.step,
           totalSteps: ev.totalSteps,
@@ -59,6 +64,7 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
         });
         get().onRunStatus(ev.state);
         return;
+      }
       case 'trainProgress': {
         const s = get();
         set({

@@ -219,6 +219,26 @@ describe('training', () => {
     expect(t.state().trainState).toBe('stopped');
   });
 
+  it('a trained model takes the name the worker gives it, for the studio and the compare column', () => {
+    const t = withModel();
+    const before = t.state().model!.name;
+    t.state().startTraining();
+    t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 2, modelName: before });
+    expect(t.state().model!.name).toBe(before);
+    t.worker().send({ type: 'trainState', state: 'done', step: 2, totalSteps: 2, modelName: `Your model: trained from ${before}, 2 steps` });
+    expect(t.state().model!.name).toBe(`Your model: trained from ${before}, 2 steps`);
+  });
+
+  it('turns "Format as instruction" on once the model trains on instructions, not on raw text', () => {
+    const t = withModel();
+    t.state().startTraining();
+    t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 2 });
+    expect(t.state().genFormat).toBe(false);
+    t.state().setTrainDataKind('instructions');
+    t.worker().send({ type: 'trainState', state: 'running', step: 1, totalSteps: 2 });
+    expect(t.state().genFormat).toBe(true);
+  });
+
   it('a new run clears the previous loss history', () => {
     const t = withModel();
     t.state().startTraining();

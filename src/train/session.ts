@@ -16,6 +16,7 @@ import { dataOptionProblems, trainOptionProblems, type TrainOptions } from './op
 import type { CheckpointReason, DataReport, LossPoint, ResumeRun, RunState, TrainingData, TrainState } from './run';
 import { prepareTextData } from './text';
 import { Trainer, type StepInfo } from './trainer';
+import { tunedModelName } from './modelName';
 import { messageOf } from '../util/errors';
 
 /** Why a session refused a request, in the worker protocol's terms. */
@@ -42,7 +43,8 @@ export class SessionError extends Error {
 /** What a session reports while it works; the engine forwards these as protocol events. */
 export type SessionEvent =
   | ({ type: 'dataReport' } & DataReport)
-  | { type: 'trainState'; state: TrainState; step: number; totalSteps: number; message?: string }
+  /** `modelName`: what the main model is called now (it changes as it trains). */
+  | { type: 'trainState'; state: TrainState; step: number; totalSteps: number; modelName?: string; message?: string }
   | ({ type: 'trainProgress' } & StepInfo)
   | { type: 'evalResult'; step: number; valLoss: number }
   /** A capture the session took by itself (autosave, or as a run paused, stopped or finished). */
@@ -101,7 +103,10 @@ export class TrainingSession {
   model: GPT | null = null;
   optimizer: AdamW | null = null;
   tokenizer: BpeTokenizer | null = null;
-  name = '';
+  /** The name the model was created or loaded with. */
+  private loadedName = '';
+  /** Optimizer steps it had then. */
+  private loadedSteps = 0;
   /** Optimizer steps this model has had, across runs. */
   trainedSteps = 0;
   private trainer: Trainer | null = null;
@@ -115,6 +120,11 @@ export class TrainingSession {
   private pendingCaptures: Array<{ resolve: (c: RunCapture) => void; reject: (e: unknown) => void }> = [];
 
   constructor(private readonly hooks: SessionHooks) {}
+
+  /** Named for what it is: "Your model: tuned from Base model, 80 steps" once it has trained. */
+  get name(): string {
+    return tunedModelName(this.loadedName, this.trainedSteps - this.loadedSteps, this.loadedSteps);
+  }
 
   /** True while a run holds the model (running or paused). */
   get active(): boolean {
@@ -141,7 +151,8 @@ export class TrainingSession {
     this.model = model;
     this.optimizer = optimizer;
     this.tokenizer = tokenizer;
-    this.name = name;
+    this.loadedName = name;
+    this.loadedSteps = trainedSteps;
     this.trainedSteps = trainedSteps;
     this.snapshot = null;
     this.run = null;
@@ -275,16 +286,16 @@ export class TrainingSession {
     this.run = run;
     this.trainer = trainer;
     const total = options.steps;
-    this.hooks.emit({ type: 'trainState', state: 'running', step: startStep, totalSteps: total });
+    this.hooks.emit({ type: 'trainState', state: 'running', step: startStep, totalSteps: total, modelName: this.name });
     try {
       const result = await trainer.run(async (paused) => {
         if (paused) this.snapshot = await this.takeSnapshot().catch(() => this.snapshot);
-        this.hooks.emit({ type: 'trainState', state: paused ? 'paused' : 'running', step: trainer.step, totalSteps: total });
+        this.hooks.emit({ type: 'trainState', state: paused ? 'paused' : 'running', step: trainer.step, totalSteps: total, modelName: this.name });
         if (paused) void this.autosave('pause');
       });
       this.trainer = null;
       this.snapshot = await this.takeSnapshot();
-      this.hooks.emit({ type: 'trainState', state: result, step: trainer.step, totalSteps: total });
+      this.hooks.emit({ type: 'trainState', state: result, step: trainer.step, totalSteps: total, modelName: this.name });
       await this.autosave(result === 'done' ? 'done' : 'stop');
       await this.flushPendingCaptures();
       return { state: result, step: trainer.step };
@@ -293,7 +304,7 @@ export class TrainingSession {
       // The model goes back to an earlier snapshot, which the sampler state no longer matches.
       this.run = null;
       await this.flushPendingCaptures();
-      this.hooks.emit({ type: 'trainState', state: 'failed', step: trainer.step, totalSteps: total, message: this.hooks.describeFailure(e) });
+      this.hooks.emit({ type: 'trainState', state: 'failed', step: trainer.step, totalSteps: total, modelName: this.name, message: this.hooks.describeFailure(e) });
       throw new RunFailure(e);
     }
   }

@@ -129,7 +129,8 @@ export type WorkerEvent =
   /** The main model changed: created, loaded, or restored after a failure. */
   | ({ type: 'modelReady' } & LoadedModel)
   | ({ type: 'dataReport' } & DataReport)
-  | { type: 'trainState'; state: TrainState; step: number; totalSteps: number; message?: string }
+  /** `modelName`: what the main model is called now ("Your model: tuned from ..." once it has trained). */
+  | { type: 'trainState'; state: TrainState; step: number; totalSteps: number; modelName?: string; message?: string }
   | {
       type: 'trainProgress';
       step: number;

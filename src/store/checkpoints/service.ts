@@ -20,6 +20,7 @@ import type { Example } from '../../data/schema';
 import {
   CheckpointRepository,
   CheckpointStorageError,
+  modelNameOf,
   persistenceState,
   requestPersistentStorage,
   storageEstimate,
@@ -156,7 +157,8 @@ export class CheckpointsService {
     if (!active || (active.status !== 'running' && active.status !== 'paused')) return null;
     const ck = list.find((c) => c.id === autosaveId(active.id));
     if (!ck || ck.runStep === null || ck.totalSteps === null || ck.runStep >= ck.totalSteps) return null;
-    return { runId: active.id, modelName: active.modelName, checkpointId: ck.id, runStep: ck.runStep, totalSteps: ck.totalSteps, savedAt: ck.savedAt };
+    // The autosave's name says what the model is now ("Your model: tuned from Base model, 40 steps").
+    return { runId: active.id, modelName: modelNameOf(ck), checkpointId: ck.id, runStep: ck.runStep, totalSteps: ck.totalSteps, savedAt: ck.savedAt };
   }
 
   /** The user declined to resume: forget which run was active, so a reload does not offer it again. */

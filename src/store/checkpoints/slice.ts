@@ -3,7 +3,7 @@
 // autosave setting and the resume offer on screen, and turns failures into the
 // checkpoints view's notice or the error banner.
 
-import type { CheckpointMeta } from '../../storage/checkpoints';
+import { modelNameOf, type CheckpointMeta } from '../../storage/checkpoints';
 import { formatBytes } from '../../util/text';
 import { messageOf } from '../../util/errors';
 import { checkpointKey } from '../compare/state';
@@ -34,7 +34,8 @@ type Needs =
   | 'compareSelection'
   | 'toggleCompareModel'
   | 'backendReport'
-  | 'activeDataset';
+  | 'activeDataset'
+  | 'genFormat';
 
 export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ctx) => (set, get) => {
   const svc = ctx.checkpoints;
@@ -73,7 +74,8 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
     if (runActive(s)) throw new Error('A run is in progress: stop it before resuming another.');
     const plan = await svc.prepareResume(checkpointId);
     const { run, meta, runState: rs } = plan;
-    await loadIntoMain({ name: run.modelName, safetensors: plan.bytes });
+    // Under the checkpoint's own name, so steps trained after it add to the steps it says it has.
+    await loadIntoMain({ name: modelNameOf(meta), safetensors: plan.bytes });
     const last = rs.lossHistory.at(-1);
     set({
       activeRunId: run.id,
@@ -240,6 +242,8 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
         if (runActive(s)) throw new Error('Stop training before loading another model.');
         const { meta, bytes } = await svc.load(id);
         await loadIntoMain({ name: meta.name, safetensors: bytes });
+        // A model tuned on instructions answers when asked in its template: ask it that way.
+        set({ genFormat: meta.templateId !== null });
         set({ checkpointNotice: { kind: 'ok', text: `Loaded "${meta.name}" (step ${meta.step}) into the studio.` } });
       });
     },
