@@ -25,6 +25,8 @@ test('runs on WebGPU, trains a tiny model with falling loss, generates, and call
   await expect(page.getByTestId('train-step')).toContainText('/ 30');
   await expect(page.getByTestId('train-status')).toHaveText(/done/i, { timeout: 240_000 });
   await expect(page.getByTestId('train-step')).toContainText('30 / 30');
+  // Trained, the model is named for what it is now.
+  await expect(page.getByTestId('model-name')).toHaveText(/^Your model: trained from New model \(.+\), 30 steps$/);
   const history = await page.evaluate(() => (window as any).__studio.store.getState().lossHistory as Array<{ step: number; loss: number }>);
   expect(history).toHaveLength(30);
   const first = history.slice(0, 3).reduce((a, h) => a + h.loss, 0) / 3;
@@ -83,4 +85,23 @@ test('refuses an invalid config next to the field, and creates nothing', async (
   await page.getByTestId('cfg-contextLength').fill('0');
   await expect(page.getByTestId('config-error').first()).toContainText('contextLength = 0');
   await expect(page.getByTestId('create-model')).toBeDisabled();
+});
+
+test('fits a 390x844 phone and a 1024x768 projector: no view scrolls sideways', async ({ page }) => {
+  const widths: string[] = [];
+  for (const [width, height] of [
+    [390, 844],
+    [1024, 768],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await openStudio(page, '', { withBaseModel: true });
+    await expect(page.getByTestId('model-name')).toHaveText('Base model', { timeout: 120_000 });
+    for (const view of ['studio', 'lessons', 'data', 'compare', 'checkpoints']) {
+      await page.getByTestId(`${view}-tab`).click();
+      const w = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+      widths.push(`${view}@${width}: ${w.doc}`);
+      expect(w.doc, `${view} view: document ${w.doc}px wide in a ${w.view}px window`).toBe(w.view);
+    }
+  }
+  console.log(widths.join(', '));
 });
