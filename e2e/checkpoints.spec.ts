@@ -79,6 +79,7 @@ test('a reload mid-run offers to resume, and the resumed run follows the loss of
 
   // The same model again (same seed, same text), the same run, cut short by a reload after an autosave.
   await page.getByTestId('create-model').click();
+  await page.getByTestId('replace-discard').click();
   await expect(page.getByTestId('train-step')).toContainText(`— / ${STEPS}`);
   await expect(page.getByTestId('train-start')).toBeEnabled();
   await page.getByTestId('train-start').click();

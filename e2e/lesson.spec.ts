@@ -27,3 +27,29 @@ test('opens with the shipped base model ready to tune, and asks the France quest
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
   expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
 });
+
+test('the Model panel shows the loaded model, and a new model asks before it replaces it', async ({ page }) => {
+  await openStudio(page, '', { withBaseModel: true });
+  await expect(page.getByTestId('model-name')).toHaveText('Base model', { timeout: 120_000 });
+  // The loaded model's shape, not a preset's.
+  await expect(page.getByTestId('cfg-width')).toHaveValue('192');
+  await expect(page.getByTestId('cfg-layers')).toHaveValue('4');
+  await expect(page.getByTestId('cfg-contextLength')).toHaveValue('64');
+  await expect(page.getByTestId('cfg-vocabSize')).toHaveValue('4096');
+
+  await page.getByTestId('preset-select').selectOption('micro');
+  await page.getByTestId('create-model').click();
+  const confirm = page.getByTestId('replace-confirm');
+  await expect(confirm).toContainText('replaces Base model');
+  await page.getByTestId('replace-cancel').click();
+  await expect(confirm).toHaveCount(0);
+  await expect(page.getByTestId('model-name')).toHaveText('Base model');
+
+  // Saved first, then replaced: the base model is kept in Checkpoints.
+  await page.getByTestId('create-model').click();
+  await page.getByTestId('replace-save').click();
+  await expect(page.getByTestId('model-name')).toHaveText(/^New model/, { timeout: 120_000 });
+  await page.getByTestId('checkpoints-tab').click();
+  await expect(page.getByTestId('checkpoint-row')).toHaveCount(1);
+  await expect(page.getByTestId('checkpoint-row')).toContainText('Base model');
+});

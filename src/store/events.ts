@@ -8,7 +8,7 @@ import type { WorkerEvent } from '../worker/protocol';
 import type { EventSlice, SliceCreator } from './types';
 import { runReset } from './training/slice';
 import { generationReset } from './generationSlice';
-import { sendCreate } from './modelSlice';
+import { matchPreset, sendCreate } from './modelSlice';
 
 export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) => {
   const apply = (ev: WorkerEvent): void => {
@@ -39,6 +39,9 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
         }
         set({
           model,
+          // The Model panel shows the loaded model's shape, not a preset's.
+          draftConfig: { ...ev.config },
+          presetId: matchPreset(ev.config),
           modelStatus: 'ready',
           trainState: 'idle',
           trainRequested: null,

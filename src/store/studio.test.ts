@@ -229,6 +229,14 @@ describe('training', () => {
     expect(t.state().model!.name).toBe(`Your model: trained from ${before}, 2 steps`);
   });
 
+  it("shows a loaded model's shape in the Model panel, not the preset's", () => {
+    const t = withModel();
+    const loaded = { ...t.state().draftConfig, width: 192, layers: 4, heads: 4, contextLength: 64, vocabSize: 4096 };
+    t.worker().send({ type: 'modelReady', config: loaded, paramCount: 2_600_000, tokenizerVocab: 4096, name: 'Base model', step: 2400, slot: 'main' });
+    expect(t.state().draftConfig).toEqual(loaded);
+    expect(t.state().presetId).toBe('custom');
+  });
+
   it('turns "Format as instruction" on once the model trains on instructions, not on raw text', () => {
     const t = withModel();
     t.state().startTraining();

@@ -1,6 +1,6 @@
 // Step 1: the model's shape, a live parameter count, and Create.
 
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { paramCount, PRESETS } from '../model/config';
 import type { ModelConfig, ShapeField } from '../model/config';
 import { CUSTOM_PRESET_ID, draftProblems, runActive, useStudio } from '../store';
@@ -32,6 +32,17 @@ export function ModelPanel() {
   const setConfigField = useStudio((s) => s.setConfigField);
   const setModelSeed = useStudio((s) => s.setModelSeed);
   const createModel = useStudio((s) => s.createModel);
+  const saveCheckpointNow = useStudio((s) => s.saveCheckpointNow);
+  const saving = useStudio((s) => s.checkpointBusy === 'save');
+  const saveNotice = useStudio((s) => s.checkpointNotice);
+  // Creating replaces a loaded model: ask first, and offer to save it.
+  const [confirmReplace, setConfirmReplace] = useState(false);
+  const saveThenCreate = async () => {
+    await saveCheckpointNow();
+    if (useStudio.getState().checkpointNotice?.kind !== 'ok') return; // the error is shown below
+    setConfirmReplace(false);
+    createModel();
+  };
 
   const problems = useMemo(() => draftProblems({ draftConfig, trainOptions, backendReport }), [draftConfig, trainOptions, backendReport]);
   const fieldErrors = (key: keyof ModelConfig) => problems.filter((p) => p.field === key).map((p) => p.message);
@@ -64,7 +75,11 @@ export function ModelPanel() {
       step={1}
       title="Model"
       done={modelStatus === 'ready'}
-      explain="Choose the network's shape. Wider and deeper models can learn more but train more slowly."
+      explain={
+        model
+          ? "The loaded model's shape. Change it and create a new model to start again from random weights; wider and deeper models can learn more but train more slowly."
+          : "Choose the network's shape. Wider and deeper models can learn more but train more slowly."
+      }
     >
       <div className="field">
         <label htmlFor="preset-select">Preset</label>
@@ -126,7 +141,7 @@ export function ModelPanel() {
       </p>
 
       <div className="actions">
-        <button type="button" className="primary" data-testid="create-model" disabled={!canCreate} onClick={createModel} aria-describedby={blocker ? 'create-blocker' : undefined}>
+        <button type="button" className="primary" data-testid="create-model" disabled={!canCreate || confirmReplace} onClick={() => (model ? setConfirmReplace(true) : createModel())} aria-describedby={blocker ? 'create-blocker' : undefined}>
           {modelStatus === 'creating' ? 'Creating…' : model ? 'Create a new model' : 'Create model'}
         </button>
         {blocker && (
@@ -135,6 +150,35 @@ export function ModelPanel() {
           </small>
         )}
       </div>
+
+      {confirmReplace && model && (
+        <div className="replace-confirm" role="alertdialog" aria-labelledby="replace-confirm-text" data-testid="replace-confirm">
+          <p id="replace-confirm-text">
+            A new model replaces <strong>{model.name}</strong> ({formatCompact(model.paramCount)} parameters) with untrained random weights. Save it first to
+            keep it in Checkpoints.
+          </p>
+          {saveNotice?.kind === 'error' && <p className="field-error">{saveNotice.text}</p>}
+          <div className="actions">
+            <button type="button" className="primary" data-testid="replace-save" disabled={saving} onClick={() => void saveThenCreate()}>
+              {saving ? 'Saving…' : 'Save it, then create'}
+            </button>
+            <button
+              type="button"
+              data-testid="replace-discard"
+              disabled={saving}
+              onClick={() => {
+                setConfirmReplace(false);
+                createModel();
+              }}
+            >
+              Replace without saving
+            </button>
+            <button type="button" data-testid="replace-cancel" disabled={saving} onClick={() => setConfirmReplace(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
 
       {modelStatus === 'creating' && <p className="muted">Preparing the model (a new one learns its tokenizer from your text first)…</p>}
       {model && modelStatus === 'ready' && (
