@@ -3,8 +3,6 @@
 // beside its fields before anything is sent.
 
 import { fieldProblems, isWhole, shown, type FieldProblem, type FieldRule } from '../util/rules';
-import { packLengthProblem } from '../data/batching';
-import type { TrainingData } from './run';
 
 export interface TrainOptions {
   /** Optimizer steps to run. */
@@ -69,18 +67,3 @@ const TRAIN_RULES: ReadonlyArray<FieldRule<TrainOptions>> = [
 export function trainOptionProblems(o: TrainOptions): TrainOptionProblem[] {
   return fieldProblems(o, TRAIN_RULES);
 }
-
-/** Problems with how instruction data is laid out for this model (the packing length), by field. */
-export function dataOptionProblems(data: TrainingData, contextLength: number): Array<{ field: 'packLength' | 'padding'; message: string }> {
-  if (data.kind !== 'instructions') return [];
-  const problems: Array<{ field: 'packLength' | 'padding'; message: string }> = [];
-  if (data.packLength !== undefined) {
-    const p = packLengthProblem(data.packLength, contextLength);
-    if (p) problems.push({ field: 'packLength', message: p });
-  }
-  if (data.padding !== undefined && data.padding !== 'bucket' && data.padding !== 'context') {
-    problems.push({ field: 'padding', message: `Padding must be "bucket" (to the longest row in each batch) or "context" (got ${String(data.padding)}).` });
-  }
-  return problems;
-}
-

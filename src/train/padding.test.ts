@@ -13,7 +13,7 @@ import type { Example } from '../data/schema';
 import { GPT, initParameters } from '../model/gpt';
 import type { ModelConfig } from '../model/config';
 import { prepareInstructionData } from './instructions';
-import { dataOptionProblems } from './options';
+import { dataOptionProblems } from './run';
 import { TrainingSession, SessionError } from './session';
 import { DEFAULT_TRAIN_OPTIONS } from './options';
 import type { BpeTokenizer } from '../tokenizer/bpe';

@@ -6,6 +6,7 @@ import type { Example } from '../data/schema';
 import type { OverflowRule } from '../data/sequences';
 import type { PromptTemplate } from '../data/templates';
 import type { TrainOptions } from './options';
+import { packLengthProblem } from '../data/batching';
 
 /** What a training run learns from. */
 export type TrainingData =
@@ -87,4 +88,18 @@ export interface DataReport {
   truncated: number;
   dropped: number;
   trainedTokens: number;
+}
+
+/** Problems with how instruction data is laid out for this model (the packing length), by field. */
+export function dataOptionProblems(data: TrainingData, contextLength: number): Array<{ field: 'packLength' | 'padding'; message: string }> {
+  if (data.kind !== 'instructions') return [];
+  const problems: Array<{ field: 'packLength' | 'padding'; message: string }> = [];
+  if (data.packLength !== undefined) {
+    const p = packLengthProblem(data.packLength, contextLength);
+    if (p) problems.push({ field: 'packLength', message: p });
+  }
+  if (data.padding !== undefined && data.padding !== 'bucket' && data.padding !== 'context') {
+    problems.push({ field: 'padding', message: `Padding must be "bucket" (to the longest row in each batch) or "context" (got ${String(data.padding)}).` });
+  }
+  return problems;
 }
