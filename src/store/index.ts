@@ -1,10 +1,21 @@
 // The app's one studio store and its worker client. Components import
-// `useStudio` from here and read single values: useStudio((s) => s.step).
+// `useStudio` from here and read single values, useStudio((s) => s.step), or
+// several at once with useStudioValues('step', 'loss').
 
+import { useShallow } from 'zustand/react/shallow';
 import { createStudio } from './studio';
+import type { StudioState } from './types';
 
 export const useStudio = createStudio();
 export const studioClient = useStudio.client;
+
+/**
+ * Several values of the store at once, re-rendering only when one of them
+ * changes (zustand's shallow comparison): `const { step, loss } = useStudioValues('step', 'loss')`.
+ */
+export function useStudioValues<K extends keyof StudioState>(...keys: K[]): Pick<StudioState, K> {
+  return useStudio(useShallow((s) => Object.fromEntries(keys.map((k) => [k, s[k]])) as Pick<StudioState, K>));
+}
 
 export { createStudio, memoryStorage, PREFERENCES_KEY } from './studio';
 export type { StudioStore, StudioPreferences } from './studio';

@@ -356,20 +356,6 @@ describe('generation', () => {
   });
 });
 
-describe('errors', () => {
-  it('lists every error until dismissed, counting repeats of the same one', () => {
-    const t = setup();
-    const err = { request: 'train', code: 'no-model', message: 'Create a model first.' } as const;
-    t.state().pushError(err);
-    t.state().pushError(err);
-    t.state().pushError({ request: 'generate', code: 'no-model', message: 'Create a model first.' });
-    const errors = t.state().errors;
-    expect(errors.map((e) => [e.request, e.count])).toEqual([['train', 2], ['generate', 1]]);
-    t.state().dismissError(errors[0]!.key);
-    expect(t.state().errors.map((e) => e.request)).toEqual(['generate']);
-  });
-});
-
 describe('preferences', () => {
   it('persists only small preferences: preset, sampling settings, and the open view, lesson step and presenter mode', () => {
     const t = withModel();

@@ -1,6 +1,6 @@
 // Every error stays on screen until dismissed; the device-loss recovery notice too.
 
-import { useStudio } from '../store';
+import { useStudioValues } from '../store';
 import type { StudioError } from '../store';
 
 const TITLES: Partial<Record<StudioError['code'], string>> = {
@@ -16,10 +16,7 @@ const TITLES: Partial<Record<StudioError['code'], string>> = {
 };
 
 export function ErrorBanners() {
-  const errors = useStudio((s) => s.errors);
-  const recovered = useStudio((s) => s.recovered);
-  const dismissError = useStudio((s) => s.dismissError);
-  const dismissRecovered = useStudio((s) => s.dismissRecovered);
+  const { errors, recovered, dismissError, dismissRecovered } = useStudioValues('errors', 'recovered', 'dismissError', 'dismissRecovered');
   if (errors.length === 0 && !recovered) return null;
   return (
     <div className="banners">

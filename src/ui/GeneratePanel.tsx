@@ -2,7 +2,7 @@
 
 import { useMemo } from 'react';
 import { extractResponse } from '../data/templates';
-import { currentTemplate, genOptionProblems, useStudio } from '../store';
+import { currentTemplate, genOptionProblems, useStudio, useStudioValues } from '../store';
 import { LESSON_PROMPT } from '../store/startup';
 import { formatRate } from './format';
 import { Panel } from './Panel';
@@ -17,21 +17,14 @@ const DONE_TEXT: Record<'maxTokens' | 'eos' | 'cancelled' | 'failed', string> = 
 };
 
 export function GeneratePanel() {
-  const prompt = useStudio((s) => s.prompt);
-  const genOptions = useStudio((s) => s.genOptions);
-  const genText = useStudio((s) => s.genText);
-  const genPrompt = useStudio((s) => s.genPrompt);
+  const { prompt, genOptions, genText, genPrompt } = useStudioValues('prompt', 'genOptions', 'genText', 'genPrompt');
   const running = useStudio((s) => s.genRunning);
   const tokenCount = useStudio((s) => s.genTokenCount);
   const tokensPerSec = useStudio((s) => s.genTokensPerSec);
   const doneReason = useStudio((s) => s.genDoneReason);
   const hasModel = useStudio((s) => s.model !== null && s.modelStatus === 'ready');
   const training = useStudio((s) => s.trainState === 'running');
-  const setPrompt = useStudio((s) => s.setPrompt);
-  const generate = useStudio((s) => s.generate);
-  const cancelGenerate = useStudio((s) => s.cancelGenerate);
-  const genFormat = useStudio((s) => s.genFormat);
-  const setGenFormat = useStudio((s) => s.setGenFormat);
+  const { setPrompt, generate, cancelGenerate, genFormat, setGenFormat } = useStudioValues('setPrompt', 'generate', 'cancelGenerate', 'genFormat', 'setGenFormat');
   const template = useStudio((s) => currentTemplate(s));
   const genTemplate = useStudio((s) => s.genTemplate);
   const genPromptText = useStudio((s) => s.genPromptText);

@@ -3,7 +3,7 @@
 import { useMemo, useState } from 'react';
 import { paramCount, PRESETS } from '../model/config';
 import type { ModelConfig, ShapeField } from '../model/config';
-import { CUSTOM_PRESET_ID, draftProblems, runActive, useStudio } from '../store';
+import { CUSTOM_PRESET_ID, draftProblems, runActive, useStudio, useStudioValues } from '../store';
 import { formatCompact, formatCount } from './format';
 import { plural } from '../util/text';
 import { NumberField } from './NumberField';
@@ -18,21 +18,13 @@ const FIELDS: ReadonlyArray<{ key: ShapeField; label: string; hint: string }> = 
 ];
 
 export function ModelPanel() {
-  const presetId = useStudio((s) => s.presetId);
-  const draftConfig = useStudio((s) => s.draftConfig);
-  const modelSeed = useStudio((s) => s.modelSeed);
-  const trainOptions = useStudio((s) => s.trainOptions);
-  const backendReport = useStudio((s) => s.backendReport);
+  const { presetId, draftConfig, modelSeed, trainOptions, backendReport } = useStudioValues('presetId', 'draftConfig', 'modelSeed', 'trainOptions', 'backendReport');
   const backendReady = useStudio((s) => s.backendStatus === 'ready');
   const model = useStudio((s) => s.model);
   const modelStatus = useStudio((s) => s.modelStatus);
   const busy = useStudio((s) => runActive(s));
   const textEmpty = useStudio((s) => s.trainText.trim() === '');
-  const choosePreset = useStudio((s) => s.choosePreset);
-  const setConfigField = useStudio((s) => s.setConfigField);
-  const setModelSeed = useStudio((s) => s.setModelSeed);
-  const createModel = useStudio((s) => s.createModel);
-  const saveCheckpointNow = useStudio((s) => s.saveCheckpointNow);
+  const { choosePreset, setConfigField, setModelSeed, createModel, saveCheckpointNow } = useStudioValues('choosePreset', 'setConfigField', 'setModelSeed', 'createModel', 'saveCheckpointNow');
   const saving = useStudio((s) => s.checkpointBusy === 'save');
   const saveNotice = useStudio((s) => s.checkpointNotice);
   // Creating replaces a loaded model: ask first, and offer to save it.

@@ -2,7 +2,7 @@
 
 import { useMemo } from 'react';
 import { validateConfig } from '../model/config';
-import { draftProblems, instructionTrainingData, runActive, trainOptionProblems, useStudio } from '../store';
+import { draftProblems, instructionTrainingData, runActive, trainOptionProblems, useStudio, useStudioValues } from '../store';
 import type { EditableTrainOption } from '../store';
 import { formatCount, formatDuration, formatRate } from './format';
 import { LossChart } from './LossChart';
@@ -20,37 +20,18 @@ const OPTION_FIELDS: ReadonlyArray<{ key: EditableTrainOption; testId: string; l
 ];
 
 export function TrainPanel() {
-  const trainText = useStudio((s) => s.trainText);
-  const trainOptions = useStudio((s) => s.trainOptions);
-  const trainState = useStudio((s) => s.trainState);
+  const { trainText, trainOptions, trainState } = useStudioValues('trainText', 'trainOptions', 'trainState');
   const requested = useStudio((s) => s.trainRequested);
-  const step = useStudio((s) => s.step);
-  const totalSteps = useStudio((s) => s.totalSteps);
-  const loss = useStudio((s) => s.loss);
-  const tokensPerSec = useStudio((s) => s.tokensPerSec);
-  const etaSec = useStudio((s) => s.etaSec);
-  const elapsedSec = useStudio((s) => s.elapsedSec);
-  const lr = useStudio((s) => s.lr);
-  const trainMessage = useStudio((s) => s.trainMessage);
-  const model = useStudio((s) => s.model);
-  const draftConfig = useStudio((s) => s.draftConfig);
-  const backendReport = useStudio((s) => s.backendReport);
-  const genRunning = useStudio((s) => s.genRunning);
+  const { step, totalSteps, loss, tokensPerSec, etaSec, elapsedSec, lr, trainMessage, model, draftConfig, backendReport, genRunning } = useStudioValues('step', 'totalSteps', 'loss', 'tokensPerSec', 'etaSec', 'elapsedSec', 'lr', 'trainMessage', 'model', 'draftConfig', 'backendReport', 'genRunning');
   const active = useStudio((s) => runActive(s));
   const lastVal = useStudio((s) => s.valHistory[s.valHistory.length - 1]?.loss);
-  const setTrainText = useStudio((s) => s.setTrainText);
-  const trainDataKind = useStudio((s) => s.trainDataKind);
-  const setTrainDataKind = useStudio((s) => s.setTrainDataKind);
+  const { setTrainText, trainDataKind, setTrainDataKind } = useStudioValues('setTrainText', 'trainDataKind', 'setTrainDataKind');
   const instructionProblem = useStudio((s) => {
     if (s.trainDataKind !== 'instructions') return null;
     const r = instructionTrainingData(s);
     return r.ok ? null : r.message;
   });
-  const setTrainOption = useStudio((s) => s.setTrainOption);
-  const startTraining = useStudio((s) => s.startTraining);
-  const pauseTraining = useStudio((s) => s.pauseTraining);
-  const resumeTraining = useStudio((s) => s.resumeTraining);
-  const stopTraining = useStudio((s) => s.stopTraining);
+  const { setTrainOption, startTraining, pauseTraining, resumeTraining, stopTraining } = useStudioValues('setTrainOption', 'startTraining', 'pauseTraining', 'resumeTraining', 'stopTraining');
 
   // A run has started but no step has come back yet: shaders are compiling.
   const firstStepPending = (trainState === 'running' || requested === 'start') && loss === null;

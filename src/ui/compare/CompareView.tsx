@@ -18,7 +18,7 @@ import {
   MAX_COMPARE_MODELS,
   PRESET_PROMPTS,
   SHIPPED_MODELS_INDEX,
-  useStudio,
+  useStudio, useStudioValues,
   type CompareColumn,
 } from '../../store';
 import { downloadText } from '../data/download';
@@ -278,9 +278,7 @@ function CompareColumns() {
 function BatchMode() {
   const evalSetId = useStudio((s) => s.evalSetId);
   const examples = useStudio((s) => s.evalExamples);
-  const evalSetTitle = useStudio((s) => s.evalSetTitle);
-  const evalSetError = useStudio((s) => s.evalSetError);
-  const datasets = useStudio((s) => s.datasets);
+  const { evalSetTitle, evalSetError, datasets } = useStudioValues('evalSetTitle', 'evalSetError', 'datasets');
   const limit = useStudio((s) => s.batchLimit);
   const greedy = useStudio((s) => s.batchGreedy);
   const models = useStudio((s) => s.batchModels);

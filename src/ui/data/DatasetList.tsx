@@ -5,7 +5,7 @@ import { RenameForm } from '../RenameForm';
 import { ConfirmDelete } from '../ConfirmDelete';
 import { useState } from 'react';
 import { exportDataset, type ExportFormat } from '../../data';
-import { useStudio } from '../../store';
+import { useStudio, useStudioValues } from '../../store';
 import { formatCount } from '../format';
 import { downloadText, safeFileName } from './download';
 
@@ -13,9 +13,7 @@ export function DatasetList() {
   const datasets = useStudio((s) => s.datasets);
   const status = useStudio((s) => s.datasetsStatus);
   const selectedId = useStudio((s) => s.selectedDatasetId);
-  const selectDataset = useStudio((s) => s.selectDataset);
-  const createDataset = useStudio((s) => s.createDataset);
-  const addStarterDatasets = useStudio((s) => s.addStarterDatasets);
+  const { selectDataset, createDataset, addStarterDatasets } = useStudioValues('selectDataset', 'createDataset', 'addStarterDatasets');
 
   return (
     <section className="dataset-list-section" aria-labelledby="dataset-list-title">

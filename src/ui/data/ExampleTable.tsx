@@ -5,7 +5,7 @@
 
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { requestOf, responseOf, type Example } from '../../data';
-import { currentTemplate, useStudio } from '../../store';
+import { currentTemplate, useStudio, useStudioValues } from '../../store';
 import { formatCount } from '../format';
 import { ExampleEditor } from './ExampleEditor';
 import { TokenCounter } from './tokens';
@@ -23,11 +23,7 @@ export function ExampleTable({ selectedId, onSelect }: Props) {
   const active = useStudio((s) => s.activeDataset);
   const tokenizer = useStudio((s) => (s.dataTokenizer && s.dataTokenizer.modelVersion === s.modelVersion ? s.dataTokenizer.tokenizer : null));
   const template = useStudio((s) => currentTemplate(s));
-  const undoStack = useStudio((s) => s.undoStack);
-  const saveState = useStudio((s) => s.saveState);
-  const undo = useStudio((s) => s.undo);
-  const retrySave = useStudio((s) => s.retrySave);
-  const deleteExample = useStudio((s) => s.deleteExample);
+  const { undoStack, saveState, undo, retrySave, deleteExample } = useStudioValues('undoStack', 'saveState', 'undo', 'retrySave', 'deleteExample');
   const [search, setSearch] = useState('');
   const [category, setCategory] = useState('');
   const [page, setPage] = useState(0);

@@ -5,7 +5,7 @@
 
 import { useId, useRef } from 'react';
 import { FORMAT_IDS, FORMAT_LABELS, describeDuplicates, requestOf, type Example, type FormatId, type ImportError } from '../../data';
-import { MAPPING_KEYS, useStudio } from '../../store';
+import { MAPPING_KEYS, useStudio, useStudioValues } from '../../store';
 import type { ImportDraft } from '../../store';
 import { formatCount } from '../format';
 import { formatBytes } from '../../util/text';
@@ -40,11 +40,7 @@ export function ImportPanel() {
   const inputId = useId();
   const fileRef = useRef<HTMLInputElement>(null);
   const draft = useStudio((s) => s.importDraft);
-  const importError = useStudio((s) => s.importError);
-  const importNotice = useStudio((s) => s.importNotice);
-  const chooseImportFile = useStudio((s) => s.chooseImportFile);
-  const dismissImportError = useStudio((s) => s.dismissImportError);
-  const dismissImportNotice = useStudio((s) => s.dismissImportNotice);
+  const { importError, importNotice, chooseImportFile, dismissImportError, dismissImportNotice } = useStudioValues('importError', 'importNotice', 'chooseImportFile', 'dismissImportError', 'dismissImportNotice');
   const busy = draft !== null && draft.phase !== 'setup' && draft.phase !== 'review';
 
   return (
@@ -103,13 +99,7 @@ export function ImportPanel() {
 function ImportDraftView({ draft }: { draft: ImportDraft }) {
   const id = useId();
   const active = useStudio((s) => s.activeDataset);
-  const setImportFormat = useStudio((s) => s.setImportFormat);
-  const setImportMapping = useStudio((s) => s.setImportMapping);
-  const setImportTarget = useStudio((s) => s.setImportTarget);
-  const setImportDropDuplicates = useStudio((s) => s.setImportDropDuplicates);
-  const runImport = useStudio((s) => s.runImport);
-  const commitImport = useStudio((s) => s.commitImport);
-  const cancelImport = useStudio((s) => s.cancelImport);
+  const { setImportFormat, setImportMapping, setImportTarget, setImportDropDuplicates, runImport, commitImport, cancelImport } = useStudioValues('setImportFormat', 'setImportMapping', 'setImportTarget', 'setImportDropDuplicates', 'runImport', 'commitImport', 'cancelImport');
   const file = draft.source.fileName;
   const detectedLabel = draft.detection?.format ? FORMAT_LABELS[draft.detection.format] : 'not recognised';
   const isTable = draft.format === 'csv' || draft.format === 'tsv' || (draft.format === 'auto' && draft.detection?.container === 'delimited');

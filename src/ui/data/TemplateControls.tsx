@@ -4,7 +4,7 @@
 // compactly, in the Train panel.
 
 import { useId, useState } from 'react';
-import { allTemplates, useStudio } from '../../store';
+import { allTemplates, useStudio, useStudioValues } from '../../store';
 import type { TemplateDefinition, TemplateProblem } from '../../data/templates';
 import type { OverflowRule } from '../../data/sequences';
 import { TextField } from '../TextField';
@@ -17,16 +17,7 @@ interface Props {
 
 export function TemplateControls({ editable = false, disabled = false }: Props) {
   const id = useId();
-  const templateId = useStudio((s) => s.templateId);
-  const userTemplates = useStudio((s) => s.userTemplates);
-  const trainOnInputs = useStudio((s) => s.trainOnInputs);
-  const pack = useStudio((s) => s.pack);
-  const overflow = useStudio((s) => s.overflow);
-  const setTemplateId = useStudio((s) => s.setTemplateId);
-  const setTrainOnInputs = useStudio((s) => s.setTrainOnInputs);
-  const setPack = useStudio((s) => s.setPack);
-  const setOverflow = useStudio((s) => s.setOverflow);
-  const deleteUserTemplate = useStudio((s) => s.deleteUserTemplate);
+  const { templateId, userTemplates, trainOnInputs, pack, overflow, setTemplateId, setTrainOnInputs, setPack, setOverflow, deleteUserTemplate } = useStudioValues('templateId', 'userTemplates', 'trainOnInputs', 'pack', 'overflow', 'setTemplateId', 'setTrainOnInputs', 'setPack', 'setOverflow', 'deleteUserTemplate');
   const templates = allTemplates({ userTemplates });
   const current = templates.find((t) => t.id === templateId);
   const isUser = userTemplates.some((t) => t.id === templateId);
