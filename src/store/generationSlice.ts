@@ -19,9 +19,6 @@ export function generationReset() {
   } satisfies Partial<GenerationSlice>;
 }
 
-/** Problems with the sampling settings, by field: the same check the worker makes. */
-export const genOptionProblems = generateOptionProblems;
-
 export const createGenerationSlice: SliceCreator<GenerationSlice, 'model' | 'trainState' | 'pushError' | 'userTemplates' | 'templateId'> = (ctx) => (set, get) => ({
   prompt: SAMPLE_PROMPT,
   genOptions: { ...DEFAULT_GENERATE_OPTIONS },
@@ -43,7 +40,7 @@ export const createGenerationSlice: SliceCreator<GenerationSlice, 'model' | 'tra
       s.pushError({ request: 'ui', code: 'busy', message: 'Pause training to generate.' });
       return;
     }
-    const problems = genOptionProblems(s.genOptions);
+    const problems = generateOptionProblems(s.genOptions);
     if (problems.length > 0) {
       s.pushError({ request: 'ui', code: 'bad-input', message: problems.map((p) => p.message).join(' ') });
       return;

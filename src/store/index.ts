@@ -20,10 +20,10 @@ export function useStudioValues<K extends keyof StudioState>(...keys: K[]): Pick
 export { createStudio, memoryStorage, PREFERENCES_KEY } from './studio';
 export type { StudioStore, StudioPreferences } from './studio';
 export { draftProblems, matchPreset, presetConfig, CUSTOM_PRESET_ID } from './modelSlice';
-export { trainOptionProblems } from './training/slice';
+export { trainOptionProblems } from '../train/options';
 export { allTemplates, currentTemplate, instructionTrainingData, runActive } from './selectors';
 export { cleanExample, exampleProblems } from '../data/schema';
-export { genOptionProblems } from './generationSlice';
+export { generateOptionProblems as genOptionProblems } from '../model/sampling';
 export { MAPPING_KEYS } from './datasets/state';
 export { STARTER_INDEX_URL } from './datasets/service';
 export type * from './datasets/state';

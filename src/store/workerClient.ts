@@ -45,10 +45,6 @@ export class WorkerClient {
     return () => this.listeners.delete(fn);
   }
 
-  get started(): boolean {
-    return this.worker !== null;
-  }
-
   /**
    * Sends one request and resolves with its reply, or rejects with a RequestError
    * when the worker refuses it, cannot start, or is restarted first.

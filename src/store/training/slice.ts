@@ -1,7 +1,7 @@
 // A training run: its settings, its state as the worker reports it, and the
 // loss history the chart draws. Planning and requests are TrainingService's.
 
-import { DEFAULT_TRAIN_OPTIONS, trainOptionProblems } from '../../train/options';
+import { DEFAULT_TRAIN_OPTIONS } from '../../train/options';
 import { asStudioError } from '../errorsSlice';
 import { SAMPLE_TRAINING_TEXT } from '../sampleText';
 import type { SliceCreator, TrainingSlice } from '../types';
@@ -22,8 +22,6 @@ export function runReset(step: number, totalSteps: number) {
     valHistory: [],
   } satisfies Partial<TrainingSlice>;
 }
-
-export { trainOptionProblems };
 
 
 export const createTrainingSlice: SliceCreator<
