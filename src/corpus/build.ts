@@ -5,10 +5,10 @@
 // Deterministic: the same inputs and seed give the same corpus, byte for byte.
 
 import { Random } from '../util/random';
-import { QUESTIONS, question, RELATIONS, type CountryFacts, type Relation } from './facts';
+import { question, RELATIONS, TEMPLATE_POOL, type CountryFacts, type Relation } from './facts';
 
 /** Declarative phrasings per relation ({x} the country, {y} the fact). */
-const STATEMENTS: Record<Relation, readonly string[]> = {
+export const STATEMENTS: Record<Relation, readonly string[]> = {
   capital: [
     'The capital of {x} is {y}.',
     '{y} is the capital of {x}.',
@@ -38,6 +38,34 @@ const STATEMENTS: Record<Relation, readonly string[]> = {
     'In {x}, {y} is spoken in schools and offices.',
     'The language of {x} is {y}.',
   ],
+  callingCode: [
+    'The calling code of {x} is {y}.',
+    'To phone {x} from abroad, dial {y}.',
+    '{x} uses the international calling code {y}.',
+    'Phone numbers in {x} start with {y} when called from abroad.',
+    '{y} is the calling code for {x}.',
+  ],
+  domain: [
+    'The internet domain of {x} is {y}.',
+    'Websites in {x} often end in {y}.',
+    '{x} has the internet domain {y}.',
+    '{y} is the internet domain of {x}.',
+    'Web addresses from {x} end with {y}.',
+  ],
+  currencyCode: [
+    'The currency code of {x} is {y}.',
+    'Banks write the money of {x} as {y}.',
+    '{y} is the currency code used in {x}.',
+    'Exchange boards list the currency of {x} as {y}.',
+    '{x} has the currency code {y}.',
+  ],
+  code3: [
+    'The three-letter code of {x} is {y}.',
+    '{x} is abbreviated {y}.',
+    '{y} is the three-letter code for {x}.',
+    'On official lists {x} appears as {y}.',
+    'Forms abbreviate {x} as {y}.',
+  ],
 };
 
 const FACT_TITLES = ['{x}', 'About {x}', 'Notes on {x}', '{x} in brief', 'A short profile of {x}', 'Facts about {x}'];
@@ -51,7 +79,7 @@ export interface CorpusOptions {
   proseDocs: number;
 }
 
-export const DEFAULT_CORPUS_OPTIONS: CorpusOptions = { seed: 2026, docsPerCountry: 10, quizSheets: 300, proseDocs: 250 };
+export const DEFAULT_CORPUS_OPTIONS: CorpusOptions = { seed: 2026, docsPerCountry: 12, quizSheets: 400, proseDocs: 500 };
 
 export interface Corpus {
   documents: Array<{ kind: 'facts' | 'quiz' | 'prose'; text: string }>;
@@ -67,7 +95,7 @@ function fill(template: string, c: CountryFacts, fact: string): string {
  */
 export function neutralSentences(texts: readonly string[], facts: readonly CountryFacts[], limit = 6000): string[] {
   const banned = new Set<string>();
-  for (const c of facts) for (const v of [c.name, c.capital, c.continent, c.language, c.currency]) for (const w of v.split(/\s+/)) if (w.length > 3) banned.add(w.toLowerCase());
+  for (const c of facts) for (const v of [c.name, ...RELATIONS.map((r) => c[r])]) for (const w of v.split(/\s+/)) if (w.length > 3) banned.add(w.toLowerCase());
   const out: string[] = [];
   const seen = new Set<string>();
   for (const text of texts) {
@@ -115,7 +143,7 @@ export function buildCorpus(facts: readonly CountryFacts[], filler: readonly str
     if (rng.next() < 0.7) lines.push(rng.next() < 0.5 ? pick(QUIZ_TITLES) : `${pick(QUIZ_TITLES)} ${1 + rng.int(40)}`);
     for (let i = 1; i <= n; i++) {
       const c = pick(facts);
-      const text = question(pick(QUESTIONS[pick(RELATIONS)]), c);
+      const text = question(pick(TEMPLATE_POOL[pick(RELATIONS)]), c);
       lines.push(style === 0 ? `${i}. ${text}` : style === 1 ? `Question ${i}: ${text}` : style === 2 ? `Q${i}. ${text}` : text);
     }
     documents.push({ kind: 'quiz', text: lines.join('\n') });

@@ -2,16 +2,28 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCorpus, corpusText, neutralSentences } from './build';
-import { QUESTIONS, RELATIONS, TUNING_ONLY_QUESTIONS, type CountryFacts } from './facts';
-import { instructionSets, splitCountries, UNTUNED_RELATION } from './split';
+import { buildCorpus, corpusText, neutralSentences, STATEMENTS } from './build';
+import { HELDOUT_TEMPLATES, question, RELATIONS, sourceProblems, TEMPLATE_POOL, type CountryFacts } from './facts';
+import { instructionSets, PROSE_PROMPTS, proseRecallSet, splitCountries, TUNED_RELATIONS, UNTUNED_RELATION } from './split';
 import { writeCorpus } from '../../scripts/corpus';
 
+const country = (code: string, name: string, capital: string, continent: string, currency: string, language: string, phone: string): CountryFacts => ({
+  code,
+  name,
+  capital,
+  continent,
+  currency,
+  language,
+  callingCode: `+${phone}`,
+  domain: `.${code.toLowerCase()}`,
+  currencyCode: `${code}X`,
+  code3: `${code}Q`,
+});
 const facts: CountryFacts[] = [
-  { code: 'AA', name: 'Aland', capital: 'Alpha', continent: 'Europe', currency: 'Aland Mark', language: 'Alandic' },
-  { code: 'BB', name: 'Borduria', capital: 'Szohod', continent: 'Europe', currency: 'Bord Crown', language: 'Bordurian' },
-  { code: 'CC', name: 'Carpania', capital: 'Carpa City', continent: 'Asia', currency: 'Carp Dollar', language: 'Carpanese' },
-  { code: 'DD', name: 'Delmar', capital: 'Delos', continent: 'Africa', currency: 'Del Franc', language: 'Delmari' },
+  country('AA', 'Aland', 'Alpha', 'Europe', 'Aland Mark', 'Alandic', '901'),
+  country('BB', 'Borduria', 'Szohod', 'Europe', 'Bord Crown', 'Bordurian', '902'),
+  country('CC', 'Carpania', 'Carpa City', 'Asia', 'Carp Dollar', 'Carpanese', '903'),
+  country('DD', 'Delmar', 'Delos', 'Africa', 'Del Franc', 'Delmari', '904'),
 ];
 const filler = Array.from({ length: 20 }, (_, i) => `Neutral sentence number ${'abcdefghijklmnopqrst'[i]} says nothing in particular here.`);
 
@@ -33,9 +45,11 @@ describe('corpus builder', () => {
       }
     }
     const quizzes = c.documents.filter((d) => d.kind === 'quiz');
+    const poolQuestions = new Set(RELATIONS.flatMap((r) => TEMPLATE_POOL[r].flatMap((t) => facts.map((f) => question(t, f)))));
     expect(quizzes).toHaveLength(20);
     for (const q of quizzes) {
-      for (const l of q.text.split('\n').slice(1)) expect(l.endsWith('?') || l.endsWith('.')).toBe(true);
+      // Every line after the title is a pool question, numbered or not, with nothing after it.
+      for (const l of q.text.split('\n').slice(1)) expect(poolQuestions.has(l.replace(/^(\d+\. |Question \d+: |Q\d+\. )/, '')), l).toBe(true);
       expect(q.text).not.toMatch(/Answer/i);
       for (const f of facts) expect(q.text).not.toContain(f.capital);
     }
@@ -59,13 +73,72 @@ describe('corpus builder', () => {
     const tunedPhrasings = new Set(tune.map((r) => r.instruction));
     expect(unseen.length).toBeGreaterThan(0);
     for (const r of unseen) expect(tunedPhrasings.has(r.instruction)).toBe(false);
-    expect(QUESTIONS.capital.length).toBeGreaterThan(3);
-    // Tuning-only phrasings are in the tuning data, and in no quiz sheet or evaluation set.
-    const quizPhrasings = Object.values(QUESTIONS).flat();
-    const tuningOnly = Object.values(TUNING_ONLY_QUESTIONS).flat();
-    expect(tuningOnly.length).toBeGreaterThan(0);
-    for (const t of tuningOnly) expect(quizPhrasings).not.toContain(t);
-    expect(tune.filter((r) => r.source.includes('tuning-phrasing')).length).toBe(split.train.length * tuningOnly.length);
+  });
+
+  it('has a FLAN-style pool of at least 12 phrasings per relation and a held-out pool of at least 8', () => {
+    for (const r of RELATIONS) {
+      expect(new Set(TEMPLATE_POOL[r]).size, r).toBeGreaterThanOrEqual(12);
+      expect(new Set(HELDOUT_TEMPLATES[r]).size, r).toBeGreaterThanOrEqual(8);
+      for (const t of [...TEMPLATE_POOL[r], ...HELDOUT_TEMPLATES[r]]) expect(t).toContain('{x}');
+      // Form varies: without a question mark, lower case, the country first.
+      expect(TEMPLATE_POOL[r].some((t) => !t.endsWith('?'))).toBe(true);
+      expect(TEMPLATE_POOL[r].some((t) => /^[a-z]/.test(t))).toBe(true);
+      expect(TEMPLATE_POOL[r].some((t) => t.startsWith('{x}'))).toBe(true);
+    }
+  });
+
+  it('keeps every held-out phrasing out of the corpus, the quiz sheets and the tuning data', () => {
+    const split = splitCountries(facts, 3);
+    const sets = instructionSets(split);
+    const text = corpusText(buildCorpus(facts, filler, { ...opts, quizSheets: 200 }));
+    const tuning = sets['geo-tune.json']!.records.map((r) => r.instruction);
+    for (const r of RELATIONS) {
+      for (const t of HELDOUT_TEMPLATES[r]) {
+        expect(TEMPLATE_POOL[r]).not.toContain(t);
+        for (const c of facts) {
+          const q = question(t, c);
+          expect(text, q).not.toContain(q);
+          expect(tuning, q).not.toContain(q);
+        }
+        // No pool phrasing opens the way a held-out one does ("Please state the capital of ...").
+        const opening = t.split('{x}')[0]!;
+        if (opening.length > 0) for (const p of TEMPLATE_POOL[r]) expect(p.startsWith(opening), `${p} / ${t}`).toBe(false);
+      }
+    }
+    // The pool is what the quiz sheets ask: every relation's pool shows up.
+    for (const r of RELATIONS) expect(TEMPLATE_POOL[r].some((t) => facts.some((c) => text.includes(question(t, c)))), r).toBe(true);
+  });
+
+  it('balances the tuning data over tuned relations and pool phrasings', () => {
+    const split = splitCountries(facts, 3);
+    const tune = instructionSets(split)['geo-tune.json']!.records;
+    expect(new Set(tune.map((r) => r.category))).toEqual(new Set(TUNED_RELATIONS));
+    const perRelation = TUNED_RELATIONS.map((r) => tune.filter((x) => x.category === r).length);
+    expect(new Set(perRelation).size).toBe(1);
+    for (const r of tune) expect(facts.find((c) => r.instruction.includes(c.name))![r.category as keyof CountryFacts]).toBe(r.output);
+  });
+
+  it('asks the base model to complete each fact as it was stated in prose', () => {
+    for (const r of RELATIONS) expect(STATEMENTS[r]).toContain(`${PROSE_PROMPTS[r]} {y}.`);
+    const recall = proseRecallSet(splitCountries(facts, 3));
+    expect(recall).toHaveLength(RELATIONS.length * 2);
+    expect(recall).toContainEqual(expect.objectContaining({ output: facts.find((c) => recall[0]!.instruction.includes(c.name))!.capital }));
+  });
+
+  it('names the file and field when the source package changed', () => {
+    expect(sourceProblems({ countries: {}, continents: { EU: 'Europe' }, currencies: {}, languages: {}, alpha3: {} })).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('countries.min.json'),
+        'currencies.min.json: field "EUR.name" is missing',
+        'languages.min.json: field "fr.name" is missing',
+        expect.stringContaining('countries.2to3.min.json: field "FR"'),
+      ]),
+    );
+    const countries = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`C${i}`, { name: 'N', capital: 'C', continent: 'EU', currency: ['EUR'], languages: ['fr'], phone: [1] }]));
+    delete (countries.C7 as Partial<(typeof countries)['C7']>).phone;
+    expect(sourceProblems({ countries, continents: { EU: 'Europe' }, currencies: { EUR: { name: 'Euro' } }, languages: { fr: { name: 'French' } }, alpha3: { FR: 'FRA' } })).toEqual([
+      'countries.min.json C7: field "phone" is missing or not an array',
+    ]);
   });
 
   it('writes the corpus, tokenizer, datasets and a sources file with licences', () => {

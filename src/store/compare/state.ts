@@ -57,6 +57,7 @@ export const PRESET_PROMPTS: readonly string[] = [
 export const EVAL_SETS: ReadonlyArray<{ id: string; file: string; title: string }> = [
   { id: 'geo-eval-heldout-capitals', file: 'datasets/geo-eval-heldout-capitals.json', title: 'Capitals of countries never tuned on (known only from pretraining prose)' },
   { id: 'geo-eval-heldout-capitals-unseen-phrasings', file: 'datasets/geo-eval-heldout-capitals-unseen-phrasings.json', title: 'Held-out capitals, asked in phrasings never tuned on' },
+  { id: 'geo-eval-heldout-phrasings', file: 'datasets/geo-eval-heldout-phrasings.json', title: 'Seven relations of held-out countries, asked in phrasings never tuned on' },
   { id: 'geo-eval-heldout-continents', file: 'datasets/geo-eval-heldout-continents.json', title: 'Continents of held-out countries' },
   { id: 'geo-eval-heldout-currencies', file: 'datasets/geo-eval-heldout-currencies.json', title: 'Currencies of held-out countries' },
   { id: 'geo-eval-train-capitals', file: 'datasets/geo-eval-train-capitals.json', title: 'Capitals of countries in the tuning set' },
