@@ -3,8 +3,16 @@
 // and writes the tuned model folder.
 //
 //   npm run tune -- --model public/models/base --data public/datasets/geo-tune.json --out public/models/tuned
+//
+// --heldout <dataset> --heldout-every 20 measures greedy exact match on that set
+// (every --heldout-stride-th row) during training; with --keep-best the folder written
+// is the model at the best held-out step, and the card names that step. With a
+// constant learning rate after warm-up (--min-lr-ratio 1) the model at step N of a
+// longer run is the model of a run of N steps, so the card's command reproduces it.
 
 import { join } from 'node:path';
+import { evaluateModel } from '../src/eval/evaluate';
+import { GPT } from '../src/model/gpt';
 import { Trainer } from '../src/train/trainer';
 import { messageOf } from '../src/util/errors';
 import { AdamW } from '../src/train/optimizer';
@@ -20,7 +28,7 @@ async function main(): Promise<void> {
   const dataPath = flags.get('data');
   const outDir = flags.get('out');
   if (!modelDir || !dataPath || !outDir) {
-    console.error('usage: npm run tune -- --model <dir> --data <dataset file> --out <dir> [--steps 80] [--lr 1e-4] [--batch 32] [--template plain] [--seed 1] [--train-on-inputs] [--pack]');
+    console.error('usage: npm run tune -- --model <dir> --data <dataset file> --out <dir> [--steps 80] [--lr 1e-4] [--batch 32] [--warmup 5] [--min-lr-ratio 0.1] [--template plain] [--seed 1] [--train-on-inputs] [--pack] [--heldout <dataset> --heldout-every 20 --heldout-stride 8 [--keep-best]]');
     process.exit(2);
   }
   const o = {
@@ -28,7 +36,7 @@ async function main(): Promise<void> {
     learningRate: numberFlag(flags, 'lr', 1e-4),
     batchSize: numberFlag(flags, 'batch', 32),
     warmupSteps: numberFlag(flags, 'warmup', 5),
-    minLrRatio: 0.1,
+    minLrRatio: numberFlag(flags, 'min-lr-ratio', 0.1),
     gradClip: 1,
     seed: numberFlag(flags, 'seed', 1),
     evalEvery: numberFlag(flags, 'eval-every', 20),
@@ -50,25 +58,47 @@ async function main(): Promise<void> {
     valFraction: 0.05,
   });
   console.log(`tune on ${backend}: ${modelDir} + ${dataPath} (${data.summary}); ${o.steps} steps x ${o.batchSize} rows, lr ${o.learningRate}, template ${o.template}`);
+  const heldoutPath = flags.get('heldout');
+  const heldoutEvery = numberFlag(flags, 'heldout-every', 20);
+  const heldoutStride = numberFlag(flags, 'heldout-stride', 8);
+  const heldout = heldoutPath ? readDataset(heldoutPath).filter((_, i) => i % heldoutStride === 0) : [];
+  const keepBest = flags.has('keep-best');
+  if (keepBest && !heldoutPath) throw new Error('--keep-best needs --heldout <dataset> to choose the best step by.');
+  const heldoutLog: Array<[number, number]> = [];
+  let best: { step: number; exact: number; weights: Awaited<ReturnType<GPT['readWeights']>> } | null = null;
+  const measureHeldout = async (step: number) => {
+    const r = await evaluateModel(base.model, base.tokenizer, heldout, { template: templateById(o.template), maxTokens: 12 });
+    heldoutLog.push([step, Math.round(r.totals.exactMatch * 1e4) / 1e4]);
+    console.log(`step ${String(step).padStart(4)}/${o.steps}  held-out exact match ${(r.totals.exactMatch * 100).toFixed(1)}% (${heldout.length} rows of ${heldoutPath})`);
+    if (keepBest && (!best || r.totals.exactMatch > best.exact)) best = { step, exact: r.totals.exactMatch, weights: await base.model.readWeights() };
+  };
   const optimizer = new AdamW(base.model.params);
   const log: Array<[number, number]> = [];
   const valLog: Array<[number, number]> = [];
   let seconds = 0;
   await new Trainer(base.model, optimizer, data.source, o, {
-    onStep: (i) => {
+    onStep: async (i) => {
       seconds = i.elapsedSec;
       log.push([i.step, Math.round(i.loss * 1e4) / 1e4]);
       if (i.step % 10 === 0 || i.step === o.steps) {
         console.log(`step ${String(i.step).padStart(4)}/${o.steps}  loss ${i.loss.toFixed(4)}  ${i.tokensPerSec.toFixed(0)} tok/s  ETA ${i.etaSec === null ? '-' : formatDuration(i.etaSec)}`);
       }
+      if (heldout.length > 0 && (i.step % heldoutEvery === 0 || i.step === o.steps)) await measureHeldout(i.step);
     },
     onEval: (e) => {
       valLog.push([e.step, Math.round(e.valLoss * 1e4) / 1e4]);
       console.log(`step ${String(e.step).padStart(4)}/${o.steps}  validation loss ${e.valLoss.toFixed(4)}`);
     },
   }, data.evalBatches).run();
+  const chosen = best as { step: number; exact: number; weights: Awaited<ReturnType<GPT['readWeights']>> } | null;
+  if (chosen && chosen.step !== o.steps) {
+    console.log(`keeping the model at step ${chosen.step} (best held-out exact match ${(chosen.exact * 100).toFixed(1)}%)`);
+    base.model.writeWeights(chosen.weights);
+  }
+  const stepsKept = chosen?.step ?? o.steps;
   const valLoss = data.evalBatches.length > 0 ? await evaluate(base.model, data.evalBatches) : NaN;
-  const trainLoss = log.slice(-10).reduce((a, [, l]) => a + l, 0) / Math.min(10, log.length);
+  const kept = log.filter(([step]) => step <= stepsKept);
+  const trainLoss = kept.slice(-10).reduce((a, [, l]) => a + l, 0) / Math.min(10, kept.length);
   const baseSteps = Number(base.meta.step ?? 0);
   const card = `# Instruct Studio instruction-tuned model
 
@@ -81,7 +111,7 @@ question it answers instead of continuing with more questions.
 | config | vocab ${base.config.vocabSize}, context ${base.config.contextLength}, width ${base.config.width}, ${base.config.layers} layers, ${base.config.heads} heads |
 | data | ${dataPath}: ${data.summary} ${data.trainExamples} train / ${data.valExamples} validation examples |
 | template | ${o.template}; loss on ${o.trainOnInputs ? 'prompt and response' : 'response tokens only (plus the end-of-text token)'}${o.pack ? ', packed' : ''} |
-| training | ${o.steps} steps x ${o.batchSize} rows of ${base.config.contextLength} tokens, AdamW lr ${o.learningRate} (${o.warmupSteps} warm-up steps, cosine to ${o.learningRate * o.minLrRatio}), clip ${o.gradClip}, seed ${o.seed} |
+| training | ${stepsKept} steps${stepsKept !== o.steps ? ` (the best held-out step of a ${o.steps}-step run)` : ''} x ${o.batchSize} rows of ${base.config.contextLength} tokens, AdamW lr ${o.learningRate} (${o.warmupSteps} warm-up steps, ${o.minLrRatio === 1 ? 'then constant' : `cosine to ${o.learningRate * o.minLrRatio}`}), clip ${o.gradClip}, seed ${o.seed} |${heldoutLog.length > 0 ? `\n| held-out exact match during tuning | ${heldoutLog.map(([st, x]) => `step ${st}: ${(x * 100).toFixed(1)}%`).join(', ')} (${heldout.length} rows of ${heldoutPath}) |` : ''}
 | final losses | train ${trainLoss.toFixed(4)} (mean of the last 10 steps), validation ${Number.isFinite(valLoss) ? valLoss.toFixed(4) : 'n/a'} |
 | compute | ${formatDuration(seconds)} on tfjs ${backend} in Node |
 
@@ -89,13 +119,13 @@ Licence: CC0-1.0 (weights), by the Instruct Studio team; the data's sources are 
 
 ## Reproduce
 \`\`\`sh
-npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps ${o.steps} --lr ${o.learningRate} --batch ${o.batchSize} --template ${o.template} --seed ${o.seed}${o.trainOnInputs ? ' --train-on-inputs' : ''}${o.pack ? ' --pack' : ''}
+npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps ${o.steps} --lr ${o.learningRate} --batch ${o.batchSize} --warmup ${o.warmupSteps} --min-lr-ratio ${o.minLrRatio} --template ${o.template} --seed ${o.seed}${o.trainOnInputs ? ' --train-on-inputs' : ''}${o.pack ? ' --pack' : ''}${heldoutPath ? ` --heldout ${heldoutPath} --heldout-every ${heldoutEvery} --heldout-stride ${heldoutStride}${keepBest ? ' --keep-best' : ''}` : ''}
 \`\`\`
 `;
-  await saveModelDir(outDir, base.model, base.tokenizer, { step: String(baseSteps + o.steps), kind: 'tuned', template: o.template, valLoss: String(valLoss), trainLoss: trainLoss.toFixed(4) }, card);
-  atomicWrite(join(outDir, 'training-log.json'), `${JSON.stringify({ settings: o, loss: log, validation: valLog })}\n`);
+  await saveModelDir(outDir, base.model, base.tokenizer, { step: String(baseSteps + stepsKept), kind: 'tuned', template: o.template, valLoss: String(valLoss), trainLoss: trainLoss.toFixed(4) }, card);
+  atomicWrite(join(outDir, 'training-log.json'), `${JSON.stringify({ settings: o, stepsKept, loss: log, validation: valLog, heldout: heldoutLog })}\n`);
   // The scale-out bundle: this data as TRL JSONL, train_trl.py with these settings, accelerate configs.
-  const bundle = scaleOutFiles(examples, templateById(o.template), { steps: o.steps, learningRate: o.learningRate, batchSize: o.batchSize, warmupSteps: o.warmupSteps, trainOnInputs: o.trainOnInputs });
+  const bundle = scaleOutFiles(examples, templateById(o.template), { steps: stepsKept, learningRate: o.learningRate, batchSize: o.batchSize, warmupSteps: o.warmupSteps, trainOnInputs: o.trainOnInputs });
   for (const [name, text] of Object.entries(bundle)) atomicWrite(join(outDir, name), text);
   console.log(`done: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)} -> ${outDir}/`);
 }

@@ -116,6 +116,18 @@ export function readDataset(path: string): Example[] {
   return result.examples;
 }
 
+/** Phrasing labels from the records' `source` field, where the file is a JSON array of records that have one. */
+export function phrasingLabels(path: string, n: number): string[] | null {
+  try {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as Array<{ source?: unknown }>;
+    if (!Array.isArray(raw) || raw.length < n) return null;
+    const labels = raw.slice(0, n).map((r) => (typeof r.source === 'string' ? r.source.split('/').pop()! : ''));
+    return labels.every((l) => l) ? labels : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A built-in prompt template by id. */
 export function templateById(id: string): PromptTemplate {
   const t = getTemplate(id);

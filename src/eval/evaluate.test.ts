@@ -8,7 +8,7 @@ import type { Example } from '../data/schema';
 import { prepareInstructionData } from '../train/instructions';
 import { AdamW } from '../train/optimizer';
 import { trainStep } from '../train/step';
-import { evaluateModel } from './evaluate';
+import { evaluateModel, majorityBaseline } from './evaluate';
 
 const examples: Example[] = [
   { id: '1', source: 't', kind: 'instruction', instruction: 'What is the capital of Aland?', response: 'Alpha', category: 'capital' },
@@ -37,7 +37,23 @@ describe('evaluateModel', () => {
     expect(after.totals).toMatchObject({ count: 3, exactMatch: 1, rougeL: 1, questionLike: 0 });
     expect(after.byCategory.capital!.count).toBe(2);
     expect(after.byCategory.continent!.exactMatch).toBe(1);
+    // As sentence completion (no template), the tuned answers are not what follows the bare question.
+    const prose = await evaluateModel(model, tokenizer, examples, { template: PLAIN_TEMPLATE, prose: true, maxTokens: 6 });
+    expect(prose.rows.map((r) => r.question)).toEqual(examples.map((e) => (e.kind === 'instruction' ? e.instruction : '')));
+    expect(prose.totals.exactMatch).toBeLessThan(1);
+    // Sampling with a seed is reproducible and differs from greedy somewhere over a few runs.
+    const sampling = { temperature: 1.5, topK: 0, topP: 1, seed: 5 };
+    const s1 = await evaluateModel(model, tokenizer, examples, { template: PLAIN_TEMPLATE, maxTokens: 6, sampling });
+    const s2 = await evaluateModel(model, tokenizer, examples, { template: PLAIN_TEMPLATE, maxTokens: 6, sampling });
+    expect(s1.rows.map((r) => r.raw)).toEqual(s2.rows.map((r) => r.raw));
     opt.dispose();
     model.dispose();
   }, 60_000);
+});
+
+describe('majorityBaseline', () => {
+  it('is the share of the most common reference, and that answer', () => {
+    const row = (reference: string) => ({ id: reference, question: '', reference, raw: '', answer: '', exact: false, rougeL: 0, question_like: false });
+    expect(majorityBaseline(['English', 'French', 'English', 'Arabic'].map(row))).toEqual({ answer: 'English', share: 0.5 });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { continuesWithQuestion, exactMatch, firstLine, normalizeAnswer, rougeLF } from './metrics';
+import { continuesWithQuestion, exactMatch, firstLine, normalizeAnswer, recalls, rougeLF } from './metrics';
 
 describe('answer metrics', () => {
   it('normalises case, accents, punctuation, articles and spaces', () => {
@@ -31,10 +31,22 @@ describe('answer metrics', () => {
       ' 4. Name the capital city of Chile.',
       'Q3. What money is used in Japan?',
       ' Is it Lyon or Marseille?',
+      ' Tell me the currency of Peru.',
+      '\nQuick question: what is the calling code of Chad',
     ]) expect(continuesWithQuestion(t), t).toBe(true);
     for (const t of [' Paris', ' Paris\nWhat is the capital of Spain?', ' The capital is Paris.', '', ' Euro']) {
       expect(continuesWithQuestion(t), t).toBe(false);
     }
+  });
+
+  it('counts a sentence completion as recall when it starts with the reference as whole words', () => {
+    expect(recalls(' Paris. It lies on the Seine.', 'Paris')).toBe(true);
+    expect(recalls(' Buenos Aires, on the river', 'Buenos Aires')).toBe(true);
+    expect(recalls(' +33.', '+33')).toBe(true);
+    expect(recalls(' Buenos', 'Buenos Aires')).toBe(false);
+    expect(recalls(' Parisian food', 'Paris')).toBe(false);
+    expect(recalls(' Lyon. Paris is', 'Paris')).toBe(false);
+    expect(recalls(' anything', '')).toBe(false);
   });
 
   it('takes the first non-empty line as the answer', () => {

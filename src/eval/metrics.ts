@@ -23,11 +23,21 @@ export function exactMatch(prediction: string, reference: string): boolean {
   return normalizeAnswer(prediction) === normalizeAnswer(reference) && normalizeAnswer(reference) !== '';
 }
 
+/**
+ * A sentence completion recalls the fact when, normalised, it starts with the
+ * reference as whole words ("Paris. It lies on the Seine." recalls "Paris").
+ */
+export function recalls(completion: string, reference: string): boolean {
+  const c = normalizeAnswer(completion);
+  const r = normalizeAnswer(reference);
+  return r !== '' && (c === r || c.startsWith(`${r} `));
+}
+
 export function rougeLF(prediction: string, reference: string): number {
   return rougeL(reference, prediction).f;
 }
 
-const QUESTION_START = /^(?:(?:question|quiz|q)\s*\d*\s*[:.)-]?\s*|\d+\s*[.):-]\s*|[-*•]\s*)?(?:what|which|who|whom|whose|where|when|why|how|name|is|are|does|do|can|list|give)\b/i;
+const QUESTION_START = /^(?:(?:question|quiz|q)\s*\d*\s*[:.)-]?\s*|\d+\s*[.):-]\s*|[-*•]\s*)?(?:what|which|who|whom|whose|where|when|why|how|name|is|are|does|do|can|could|list|give|tell|quick question)\b/i;
 
 /**
  * True when a continuation reads as more questions instead of an answer: its first

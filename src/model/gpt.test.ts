@@ -40,6 +40,25 @@ describe('GPT parameters', () => {
   });
 });
 
+describe('GPT weight snapshots', () => {
+  it('writeWeights restores a snapshot from readWeights, and refuses another shape', async () => {
+    const model = GPT.create(tiny, 1);
+    const snapshot = await model.readWeights();
+    const ids = [[1, 2, 3, 4]];
+    const before = lossOf(model, ids, [[2, 3, 4, 5]], [[1, 1, 1, 1]]);
+    const other = GPT.create(tiny, 2);
+    model.writeWeights(await other.readWeights());
+    expect(lossOf(model, ids, [[2, 3, 4, 5]], [[1, 1, 1, 1]])).not.toBeCloseTo(before, 6);
+    model.writeWeights(snapshot);
+    expect(lossOf(model, ids, [[2, 3, 4, 5]], [[1, 1, 1, 1]])).toBeCloseTo(before, 6);
+    const wrong = new Map(snapshot);
+    wrong.set('transformer.wte.weight', { shape: [3, 8], data: new Float32Array(24) });
+    expect(() => model.writeWeights(wrong)).toThrow(/transformer\.wte\.weight .*another shape/);
+    model.dispose();
+    other.dispose();
+  });
+});
+
 describe('GPT forward and loss', () => {
   it('is causal: changing a later token does not change earlier logits', () => {
     const model = GPT.create(tiny, 3);

@@ -124,6 +124,15 @@ export class GPT {
     return out;
   }
 
+  /** Overwrites every parameter with host weights of the same names and shapes (a snapshot from readWeights). */
+  writeWeights(weights: Map<string, HostTensor>): void {
+    for (const [name, v] of this.params) {
+      const w = weights.get(name);
+      if (!w || w.shape.join() !== v.shape.join()) throw new Error(`Weights for ${name} are missing or have another shape.`);
+      tf.tidy(() => v.assign(tf.tensor(w.data, w.shape)));
+    }
+  }
+
   get parameterCount(): number {
     let n = 0;
     for (const v of this.params.values()) n += v.size;
