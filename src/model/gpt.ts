@@ -11,7 +11,8 @@ import { assertValidConfig, INIT_STD, layerNormEpsOf, type ModelConfig } from '.
 import { parameterShapes } from './params';
 
 export { parameterShapes };
-import { embeddingLookup, matMul } from './ops';
+import { embeddingLookup, matMul, matMulConstB } from './ops';
+import { adapterName, assertLoraState, initLora, loraSpecProblems, loraTargets, type LoraSpec, type LoraState } from './lora';
 import { activation, addBias, layerNorm } from './fused';
 import { Rng } from './random';
 
@@ -67,10 +68,18 @@ interface BlockCache {
   slot?: { slot: tf.Tensor; keep: tf.Tensor };
 }
 
+/** Adapters on the model's projections (LoRA): A and B per projection, and alpha / rank on the device. */
+interface Adapters {
+  spec: LoraSpec;
+  scale: tf.Scalar;
+  params: Map<string, tf.Variable>;
+}
+
 export class GPT {
   readonly config: ModelConfig;
-  /** Trainable parameters by HF name. */
+  /** The model's parameters by HF name (frozen while adapters are attached). */
   readonly params: Map<string, tf.Variable>;
+  private adapters: Adapters | null = null;
   /** Additive causal mask (1, 1, C, C): 0 where a position may attend, -1e9 where not. Built once. */
   private readonly causalMask: tf.Tensor4D;
   /** 0..C-1 as int32, used to address cache slots without new shapes per token. */
@@ -102,11 +111,21 @@ export class GPT {
     return new GPT(config, initParameters(assertValidConfig(config), seed));
   }
 
-  /** A model from host weights (a checkpoint or a snapshot). Accepts names with or without "transformer.". */
-  static fromWeights(config: ModelConfig, weights: Map<string, HostTensor>): GPT {
+  /**
+   * A model from host weights (a checkpoint or a snapshot). Accepts names with or without "transformer.".
+   * With `lora`, the adapted weights come from its `base` and its adapters are attached,
+   * so the model is exactly the one `readLora` was called on.
+   */
+  static fromWeights(config: ModelConfig, weights: Map<string, HostTensor>, lora?: LoraState | null): GPT {
     const named = new Map<string, HostTensor>();
     for (const [k, v] of weights) named.set(k.startsWith('transformer.') || k.startsWith('lm_head') ? k : `transformer.${k}`, v);
-    return new GPT(config, named);
+    if (lora) {
+      assertLoraState(assertValidConfig(config), lora);
+      for (const [k, v] of lora.base) named.set(k, v);
+    }
+    const model = new GPT(config, named);
+    if (lora) model.attachAdapters(lora, lora.adapters);
+    return model;
   }
 
   private p(name: string): tf.Variable {
@@ -115,11 +134,20 @@ export class GPT {
     return v;
   }
 
-  /** Copies every parameter to the host. */
+  /**
+   * Copies every parameter to the host. With adapters attached the adapted weights are
+   * merged (W + alpha/r A B), so what is read is always a plain GPT-2 of this config.
+   */
   async readWeights(): Promise<Map<string, HostTensor>> {
     const out = new Map<string, HostTensor>();
-    for (const [name, v] of this.params) {
-      out.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+    const merged = this.adapters ? this.mergedTensors() : new Map<string, tf.Tensor>();
+    try {
+      for (const [name, v] of this.params) {
+        const t = merged.get(name) ?? v;
+        out.set(name, { shape: v.shape.slice(), data: (await t.data()) as Float32Array });
+      }
+    } finally {
+      for (const t of merged.values()) t.dispose();
     }
     return out;
   }
@@ -139,15 +167,120 @@ export class GPT {
     return n;
   }
 
+  // ---- LoRA adapters ---------------------------------------------------
+
+  /** The parameters a training step updates: the adapters while attached, else every parameter. */
+  get trainable(): Map<string, tf.Variable> {
+    return this.adapters ? this.adapters.params : this.params;
+  }
+
+  get trainableCount(): number {
+    let n = 0;
+    for (const v of this.trainable.values()) n += v.size;
+    return n;
+  }
+
+  /** Rank and alpha of the attached adapters; null when the model trains in full. */
+  get lora(): LoraSpec | null {
+    return this.adapters ? { ...this.adapters.spec } : null;
+  }
+
+  /**
+   * Attaches fresh adapters (A seeded from `seed`, B zero) to every attention and MLP
+   * projection: the model's outputs do not change until they train. The model's own
+   * parameters are frozen while they are attached.
+   */
+  attachLora(spec: LoraSpec, seed: number): void {
+    this.attachAdapters(spec, initLora(this.config, spec.rank, seed));
+  }
+
+  private attachAdapters(spec: LoraSpec, adapters: Map<string, HostTensor>): void {
+    if (this.adapters) throw new Error('This model already has LoRA adapters: merge them first.');
+    const [problem] = loraSpecProblems(spec, this.config.width);
+    if (problem) throw new Error(problem.message);
+    const params = new Map<string, tf.Variable>();
+    try {
+      for (const { projection } of loraTargets(this.config)) {
+        for (const which of ['A', 'B'] as const) {
+          const name = adapterName(projection, which);
+          const h = adapters.get(name);
+          if (!h) throw new Error(`The LoRA adapter "${name}" is missing.`);
+          params.set(name, tf.tidy(() => tf.variable(tf.tensor(h.data, h.shape, 'float32'), true)));
+        }
+      }
+    } catch (e) {
+      for (const v of params.values()) v.dispose();
+      throw e;
+    }
+    this.adapters = { spec: { rank: spec.rank, alpha: spec.alpha }, scale: tf.scalar(spec.alpha / spec.rank), params };
+  }
+
+  /** Each adapted weight merged with its adapter, W + (alpha / r) A B, as new tensors the caller disposes. */
+  private mergedTensors(): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    const a = this.adapters;
+    if (!a) return out;
+    for (const { projection, weight } of loraTargets(this.config)) {
+      const merged = tf.tidy(() => {
+        const delta = matMul(a.params.get(adapterName(projection, 'A'))!, a.params.get(adapterName(projection, 'B'))!); // (in, r) x (r, out) -> (in, out)
+        return tf.add(this.p(weight), tf.mul(delta, a.scale));
+      });
+      out.set(weight, merged);
+    }
+    return out;
+  }
+
+  /** The adapters and the unmerged base weights under them, for snapshots and checkpoints; null without adapters. */
+  async readLora(): Promise<LoraState | null> {
+    const a = this.adapters;
+    if (!a) return null;
+    const adapters = new Map<string, HostTensor>();
+    for (const [name, v] of a.params) adapters.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+    const base = new Map<string, HostTensor>();
+    for (const { weight } of loraTargets(this.config)) {
+      const v = this.p(weight);
+      base.set(weight, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+    }
+    return { ...a.spec, adapters, base };
+  }
+
+  /** Folds the adapters into the weights (W += alpha/r A B) and drops them: the model trains in full again. */
+  mergeLora(): void {
+    const a = this.adapters;
+    if (!a) return;
+    const merged = this.mergedTensors();
+    for (const [name, t] of merged) {
+      this.p(name).assign(t);
+      t.dispose();
+    }
+    this.dropAdapters();
+  }
+
+  private dropAdapters(): void {
+    const a = this.adapters;
+    if (!a) return;
+    this.adapters = null;
+    for (const v of a.params.values()) v.dispose();
+    a.scale.dispose();
+  }
+
   // ---- building blocks -------------------------------------------------
 
   private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
     return layerNorm(x, this.p(`${prefix}.weight`), this.p(`${prefix}.bias`), layerNormEpsOf(this.config));
   }
 
-  /** x (N, in) @ W (in, out) + b: HF's Conv1D. */
+  /**
+   * x (N, in) @ W (in, out) + b: HF's Conv1D. With adapters, + (alpha/r) (x A) B, and W
+   * is frozen: its product passes a gradient to x only.
+   */
   private linear(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    return addBias(matMul(x, this.p(`${prefix}.weight`) as tf.Tensor2D), this.p(`${prefix}.bias`)) as tf.Tensor2D;
+    const w = this.p(`${prefix}.weight`) as tf.Tensor2D;
+    const a = this.adapters;
+    if (!a) return addBias(matMul(x, w), this.p(`${prefix}.bias`)) as tf.Tensor2D;
+    const y = addBias(matMulConstB(x, w), this.p(`${prefix}.bias`));
+    const lowRank = matMul(matMul(x, a.params.get(adapterName(prefix, 'A'))! as tf.Tensor2D), a.params.get(adapterName(prefix, 'B'))! as tf.Tensor2D); // (N, in) x (in, r) x (r, out) -> (N, out)
+    return tf.add(y, tf.mul(lowRank, a.scale)) as tf.Tensor2D;
   }
 
   /** Token embedding rows for ids (N) -> (N, d). */
@@ -230,7 +363,7 @@ export class GPT {
   private head(x: tf.Tensor2D): tf.Tensor2D {
     const h = this.layerNorm(x, 'transformer.ln_f') as tf.Tensor2D;
     const w = this.p(this.config.tiedHead === false ? 'lm_head.weight' : 'transformer.wte.weight') as tf.Tensor2D;
-    return matMul(h, w, true); // (N, d) x (d, V)
+    return this.adapters ? matMulConstB(h, w, true) : matMul(h, w, true); // (N, d) x (d, V); frozen under adapters
   }
 
   /**
@@ -339,6 +472,7 @@ export class GPT {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.dropAdapters();
     for (const v of this.params.values()) v.dispose();
     this.causalMask.dispose();
     this.positions.dispose();

@@ -68,6 +68,21 @@ export function matMul<T extends tf.Tensor>(a: T, b: T, tb = false): T {
 }
 
 /**
+ * a @ b (or a @ b^T with `tb`) with b held constant: the gradient flows to a alone
+ * (dy @ b^T, or dy @ b), so b gets none and its product is never computed. For
+ * frozen weights (LoRA): matMul's own gradient computes both products, because a
+ * custom gradient cannot know which input needs one; b, closed over here, is not
+ * recorded as an input at all.
+ */
+export function matMulConstB<T extends tf.Tensor>(a: T, b: T, tb = false): T {
+  const product = tf.customGrad(((x: tf.Tensor) => ({
+    value: matMul(x, b, tb),
+    gradFunc: (dy: tf.Tensor) => matMul(dy, b, !tb),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+  return product(a) as T;
+}
+
+/**
  * op(a) @ op(b) on the studio's kernel for the current backend (WebGPU or WebGL)
  * when it handles the shapes (equal leading dimensions; on WebGPU sizes it reads
  * four at a time divisible by 4, on WebGL M, K and N even), else tf.matMul.

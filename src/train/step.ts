@@ -32,8 +32,10 @@ function disposeBatch(t: BatchTensors): void {
 
 /** Forward, backward, clip and AdamW update. Returns [loss, gradNorm] as one tensor of 2 values. */
 export function trainStep(model: GPT, optimizer: AdamW, batch: Batch, lr: number, clip: number): tf.Tensor1D {
-  const vars = [...model.params.values()];
-  const nameOf = new Map(vars.map((v, i) => [v.name, [...model.params.keys()][i]!]));
+  // The adapters alone under LoRA; the frozen weights get no gradient.
+  const trainable = model.trainable;
+  const vars = [...trainable.values()];
+  const nameOf = new Map(vars.map((v, i) => [v.name, [...trainable.keys()][i]!]));
   const bt = batchTensors(batch);
   try {
     const { value, grads } = tf.variableGrads(() => model.loss(bt.ids, bt.targets, bt.mask, bt.extra), vars);

@@ -1,0 +1,128 @@
+// LoRA (Hu et al. 2021): a tuning mode that freezes the model and trains, beside
+// each projection W (in, out) of attention and MLP, two small matrices A (in, r)
+// and B (r, out), so the projection becomes  x W + (alpha / r) (x A) B.  B starts
+// at zero, so a fresh adapter leaves the model exactly as it was; merged, the
+// model is a plain GPT-2 with W' = W + (alpha / r) A B. Plain TypeScript (no tf):
+// names, shapes, initialisation and the one check of rank and alpha.
+
+import { mlpWidthOf, type ModelConfig } from './config';
+import type { HostTensor } from './gpt';
+import { Rng } from './random';
+
+/** Rank r of the adapters and alpha: the update B A is scaled by alpha / r. */
+export interface LoraSpec {
+  rank: number;
+  alpha: number;
+}
+
+/**
+ * Everything that rebuilds a model with adapters exactly: the spec, the adapter
+ * matrices by name, and the frozen base values of the adapted weights (a model's
+ * weights as read elsewhere are merged, so the base must be kept apart).
+ */
+export interface LoraState extends LoraSpec {
+  adapters: Map<string, HostTensor>;
+  base: Map<string, HostTensor>;
+}
+
+/** The projections that get adapters, as name suffixes within a block. */
+export const LORA_TARGETS = ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'] as const;
+
+/** Name of a projection's A or B matrix: `transformer.h.0.attn.c_attn.lora_A`. */
+export function adapterName(projection: string, which: 'A' | 'B'): string {
+  return `${projection}.lora_${which}`;
+}
+
+/** The adapted projections of a config with their (in, out) sizes, block by block. */
+export function loraTargets(c: ModelConfig): Array<{ projection: string; weight: string; inSize: number; outSize: number }> {
+  const d = c.width;
+  const f = mlpWidthOf(c);
+  const sizes: Record<(typeof LORA_TARGETS)[number], [number, number]> = {
+    'attn.c_attn': [d, 3 * d],
+    'attn.c_proj': [d, d],
+    'mlp.c_fc': [d, f],
+    'mlp.c_proj': [f, d],
+  };
+  const out = [];
+  for (let i = 0; i < c.layers; i++) {
+    for (const t of LORA_TARGETS) {
+      const projection = `transformer.h.${i}.${t}`;
+      const [inSize, outSize] = sizes[t];
+      out.push({ projection, weight: `${projection}.weight`, inSize, outSize });
+    }
+  }
+  return out;
+}
+
+/** Every adapter matrix's name and shape: A (in, r), then B (r, out), per projection. */
+export function loraShapes(c: ModelConfig, rank: number): Array<[string, number[]]> {
+  return loraTargets(c).flatMap(({ projection, inSize, outSize }): Array<[string, number[]]> => [
+    [adapterName(projection, 'A'), [inSize, rank]],
+    [adapterName(projection, 'B'), [rank, outSize]],
+  ]);
+}
+
+/** Trainable values with adapters of `rank`: r (in + out) per adapted projection. */
+export function loraParamCount(c: ModelConfig, rank: number): number {
+  return loraTargets(c).reduce((n, t) => n + rank * (t.inSize + t.outSize), 0);
+}
+
+/**
+ * Fresh adapters from `seed`, as PEFT initialises them: A uniform in
+ * +-1/sqrt(in) (kaiming-uniform with a = sqrt 5), B zeros.
+ */
+export function initLora(c: ModelConfig, rank: number, seed: number): Map<string, HostTensor> {
+  const rng = new Rng(seed);
+  const out = new Map<string, HostTensor>();
+  for (const { projection, inSize, outSize } of loraTargets(c)) {
+    const a = new Float32Array(inSize * rank);
+    const bound = 1 / Math.sqrt(inSize);
+    for (let i = 0; i < a.length; i++) a[i] = (2 * rng.next() - 1) * bound;
+    out.set(adapterName(projection, 'A'), { shape: [inSize, rank], data: a });
+    out.set(adapterName(projection, 'B'), { shape: [rank, outSize], data: new Float32Array(rank * outSize) });
+  }
+  return out;
+}
+
+/** The largest rank allowed: the model's width (a rank above the smallest side of W adds nothing). */
+export function maxLoraRank(c: Pick<ModelConfig, 'width'>): number {
+  return c.width;
+}
+
+/** Why `spec` cannot adapt a model of width `width`, by field; empty when it can. */
+export function loraSpecProblems(spec: { rank: unknown; alpha: unknown }, width?: number): Array<{ field: 'loraRank' | 'loraAlpha'; message: string }> {
+  const problems: Array<{ field: 'loraRank' | 'loraAlpha'; message: string }> = [];
+  const r = spec.rank;
+  const maxRank = width ?? 4096;
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > maxRank) {
+    const got = typeof r === 'number' && Number.isFinite(r) ? String(r) : 'nothing';
+    problems.push({
+      field: 'loraRank',
+      message:
+        width !== undefined && typeof r === 'number' && Number.isInteger(r) && r > width
+          ? `LoRA rank ${r} is larger than the model's width (${width}): choose 1 to ${width}; 4 to 16 is usual.`
+          : `LoRA rank must be a whole number from 1 to ${maxRank} (got ${got}); 4 to 16 is usual.`,
+    });
+  }
+  const a = spec.alpha;
+  if (typeof a !== 'number' || !Number.isFinite(a) || a <= 0 || a > 10_000) {
+    problems.push({ field: 'loraAlpha', message: `LoRA alpha must be above 0 and at most 10,000 (got ${typeof a === 'number' && Number.isFinite(a) ? a : 'nothing'}); twice the rank is usual.` });
+  }
+  return problems;
+}
+
+/** Checks that `state` holds every adapter and base weight of `c` with the right shapes; throws naming the first that does not. */
+export function assertLoraState(c: ModelConfig, state: LoraState): void {
+  const [p] = loraSpecProblems(state, c.width);
+  if (p) throw new Error(p.message);
+  for (const [name, shape] of loraShapes(c, state.rank)) {
+    const t = state.adapters.get(name);
+    if (!t) throw new Error(`The LoRA adapter "${name}" is missing.`);
+    if (t.shape.join() !== shape.join()) throw new Error(`The LoRA adapter "${name}" has shape [${t.shape.join(', ')}] but rank ${state.rank} needs [${shape.join(', ')}].`);
+  }
+  for (const { weight, inSize, outSize } of loraTargets(c)) {
+    const t = state.base.get(weight);
+    if (!t) throw new Error(`The base weight "${weight}" under the LoRA adapters is missing.`);
+    if (t.shape.join() !== [inSize, outSize].join()) throw new Error(`The base weight "${weight}" has shape [${t.shape.join(', ')}], expected [${inSize}, ${outSize}].`);
+  }
+}
