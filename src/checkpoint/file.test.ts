@@ -7,7 +7,8 @@ import { initParameters } from '../model/gpt';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { decodeCheckpoint, encodeCheckpoint } from './file';
 import { tinyCheckpoint } from './fixtures';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './format';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, PLAIN_CHECKPOINT_VERSION } from './format';
+import { initLora, loraShapes, loraTargets } from '../model/lora';
 import { readInfo } from './info';
 
 describe('checkpoint encoding', () => {
@@ -15,7 +16,8 @@ describe('checkpoint encoding', () => {
     const bytes = tinyCheckpoint();
     const { metadata, tensors } = readSafetensors(bytes);
     expect(metadata.format).toBe(CHECKPOINT_FORMAT);
-    expect(metadata.format_version).toBe(String(CHECKPOINT_VERSION));
+    // Files without LoRA state keep version 1's layout and number, so older studios read them.
+    expect(metadata.format_version).toBe(String(PLAIN_CHECKPOINT_VERSION));
     expect(readInfo(bytes).info.hasOptimizer).toBe(true);
     expect(decodeCheckpoint(bytes).optimizer!.step).toBe(4);
     const newer = writeSafetensors(tensors, { ...metadata, format_version: String(CHECKPOINT_VERSION + 1) });
@@ -41,5 +43,29 @@ describe('checkpoint encoding', () => {
     expect(Array.from(back.weights.get('lm_head.weight')!.data)).toEqual(Array.from(weights.get('lm_head.weight')!.data));
     const tied = decodeCheckpoint(writeSafetensors([...weights].map(([k, v]) => [k, { shape: v.shape, data: v.data }])), JSON.stringify({ n_embd: 16, n_head: 2, n_layer: 1, n_positions: 8, vocab_size: 12 }));
     expect(tied.weights.has('lm_head.weight')).toBe(false);
+  });
+
+  it('keeps a LoRA run’s adapters, the base under them and their moments apart from the merged model, as version 2', () => {
+    const cfg: ModelConfig = { vocabSize: 12, contextLength: 8, width: 16, layers: 1, heads: 2 };
+    const weights = initParameters(cfg, 6);
+    const adapters = initLora(cfg, 2, 3);
+    const base = new Map(loraTargets(cfg).map((t) => [t.weight, { shape: [t.inSize, t.outSize], data: new Float32Array(t.inSize * t.outSize).fill(0.5) }]));
+    const moments = new Map([...adapters].map(([k, v]) => [k, { shape: v.shape, data: new Float32Array(v.data.length).fill(0.25) }]));
+    const bytes = encodeCheckpoint({ config: cfg, weights, optimizer: { step: 3, m: moments, v: moments }, lora: { rank: 2, alpha: 4, adapters, base }, meta: { tokenizer: '{}' } });
+    const ck = decodeCheckpoint(bytes);
+    expect(ck.meta.format_version).toBe(String(CHECKPOINT_VERSION));
+    expect(ck.lora!.rank).toBe(2);
+    expect(ck.lora!.alpha).toBe(4);
+    expect([...ck.lora!.adapters.keys()]).toEqual(loraShapes(cfg, 2).map(([n]) => n));
+    expect(Array.from(ck.lora!.base.get('transformer.h.0.mlp.c_fc.weight')!.data.slice(0, 3))).toEqual([0.5, 0.5, 0.5]);
+    expect(Array.from(ck.weights.get('transformer.h.0.mlp.c_fc.weight')!.data)).toEqual(Array.from(weights.get('transformer.h.0.mlp.c_fc.weight')!.data));
+    expect([...ck.optimizer!.m.keys()]).toEqual([...adapters.keys()]);
+    const info = readInfo(bytes);
+    expect(info.info.hasOptimizer).toBe(true);
+    expect(info.weightNames.some((n) => n.startsWith('lora.'))).toBe(false);
+    // A file missing an adapter says which.
+    const { metadata, tensors } = readSafetensors(bytes);
+    tensors.delete('lora.adapter.transformer.h.0.attn.c_proj.lora_B');
+    expect(() => decodeCheckpoint(writeSafetensors(tensors, metadata))).toThrow('The LoRA adapter "transformer.h.0.attn.c_proj.lora_B" is missing.');
   });
 });

@@ -5,11 +5,12 @@
 
 import { fromHfConfig, toHfConfig, type ModelConfig } from '../model/config';
 import type { HostTensor } from '../model/gpt';
+import { assertLoraState, type LoraState } from '../model/lora';
 import { parameterShapes } from '../model/params';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
 import type { RunCapture } from '../train/session';
 import type { CapturedCheckpoint, CheckpointInfo } from './info';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointFileError, checkVersion, isStudioCheckpoint, META, MOMENT_PREFIX } from './format';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointFileError, checkVersion, isStudioCheckpoint, LORA_PREFIX, META, MOMENT_PREFIX, PLAIN_CHECKPOINT_VERSION } from './format';
 
 export interface OptimizerState {
   step: number;
@@ -21,11 +22,13 @@ export interface Checkpoint {
   config: ModelConfig;
   weights: Map<string, HostTensor>;
   optimizer?: OptimizerState;
+  /** A LoRA run's adapters and the unmerged weights under them; `weights` are then the merged model. */
+  lora?: LoraState;
   /** Free-form string metadata (META keys: name, step, tokenizer, run, ...). */
   meta: Record<string, string>;
 }
 
-/** Writes the parameters in HF order, then the moments, with the format's metadata over `ck.meta`. */
+/** Writes the parameters in HF order, then the moments, then any LoRA state, with the format's metadata over `ck.meta`. */
 export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   const entries: Array<[string, StoredTensor]> = [];
   for (const [name] of parameterShapes(ck.config)) {
@@ -38,12 +41,18 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
       for (const [name, t] of src) entries.push([`${prefix}${name}`, { dtype: 'F32', shape: t.shape, data: t.data }]);
     }
   }
+  if (ck.lora) {
+    for (const [prefix, src] of [[LORA_PREFIX.adapter, ck.lora.adapters], [LORA_PREFIX.base, ck.lora.base]] as const) {
+      for (const [name, t] of src) entries.push([`${prefix}${name}`, { dtype: 'F32', shape: t.shape, data: t.data }]);
+    }
+  }
   const metadata: Record<string, string> = {
     ...ck.meta,
     [META.format]: CHECKPOINT_FORMAT,
-    [META.version]: String(CHECKPOINT_VERSION),
+    [META.version]: String(ck.lora ? CHECKPOINT_VERSION : PLAIN_CHECKPOINT_VERSION),
     [META.config]: JSON.stringify(toHfConfig(ck.config)),
   };
+  if (ck.lora) metadata[META.lora] = JSON.stringify({ rank: ck.lora.rank, alpha: ck.lora.alpha });
   if (ck.optimizer) metadata[META.optimizerStep] = String(ck.optimizer.step);
   return writeSafetensors(entries, metadata);
 }
@@ -69,10 +78,14 @@ export function decodeCheckpoint(bytes: ArrayBuffer | Uint8Array, configJson?: s
   const weights = new Map<string, HostTensor>();
   const m = new Map<string, HostTensor>();
   const v = new Map<string, HostTensor>();
+  const adapters = new Map<string, HostTensor>();
+  const base = new Map<string, HostTensor>();
   for (const [name, t] of file.tensors) {
     if (t.dtype !== 'F32') continue;
     const host = { shape: t.shape, data: t.data as Float32Array };
-    if (name.startsWith(MOMENT_PREFIX.v)) v.set(name.slice(MOMENT_PREFIX.v.length), host);
+    if (name.startsWith(LORA_PREFIX.adapter)) adapters.set(name.slice(LORA_PREFIX.adapter.length), host);
+    else if (name.startsWith(LORA_PREFIX.base)) base.set(name.slice(LORA_PREFIX.base.length), host);
+    else if (name.startsWith(MOMENT_PREFIX.v)) v.set(name.slice(MOMENT_PREFIX.v.length), host);
     else if (name.startsWith(MOMENT_PREFIX.m)) m.set(name.slice(MOMENT_PREFIX.m.length), host);
     // HF files may carry the tied LM head (kept only when the config unties it) and may drop the "transformer." prefix.
     else if (name === 'lm_head.weight') {
@@ -89,6 +102,17 @@ export function decodeCheckpoint(bytes: ArrayBuffer | Uint8Array, configJson?: s
   const ck: Checkpoint = { config, weights, meta };
   const optimizerStep = meta[META.optimizerStep];
   if (m.size > 0 && optimizerStep !== undefined) ck.optimizer = { step: Number(optimizerStep), m, v };
+  const loraMeta = meta[META.lora];
+  if (loraMeta !== undefined) {
+    try {
+      const spec = JSON.parse(loraMeta) as { rank: number; alpha: number };
+      const lora: LoraState = { rank: spec.rank, alpha: spec.alpha, adapters, base };
+      assertLoraState(config, lora);
+      ck.lora = lora;
+    } catch (e) {
+      throw new CheckpointFileError(`The checkpoint's LoRA adapters cannot be used: ${(e as Error).message} The merged model in it still loads as a plain GPT-2 in other tools.`);
+    }
+  }
   return ck;
 }
 
@@ -98,6 +122,7 @@ export function encodeCapture(c: RunCapture): CapturedCheckpoint {
     config: c.config,
     weights: c.weights,
     ...(c.optimizer ? { optimizer: c.optimizer } : {}),
+    ...(c.lora ? { lora: c.lora } : {}),
     meta: {
       [META.step]: String(c.step),
       [META.name]: c.name,

@@ -4,6 +4,10 @@
 //     a valid HF model.safetensors);
 //   - optionally the AdamW moments, as `optimizer.exp_avg.<name>` and
 //     `optimizer.exp_avg_sq.<name>`;
+//   - in a checkpoint of a LoRA run (version 2), the parameters are the merged
+//     model (W + alpha/r A B, so the file is still a plain GPT-2), and the run's
+//     adapters `lora.adapter.<name>` and the unmerged weights under them
+//     `lora.base.<name>` let it resume exactly; the moments are the adapters';
 //   - string metadata under the keys in META: the format name and version
 //     (checked by every reader, like the magic number and version at the head
 //     of llm.c's files), the HF config, the optimizer step, and the studio's
@@ -13,9 +17,14 @@
 export const CHECKPOINT_FORMAT = 'instruct-studio';
 /**
  * META.version the studio writes, and the newest it reads. Raise it when a
- * file of the new layout would be misread by an older studio.
+ * file of the new layout would be misread by an older studio. Files without
+ * LoRA adapters are still written as version 1, which every studio reads;
+ * version 2 adds the adapters (an older studio would take their moments for
+ * the whole model's and fail to load them).
  */
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+/** The version of files without LoRA state: the layout of version 1. */
+export const PLAIN_CHECKPOINT_VERSION = 1;
 
 /** A checkpoint file that cannot be used; the message names the file and what to do. */
 export class CheckpointFileError extends Error {
@@ -68,7 +77,17 @@ export const META = {
   createdAt: 'created_at',
   /** JSON of RunState: present when a run has trained this model. */
   run: 'run',
+  /** JSON of {rank, alpha}: present when the file holds LoRA adapters. */
+  lora: 'lora',
 } as const;
+
+/** Tensor name prefixes of LoRA adapters and of the unmerged weights under them. */
+export const LORA_PREFIX = { adapter: 'lora.adapter.', base: 'lora.base.' } as const;
+
+/** True for a tensor of a LoRA run's state rather than a parameter of the (merged) model. */
+export function isLoraTensor(name: string): boolean {
+  return name.startsWith('lora.');
+}
 
 /** Tensor name prefixes of AdamW's first and second moments; the rest is the parameter's name. */
 export const MOMENT_PREFIX = { m: 'optimizer.exp_avg.', v: 'optimizer.exp_avg_sq.' } as const;

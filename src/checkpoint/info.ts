@@ -5,7 +5,8 @@
 import { fromHfConfig, paramCount, type ModelConfig } from '../model/config';
 import { readSafetensors, SafetensorsError } from '../model/safetensors';
 import type { CheckpointReason, RunState } from '../train/run';
-import { CHECKPOINT_FORMAT, CheckpointFileError, checkVersion, isOptimizerTensor, isStudioCheckpoint, META } from './format';
+import { withTuningDefaults } from '../train/options';
+import { CHECKPOINT_FORMAT, CheckpointFileError, checkVersion, isLoraTensor, isOptimizerTensor, isStudioCheckpoint, LORA_PREFIX, META } from './format';
 
 export type { CheckpointReason };
 
@@ -75,9 +76,13 @@ export function readInfo(bytes: ArrayBuffer | Uint8Array, fileName = 'The file')
   const weightNames: string[] = [];
   let weightValues = 0;
   let momentValues = 0;
+  // A LoRA run's moments are its adapters'.
+  let adapterValues = 0;
   for (const [name, t] of file.tensors) {
     if (isOptimizerTensor(name)) momentValues += t.data.length;
-    else {
+    else if (isLoraTensor(name)) {
+      if (name.startsWith(LORA_PREFIX.adapter)) adapterValues += t.data.length;
+    } else {
       weightNames.push(name);
       weightValues += t.data.length;
     }
@@ -87,8 +92,9 @@ export function readInfo(bytes: ArrayBuffer | Uint8Array, fileName = 'The file')
     throw new CheckpointFileError(`${fileName} holds ${weightValues} parameter values but its config needs ${expected}: the file is damaged or incomplete.`);
   }
   const hasOptimizer = momentValues > 0 && meta[META.optimizerStep] !== undefined;
-  if (hasOptimizer && momentValues !== 2 * expected) {
-    throw new CheckpointFileError(`${fileName} holds ${momentValues} optimizer values but needs ${2 * expected}: the file is damaged or incomplete.`);
+  const trained = meta[META.lora] !== undefined ? adapterValues : expected;
+  if (hasOptimizer && momentValues !== 2 * trained) {
+    throw new CheckpointFileError(`${fileName} holds ${momentValues} optimizer values but needs ${2 * trained}: the file is damaged or incomplete.`);
   }
   let run: RunState | null = null;
   if (meta[META.run]) {
@@ -135,7 +141,8 @@ function parseRunState(raw: unknown): RunState {
   return {
     runStep: int('runStep'),
     totalSteps: int('totalSteps'),
-    options: r.options as RunState['options'],
+    // Runs saved before LoRA trained in full and lack the tuning fields.
+    options: withTuningDefaults(r.options as RunState['options']),
     samplerState: r.samplerState,
     dataHash: r.dataHash,
     dataKind: r.dataKind,
@@ -143,5 +150,6 @@ function parseRunState(raw: unknown): RunState {
     ...(typeof r.template === 'object' && r.template !== null ? { template: r.template as RunState['template'] } : {}),
     lossHistory: points('lossHistory'),
     valHistory: points('valHistory'),
+    ...(typeof r.elapsedSec === 'number' && Number.isFinite(r.elapsedSec) && r.elapsedSec >= 0 ? { elapsedSec: r.elapsedSec } : {}),
   };
 }

@@ -84,31 +84,34 @@ export function initLora(c: ModelConfig, rank: number, seed: number): Map<string
   return out;
 }
 
-/** The largest rank allowed: the model's width (a rank above the smallest side of W adds nothing). */
-export function maxLoraRank(c: Pick<ModelConfig, 'width'>): number {
-  return c.width;
+/**
+ * Why `spec`'s `field` cannot adapt a model of width `width` (any width up to 4096
+ * when not given); null when it can.
+ */
+export function loraFieldProblem(field: 'loraRank' | 'loraAlpha', spec: { rank: unknown; alpha: unknown }, width?: number): string | null {
+  const shownValue = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : 'nothing');
+  if (field === 'loraRank') {
+    const r = spec.rank;
+    const maxRank = width ?? 4096;
+    if (typeof r === 'number' && Number.isInteger(r) && r >= 1 && r <= maxRank) return null;
+    if (width !== undefined && typeof r === 'number' && Number.isInteger(r) && r > width) {
+      return `LoRA rank ${r} is larger than the model's width (${width}): choose 1 to ${width}; 4 to 16 is usual.`;
+    }
+    return `LoRA rank must be a whole number from 1 to ${maxRank} (got ${shownValue(r)}); 4 to 16 is usual.`;
+  }
+  const a = spec.alpha;
+  if (typeof a === 'number' && Number.isFinite(a) && a > 0 && a <= 10_000) return null;
+  return `LoRA alpha must be above 0 and at most 10,000 (got ${shownValue(a)}); twice the rank is usual.`;
 }
 
 /** Why `spec` cannot adapt a model of width `width`, by field; empty when it can. */
 export function loraSpecProblems(spec: { rank: unknown; alpha: unknown }, width?: number): Array<{ field: 'loraRank' | 'loraAlpha'; message: string }> {
-  const problems: Array<{ field: 'loraRank' | 'loraAlpha'; message: string }> = [];
-  const r = spec.rank;
-  const maxRank = width ?? 4096;
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > maxRank) {
-    const got = typeof r === 'number' && Number.isFinite(r) ? String(r) : 'nothing';
-    problems.push({
-      field: 'loraRank',
-      message:
-        width !== undefined && typeof r === 'number' && Number.isInteger(r) && r > width
-          ? `LoRA rank ${r} is larger than the model's width (${width}): choose 1 to ${width}; 4 to 16 is usual.`
-          : `LoRA rank must be a whole number from 1 to ${maxRank} (got ${got}); 4 to 16 is usual.`,
-    });
+  const out: Array<{ field: 'loraRank' | 'loraAlpha'; message: string }> = [];
+  for (const field of ['loraRank', 'loraAlpha'] as const) {
+    const message = loraFieldProblem(field, spec, width);
+    if (message) out.push({ field, message });
   }
-  const a = spec.alpha;
-  if (typeof a !== 'number' || !Number.isFinite(a) || a <= 0 || a > 10_000) {
-    problems.push({ field: 'loraAlpha', message: `LoRA alpha must be above 0 and at most 10,000 (got ${typeof a === 'number' && Number.isFinite(a) ? a : 'nothing'}); twice the rank is usual.` });
-  }
-  return problems;
+  return out;
 }
 
 /** Checks that `state` holds every adapter and base weight of `c` with the right shapes; throws naming the first that does not. */

@@ -3,6 +3,10 @@
 // beside its fields before anything is sent.
 
 import { fieldProblems, isWhole, shown, type FieldProblem, type FieldRule } from '../util/rules';
+import { loraFieldProblem } from '../model/lora';
+
+/** How a run trains: every parameter, or LoRA adapters on a frozen model. */
+export type TuningMode = 'full' | 'lora';
 
 export interface TrainOptions {
   /** Optimizer steps to run. */
@@ -25,6 +29,15 @@ export interface TrainOptions {
   evalEvery: number;
   /** Share of the data held out for validation. */
   valFraction: number;
+  /**
+   * 'full': every parameter trains. 'lora': the model is frozen and adapters of rank
+   * loraRank train beside its attention and MLP projections, scaled by loraAlpha / loraRank.
+   */
+  tuning: TuningMode;
+  /** LoRA only: the adapters' rank r, 1 to the model's width. */
+  loraRank: number;
+  /** LoRA only: the adapters' update is scaled by alpha / r. */
+  loraAlpha: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -38,14 +51,24 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   seed: 1234,
   evalEvery: 50,
   valFraction: 0.1,
+  tuning: 'full',
+  // As in the LoRA paper's and PEFT's examples: rank 8, alpha twice the rank.
+  loraRank: 8,
+  loraAlpha: 16,
 };
 
+/** A run's settings saved before LoRA existed lack the tuning fields: those runs trained in full. */
+export function withTuningDefaults(o: Omit<TrainOptions, 'tuning' | 'loraRank' | 'loraAlpha'> & Partial<TrainOptions>): TrainOptions {
+  return { tuning: DEFAULT_TRAIN_OPTIONS.tuning, loraRank: DEFAULT_TRAIN_OPTIONS.loraRank, loraAlpha: DEFAULT_TRAIN_OPTIONS.loraAlpha, ...o };
+}
+
 /** The settings the Train panel edits; the rest keep their defaults. */
-export type EditableTrainOption = 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'gradClip';
+export type EditableTrainOption = 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'gradClip' | 'loraRank' | 'loraAlpha';
 
 export type TrainOptionProblem = FieldProblem<TrainOptions>;
 
-const TRAIN_RULES: ReadonlyArray<FieldRule<TrainOptions>> = [
+/** The rules of a run's settings; the LoRA rank is checked against `width` when the model is known. */
+const trainRules = (width?: number): ReadonlyArray<FieldRule<TrainOptions>> => [
   { field: 'steps', ok: (o) => isWhole(o.steps, 1, 1_000_000), message: (o) => `Steps must be a whole number from 1 to 1,000,000 (got ${shown(o.steps)}).` },
   { field: 'batchSize', ok: (o) => isWhole(o.batchSize, 1, 4096), message: (o) => `Batch size must be a whole number from 1 to 4096 (got ${shown(o.batchSize)}).` },
   {
@@ -61,9 +84,21 @@ const TRAIN_RULES: ReadonlyArray<FieldRule<TrainOptions>> = [
   { field: 'seed', ok: (o) => Number.isInteger(o.seed), message: (o) => `The seed must be a whole number (got ${shown(o.seed)}).` },
   { field: 'evalEvery', ok: (o) => isWhole(o.evalEvery, 0), message: (o) => `Evaluate every must be a whole number of steps, 0 to turn it off (got ${shown(o.evalEvery)}).` },
   { field: 'valFraction', ok: (o) => o.valFraction >= 0 && o.valFraction < 1, message: (o) => `The validation share must be from 0 to below 1 (got ${shown(o.valFraction)}).` },
+  { field: 'tuning', ok: (o) => o.tuning === 'full' || o.tuning === 'lora', message: (o) => `Tuning must be "full" or "lora" (got ${JSON.stringify(o.tuning) ?? 'nothing'}).` },
+  // Rank and alpha matter only for a LoRA run; a full run keeps whatever the fields hold.
+  ...(['loraRank', 'loraAlpha'] as const).map(
+    (field): FieldRule<TrainOptions> => ({
+      field,
+      ok: (o) => o.tuning !== 'lora' || loraFieldProblem(field, { rank: o.loraRank, alpha: o.loraAlpha }, width) === null,
+      message: (o) => loraFieldProblem(field, { rank: o.loraRank, alpha: o.loraAlpha }, width) ?? '',
+    }),
+  ),
 ];
 
-/** Problems with a run's settings, by field (batch size is also checked against the model's memory). */
-export function trainOptionProblems(o: TrainOptions): TrainOptionProblem[] {
-  return fieldProblems(o, TRAIN_RULES);
+/**
+ * Problems with a run's settings, by field (batch size is also checked against the
+ * model's memory). `model`: the model that will train, whose width bounds the LoRA rank.
+ */
+export function trainOptionProblems(o: TrainOptions, model?: { width: number }): TrainOptionProblem[] {
+  return fieldProblems(o, trainRules(model?.width));
 }

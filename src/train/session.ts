@@ -7,6 +7,7 @@
 import { validateConfig, type DeviceLimits } from '../model/config';
 import { GPT, type HostTensor } from '../model/gpt';
 import type { ModelConfig } from '../model/config';
+import type { LoraSpec, LoraState } from '../model/lora';
 import type { BpeTokenizer } from '../tokenizer/bpe';
 import { dataFingerprint } from './fingerprint';
 import type { Batch, BatchSource } from './batches';
@@ -63,8 +64,11 @@ export interface SessionHooks {
 export interface RunCapture {
   reason: CheckpointReason;
   config: ModelConfig;
+  /** The model's parameters; merged with any LoRA adapters, so always a plain GPT-2. */
   weights: Map<string, HostTensor>;
   optimizer: { step: number; m: Map<string, HostTensor>; v: Map<string, HostTensor> } | null;
+  /** A LoRA run's adapters and the unmerged weights under them (the optimizer's moments are theirs); null for full tuning. */
+  lora: LoraState | null;
   name: string;
   /** Optimizer steps the model has had, across runs. */
   step: number;
@@ -80,6 +84,7 @@ export interface Snapshot {
   config: ModelConfig;
   weights: Map<string, HostTensor>;
   optimizer: { step: number; m: Map<string, HostTensor>; v: Map<string, HostTensor> } | null;
+  lora: LoraState | null;
   trainedSteps: number;
 }
 
@@ -198,16 +203,17 @@ export class TrainingSession {
       config: model.config,
       weights: await model.readWeights(),
       optimizer: this.optimizer ? await this.optimizer.readState() : null,
+      lora: await model.readLora(),
       trainedSteps: this.trainedSteps,
     };
   }
 
-  /** Rebuilds the model (and optimizer) from host copies on the current backend. */
+  /** Rebuilds the model (with its adapters, and the optimizer) from host copies on the current backend. */
   restore(s: Snapshot): void {
     this.releaseTensors();
-    this.model = GPT.fromWeights(s.config, s.weights);
+    this.model = GPT.fromWeights(s.config, s.weights, s.lora);
     if (s.optimizer) {
-      this.optimizer = new AdamW(this.model.params);
+      this.optimizer = new AdamW(this.model.trainable);
       this.optimizer.loadState(s.optimizer);
     }
     this.trainedSteps = s.trainedSteps;
@@ -223,10 +229,10 @@ export class TrainingSession {
     if (this.trainer) throw new SessionError('busy', 'A training run is already active: pause or stop it first.');
     const problems = validateConfig(model.config, { batchSize: options.batchSize, ...(limits ? { limits } : {}) });
     if (problems.length > 0) throw new SessionError('invalid-config', problems.map((p) => p.message).join(' '));
-    const optionProblems = [...trainOptionProblems(options), ...dataOptionProblems(data, model.config.contextLength)];
+    const optionProblems = [...trainOptionProblems(options, model.config), ...dataOptionProblems(data, model.config.contextLength)];
     if (optionProblems.length > 0) throw new SessionError('bad-input', optionProblems.map((p) => p.message).join(' '));
     const dataHash = dataFingerprint(data);
-    if (resume) this.checkResume(resume, options, dataHash);
+    if (resume) this.checkResume(resume, options, dataHash, model.lora);
     const { source, evalBatches } = this.prepareData(data, options, tokenizer, model.config.contextLength);
     if (resume) {
       try {
@@ -235,7 +241,8 @@ export class TrainingSession {
         throw new SessionError('bad-input', `Cannot resume: the checkpoint's batch sampler state does not fit this data (${messageOf(e)}).`);
       }
     }
-    this.optimizer ??= new AdamW(model.params);
+    if (!resume) this.setTuning(model, options);
+    this.optimizer ??= new AdamW(model.trainable);
     this.optimizer.options = { ...this.optimizer.options, weightDecay: options.weightDecay };
     this.snapshot = await this.takeSnapshot();
     let snapTime = performance.now();
@@ -309,10 +316,30 @@ export class TrainingSession {
     }
   }
 
+  /**
+   * Puts the model in a new run's tuning mode. Full after full keeps the model and its
+   * moments, as before. Otherwise adapters of an earlier run are folded into the
+   * weights, a LoRA run gets fresh adapters (seeded by the run), and the optimizer
+   * starts afresh for whatever now trains.
+   */
+  private setTuning(model: GPT, options: TrainOptions): void {
+    const hadAdapters = model.lora !== null;
+    if (!hadAdapters && options.tuning !== 'lora') return;
+    this.optimizer?.dispose();
+    this.optimizer = null;
+    model.mergeLora();
+    if (options.tuning === 'lora') model.attachLora({ rank: options.loraRank, alpha: options.loraAlpha }, options.seed);
+  }
+
   /** Refuses a resume that cannot continue the run exactly, before anything changes. */
-  private checkResume(resume: ResumeRun, options: TrainOptions, dataHash: string): void {
+  private checkResume(resume: ResumeRun, options: TrainOptions, dataHash: string, lora: LoraSpec | null): void {
     if (!this.optimizer) {
       throw new SessionError('bad-input', 'Cannot resume: the model has no optimizer state. Load a checkpoint that was saved during training first.');
+    }
+    const asked = options.tuning === 'lora' ? `LoRA rank ${options.loraRank}, alpha ${options.loraAlpha}` : 'full tuning';
+    const held = lora ? `LoRA rank ${lora.rank}, alpha ${lora.alpha}` : 'full tuning';
+    if (asked !== held) {
+      throw new SessionError('bad-input', `Cannot resume: the checkpoint was saved by a run with ${held}, but this run asks for ${asked}. Resume with the run's own settings, or start a new run.`);
     }
     if (!Number.isInteger(resume.runStep) || resume.runStep < 0 || resume.runStep >= options.steps) {
       throw new SessionError('bad-input', `Cannot resume at step ${resume.runStep} of a ${options.steps}-step run: nothing is left to train.`);
@@ -432,6 +459,7 @@ export class TrainingSession {
       config: model.config,
       weights: await model.readWeights(),
       optimizer: this.optimizer ? await this.optimizer.readState() : null,
+      lora: await model.readLora(),
       name: this.name,
       step: this.trainedSteps,
       tokenizerJson: JSON.stringify(tokenizer.toJSON()),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainOptionProblems, DEFAULT_TRAIN_OPTIONS } from '../train/options';
+import { trainOptionProblems, DEFAULT_TRAIN_OPTIONS, withTuningDefaults } from '../train/options';
 import { generateOptionProblems, DEFAULT_GENERATE_OPTIONS } from '../model/sampling';
 import { fieldProblems } from './rules';
 
@@ -27,5 +27,23 @@ describe('field rules', () => {
       ['warmupSteps', 'Warm-up (8) is longer than the run (5 steps).'],
     ]);
     expect(generateOptionProblems({ ...DEFAULT_GENERATE_OPTIONS, topP: 0, maxTokens: 5000 }).map((p) => p.field)).toEqual(['topP', 'maxTokens']);
+  });
+
+  it('LoRA rank and alpha: checked only for a LoRA run, the rank against the model width', () => {
+    const lora = { ...DEFAULT_TRAIN_OPTIONS, tuning: 'lora' as const };
+    expect(trainOptionProblems(lora, { width: 192 })).toEqual([]);
+    expect(trainOptionProblems({ ...lora, loraRank: 200 }, { width: 192 })).toEqual([
+      { field: 'loraRank', message: "LoRA rank 200 is larger than the model's width (192): choose 1 to 192; 4 to 16 is usual." },
+    ]);
+    expect(trainOptionProblems({ ...lora, loraRank: 2.5, loraAlpha: -1 }).map((p) => [p.field, p.message])).toEqual([
+      ['loraRank', 'LoRA rank must be a whole number from 1 to 4096 (got 2.5); 4 to 16 is usual.'],
+      ['loraAlpha', 'LoRA alpha must be above 0 and at most 10,000 (got -1); twice the rank is usual.'],
+    ]);
+    // A full run does not care what the LoRA fields hold.
+    expect(trainOptionProblems({ ...DEFAULT_TRAIN_OPTIONS, loraRank: Number.NaN }, { width: 8 })).toEqual([]);
+    expect(trainOptionProblems({ ...DEFAULT_TRAIN_OPTIONS, tuning: 'half' as never }).map((p) => p.field)).toEqual(['tuning']);
+    // Settings saved before LoRA existed are full runs.
+    const { tuning: _t, loraRank: _r, loraAlpha: _a, ...old } = DEFAULT_TRAIN_OPTIONS;
+    expect(withTuningDefaults(old)).toMatchObject({ tuning: 'full', loraRank: 8, loraAlpha: 16 });
   });
 });

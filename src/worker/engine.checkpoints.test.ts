@@ -5,6 +5,9 @@ import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
 import type { TrainingData } from '../train/run';
 import type { CapturedCheckpoint } from '../checkpoint/info';
 import { readInfo } from '../checkpoint/info';
+import { decodeCheckpoint } from '../checkpoint/file';
+import { hfFolder } from '../checkpoint/hf';
+import { readSafetensors } from '../model/safetensors';
 import { PLAIN_TEMPLATE } from '../data/templates';
 import { harness, micro, ready, TEXT } from './engineHarness';
 
@@ -135,6 +138,90 @@ describe('StudioEngine checkpoints and resuming', () => {
     expect(c.info.run!.runStep).toBeGreaterThanOrEqual(2);
     expect(c.info.run!.lossHistory).toHaveLength(c.info.run!.runStep);
     expect(c.info.step).toBe(c.info.run!.runStep);
+  });
+
+  describe('LoRA runs', () => {
+    const lora = { ...run, tuning: 'lora' as const, loraRank: 4, loraAlpha: 8, learningRate: 1e-2 };
+
+    it('continue from a checkpoint at step k with exactly the losses of an uninterrupted run', async () => {
+      const straight = await ready();
+      await straight.send({ type: 'train', data: textData, options: lora });
+      expect(straight.failures()).toEqual([]);
+      const expected = straight.of('trainProgress').map((p) => p.loss);
+      expect(expected).toHaveLength(12);
+      // The adapters trained: the losses differ from a full run's.
+      const full = await ready();
+      await full.send({ type: 'train', data: textData, options: { ...lora, tuning: 'full' } });
+      expect(full.of('trainProgress').map((p) => p.loss).slice(1)).not.toEqual(expected.slice(1));
+
+      const interrupted = await ready();
+      await interrupted.send({ type: 'setAutosave', everySteps: 5 });
+      await interrupted.send({ type: 'train', data: textData, options: lora });
+      const at5 = interrupted.of('autoCheckpoint').find((c) => c.reason === 'autosave' && c.info.run?.runStep === 5)!;
+      expect(at5.info).toMatchObject({ step: 5, hasOptimizer: true });
+      expect(readInfo(at5.bytes, 'at5').info.run!.options).toMatchObject({ tuning: 'lora', loraRank: 4, loraAlpha: 8 });
+      const file = decodeCheckpoint(at5.bytes);
+      expect(file.meta.format_version).toBe('2');
+      expect(file.lora).toMatchObject({ rank: 4, alpha: 8 });
+      // The moments are the adapters' alone.
+      expect([...file.optimizer!.m.keys()].every((n) => /\.lora_[AB]$/.test(n))).toBe(true);
+
+      const resumed = await resumeFrom(at5, textData);
+      expect(resumed.failures()).toEqual([]);
+      expect(resumed.of('trainProgress').map((p) => p.loss)).toEqual(expected.slice(5));
+    });
+
+    it('save the merged model as a plain GPT-2: its logits equal the adapted model’s, its HF folder has no adapters', async () => {
+      const h = await ready();
+      await h.send({ type: 'train', data: textData, options: { ...lora, steps: 8 } });
+      await h.send({ type: 'captureCheckpoint', id: 5 });
+      const ck = h.replies('captureCheckpoint').find((c) => c.id === 5)!;
+      await h.send({ type: 'loadModel', name: 'merged', slot: 'cmp', safetensors: ck.bytes.slice(0), configJson: '', tokenizerJson: '' });
+      const ids = [5, 9, 40, 2, 77, 3, 120, 8];
+      await h.send({ type: 'logits', id: 6, ids });
+      await h.send({ type: 'logits', id: 7, ids, slot: 'cmp' });
+      const [adapted, merged] = [6, 7].map((id) => h.replies('logits').find((r) => r.id === id)!.logits);
+      expect(h.failures()).toEqual([]);
+      expect(Math.max(...merged!.map((x, i) => Math.abs(x - adapted![i]!)))).toBeLessThan(1e-4);
+      // Against the untrained model the adapters moved the logits well past that.
+      const untrained = await ready();
+      await untrained.send({ type: 'logits', id: 8, ids });
+      const before = untrained.replies('logits')[0]!.logits;
+      expect(Math.max(...before.map((x, i) => Math.abs(x - adapted![i]!)))).toBeGreaterThan(1e-2);
+      const hf = readSafetensors(hfFolder(ck.bytes, 'ck')['model.safetensors']);
+      expect([...hf.tensors.keys()].some((n) => n.includes('lora'))).toBe(false);
+      // A plain export without optimizer state is a version-1 file with no adapters.
+      await h.send({ type: 'exportModel', id: 9, includeOptimizer: false });
+      const plain = decodeCheckpoint(h.replies('exportModel')[0]!.safetensors);
+      expect(plain.lora).toBeUndefined();
+      expect(plain.meta.format_version).toBe('1');
+    });
+
+    it('refuse to resume in another tuning mode, and a new full run after a LoRA run trains every parameter', async () => {
+      const h = await ready();
+      await h.send({ type: 'setAutosave', everySteps: 2 });
+      await h.send({ type: 'train', data: textData, options: { ...lora, steps: 4 } });
+      const ck = h.of('autoCheckpoint').find((c) => c.info.run?.runStep === 2)!;
+      const h2 = harness();
+      await h2.send({ type: 'init', backend: 'cpu' });
+      await h2.send({ type: 'loadModel', name: 'x', safetensors: ck.bytes.slice(0), configJson: '', tokenizerJson: '' });
+      const r = ck.info.run!;
+      const resume = { runStep: 2, samplerState: r.samplerState, dataHash: r.dataHash };
+      await h2.send({ type: 'train', data: textData, options: { ...r.options, tuning: 'full' }, resume });
+      expect(h2.failures()[0]!.message).toBe(
+        "Cannot resume: the checkpoint was saved by a run with LoRA rank 4, alpha 8, but this run asks for full tuning. Resume with the run's own settings, or start a new run.",
+      );
+      await h2.send({ type: 'train', data: textData, options: { ...r.options, loraRank: 80 } });
+      expect(h2.failures()[1]!.message).toBe("LoRA rank 80 is larger than the model's width (16): choose 1 to 16; 4 to 16 is usual.");
+      expect(h2.of('trainProgress')).toEqual([]);
+      // A full run after the LoRA run: the adapters are folded in and the file holds a full optimizer.
+      await h2.send({ type: 'train', data: textData, options: { ...r.options, tuning: 'full', steps: 2 } });
+      expect(h2.failures()).toHaveLength(2);
+      await h2.send({ type: 'captureCheckpoint', id: 4 });
+      const after = decodeCheckpoint(h2.replies('captureCheckpoint')[0]!.bytes);
+      expect(after.lora).toBeUndefined();
+      expect(after.optimizer!.m.has('transformer.wte.weight')).toBe(true);
+    });
   });
 
   it('refuses a resume without optimizer state, past the end, or with other data, and trains nothing', async () => {

@@ -279,7 +279,8 @@ export class StudioEngine {
         slot === MAIN_SLOT ? 'Stop the running generation before loading another model.' : `A generation is running in the slot "${slot}": stop it before loading another model there.`,
       );
     }
-    const model = GPT.fromWeights(ck.config, ck.weights);
+    // A comparison slot holds the merged model; the main one keeps a LoRA run's adapters so it can resume.
+    const model = GPT.fromWeights(ck.config, ck.weights, slot === MAIN_SLOT ? ck.lora : null);
     if (slot !== MAIN_SLOT) {
       this.slots.get(slot)?.model.dispose();
       this.slots.set(slot, { model, tokenizer, name: req.name, step });
@@ -287,7 +288,7 @@ export class StudioEngine {
     }
     let optimizer: AdamW | null = null;
     if (ck.optimizer) {
-      optimizer = new AdamW(model.params);
+      optimizer = new AdamW(model.trainable);
       optimizer.loadState(ck.optimizer);
     }
     this.session.replaceModel(model, tokenizer, req.name, step, optimizer);
@@ -370,10 +371,13 @@ export class StudioEngine {
   private async exportModel(includeOptimizer: boolean): Promise<ExportedModel> {
     const { model, tokenizer } = this.session.requireModel();
     const optimizer = this.session.optimizer;
+    // The weights are merged with any adapters; the adapters travel only with the optimizer state that trains them.
+    const lora = includeOptimizer && optimizer ? await model.readLora() : null;
     const bytes = encodeCheckpoint({
       config: model.config,
       weights: await model.readWeights(),
       ...(includeOptimizer && optimizer ? { optimizer: await optimizer.readState() } : {}),
+      ...(lora ? { lora } : {}),
       meta: { [META.step]: String(this.session.trainedSteps), [META.name]: this.session.name },
     });
     return {
