@@ -72,6 +72,16 @@ test('pauses, resumes and stops a run from the buttons', async ({ page }) => {
   await expect(page.getByTestId('train-status')).toHaveText(/running/i);
   await page.getByTestId('train-stop').click();
   await expect(page.getByTestId('train-status')).toHaveText(/stopped/i);
+  // LoRA: a rank above the width is refused beside its field; a 2-step adapter run completes.
+  await page.getByTestId('train-tuning-lora').check();
+  await page.getByTestId('train-lora-rank').fill('40');
+  await expect(page.getByTestId('train-option-error')).toContainText("LoRA rank 40 is larger than the model's width (32)");
+  await expect(page.getByTestId('train-start')).toBeDisabled();
+  await page.getByTestId('train-lora-rank').fill('4');
+  await page.getByTestId('train-steps').fill('2');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/done/i, { timeout: 120_000 });
+  await expect(page.getByTestId('train-step')).toContainText('2 / 2');
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 

@@ -7,7 +7,7 @@ import type { ModelConfig } from '../model/config';
 import type { ErrorCode, RequestType, WorkerEvent } from '../worker/protocol';
 import type { BackendChoice, BackendName, BackendReport } from '../worker/backends';
 import type { GenerateOptions } from '../model/sampling';
-import type { EditableTrainOption, TrainOptions } from '../train/options';
+import type { EditableTrainOption, TrainOptions, TuningMode } from '../train/options';
 import type { DataReport, LossPoint, TrainState } from '../train/run';
 import type { WorkerClient } from './workerClient';
 import type { DatasetsSlice } from './datasets/state';
@@ -108,6 +108,8 @@ export interface TrainingSlice {
   setTrainText: (text: string) => void;
   setTrainDataKind: (kind: 'text' | 'instructions') => void;
   setTrainOption: (key: EditableTrainOption, value: number) => void;
+  /** Full tuning, or LoRA adapters on the frozen model (rank and alpha are train options). */
+  setTrainTuning: (mode: TuningMode) => void;
   startTraining: () => void;
   pauseTraining: () => void;
   resumeTraining: () => void;

@@ -1,10 +1,11 @@
 // Step 2: the text to learn from, the run settings, the controls, live stats and the loss curve.
 
 import { useMemo } from 'react';
-import { validateConfig } from '../model/config';
+import { paramCount, validateConfig } from '../model/config';
+import { loraParamCount } from '../model/lora';
 import { draftProblems, instructionTrainingData, runActive, trainOptionProblems, useStudio, useStudioValues } from '../store';
 import type { EditableTrainOption } from '../store';
-import { formatCount, formatDuration, formatRate } from './format';
+import { formatCompact, formatCount, formatDuration, formatRate } from './format';
 import { LossChart } from './LossChart';
 import { NumberField } from './NumberField';
 import { Panel } from './Panel';
@@ -19,6 +20,12 @@ const OPTION_FIELDS: ReadonlyArray<{ key: EditableTrainOption; testId: string; l
   { key: 'gradClip', testId: 'train-clip', label: 'Gradient clip', hint: 'Largest gradient norm per step; 0 turns clipping off', step: 'any', min: 0 },
 ];
 
+/** LoRA's fields, shown when the run tunes with adapters. */
+const LORA_FIELDS: ReadonlyArray<{ key: 'loraRank' | 'loraAlpha'; testId: string; label: string; hint: string }> = [
+  { key: 'loraRank', testId: 'train-lora-rank', label: 'LoRA rank', hint: 'Inner size r of each adapter; 1 to the model width' },
+  { key: 'loraAlpha', testId: 'train-lora-alpha', label: 'LoRA alpha', hint: 'Adapters are scaled by alpha / rank' },
+];
+
 export function TrainPanel() {
   const { trainText, trainOptions, trainState } = useStudioValues('trainText', 'trainOptions', 'trainState');
   const requested = useStudio((s) => s.trainRequested);
@@ -31,6 +38,7 @@ export function TrainPanel() {
     const r = instructionTrainingData(s);
     return r.ok ? null : r.message;
   });
+  const setTrainTuning = useStudio((s) => s.setTrainTuning);
   const { setTrainOption, startTraining, pauseTraining, resumeTraining, stopTraining } = useStudioValues('setTrainOption', 'startTraining', 'pauseTraining', 'resumeTraining', 'stopTraining');
 
   // A run has started but no step has come back yet: shaders are compiling.
@@ -38,7 +46,12 @@ export function TrainPanel() {
   const gpuBackend = backendReport?.name === 'webgpu' || backendReport?.name === 'webgl';
   // Before a run has a total, show the steps the next run will take.
   const plannedSteps = Number.isFinite(trainOptions.steps) ? trainOptions.steps : 0;
-  const optionProblems = useMemo(() => trainOptionProblems(trainOptions), [trainOptions]);
+  // The LoRA rank is bounded by the width of the model that will train: the created one, or the draft.
+  const trainedShape = model?.config ?? draftConfig;
+  const optionProblems = useMemo(() => trainOptionProblems(trainOptions, { width: trainedShape.width }), [trainOptions, trainedShape.width]);
+  const lora = trainOptions.tuning === 'lora';
+  // What a step updates: every parameter, or the adapters alone.
+  const trainedCount = lora && !optionProblems.some((p) => p.field === 'loraRank') ? loraParamCount(trainedShape, trainOptions.loraRank) : null;
   // The batch size is checked against the model that will train: the created one, or the draft before that.
   const fitProblems = useMemo(() => {
     const limits = backendReport ? { limits: backendReport.limits } : {};
@@ -109,6 +122,42 @@ export function TrainPanel() {
               {formatCount(trainText.length)} characters. The tokenizer is learned from this text when you create the model; a tenth is held out to measure validation loss.
             </small>
           </div>
+          <fieldset className="data-source" data-testid="train-tuning">
+            <legend className="visually-hidden">Tuning</legend>
+            <label className="check">
+              <input type="radio" name="train-tuning" data-testid="train-tuning-full" checked={!lora} disabled={active} onChange={() => setTrainTuning('full')} />
+              Full tuning
+            </label>
+            <label className="check">
+              <input type="radio" name="train-tuning" data-testid="train-tuning-lora" checked={lora} disabled={active} onChange={() => setTrainTuning('lora')} />
+              LoRA adapters
+            </label>
+          </fieldset>
+          {lora && (
+            <>
+              <div className="field-grid">
+                {LORA_FIELDS.map((f) => (
+                  <NumberField
+                    key={f.key}
+                    label={f.label}
+                    hint={f.hint}
+                    testId={f.testId}
+                    value={trainOptions[f.key]}
+                    onChange={(v) => setTrainOption(f.key, v)}
+                    errors={optionErrors(f.key)}
+                    errorTestId="train-option-error"
+                    step={f.key === 'loraRank' ? 1 : 'any'}
+                    min={f.key === 'loraRank' ? 1 : 0}
+                    disabled={active}
+                  />
+                ))}
+              </div>
+              <small className="field-hint" data-testid="train-lora-note">
+                The model stays frozen; small adapters beside its attention and MLP layers train
+                {trainedCount !== null ? ` (${formatCompact(trainedCount)} of ${formatCompact(paramCount(trainedShape))} parameters)` : ''}. Checkpoints and exports hold the merged model.
+              </small>
+            </>
+          )}
           <div className="field-grid">
             {OPTION_FIELDS.map((f) => (
               <NumberField

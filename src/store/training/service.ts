@@ -11,6 +11,8 @@ export interface RunInput {
   options: TrainOptions;
   /** The model seed, which also fixes the batch order, so one seed reproduces a whole run. */
   seed: number;
+  /** The model that will train, whose width bounds the LoRA rank; absent before one exists. */
+  model?: { width: number };
   dataKind: 'text' | 'instructions';
   text: string;
   /** The selected dataset as training data, or why there is none (see selectors.instructionTrainingData). */
@@ -24,7 +26,7 @@ export class TrainingService {
 
   /** The run a Start would send, or the first reason it cannot start. */
   plan(input: RunInput): RunPlan {
-    const problems = trainOptionProblems(input.options);
+    const problems = trainOptionProblems(input.options, input.model);
     if (problems.length > 0) return { ok: false, message: problems.map((p) => p.message).join(' ') };
     const options: TrainOptions = { ...input.options, seed: input.seed };
     if (input.dataKind === 'instructions') {

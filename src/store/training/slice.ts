@@ -53,12 +53,15 @@ export const createTrainingSlice: SliceCreator<
 
   setTrainOption: (key, value) => set({ trainOptions: { ...get().trainOptions, [key]: value } }),
 
+  setTrainTuning: (mode) => set({ trainOptions: { ...get().trainOptions, tuning: mode } }),
+
   startTraining: () => {
     const s = get();
     if (!s.model || runActive(s) || s.trainRequested !== null) return;
     const plan = ctx.training.plan({
       options: s.trainOptions,
       seed: s.modelSeed,
+      model: s.model.config,
       dataKind: s.trainDataKind,
       text: s.trainText,
       instructions: instructionTrainingData(s),
