@@ -79,6 +79,7 @@ test('pauses, resumes and stops a run from the buttons', async ({ page }) => {
   await expect(page.getByTestId('train-start')).toBeDisabled();
   await page.getByTestId('train-lora-rank').fill('4');
   await page.getByTestId('train-steps').fill('2');
+  await page.getByTestId('train-warmup').fill('0');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-status')).toHaveText(/done/i, { timeout: 120_000 });
   await expect(page.getByTestId('train-step')).toContainText('2 / 2');

@@ -17,6 +17,9 @@
 //                --backends node,webgl,webgpu  --arms reference,bucket,pack,lesson
 //                --lesson-settings steps=40,batch=16,lr=3e-4,warmup=4  --check-every 10
 //                --max-steps N (cap every arm, for a slow machine)
+//                --arms ...,lora  --lora-settings rank=8,alpha=16,lr=1e-3: the lesson arm tuned with LoRA
+//   npm run bench -- --lora       full tuning vs LoRA, step by step, wasm in this process
+//                (see scripts/bench/lora.ts): --lora-settings rank=8,alpha=16,rounds=8
 //
 // wasm runs in this Node process; webgpu, webgl and wasm in Chromium run in pages
 // built from bench/ (ours in a Web Worker as in the app; the peer in a page of its
@@ -38,6 +41,7 @@ import { jobLabel, planJobs, studioKernelsFor, type PlannedJob } from './bench/p
 import { checks, renderReport, type Entry, type KernelCheck, type Machine } from './bench/report';
 import { formatDuration, initNodeBackend, parseArgs } from './lib/node';
 import { DEFAULT_ARMS, DEFAULT_LESSON, renderLessonReport, runLessonArm, type LessonArm, type LessonArmResult, type LessonBackendResult, type LessonDriver, type LessonFiles, type LessonSettings } from './bench/lesson';
+import { DEFAULT_LORA_STEPS, loraStepBench, renderLoraSteps } from './bench/lora';
 import { StudioEngine } from '../src/worker/engine';
 import type { WorkerEvent } from '../src/worker/protocol';
 import { messageOf } from '../src/util/errors';
@@ -297,7 +301,18 @@ function lessonArms(): LessonArm[] {
     pack: kv.get('pack') !== 'false',
     continueTo: num('continue', 160),
   };
-  const all = [...DEFAULT_ARMS, lesson];
+  const lk = new Map((flags.get('lora-settings') ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]));
+  const lnum = (k: string, fallback: number) => (lk.has(k) ? Number(lk.get(k)) : fallback);
+  const rank = lnum('rank', 8);
+  const alpha = lnum('alpha', 2 * rank);
+  // The lesson arm's data, steps and schedule, tuned with adapters on the frozen model.
+  const lora: LessonArm = {
+    ...lesson,
+    id: 'lora',
+    label: `${lesson.label.replace(/^lesson: /, 'LoRA r=' + rank + ' alpha ' + alpha + ': ').replace(/lr [^,]+/, `lr ${lnum('lr', 1e-3)}`)}`,
+    options: { ...lesson.options, learningRate: lnum('lr', 1e-3), tuning: 'lora', loraRank: rank, loraAlpha: alpha },
+  };
+  const all = [...DEFAULT_ARMS, lesson, lora];
   const maxSteps = flags.has('max-steps') ? Number(flags.get('max-steps')) : undefined;
   return wanted.map((id) => {
     const arm = all.find((a) => a.id === id);
@@ -389,7 +404,27 @@ async function lessonBench(): Promise<void> {
   if (results.some((r) => r.arms.some((a) => 'error' in a))) process.exitCode = 1;
 }
 
-(flags.has('lesson') ? lessonBench() : flags.has('profile') ? profile() : main()).catch((e) => {
+/** --lora: full tuning vs LoRA step by step on wasm in this process (scripts/bench/lora.ts). */
+async function loraBench(): Promise<void> {
+  const kv = new Map((flags.get('lora-settings') ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]));
+  const num = (k: string, fallback: number) => (kv.has(k) ? Number(kv.get(k)) : fallback);
+  const rank = num('rank', DEFAULT_LORA_STEPS.rank);
+  const settings = { ...DEFAULT_LORA_STEPS, rank, alpha: num('alpha', 2 * rank), rounds: num('rounds', DEFAULT_LORA_STEPS.rounds), batchSize: num('batch', DEFAULT_LORA_STEPS.batchSize) };
+  const backend = await initNodeBackend('wasm');
+  const loadBefore = os.loadavg()[0]!;
+  say(`full vs LoRA r=${settings.rank} on ${backend} (Node); load ${loadBefore.toFixed(2)} on ${os.cpus().length} cores`);
+  const result = await loraStepBench(settings, (m) => say(`    ${m}`));
+  const text = renderLoraSteps(result, `${backend} (Node)`);
+  const loadLine = `Load average (1 min) ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after, on ${os.cpus().length} cores.`;
+  console.log(`\n${text}\n\n${loadLine}\n`);
+  const date = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = flags.get('out') ?? join('bench-results', `bench-${date}-lora.json`);
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), lora: true, loadBefore, loadAfter: os.loadavg()[0], result, report: text }, null, 2)}\n`);
+  say(`wrote ${out}; total ${formatDuration((Date.now() - started) / 1000)}`);
+}
+
+(flags.has('lesson') ? lessonBench() : flags.has('lora') ? loraBench() : flags.has('profile') ? profile() : main()).catch((e) => {
   console.error(messageOf(e));
   process.exit(1);
 });

@@ -28,7 +28,7 @@ export interface LessonArm {
   id: string;
   label: string;
   /** Overrides of the page's first-visit settings (DEFAULT_TRAIN_OPTIONS with SHIPPED_TUNE_OPTIONS). */
-  options: Partial<Pick<TrainOptions, 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps'>>;
+  options: Partial<Pick<TrainOptions, 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'tuning' | 'loraRank' | 'loraAlpha'>>;
   padding: 'bucket' | 'context';
   pack: boolean;
   /** If the outcome is not reached by the end of the run, train again (the Train button) up to this many steps in all. */
