@@ -9,12 +9,18 @@
 // transaction, so a checkpoint is either fully there or absent. A failed or
 // interrupted write (a full disk, a reload mid-save) rolls back and leaves the
 // checkpoints that were already there untouched.
+//
+// Each description carries a version, raised by every write; a rename based on
+// an older version is refused, and every write is announced to the other tabs
+// (changes.ts) so their lists follow. One run's autosave has one writer: the
+// tab that holds the run's Web Lock (locks.ts).
 
 import type { IDBPDatabase } from 'idb';
 import type { ModelConfig } from '../model/config';
 import { CheckpointFileError, fileStem } from '../checkpoint/format';
 import { readInfo, type CheckpointFile, type CheckpointInfo, type CheckpointReason } from '../checkpoint/info';
 import { formatBytes } from '../util/text';
+import { changeFeed, type ChangeFeed } from './changes';
 import { DbConnection, isQuotaError, STORES, StorageUnavailableError, updateRecord, writeTransaction } from './db';
 
 /**
@@ -50,6 +56,13 @@ export interface CheckpointMeta {
   templateId: string | null;
   /** The imported file's name. */
   fileName?: string;
+  /** Raised by every write (each autosave, a rename); absent in descriptions stored before versions (0). */
+  version?: number;
+}
+
+/** A description's version: 0 for one stored before versions. */
+export function checkpointVersion(meta: Pick<CheckpointMeta, 'version'> | undefined): number {
+  return typeof meta?.version === 'number' ? meta.version : 0;
 }
 
 interface DataRecord {
@@ -60,7 +73,7 @@ interface DataRecord {
 export class CheckpointStorageError extends Error {
   constructor(
     message: string,
-    readonly kind: 'quota' | 'unavailable' | 'not-found' | 'invalid' | 'damaged' | 'failed',
+    readonly kind: 'quota' | 'unavailable' | 'not-found' | 'invalid' | 'damaged' | 'failed' | 'conflict',
     /** For 'quota': the largest stored checkpoints, the ones worth deleting. */
     readonly largest: CheckpointMeta[] = [],
   ) {
@@ -74,6 +87,8 @@ export interface CheckpointRepositoryOptions {
   open?: () => Promise<IDBPDatabase>;
   now?: () => number;
   newId?: () => string;
+  /** Where writes are announced to other tabs; by default this tab's BroadcastChannel feed. */
+  changes?: ChangeFeed;
 }
 
 export interface SaveOptions {
@@ -143,11 +158,14 @@ export class CheckpointRepository {
   private readonly db: DbConnection;
   private readonly now: () => number;
   private readonly newId: () => string;
+  /** Where this repository's writes are announced, and other tabs' are heard. */
+  readonly changes: ChangeFeed;
 
   constructor(opts: CheckpointRepositoryOptions = {}) {
     this.db = new DbConnection(opts.open);
     this.now = opts.now ?? (() => Date.now());
     this.newId = opts.newId ?? defaultId;
+    this.changes = opts.changes ?? changeFeed();
   }
 
   /** Runs `fn` on the database, turning failures into CheckpointStorageErrors that say what to do. */
@@ -188,17 +206,20 @@ export class CheckpointRepository {
     const savedAt = this.now();
     let meta = describeMeta(info, bytes, o, id, savedAt);
     try {
-      return await this.run(`save the checkpoint "${meta.name}"`, (db) =>
+      const saved = await this.run(`save the checkpoint "${meta.name}"`, (db) =>
         writeTransaction(db, [STORES.checkpoints, STORES.checkpointData], async (tx) => {
           const metaStore = tx.objectStore(STORES.checkpoints);
           const previous = (await metaStore.get(id)) as CheckpointMeta | undefined;
           // A name the user gave survives the autosaves that replace the file.
           if (previous?.named) meta = { ...meta, name: previous.name, named: true };
+          meta = { ...meta, version: checkpointVersion(previous) + 1 };
           await metaStore.put(meta);
           await tx.objectStore(STORES.checkpointData).put({ id, bytes } satisfies DataRecord);
           return meta;
         }),
       );
+      this.changes.announce({ kind: 'checkpoint', id, version: checkpointVersion(saved) });
+      return saved;
     } catch (e) {
       if (e instanceof CheckpointStorageError && e.kind === 'quota') {
         const largest = (await this.list().catch(() => [] as CheckpointMeta[])).sort((a, b) => b.sizeBytes - a.sizeBytes).slice(0, 3);
@@ -253,24 +274,42 @@ export class CheckpointRepository {
     }
   }
 
-  async rename(id: string, name: string): Promise<CheckpointMeta> {
+  /**
+   * Names a checkpoint. `basedOn`: the version the caller showed; when the
+   * stored one is newer (another tab renamed it, or its run autosaved again) the
+   * rename is refused as a 'conflict' and nothing is written.
+   */
+  async rename(id: string, name: string, basedOn?: number): Promise<CheckpointMeta> {
     const clean = name.trim();
     if (clean === '') throw new CheckpointStorageError('Give the checkpoint a name.', 'invalid');
     const renamed = await this.run(`rename the checkpoint to "${clean}"`, (db) =>
-      updateRecord(db, STORES.checkpoints, id, (meta): CheckpointMeta => ({ ...(meta as CheckpointMeta), name: clean, named: true })),
+      updateRecord(db, STORES.checkpoints, id, (value): CheckpointMeta => {
+        const meta = value as CheckpointMeta;
+        const stored = checkpointVersion(meta);
+        if (basedOn !== undefined && stored !== basedOn) {
+          throw new CheckpointStorageError(
+            `The checkpoint now named "${meta.name}" was changed in another tab or window after this tab listed it (saved version ${stored}, this tab had version ${basedOn}), ` +
+              `so it was not renamed. The list now shows the saved version; rename it again if you still want to.`,
+            'conflict',
+          );
+        }
+        return { ...meta, name: clean, named: true, version: stored + 1 };
+      }),
     );
-    if (!renamed) throw new CheckpointStorageError('That checkpoint is no longer stored.', 'not-found');
+    if (!renamed) throw new CheckpointStorageError('That checkpoint is no longer stored; it may have been deleted in another tab.', 'not-found');
+    this.changes.announce({ kind: 'checkpoint', id, version: checkpointVersion(renamed) });
     return renamed;
   }
 
   /** Deletes the description and the bytes together. */
   async delete(id: string): Promise<void> {
-    return this.run('delete the checkpoint', (db) =>
+    await this.run('delete the checkpoint', (db) =>
       writeTransaction(db, [STORES.checkpoints, STORES.checkpointData], async (tx) => {
         await tx.objectStore(STORES.checkpoints).delete(id);
         await tx.objectStore(STORES.checkpointData).delete(id);
       }),
     );
+    this.changes.announce({ kind: 'checkpoint', id, version: null });
   }
 
   /** The checkpoint as one file: the stored bytes, unchanged, so importing it gives the same bytes back. */

@@ -5,7 +5,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Example } from '../data/schema';
 import { openStudioDb, STORES } from './db';
-import { DatasetRepository, DatasetStorageError, type DatasetInput } from './datasets';
+import { otherTabFeed, type StorageChange } from './changes';
+import { DatasetRepository, DatasetStorageError, type DatasetInput, type DatasetRecord } from './datasets';
 
 let dbCount = 0;
 function repo(now = () => 1000) {
@@ -44,7 +45,7 @@ describe('DatasetRepository', () => {
     expect(got?.count).toBe(3);
     expect(got?.createdAt).toBe(1000);
     clock = 2000;
-    await r.put({ ...input('a', 4, 'Facts') });
+    await r.put({ ...input('a', 4, 'Facts'), version: got!.version });
     const again = await r.get('a');
     expect(again?.createdAt).toBe(1000);
     expect(again?.updatedAt).toBe(2000);
@@ -58,7 +59,7 @@ describe('DatasetRepository', () => {
     await r.put(input('old', 1));
     await r.put(input('new', 2));
     await r.put(input('mid', 1));
-    await r.put(input('old', 5));
+    await r.put({ ...input('old', 5), version: 1 });
     const list = await r.list();
     expect(list.map((d) => d.id)).toEqual(['old', 'mid', 'new']);
     expect(list[0]).not.toHaveProperty('examples');
@@ -143,5 +144,112 @@ describe('DatasetRepository', () => {
     expect(await r.getSetting('x')).toBeUndefined();
     await r.putSetting('x', { templateId: 'alpaca' });
     expect(await r.getSetting('x')).toEqual({ templateId: 'alpaca' });
+  });
+});
+
+describe('DatasetRepository across tabs', () => {
+  /** Two tabs on one database, each with its own repository and channel end. */
+  function twoTabs() {
+    const name = `datasets-tabs-${++dbCount}`;
+    const channel = `changes-${name}`;
+    const a = new DatasetRepository({ open: () => openStudioDb(name), changes: otherTabFeed(channel) });
+    const b = new DatasetRepository({ open: () => openStudioDb(name), changes: otherTabFeed(channel) });
+    return { a, b };
+  }
+  const edit = (r: DatasetRecord, k: number, response: string): DatasetInput => {
+    const examples = r.examples.map((e, i) => (i === k ? { ...e, response } : e));
+    const { count: _c, updatedAt: _u, ...rest } = r;
+    return { ...rest, examples };
+  };
+
+  it('raises the version on every write, from 1', async () => {
+    const { a } = twoTabs();
+    const first = await a.put(input('d', 3));
+    expect(first.version).toBe(1);
+    const second = await a.put(edit(first, 0, 'x'));
+    expect(second.version).toBe(2);
+    expect((await a.rename('d', 'Renamed')).version).toBe(3);
+    expect((await a.get('d'))?.version).toBe(3);
+  });
+
+  it("refuses tab B's write based on a stale version, keeping tab A's edit (edit/edit)", async () => {
+    const { a, b } = twoTabs();
+    await a.put(input('d', 3, 'Facts'));
+    const inA = (await a.get('d'))!;
+    const inB = (await b.get('d'))!;
+    await a.put(edit(inA, 1, 'edited in A'));
+    const err = await b.put(edit(inB, 2, 'edited in B')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetStorageError);
+    expect(err).toMatchObject({ kind: 'conflict' });
+    expect((err as Error).message).toBe(
+      '"Facts" was changed in another tab or window after this tab read it (saved version 2, this tab had version 1), ' +
+        "so this tab's change was not saved and the other tab's edit was kept.",
+    );
+    const stored = (await a.get('d'))!;
+    expect(stored.examples.map((e) => (e as { response: string }).response)).toEqual(['Answer 0.', 'edited in A', 'Answer 2.']);
+    expect(stored.version).toBe(2);
+  });
+
+  it('refuses a stale edit of a row the other tab deleted, so the row does not come back (delete/edit)', async () => {
+    const { a, b } = twoTabs();
+    await a.put(input('d', 3, 'Facts'));
+    const inA = (await a.get('d'))!;
+    const inB = (await b.get('d'))!;
+    const { count: _c, updatedAt: _u, ...rest } = inA;
+    await a.put({ ...rest, examples: inA.examples.filter((e) => e.id !== 'e2') });
+    await expect(b.put(edit(inB, 2, 'edited in B'))).rejects.toMatchObject({ kind: 'conflict' });
+    expect((await a.get('d'))!.examples.map((e) => e.id)).toEqual(['e0', 'e1']);
+  });
+
+  it('refuses a write to a dataset another tab deleted, and a new dataset over an existing id', async () => {
+    const { a, b } = twoTabs();
+    await a.put(input('d', 2, 'Facts'));
+    const inB = (await b.get('d'))!;
+    await a.delete('d');
+    await expect(b.put(edit(inB, 0, 'x'))).rejects.toThrow('"Facts" was deleted in another tab or window, so this change to it was not saved.');
+    expect(await a.get('d')).toBeUndefined();
+    await a.put(input('e', 1));
+    await expect(b.put(input('e', 4))).rejects.toMatchObject({ kind: 'conflict' });
+    expect((await a.get('e'))!.count).toBe(1);
+  });
+
+  it('keeps starters another tab stored first when asked to, in the same transaction as the settings', async () => {
+    const { a, b } = twoTabs();
+    await a.put(input('s1', 2, 'From A'));
+    const saved = await b.putAll([input('s1', 5, 'From B'), input('s2', 1)], { key: 'flag', value: true }, true);
+    expect(saved.map((r) => [r.id, r.count])).toEqual([
+      ['s1', 2],
+      ['s2', 1],
+    ]);
+    expect((await a.get('s1'))!.name).toBe('From A');
+    expect(await a.getSetting('flag')).toBe(true);
+  });
+
+  it('reads a record stored before versions as version 0, and a write based on 0 replaces it', async () => {
+    const { repo: r, name } = repo();
+    const db = await openStudioDb(name);
+    await db.put(STORES.datasets, { ...input('old', 1), count: 1, createdAt: 1, updatedAt: 1 });
+    db.close();
+    const old = (await r.get('old'))!;
+    expect(old.version).toBe(0);
+    expect((await r.put(edit(old, 0, 'new'))).version).toBe(1);
+  });
+
+  it("tells the other tab of each write, rename and delete, and never the writing tab", async () => {
+    const { a, b } = twoTabs();
+    const heardByB: StorageChange[] = [];
+    const heardByA: StorageChange[] = [];
+    b.changes.subscribe((c) => heardByB.push(c));
+    a.changes.subscribe((c) => heardByA.push(c));
+    await a.put(input('d', 1));
+    await a.rename('d', 'New name');
+    await a.delete('d');
+    await vi.waitFor(() => expect(heardByB).toHaveLength(3));
+    expect(heardByB).toEqual([
+      { kind: 'dataset', id: 'd', version: 1 },
+      { kind: 'dataset', id: 'd', version: 2 },
+      { kind: 'dataset', id: 'd', version: null },
+    ]);
+    expect(heardByA).toEqual([]);
   });
 });

@@ -4,10 +4,16 @@
 // or not at all. Failures become sentences a user can act on: a full disk says
 // which datasets are largest (the ones worth deleting), a blocked database says
 // that saving is off in this window.
+//
+// Every record carries a version, raised by each write. A write names the
+// version it was based on and is refused when the stored one differs (another
+// tab saved in between), so no tab silently overwrites another's edit; each
+// write is announced to the other tabs (changes.ts) so they reload the record.
 
 import type { IDBPDatabase } from 'idb';
 import type { Example } from '../data/schema';
 import { plural } from '../util/text';
+import { changeFeed, type ChangeFeed } from './changes';
 import { DbConnection, isQuotaError, STORES, StorageUnavailableError, updateRecord, writeTransaction } from './db';
 
 /** What the dataset list shows: everything but the examples. */
@@ -26,20 +32,26 @@ export interface DatasetMeta {
   count: number;
   createdAt: number;
   updatedAt: number;
+  /** Raised by every write; a write based on an older version is refused. 0 for records stored before versions. */
+  version: number;
 }
 
 export interface DatasetRecord extends DatasetMeta {
   examples: Example[];
 }
 
-/** What a caller writes: timestamps and the count are filled in by `put`. */
-export type DatasetInput = Omit<DatasetRecord, 'count' | 'createdAt' | 'updatedAt'> & { createdAt?: number };
+/**
+ * What a caller writes: timestamps, the count and the new version are filled in
+ * by `put`. `version` is the stored version the write is based on, absent for a
+ * new dataset; a write whose base is not the stored version is refused.
+ */
+export type DatasetInput = Omit<DatasetRecord, 'count' | 'createdAt' | 'updatedAt' | 'version'> & { createdAt?: number; version?: number };
 
 /** A storage failure, worded for the user. */
 export class DatasetStorageError extends Error {
   constructor(
     message: string,
-    readonly kind: 'quota' | 'unavailable' | 'not-found' | 'damaged' | 'failed',
+    readonly kind: 'quota' | 'unavailable' | 'not-found' | 'damaged' | 'failed' | 'conflict',
   ) {
     super(message);
     this.name = 'DatasetStorageError';
@@ -53,6 +65,32 @@ export interface DatasetRepositoryOptions {
   /** Opens the database; by default the studio's one (tests pass a fresh name). */
   open?: () => Promise<IDBPDatabase>;
   now?: () => number;
+  /** Where writes are announced to other tabs; by default this tab's BroadcastChannel feed. */
+  changes?: ChangeFeed;
+}
+
+/** A version as stored: records saved before versions existed count as 0. */
+function versionOf(r: { version?: unknown } | null | undefined): number {
+  return typeof r?.version === 'number' && Number.isInteger(r.version) && r.version >= 0 ? r.version : 0;
+}
+
+/** Why a write must not replace `previous` (undefined: it may). */
+function staleWrite(input: DatasetInput, previous: Partial<DatasetRecord> | undefined): DatasetStorageError | undefined {
+  if (previous === undefined) {
+    if (input.version === undefined) return undefined;
+    return new DatasetStorageError(`"${input.name}" was deleted in another tab or window, so this change to it was not saved.`, 'conflict');
+  }
+  if (input.version === undefined) {
+    return new DatasetStorageError(`A dataset with the id "${input.id}" already exists (saved in another tab or window); nothing was overwritten.`, 'conflict');
+  }
+  const stored = versionOf(previous);
+  if (stored === input.version) return undefined;
+  const name = typeof previous.name === 'string' ? previous.name : input.name;
+  return new DatasetStorageError(
+    `"${name}" was changed in another tab or window after this tab read it (saved version ${stored}, this tab had version ${input.version}), ` +
+      `so this tab's change was not saved and the other tab's edit was kept.`,
+    'conflict',
+  );
 }
 
 function metaOf(r: DatasetRecord): DatasetMeta {
@@ -79,6 +117,7 @@ function readRecord(value: unknown): DatasetRecord {
     count: r.examples.length,
     createdAt: typeof r.createdAt === 'number' ? r.createdAt : 0,
     updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : 0,
+    version: versionOf(r),
     examples: r.examples,
   };
 }
@@ -86,10 +125,13 @@ function readRecord(value: unknown): DatasetRecord {
 export class DatasetRepository {
   private readonly db: DbConnection;
   private readonly now: () => number;
+  /** Where this repository's writes are announced, and other tabs' are heard. */
+  readonly changes: ChangeFeed;
 
   constructor(opts: DatasetRepositoryOptions = {}) {
     this.db = new DbConnection(opts.open);
     this.now = opts.now ?? (() => Date.now());
+    this.changes = opts.changes ?? changeFeed();
   }
 
   /** Every dataset's metadata, most recently changed first. */
@@ -117,16 +159,23 @@ export class DatasetRepository {
     });
   }
 
-  /** Saves a dataset whole (creating or replacing it) in one transaction. */
+  /**
+   * Saves a dataset whole in one transaction: a new one (no `version`), or a
+   * new version of the stored one (`version`: the one it was based on). A stale
+   * base is refused with a DatasetStorageError of kind 'conflict' and nothing is written.
+   */
   async put(input: DatasetInput): Promise<DatasetRecord> {
     return this.putAll([input]).then((r) => r[0]!);
   }
 
   /**
    * Saves several datasets, and optionally a settings value, in one transaction:
-   * all of them are stored or none is.
+   * all of them are stored or none is. `keepExisting`: a new dataset (no
+   * version) whose id is already stored is left as it is and returned as
+   * stored, instead of refusing the whole write (starter datasets that another
+   * tab added first).
    */
-  async putAll(inputs: readonly DatasetInput[], settings?: { key: string; value: unknown }): Promise<DatasetRecord[]> {
+  async putAll(inputs: readonly DatasetInput[], settings?: { key: string; value: unknown }, keepExisting = false): Promise<DatasetRecord[]> {
     const what = inputs.length === 1 ? `save the dataset "${inputs[0]!.name}"` : `save ${plural(inputs.length, 'dataset')}`;
     const examples = inputs.reduce((n, d) => n + d.examples.length, 0);
     return this.run(
@@ -138,11 +187,19 @@ export class DatasetRepository {
           const records: DatasetRecord[] = [];
           for (const input of inputs) {
             const previous = (await store.get(input.id)) as Partial<DatasetRecord> | undefined;
+            if (keepExisting && input.version === undefined && previous !== undefined) {
+              records.push(readRecord(previous));
+              continue;
+            }
+            const refused = staleWrite(input, previous);
+            if (refused) throw refused;
+            const { version: _base, ...fields } = input;
             const record: DatasetRecord = {
-              ...input,
+              ...fields,
               count: input.examples.length,
               createdAt: input.createdAt ?? previous?.createdAt ?? now,
               updatedAt: now,
+              version: versionOf(previous) + 1,
             };
             await store.put(record);
             records.push(record);
@@ -151,23 +208,34 @@ export class DatasetRepository {
           return records;
         }),
       examples,
-    );
-  }
-
-  async delete(id: string): Promise<void> {
-    return this.run('delete the dataset', async (db) => {
-      await db.delete(STORES.datasets, id);
+    ).then((records) => {
+      for (const r of records) this.changes.announce({ kind: 'dataset', id: r.id, version: r.version });
+      return records;
     });
   }
 
-  /** Renames a dataset in one transaction; the examples stay as they are. */
+  async delete(id: string): Promise<void> {
+    await this.run('delete the dataset', async (db) => {
+      await db.delete(STORES.datasets, id);
+    });
+    this.changes.announce({ kind: 'dataset', id, version: null });
+  }
+
+  /**
+   * Renames a dataset in one transaction; the examples stay as they are (the
+   * stored ones, so a rename never undoes another tab's edit). A new version.
+   */
   async rename(id: string, name: string): Promise<DatasetMeta> {
     const clean = name.trim();
     if (clean === '') throw new DatasetStorageError('Give the dataset a name.', 'failed');
     const renamed = await this.run(`rename the dataset to "${clean}"`, (db) =>
-      updateRecord(db, STORES.datasets, id, (value) => ({ ...readRecord(value), name: clean, updatedAt: this.now() })),
+      updateRecord(db, STORES.datasets, id, (value) => {
+        const r = readRecord(value);
+        return { ...r, name: clean, updatedAt: this.now(), version: r.version + 1 };
+      }),
     );
     if (!renamed) throw new DatasetStorageError('That dataset no longer exists; it may have been deleted in another tab.', 'not-found');
+    this.changes.announce({ kind: 'dataset', id, version: renamed.version });
     return metaOf(renamed);
   }
 

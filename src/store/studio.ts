@@ -92,6 +92,9 @@ export function createStudio(opts: CreateStudioOptions = {}) {
     ),
   );
   ctx.client.subscribe((ev) => store.getState().handleEvent(ev));
+  // Other tabs' writes: the records this tab shows are read again.
+  datasets.watchOtherTabs((id, version) => void store.getState().onDatasetChanged(id, version));
+  checkpoints.watchOtherTabs((id) => void store.getState().onCheckpointChanged(id));
   return Object.assign(store, { client: ctx.client });
 }
 

@@ -13,7 +13,11 @@ import type { CheckpointInfo } from '../checkpoint/info';
 import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
 import type { RunState, TrainingData } from '../train/run';
 import { CheckpointRepository } from '../storage/checkpoints';
+import { silentFeed, type ChangeFeed } from '../storage/changes';
+import { DatasetRepository } from '../storage/datasets';
 import { openStudioDb } from '../storage/db';
+import type { Locks } from '../storage/locks';
+import { createInProcessDataWorker, DataJobs } from './datasets/jobs';
 import { RunRepository } from '../storage/runs';
 import { createStudio, memoryStorage } from './studio';
 import { fakeClient } from './fakeWorker';
@@ -28,17 +32,33 @@ export async function until(ok: () => boolean): Promise<void> {
 }
 
 let dbCount = 0;
-/** A studio with its own database (or `dbName`'s, to play a reload), shipped files served from `files`. */
-export function setup(dbName = `slice-test-${++dbCount}`) {
+/**
+ * How a studio shares with others on the same database, to play a second tab:
+ * `changes`, its end of the tabs' channel (by default one nobody else hears);
+ * `locks`, the Web Locks the tabs share (by default its own).
+ */
+export interface TabOptions {
+  changes?: ChangeFeed;
+  locks?: Locks;
+  /** Datasets in the same database too (by default the datasets repository's own default). */
+  datasets?: boolean;
+}
+
+/** A studio with its own database (or `dbName`'s, to play a reload or a second tab), shipped files served from `files`. */
+export function setup(dbName = `slice-test-${++dbCount}`, tab: TabOptions = {}) {
   const { client, workers } = fakeClient();
   let ids = 0;
-  const checkpoints = new CheckpointRepository({ open: () => openStudioDb(dbName) });
+  const changes = tab.changes ?? silentFeed;
+  const checkpoints = new CheckpointRepository({ open: () => openStudioDb(dbName), changes });
   const runs = new RunRepository(() => openStudioDb(dbName));
+  const datasets = new DatasetRepository({ open: () => openStudioDb(dbName), changes });
   const files = new Map<string, string>();
   const store = createStudio({
     client,
     storage: memoryStorage(),
+    ...(tab.datasets ? { data: { repo: datasets, jobs: new DataJobs(createInProcessDataWorker), importJobs: new DataJobs(createInProcessDataWorker) } } : {}),
     checkpoints: {
+      ...(tab.locks ? { locks: tab.locks } : {}),
       checkpoints,
       runs,
       newId: () => `run${++ids}`,
@@ -60,7 +80,7 @@ export function setup(dbName = `slice-test-${++dbCount}`) {
     await store.getState().initCheckpoints();
     worker().modelReady({ config, paramCount: 1, tokenizerVocab: 260, name: 'Micro', step: 0, slot: 'main' });
   };
-  return { store, client, worker, ready, checkpoints, runs, files, dbName, state: () => store.getState() };
+  return { store, client, worker, ready, checkpoints, runs, datasets, files, dbName, state: () => store.getState() };
 }
 
 export function runState(runStep: number, data: TrainingData = TEXT): RunState {

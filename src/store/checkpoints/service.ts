@@ -27,6 +27,7 @@ import {
   type CheckpointMeta,
   type PersistenceState,
 } from '../../storage/checkpoints';
+import { browserLocks, runLockName, type LockHold, type Locks } from '../../storage/locks';
 import { autosaveId, CHECKPOINT_SETTINGS_KEY, RunRepository, type RunRecord } from '../../storage/runs';
 import type { TrainOptions } from '../../train/options';
 import type { RunState, TrainingData, TrainState } from '../../train/run';
@@ -43,6 +44,8 @@ export interface CheckpointDeps {
   newId: () => string;
   /** Wall-clock milliseconds, for records. */
   wallClock: () => number;
+  /** Exclusive holds across tabs (Web Locks): one tab trains a run. */
+  locks: Locks;
 }
 
 export function defaultCheckpointDeps(over: Partial<CheckpointDeps> = {}): CheckpointDeps {
@@ -54,6 +57,7 @@ export function defaultCheckpointDeps(over: Partial<CheckpointDeps> = {}): Check
     persist: over.persist ?? requestPersistentStorage,
     newId: over.newId ?? randomId,
     wallClock: over.wallClock ?? (() => Date.now()),
+    locks: over.locks ?? browserLocks(),
   };
 }
 
@@ -189,8 +193,29 @@ export class CheckpointsService {
     return this.enqueue(() => this.deps.checkpoints.save(ev.bytes, { kind: 'manual', info: ev.info, reason: 'request', ...(owner ? { runId: owner } : {}) }));
   }
 
-  rename(id: string, name: string): Promise<CheckpointMeta> {
-    return this.enqueue(() => this.deps.checkpoints.rename(id, name));
+  /** Renames; `basedOn` is the version the list showed, so a rename of a stale entry is refused. */
+  rename(id: string, name: string, basedOn?: number): Promise<CheckpointMeta> {
+    return this.enqueue(() => this.deps.checkpoints.rename(id, name, basedOn));
+  }
+
+  /** Hears other tabs' checkpoint writes; returns the unsubscribe. */
+  watchOtherTabs(listener: (id: string) => void): () => void {
+    return this.deps.checkpoints.changes.subscribe((c) => {
+      if (c.kind === 'checkpoint') listener(c.id);
+    });
+  }
+
+  /**
+   * Holds the run's lock across this origin's tabs while it trains here, so no
+   * other tab trains into (or autosaves over) the same run. Null: another tab holds it.
+   */
+  lockRun(runId: string): Promise<LockHold | null> {
+    return this.deps.locks.tryLock(runLockName(runId));
+  }
+
+  /** True when a tab of this origin is training the run now. */
+  runLockedElsewhere(runId: string): Promise<boolean> {
+    return this.deps.locks.held(runLockName(runId));
   }
 
   delete(id: string): Promise<void> {

@@ -3,7 +3,8 @@
 // autosave setting and the resume offer on screen, and turns failures into the
 // checkpoints view's notice or the error banner.
 
-import { modelNameOf, type CheckpointMeta } from '../../storage/checkpoints';
+import { checkpointVersion, modelNameOf, type CheckpointMeta } from '../../storage/checkpoints';
+import { runLockName, type LockHold } from '../../storage/locks';
 import { formatBytes } from '../../util/text';
 import { messageOf } from '../../util/errors';
 import { checkpointKey } from '../compare/state';
@@ -40,6 +41,22 @@ type Needs =
 export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ctx) => (set, get) => {
   const svc = ctx.checkpoints;
   let initOnce: Promise<void> | null = null;
+  /** The Web Lock on the run this tab trains, held from its start until it ends. */
+  let runLock: LockHold | null = null;
+  const releaseRunLock = () => {
+    runLock?.release();
+    runLock = null;
+  };
+  /** Takes the run's lock for this tab; throws when another tab is training that run. */
+  const lockRun = async (runId: string) => {
+    if (runLock?.name === runLockName(runId)) return;
+    const hold = await svc.lockRun(runId);
+    if (!hold) {
+      throw new Error('This run is being trained in another tab or window of the studio. Continue it there, or stop it there first; two tabs never train the same run.');
+    }
+    releaseRunLock();
+    runLock = hold;
+  };
 
   const autosaveSetting = () => ({ every: get().autosaveEvery, enabled: get().autosaveEnabled });
 
@@ -74,8 +91,14 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
     if (runActive(s)) throw new Error('A run is in progress: stop it before resuming another.');
     const plan = await svc.prepareResume(checkpointId);
     const { run, meta, runState: rs } = plan;
+    await lockRun(run.id);
     // Under the checkpoint's own name, so steps trained after it add to the steps it says it has.
-    await loadIntoMain({ name: modelNameOf(meta), safetensors: plan.bytes });
+    try {
+      await loadIntoMain({ name: modelNameOf(meta), safetensors: plan.bytes });
+    } catch (e) {
+      releaseRunLock();
+      throw e;
+    }
     const last = rs.lossHistory.at(-1);
     set({
       activeRunId: run.id,
@@ -94,6 +117,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
       lastAutosave: { runStep: rs.runStep, totalSteps: rs.totalSteps, at: meta.savedAt },
     });
     svc.resume(plan).catch((e: unknown) => {
+      releaseRunLock();
       get().pushError(asStudioError(e));
       set({ trainRequested: null });
     });
@@ -133,6 +157,8 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
       // The new run is now the one a reload would offer; an older interrupted run stays
       // in the list, where "Continue run" still picks it up.
       set({ activeRunId: id, lastAutosave: null, interruptedRun: null });
+      // A fresh id: no other tab can hold its lock, so this only keeps others from resuming it while it trains.
+      void lockRun(id).catch(() => undefined);
       recorded.catch((e: unknown) => set({ checkpointsUnavailable: `This run cannot be resumed after a reload: ${messageOf(e)}` }));
     },
 
@@ -141,6 +167,16 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
     onRunStatus: (state) => {
       const runId = get().activeRunId;
       if (runId) svc.setRunStatus(runId, state);
+      // Paused, the run stays this tab's; ended, another tab may continue it.
+      if (state === 'done' || state === 'stopped' || state === 'failed') releaseRunLock();
+    },
+
+    onCheckpointChanged: async () => {
+      try {
+        set({ checkpoints: await svc.list(), checkpointsLoaded: true });
+      } catch {
+        // The list stays as it was; the next action names what is wrong.
+      }
     },
 
     onAutoCheckpoint: (ev) => {
@@ -176,7 +212,9 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
           // A run still marked active belonged to a page that went away mid-run.
           if (get().activeRunId === null) {
             const interrupted = await svc.interruptedRun(list);
-            if (interrupted && get().activeRunId === null) set({ interruptedRun: interrupted });
+            // A run another tab is training now is not interrupted: offering it would start a second writer.
+            const elsewhere = interrupted ? await svc.runLockedElsewhere(interrupted.runId) : false;
+            if (interrupted && !elsewhere && get().activeRunId === null) set({ interruptedRun: interrupted });
           }
         } catch (e) {
           set({ checkpointsLoaded: true, checkpointsUnavailable: messageOf(e) });
@@ -218,8 +256,11 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
     },
 
     renameCheckpoint: async (id, name) => {
-      const meta = await act(`rename:${id}`, () => svc.rename(id, name));
+      const shown = get().checkpoints.find((c) => c.id === id);
+      const meta = await act(`rename:${id}`, () => svc.rename(id, name, shown ? checkpointVersion(shown) : undefined));
       if (meta) upsert(meta);
+      // Refused as stale: show what is stored now.
+      else await get().onCheckpointChanged(id);
       return meta !== null;
     },
 

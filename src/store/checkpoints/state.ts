@@ -84,6 +84,8 @@ export interface CheckpointsSlice {
   sendAutosaveSetting: () => void;
   /** The worker's run changed state: keep the run record's status with it. */
   onRunStatus: (state: TrainState) => void;
+  /** Another tab stored, renamed or deleted the checkpoint `id`: read the list again. */
+  onCheckpointChanged: (id: string) => Promise<void>;
   /** The worker took a checkpoint by itself: store it as the active run's autosave. */
   onAutoCheckpoint: (ev: EventOf<'autoCheckpoint'>) => void;
 }

@@ -1,10 +1,11 @@
 // Edits of the open dataset: each change is one undo step, shows at once and
 // is saved in the background (several quick edits share a write, see
 // DatasetsService.saveLatest). A failed save keeps the edits on screen and
-// says so; `retrySave` tries again.
+// says so; `retrySave` tries again. A save refused because another tab saved
+// the dataset first hands over to `onConflict`, which shows the stored version.
 
 import type { Example } from '../../data/schema';
-import type { DatasetMeta } from '../../storage/datasets';
+import { DatasetStorageError, type DatasetMeta } from '../../storage/datasets';
 import { messageOf } from '../../util/errors';
 import type { DatasetsService } from './service';
 import type { DatasetsSlice, UndoEntry } from './state';
@@ -31,18 +32,36 @@ export function createEditHistory(
   showMeta: (meta: DatasetMeta) => void,
   set: (partial: Partial<DatasetsSlice>) => void,
   get: () => DatasetsSlice,
+  /** A save was refused as stale: `unsaved` names the changes that were not stored. */
+  onConflict: (datasetId: string, error: DatasetStorageError, unsaved: string[]) => Promise<void>,
 ): EditHistory {
+  /** The changes made since the last completed save, by label, for the conflict message. */
+  let unsaved: string[] = [];
   const save = async (): Promise<void> => {
+    const datasetId = get().activeDataset?.id;
     set({ saveState: 'saving' });
     try {
       const done = await service.saveLatest(
         () => get().activeDataset,
         (meta) => {
-          if (get().activeDataset?.id === meta.id) showMeta(meta);
+          const active = get().activeDataset;
+          if (active?.id !== meta.id) return;
+          showMeta(meta);
+          // The next write is based on the version just stored.
+          set({ activeDataset: { ...active, version: meta.version } });
         },
       );
-      if (done === 'saved') set({ saveState: 'saved', storageError: null });
+      if (done === 'saved') {
+        unsaved = [];
+        set({ saveState: 'saved', storageError: null });
+      }
     } catch (e) {
+      if (e instanceof DatasetStorageError && e.kind === 'conflict' && datasetId) {
+        const lost = unsaved;
+        unsaved = [];
+        await onConflict(datasetId, e, lost);
+        return;
+      }
       const base = messageOf(e);
       const note = /Nothing was changed/.test(base) ? ' Your latest edits are still on screen but not saved.' : ' Your latest edits are on screen but not saved yet.';
       set({ saveState: 'failed', storageError: `${base}${note}` });
@@ -58,6 +77,7 @@ export function createEditHistory(
         activeDataset: { ...active, examples: next, count: next.length },
         undoStack: pushUndo(get().undoStack, { label, datasetId: active.id, examples: active.examples }),
       });
+      unsaved.push(label);
       void save();
     },
     undo: () => {
@@ -65,6 +85,7 @@ export function createEditHistory(
       const entry = s.undoStack[s.undoStack.length - 1];
       if (!entry || !s.activeDataset || entry.datasetId !== s.activeDataset.id) return;
       set({ activeDataset: { ...s.activeDataset, examples: entry.examples, count: entry.examples.length }, undoStack: s.undoStack.slice(0, -1) });
+      unsaved.push(`undo ${entry.label}`);
       void save();
     },
   };

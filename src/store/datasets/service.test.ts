@@ -79,7 +79,11 @@ describe('DatasetsService', () => {
     let current: DatasetRecord = first;
     const put = vi.spyOn(t.repo, 'put');
     const saved: DatasetMeta[] = [];
-    const onSaved = (m: DatasetMeta) => saved.push(m);
+    // As the slice does: the next write is based on the version just stored.
+    const onSaved = (m: DatasetMeta) => {
+      saved.push(m);
+      current = { ...current, version: m.version };
+    };
     const pending = t.service.saveLatest(() => current, onSaved);
     // Three edits while the first write is under way: one more write, with the last of them.
     for (const k of [1, 2, 3]) {

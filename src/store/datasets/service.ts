@@ -136,6 +136,13 @@ export class DatasetsService {
     return this.deps.repo.putSetting(DATASET_SETTINGS_KEY, this.settingsRecord(s));
   }
 
+  /** Hears other tabs' dataset writes; returns the unsubscribe. */
+  watchOtherTabs(listener: (id: string, version: number | null) => void): () => void {
+    return this.deps.repo.changes.subscribe((c) => {
+      if (c.kind === 'dataset') listener(c.id, c.version);
+    });
+  }
+
   open(id: string): Promise<DatasetRecord | undefined> {
     return this.deps.repo.get(id);
   }
@@ -177,7 +184,8 @@ export class DatasetsService {
       });
     }
     const value = this.settingsRecord({ ...settings, startersLoaded: true });
-    const saved = await this.deps.repo.putAll(records, { key: DATASET_SETTINGS_KEY, value });
+    // Starters another tab stored first are kept as they are.
+    const saved = await this.deps.repo.putAll(records, { key: DATASET_SETTINGS_KEY, value }, true);
     return saved.map(metaOf).reverse();
   }
 

@@ -3,12 +3,14 @@
 // is DatasetsService's; the import wizard and the edit history are their own
 // modules. An import or a new dataset is stored first and shown only once
 // stored, so a failure leaves everything as it was; edits show at once and
-// are saved in the background.
+// are saved in the background. Another tab's saves arrive through
+// `onDatasetChanged`: the open dataset is reloaded when this tab has nothing
+// unsaved, and a save of a stale copy is refused and the stored one shown.
 
 import { dropDuplicates } from '../../data/dedupe';
 import { cleanExample, exampleProblems, type Example } from '../../data/schema';
 import { DEFAULT_TEMPLATE, validateUserTemplate } from '../../data/templates';
-import type { DatasetMeta, DatasetRecord } from '../../storage/datasets';
+import type { DatasetMeta, DatasetRecord, DatasetStorageError } from '../../storage/datasets';
 import { messageOf } from '../../util/errors';
 import { plural } from '../../util/text';
 import { allTemplates, currentTemplate } from '../selectors';
@@ -48,8 +50,39 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice, 'model' | 'modelSt
     return metas.length;
   };
 
+  const metaOf = (record: DatasetRecord): DatasetMeta => {
+    const { examples: _e, ...meta } = record;
+    return meta;
+  };
+  /** The open dataset is gone (deleted in another tab): select the next one and say why. */
+  const lostActive = async (id: string, message: string): Promise<void> => {
+    const datasets = get().datasets.filter((d) => d.id !== id);
+    set({ datasets });
+    if (get().selectedDatasetId === id) await get().selectDataset(datasets[0]?.id ?? null);
+    set({ storageError: message });
+  };
+  /** A save of the open dataset was refused as stale: show the stored version, and say what was not saved. */
+  const onConflict = async (id: string, error: DatasetStorageError, unsaved: string[]): Promise<void> => {
+    const what = unsaved.length > 0 ? ` Not saved from this tab: ${unsaved.join(', ')}.` : '';
+    let record: DatasetRecord | undefined;
+    try {
+      record = await service.open(id);
+    } catch (e) {
+      set({ saveState: 'failed', storageError: `${error.message}${what} Reading the saved version failed too: ${messageOf(e)}` });
+      return;
+    }
+    if (get().activeDataset?.id !== id) return;
+    if (!record) {
+      await lostActive(id, `${error.message}${what}`);
+      return;
+    }
+    showMeta(metaOf(record));
+    applySelection(record);
+    set({ storageError: `${error.message} This tab now shows the saved version.${what} Make the change again if you still want it.` });
+  };
+
   const tools: DatasetsTools = { showMeta, applySelection, saveSettings, storageFailed };
-  const history = createEditHistory(service, showMeta, set, get);
+  const history = createEditHistory(service, showMeta, set, get, onConflict);
   let statsRun = 0;
 
   return {
@@ -157,7 +190,7 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice, 'model' | 'modelSt
         const meta = await service.rename(id, name);
         set({ datasets: get().datasets.map((d) => (d.id === id ? meta : d)), storageError: null });
         const active = get().activeDataset;
-        if (active?.id === id) set({ activeDataset: { ...active, name: meta.name } });
+        if (active?.id === id) set({ activeDataset: { ...active, name: meta.name, version: meta.version } });
       } catch (e) {
         storageFailed(e);
       }
@@ -208,6 +241,32 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice, 'model' | 'modelSt
 
     undo: history.undo,
     retrySave: () => void history.save(),
+
+    onDatasetChanged: async (id, version) => {
+      if (version === null) {
+        const name = get().datasets.find((d) => d.id === id)?.name ?? 'The dataset';
+        if (get().activeDataset?.id === id) await lostActive(id, `"${name}" was deleted in another tab or window.`);
+        else set({ datasets: get().datasets.filter((d) => d.id !== id) });
+        return;
+      }
+      const listed = get().datasets.find((d) => d.id === id);
+      const active = get().activeDataset;
+      if ((active?.id === id ? active.version : listed?.version ?? -1) >= version) return;
+      let record: DatasetRecord | undefined;
+      try {
+        record = await service.open(id);
+      } catch {
+        return; // the list stays as it was; the next read says what is wrong
+      }
+      if (!record) return;
+      showMeta(metaOf(record));
+      const now = get().activeDataset;
+      // Reloaded only while this tab has nothing unsaved; otherwise its save is
+      // refused as stale and the conflict shows the stored version with a message.
+      if (now?.id === id && now.version < record.version && get().saveState === 'saved') {
+        set({ activeDataset: record, undoStack: [], duplicateReport: null, stats: null });
+      }
+    },
 
     // ---- duplicates and statistics
 

@@ -121,6 +121,8 @@ export interface DatasetsSlice {
   deleteExample: (id: string) => void;
   undo: () => void;
   retrySave: () => void;
+  /** Another tab stored (`version`) or deleted (null) the dataset `id`: reload what this tab shows of it. */
+  onDatasetChanged: (id: string, version: number | null) => Promise<void>;
 
   findDatasetDuplicates: () => Promise<void>;
   dropDatasetDuplicates: () => void;
