@@ -3,7 +3,7 @@
 // need the model. Whole-tensor encoding and decoding is in file.ts.
 
 import { fromHfConfig, paramCount, type ModelConfig } from '../model/config';
-import { readSafetensors, SafetensorsError } from '../model/safetensors';
+import { readSafetensors, SafetensorsError, type SafetensorsFile } from '../model/safetensors';
 import type { CheckpointReason, RunState } from '../train/run';
 import { withTuningDefaults } from '../train/options';
 import { CHECKPOINT_FORMAT, CheckpointFileError, checkVersion, isLoraTensor, isOptimizerTensor, isStudioCheckpoint, LORA_PREFIX, META } from './format';
@@ -44,13 +44,21 @@ export interface CheckpointFile {
  * CheckpointFileError that names `fileName` and says what is wrong.
  */
 export function readInfo(bytes: ArrayBuffer | Uint8Array, fileName = 'The file'): CheckpointFile {
-  let file;
+  return describeFile(parseFile(bytes, fileName), fileName);
+}
+
+/** The safetensors container of a checkpoint; a truncated or foreign file is a CheckpointFileError naming `fileName`. */
+export function parseFile(bytes: ArrayBuffer | Uint8Array, fileName: string): SafetensorsFile {
   try {
-    file = readSafetensors(bytes);
+    return readSafetensors(bytes);
   } catch (e) {
     const why = e instanceof SafetensorsError ? e.message : String(e);
     throw new CheckpointFileError(`${fileName} is not a usable checkpoint. ${why}`);
   }
+}
+
+/** readInfo on a file already parsed. */
+export function describeFile(file: SafetensorsFile, fileName: string): CheckpointFile {
   const meta = file.metadata;
   if (!isStudioCheckpoint(meta)) {
     throw new CheckpointFileError(

@@ -5,6 +5,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TINY_CONFIG as config, TINY_TOKENIZER as tokenizer, tinyCheckpoint as checkpointBytes } from '../checkpoint/fixtures';
+import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
 import { DEFAULT_TRAIN_OPTIONS } from '../train/options';
 import { CheckpointRepository, CheckpointStorageError } from './checkpoints';
 import { openStudioDb, STORES } from './db';
@@ -116,6 +117,47 @@ describe('CheckpointRepository', () => {
       expect((err as Error).message).toMatch(message);
     }
     expect(await repo.list()).toHaveLength(1);
+    expect(await rawCounts(name)).toEqual({ meta: 1, data: 1 });
+  });
+
+  it('refuses a file that would fail at load (shapes, tokenizer, NaN, step) before touching the database', async () => {
+    const { repo, name } = setup();
+    await repo.save(checkpointBytes(), { kind: 'manual' });
+    const patch = (edit: (t: Map<string, StoredTensor>, m: Record<string, string>) => void) => {
+      const f = readSafetensors(checkpointBytes());
+      const t = new Map(f.tensors);
+      const m = { ...f.metadata };
+      edit(t, m);
+      return writeSafetensors(t, m);
+    };
+    const bad: Array<[string, Uint8Array, RegExp]> = [
+      [
+        'flat.safetensors',
+        patch((t) => t.set('transformer.wpe.weight', { ...t.get('transformer.wpe.weight')!, shape: [64] })),
+        /^"flat\.safetensors" cannot be loaded: tensor "transformer\.wpe\.weight" has shape \[64\] .* needs \[8, 8\]\. Nothing was imported\.$/,
+      ],
+      ['tokenizer.safetensors', patch((_t, m) => (m.tokenizer = '{}')), /^"tokenizer\.safetensors" cannot be loaded: its tokenizer cannot be read/],
+      [
+        'nan.safetensors',
+        patch((t) => t.set('transformer.ln_f.weight', { ...t.get('transformer.ln_f.weight')!, data: new Float32Array(8).fill(NaN) })),
+        /tensor "transformer\.ln_f\.weight" holds NaN at index 0/,
+      ],
+      ['step.safetensors', patch((_t, m) => (m.step = '1000000000')), /its "step" is "1000000000"/],
+    ];
+    // Neither store may even be opened for writing.
+    const db = await openStudioDb(name);
+    const transaction = vi.spyOn(Object.getPrototypeOf(db) as { transaction: () => unknown }, 'transaction');
+    for (const [file, bytes, message] of bad) {
+      const err = await repo.importFile(file, bytes).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CheckpointStorageError);
+      expect((err as CheckpointStorageError).kind).toBe('invalid');
+      expect((err as Error).message).toMatch(message);
+    }
+    expect(await repo.list()).toHaveLength(1);
+    // The spy sees the repository's transactions (the list's read), and no write among them.
+    expect(transaction).toHaveBeenCalled();
+    expect(transaction.mock.calls.filter((c) => (c as unknown[])[1] === 'readwrite')).toEqual([]);
+    db.close();
     expect(await rawCounts(name)).toEqual({ meta: 1, data: 1 });
   });
 

@@ -18,6 +18,7 @@
 import type { IDBPDatabase } from 'idb';
 import type { ModelConfig } from '../model/config';
 import { CheckpointFileError, fileStem } from '../checkpoint/format';
+import { readImportable } from '../checkpoint/validate';
 import { readInfo, type CheckpointFile, type CheckpointInfo, type CheckpointReason } from '../checkpoint/info';
 import { formatBytes } from '../util/text';
 import { changeFeed, type ChangeFeed } from './changes';
@@ -319,13 +320,16 @@ export class CheckpointRepository {
   }
 
   /**
-   * Imports a checkpoint file as a new checkpoint, bit for bit. A truncated or
-   * foreign file is refused with a message naming it, and nothing is stored.
+   * Imports a checkpoint file as a new checkpoint, bit for bit. A file that
+   * would not load (truncated, foreign, tensors that do not fit its config, no
+   * usable tokenizer, NaN weights, metadata out of range: see
+   * checkpoint/validate.ts) is refused with a message naming it and what is
+   * wrong, and nothing is stored.
    */
   async importFile(fileName: string, bytes: ArrayBuffer | Uint8Array): Promise<CheckpointMeta> {
     let file: CheckpointFile;
     try {
-      file = readInfo(bytes, `"${fileName}"`);
+      file = readImportable(bytes, `"${fileName}"`);
     } catch (e) {
       const message = e instanceof CheckpointFileError ? e.message : `"${fileName}" could not be read: ${(e as Error).message}`;
       throw new CheckpointStorageError(`${message} Nothing was imported.`, 'invalid');
