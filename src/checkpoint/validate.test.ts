@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { openModelFiles } from '../worker/models';
-import { TINY_CONFIG, TINY_TOKENIZER, tinyCheckpoint, tinyRunState } from './fixtures';
+import { TINY_TOKENIZER, tinyCheckpoint, tinyRunState } from './fixtures';
 import { CheckpointFileError, META } from './format';
 import { readInfo } from './info';
 import { readImportable } from './validate';

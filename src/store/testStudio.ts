@@ -3,6 +3,7 @@
 // The test file imports 'fake-indexeddb/auto' first.
 
 import { encodeCheckpoint } from '../checkpoint/file';
+import { TINY_TOKENIZER } from '../checkpoint/fixtures';
 import { initParameters } from '../model/gpt';
 import type { ModelConfig } from '../model/config';
 import { dataFingerprint } from '../train/fingerprint';
@@ -107,7 +108,7 @@ export function checkpointEvent(runStep: number, reason: 'autosave' | 'pause' | 
     config: cfg,
     weights,
     optimizer: { step: runStep, m: moments, v: moments },
-    meta: { [META.name]: 'Micro', [META.step]: String(runStep), [META.tokenizer]: '{"model":{}}', [META.createdAt]: String(info.createdAt), [META.run]: JSON.stringify(run) },
+    meta: { [META.name]: 'Micro', [META.step]: String(runStep), [META.tokenizer]: TINY_TOKENIZER, [META.createdAt]: String(info.createdAt), [META.run]: JSON.stringify(run) },
   });
   return { type: 'autoCheckpoint', reason, bytes: bytes.buffer as ArrayBuffer, info };
 }
