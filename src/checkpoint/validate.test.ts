@@ -5,10 +5,13 @@
 // fail at Load too (openModelFiles, the worker's own reader).
 
 import { describe, expect, it } from 'vitest';
+import { initParameters } from '../model/gpt';
+import { initLora, loraTargets } from '../model/lora';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { openModelFiles } from '../worker/models';
 import { TINY_TOKENIZER, tinyCheckpoint, tinyRunState } from './fixtures';
+import { encodeCheckpoint } from './file';
 import { CheckpointFileError, META } from './format';
 import { readInfo } from './info';
 import { readImportable } from './validate';
@@ -180,5 +183,33 @@ describe('readImportable', () => {
       m[META.run] = JSON.stringify({ ...run, options });
     });
     expect(readImportable(older).info.run?.runStep).toBe(4);
+  });
+
+  it("accepts a LoRA run's file, and refuses one missing an adapter or with a reshaped base weight", () => {
+    const cfg = { vocabSize: 260, contextLength: 8, width: 16, layers: 1, heads: 2 };
+    const adapters = initLora(cfg, 2, 3);
+    const base = new Map(loraTargets(cfg).map((t) => [t.weight, { shape: [t.inSize, t.outSize], data: new Float32Array(t.inSize * t.outSize).fill(0.5) }]));
+    const moments = new Map([...adapters].map(([k, v]) => [k, { shape: v.shape, data: new Float32Array(v.data.length).fill(0.25) }]));
+    const bytes = encodeCheckpoint({
+      config: cfg,
+      weights: initParameters(cfg, 6),
+      optimizer: { step: 3, m: moments, v: moments },
+      lora: { rank: 2, alpha: 4, adapters, base },
+      meta: { [META.tokenizer]: TINY_TOKENIZER, [META.step]: '3' },
+    });
+    expect(readImportable(bytes).info.hasOptimizer).toBe(true);
+    expect(loadFails(bytes)).toBe(false);
+    const noAdapter = rewrite(bytes, (t) => {
+      const b = t.get('lora.adapter.transformer.h.0.attn.c_proj.lora_B')!;
+      t.delete('lora.adapter.transformer.h.0.attn.c_proj.lora_B');
+      t.set('lora.adapter.transformer.h.0.attn.c_proj.lora_C', b);
+    });
+    expect(refusal(noAdapter)).toMatch(/it holds a tensor "lora\.adapter\.transformer\.h\.0\.attn\.c_proj\.lora_C" that is no parameter/);
+    const reshaped = rewrite(bytes, (t) => {
+      const w = t.get('lora.base.transformer.h.0.mlp.c_fc.weight')!;
+      t.set('lora.base.transformer.h.0.mlp.c_fc.weight', transpose(w));
+    });
+    expect(refusal(reshaped)).toMatch(/tensor "lora\.base\.transformer\.h\.0\.mlp\.c_fc\.weight" has shape \[64, 16\] but its config .* needs \[16, 64\]\.$/);
+    expect(loadFails(reshaped)).toBe(true);
   });
 });

@@ -13,7 +13,8 @@ import type { SafetensorsFile, StoredTensor } from '../model/safetensors';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { DEFAULT_TRAIN_OPTIONS, trainOptionProblems } from '../train/options';
 import { messageOf } from '../util/errors';
-import { CheckpointFileError, META, MOMENT_PREFIX } from './format';
+import { loraShapes, loraSpecProblems, loraTargets } from '../model/lora';
+import { CheckpointFileError, LORA_PREFIX, META, MOMENT_PREFIX } from './format';
 import { describeFile, parseFile, type CheckpointFile } from './info';
 
 /** No studio run gets near this many steps (a run has at most 1,000,000); a larger count is a damaged or forged file. */
@@ -29,7 +30,7 @@ export function readImportable(bytes: ArrayBuffer | Uint8Array, fileName = 'The 
   const checked = describeFile(file, fileName);
   const config = checked.info.config;
   checkConfig(config, fileName);
-  checkTensors(file, config, checked.info.hasOptimizer, fileName);
+  checkTensors(file, config, checked.info.hasOptimizer, loraSpecOf(file.metadata, config, fileName), fileName);
   checkTokenizer(checked.tokenizerJson, config, fileName);
   checkMetadata(file.metadata, checked, fileName);
   return checked;
@@ -54,11 +55,32 @@ function firstNonFinite(data: StoredTensor['data']): number {
   return -1;
 }
 
-function checkTensors(file: SafetensorsFile, config: ModelConfig, hasOptimizer: boolean, fileName: string): void {
+/** A LoRA run's rank and alpha from the metadata; null for a file of a full run. */
+function loraSpecOf(meta: Record<string, string>, config: ModelConfig, fileName: string): { rank: number; alpha: number } | null {
+  const raw = meta[META.lora];
+  if (raw === undefined) return null;
+  let spec: { rank: unknown; alpha: unknown };
+  try {
+    spec = JSON.parse(raw) as { rank: unknown; alpha: unknown };
+  } catch {
+    refuse(fileName, `its LoRA settings ${JSON.stringify(raw)} are not valid JSON.`);
+  }
+  const problems = loraSpecProblems(spec ?? {}, config.width);
+  if (problems.length > 0) refuse(fileName, `its LoRA settings are out of range. ${problems.map((p) => p.message).join(' ')}`);
+  return spec as { rank: number; alpha: number };
+}
+
+function checkTensors(file: SafetensorsFile, config: ModelConfig, hasOptimizer: boolean, lora: { rank: number } | null, fileName: string): void {
   const shapes = new Map(parameterShapes(config));
+  // A LoRA run keeps its adapters and the weights under them; its moments are the adapters'.
+  const adapters = new Map(lora ? loraShapes(config, lora.rank) : []);
+  const base = new Map(lora ? loraTargets(config).map((t): [string, number[]] => [t.weight, [t.inSize, t.outSize]]) : []);
+  const trained = lora ? adapters : shapes;
   const expected = (name: string): number[] | undefined => {
-    if (name.startsWith(MOMENT_PREFIX.v)) return shapes.get(name.slice(MOMENT_PREFIX.v.length));
-    if (name.startsWith(MOMENT_PREFIX.m)) return shapes.get(name.slice(MOMENT_PREFIX.m.length));
+    if (name.startsWith(MOMENT_PREFIX.v)) return trained.get(name.slice(MOMENT_PREFIX.v.length));
+    if (name.startsWith(MOMENT_PREFIX.m)) return trained.get(name.slice(MOMENT_PREFIX.m.length));
+    if (name.startsWith(LORA_PREFIX.adapter)) return adapters.get(name.slice(LORA_PREFIX.adapter.length));
+    if (name.startsWith(LORA_PREFIX.base)) return base.get(name.slice(LORA_PREFIX.base.length));
     return shapes.get(name);
   };
   for (const [name, t] of file.tensors) {
@@ -75,7 +97,15 @@ function checkTensors(file: SafetensorsFile, config: ModelConfig, hasOptimizer: 
   }
   for (const [name] of shapes) {
     if (!file.tensors.has(name)) refuse(fileName, `it has no tensor "${name}", which its config needs.`);
-    if (!hasOptimizer) continue;
+  }
+  for (const [name] of adapters) {
+    if (!file.tensors.has(`${LORA_PREFIX.adapter}${name}`)) refuse(fileName, `its LoRA state has no adapter "${name}".`);
+  }
+  for (const [name] of base) {
+    if (!file.tensors.has(`${LORA_PREFIX.base}${name}`)) refuse(fileName, `its LoRA state has no base weight "${name}".`);
+  }
+  if (!hasOptimizer) return;
+  for (const [name] of trained) {
     for (const prefix of [MOMENT_PREFIX.m, MOMENT_PREFIX.v]) {
       if (!file.tensors.has(`${prefix}${name}`)) refuse(fileName, `its optimizer state has no "${prefix}${name}", so its run cannot continue.`);
     }
