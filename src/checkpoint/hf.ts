@@ -35,8 +35,9 @@ export function hfFolder(bytes: ArrayBuffer | Uint8Array, fileName?: string, exa
   const run = file.info.run;
   const template = run?.template ?? getTemplate(st.metadata.template ?? '') ?? DEFAULT_TEMPLATE;
   const source = { config: file.info.config, tokenizer: BpeTokenizer.fromJSON(file.tokenizerJson), template };
+  // The script tunes every parameter: a LoRA run's learning rate (several times a full run's) would be too high for it, so it keeps its own.
   const settings = run
-    ? { steps: run.options.steps, learningRate: run.options.learningRate, batchSize: run.options.batchSize, warmupSteps: run.options.warmupSteps }
+    ? { steps: run.options.steps, ...(run.options.tuning === 'lora' ? {} : { learningRate: run.options.learningRate }), batchSize: run.options.batchSize, warmupSteps: run.options.warmupSteps }
     : {};
   return {
     ...scaleOutFiles(examples ?? [], template, settings),

@@ -190,6 +190,9 @@ describe('StudioEngine checkpoints and resuming', () => {
       expect(Math.max(...before.map((x, i) => Math.abs(x - adapted![i]!)))).toBeGreaterThan(1e-2);
       const hf = readSafetensors(hfFolder(ck.bytes, 'ck')['model.safetensors']);
       expect([...hf.tensors.keys()].some((n) => n.includes('lora'))).toBe(false);
+      // Its scale-out script tunes in full, so it keeps its own learning rate rather than LoRA's.
+      const script = hfFolder(ck.bytes, 'ck')['train_trl.py'] as string;
+      expect(script).toContain('p.add_argument("--lr", type=float, default=0.0001)');
       // A plain export without optimizer state is a version-1 file with no adapters.
       await h.send({ type: 'exportModel', id: 9, includeOptimizer: false });
       const plain = decodeCheckpoint(h.replies('exportModel')[0]!.safetensors);
