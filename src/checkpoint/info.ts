@@ -145,7 +145,7 @@ function parseRunState(raw: unknown): RunState {
   };
   if (typeof r.options !== 'object' || r.options === null) throw new Error('"options" is missing');
   if (typeof r.dataHash !== 'string') throw new Error('"dataHash" is missing');
-  if (r.dataKind !== 'text' && r.dataKind !== 'instructions') throw new Error('"dataKind" must be text or instructions');
+  if (r.dataKind !== 'text' && r.dataKind !== 'instructions' && r.dataKind !== 'mix') throw new Error('"dataKind" must be text, instructions or mix');
   return {
     runStep: int('runStep'),
     totalSteps: int('totalSteps'),

@@ -21,6 +21,7 @@ export { createStudio, memoryStorage, PREFERENCES_KEY } from './studio';
 export type { StudioStore, StudioPreferences } from './studio';
 export { draftProblems, matchPreset, presetConfig, CUSTOM_PRESET_ID } from './modelSlice';
 export { trainOptionProblems } from '../train/options';
+export { mixShareProblem } from '../train/mix';
 export { allTemplates, currentTemplate, instructionTrainingData, runActive } from './selectors';
 export { cleanExample, exampleProblems } from '../data/schema';
 export { generateOptionProblems as genOptionProblems } from '../model/sampling';

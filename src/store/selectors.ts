@@ -2,7 +2,7 @@
 // slices share them without importing one another.
 
 import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, type PromptTemplate } from '../data/templates';
-import type { TrainingData } from '../train/run';
+import type { InstructionTrainingData } from '../train/run';
 import type { StudioState } from './types';
 
 export function allTemplates(s: Pick<StudioState, 'userTemplates'>): PromptTemplate[] {
@@ -17,7 +17,7 @@ export function currentTemplate(s: Pick<StudioState, 'userTemplates' | 'template
 /** The training data for an instruction run, or why there is none. */
 export function instructionTrainingData(
   s: Pick<StudioState, 'activeDataset' | 'selectedDatasetId' | 'userTemplates' | 'templateId' | 'trainOnInputs' | 'pack' | 'overflow'>,
-): { ok: true; data: TrainingData; datasetName: string } | { ok: false; message: string } {
+): { ok: true; data: InstructionTrainingData; datasetName: string } | { ok: false; message: string } {
   const d = s.activeDataset;
   if (!s.selectedDatasetId || !d || d.id !== s.selectedDatasetId) {
     return { ok: false, message: 'Choose an instruction dataset to train on (Data tab).' };

@@ -75,11 +75,16 @@ export interface ModelSlice {
 /** The train request the UI has sent and is waiting on. */
 export type TrainRequest = 'start' | 'pause' | 'resume' | 'stop';
 
+/** What a run learns from: the training text, the selected instruction dataset, or both mixed. */
+export type TrainDataKind = 'text' | 'instructions' | 'mix';
+
 
 export interface TrainingSlice {
   trainText: string;
-  /** Learn from the training text, or from the selected instruction dataset. */
-  trainDataKind: 'text' | 'instructions';
+  /** Learn from the training text, the selected instruction dataset, or the two mixed. */
+  trainDataKind: TrainDataKind;
+  /** With trainDataKind 'mix': the share of batches drawn from the instruction dataset. */
+  mixShare: number;
   /** How the worker encoded the instruction dataset of the current run. */
   dataReport: DataReport | null;
   trainOptions: TrainOptions;
@@ -106,7 +111,8 @@ export interface TrainingSlice {
   recovered: { message: string; step: number; backend: BackendName } | null;
   memory: { numTensors: number; numBytes: number } | null;
   setTrainText: (text: string) => void;
-  setTrainDataKind: (kind: 'text' | 'instructions') => void;
+  setTrainDataKind: (kind: TrainDataKind) => void;
+  setMixShare: (share: number) => void;
   setTrainOption: (key: EditableTrainOption, value: number) => void;
   /** Full tuning, or LoRA adapters on the frozen model (rank and alpha are train options). */
   setTrainTuning: (mode: TuningMode) => void;

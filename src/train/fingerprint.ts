@@ -9,6 +9,7 @@ import type { TrainingData } from './run';
  * template and encoding switches. Sampling settings live in TrainOptions.
  */
 export function dataFingerprint(data: TrainingData): string {
+  if (data.kind === 'mix') return hashString(JSON.stringify(['mix', data.text, data.instructionShare, dataFingerprint(data.instructions)]));
   const canonical =
     data.kind === 'text'
       ? ['text', data.text]

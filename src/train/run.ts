@@ -7,30 +7,43 @@ import type { OverflowRule } from '../data/sequences';
 import type { PromptTemplate } from '../data/templates';
 import type { TrainOptions } from './options';
 import { packLengthProblem } from '../data/batching';
+import { mixShareProblem } from './mix';
+
+/** Instruction-response pairs rendered through a template; loss on responses unless trainOnInputs. */
+export interface InstructionTrainingData {
+  kind: 'instructions';
+  examples: Example[];
+  template: PromptTemplate;
+  trainOnInputs: boolean;
+  /** Pack several short examples into one context (attention stays within each). */
+  pack: boolean;
+  /** With pack: rows hold up to this many input tokens (2..context; default the context). */
+  packLength?: number;
+  /**
+   * 'bucket' (the default): each batch is padded to its longest row, rounded up to
+   * a multiple of 8 tokens; 'context': every row to the whole context (as before).
+   */
+  padding?: 'bucket' | 'context';
+  overflow: OverflowRule;
+  /** The stored dataset these examples came from, recorded in checkpoints. */
+  datasetId?: string;
+}
 
 /** What a training run learns from. */
 export type TrainingData =
   /** Plain text: next-token prediction on every token (pretraining-style). */
   | { kind: 'text'; text: string }
-  /** Instruction-response pairs rendered through a template; loss on responses unless trainOnInputs. */
-  | {
-      kind: 'instructions';
-      examples: Example[];
-      template: PromptTemplate;
-      trainOnInputs: boolean;
-      /** Pack several short examples into one context (attention stays within each). */
-      pack: boolean;
-      /** With pack: rows hold up to this many input tokens (2..context; default the context). */
-      packLength?: number;
-      /**
-       * 'bucket' (the default): each batch is padded to its longest row, rounded up to
-       * a multiple of 8 tokens; 'context': every row to the whole context (as before).
-       */
-      padding?: 'bucket' | 'context';
-      overflow: OverflowRule;
-      /** The stored dataset these examples came from, recorded in checkpoints. */
-      datasetId?: string;
-    };
+  | InstructionTrainingData
+  /**
+   * Text and instructions in one run: `instructionShare` of the batches come from the
+   * instructions, the rest from the text, interleaved evenly (src/train/mix.ts).
+   */
+  | { kind: 'mix'; text: string; instructions: InstructionTrainingData; instructionShare: number };
+
+/** The instruction part of a run's data, if it has one. */
+export function instructionPart(data: TrainingData): InstructionTrainingData | null {
+  return data.kind === 'instructions' ? data : data.kind === 'mix' ? data.instructions : null;
+}
 
 /** One point of a loss curve: the run's step and the loss there. */
 export interface LossPoint {
@@ -91,15 +104,21 @@ export interface DataReport {
 }
 
 /** Problems with how instruction data is laid out for this model (the packing length), by field. */
-export function dataOptionProblems(data: TrainingData, contextLength: number): Array<{ field: 'packLength' | 'padding'; message: string }> {
-  if (data.kind !== 'instructions') return [];
-  const problems: Array<{ field: 'packLength' | 'padding'; message: string }> = [];
-  if (data.packLength !== undefined) {
-    const p = packLengthProblem(data.packLength, contextLength);
+export function dataOptionProblems(data: TrainingData, contextLength: number): Array<{ field: 'packLength' | 'padding' | 'instructionShare'; message: string }> {
+  const problems: Array<{ field: 'packLength' | 'padding' | 'instructionShare'; message: string }> = [];
+  if (data.kind === 'mix') {
+    const p = mixShareProblem(data.instructionShare);
+    if (p) problems.push({ field: 'instructionShare', message: p });
+    if (data.text.trim() === '') problems.push({ field: 'instructionShare', message: 'The text to mix with the instructions is empty: paste the domain text to learn from.' });
+  }
+  const ins = instructionPart(data);
+  if (!ins) return problems;
+  if (ins.packLength !== undefined) {
+    const p = packLengthProblem(ins.packLength, contextLength);
     if (p) problems.push({ field: 'packLength', message: p });
   }
-  if (data.padding !== undefined && data.padding !== 'bucket' && data.padding !== 'context') {
-    problems.push({ field: 'padding', message: `Padding must be "bucket" (to the longest row in each batch) or "context" (got ${String(data.padding)}).` });
+  if (ins.padding !== undefined && ins.padding !== 'bucket' && ins.padding !== 'context') {
+    problems.push({ field: 'padding', message: `Padding must be "bucket" (to the longest row in each batch) or "context" (got ${String(ins.padding)}).` });
   }
   return problems;
 }

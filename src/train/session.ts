@@ -14,7 +14,8 @@ import type { Batch, BatchSource } from './batches';
 import { prepareInstructionData } from './instructions';
 import { AdamW } from './optimizer';
 import { trainOptionProblems, type TrainOptions } from './options';
-import { dataOptionProblems, type CheckpointReason, type DataReport, type LossPoint, type ResumeRun, type RunState, type TrainingData, type TrainState } from './run';
+import { MixedBatches } from './mix';
+import { dataOptionProblems, instructionPart, type InstructionTrainingData, type CheckpointReason, type DataReport, type LossPoint, type ResumeRun, type RunState, type TrainingData, type TrainState } from './run';
 import { prepareTextData } from './text';
 import { Trainer, type StepInfo } from './trainer';
 import { tunedModelName } from './modelName';
@@ -352,37 +353,44 @@ export class TrainingSession {
   /** Turns the run's data into a batch source and validation batches, or a bad-input error. */
   private prepareData(data: TrainingData, options: TrainOptions, tokenizer: BpeTokenizer, contextLength: number): { source: BatchSource; evalBatches: Batch[] } {
     const valFraction = options.evalEvery > 0 ? options.valFraction : 0;
+    const text = (t: string) => prepareTextData(t, tokenizer, { batchSize: options.batchSize, contextLength, seed: options.seed, valFraction });
     try {
-      if (data.kind === 'text') {
-        return prepareTextData(data.text, tokenizer, { batchSize: options.batchSize, contextLength, seed: options.seed, valFraction });
-      }
-      const prepared = prepareInstructionData(data.examples, tokenizer, {
-        template: data.template,
-        contextLength,
-        batchSize: options.batchSize,
-        seed: options.seed,
-        trainOnInputs: data.trainOnInputs,
-        pack: data.pack,
-        ...(data.packLength !== undefined ? { packLength: data.packLength } : {}),
-        ...(data.padding === 'context' ? { bucket: 0 } : {}),
-        overflow: data.overflow,
-        valFraction,
-      });
-      const r = prepared.report;
-      this.hooks.emit({
-        type: 'dataReport',
-        summary: prepared.summary,
-        trainExamples: prepared.trainExamples,
-        valExamples: prepared.valExamples,
-        kept: r.kept,
-        truncated: r.truncated,
-        dropped: r.droppedTooLong.length + r.droppedNoTrainedTokens.length,
-        trainedTokens: r.trainedTokens,
-      });
-      return { source: prepared.source, evalBatches: prepared.evalBatches };
+      if (data.kind === 'text') return text(data.text);
+      if (data.kind === 'instructions') return this.prepareInstructions(data, options, tokenizer, contextLength, valFraction);
+      // A mix: both parts as they would train alone, interleaved; validation covers both.
+      const t = text(data.text);
+      const ins = this.prepareInstructions(data.instructions, options, tokenizer, contextLength, valFraction);
+      return { source: new MixedBatches(t.source, ins.source, data.instructionShare), evalBatches: [...t.evalBatches, ...ins.evalBatches] };
     } catch (e) {
       throw new SessionError('bad-input', messageOf(e));
     }
+  }
+
+  private prepareInstructions(data: InstructionTrainingData, options: TrainOptions, tokenizer: BpeTokenizer, contextLength: number, valFraction: number): { source: BatchSource; evalBatches: Batch[] } {
+    const prepared = prepareInstructionData(data.examples, tokenizer, {
+      template: data.template,
+      contextLength,
+      batchSize: options.batchSize,
+      seed: options.seed,
+      trainOnInputs: data.trainOnInputs,
+      pack: data.pack,
+      ...(data.packLength !== undefined ? { packLength: data.packLength } : {}),
+      ...(data.padding === 'context' ? { bucket: 0 } : {}),
+      overflow: data.overflow,
+      valFraction,
+    });
+    const r = prepared.report;
+    this.hooks.emit({
+      type: 'dataReport',
+      summary: prepared.summary,
+      trainExamples: prepared.trainExamples,
+      valExamples: prepared.valExamples,
+      kept: r.kept,
+      truncated: r.truncated,
+      dropped: r.droppedTooLong.length + r.droppedNoTrainedTokens.length,
+      trainedTokens: r.trainedTokens,
+    });
+    return { source: prepared.source, evalBatches: prepared.evalBatches };
   }
 
   // ---- checkpoints ------------------------------------------------------------
@@ -436,6 +444,7 @@ export class TrainingSession {
     const r = this.run;
     if (!r) return null;
     const data = r.data;
+    const ins = instructionPart(data);
     return {
       runStep: r.trainer.step,
       totalSteps: r.options.steps,
@@ -444,8 +453,8 @@ export class TrainingSession {
       samplerState: JSON.parse(JSON.stringify(r.source.getState() ?? null)) as unknown,
       dataHash: r.dataHash,
       dataKind: data.kind,
-      ...(data.kind === 'instructions' && data.datasetId ? { datasetId: data.datasetId } : {}),
-      ...(data.kind === 'instructions' ? { template: data.template } : {}),
+      ...(ins?.datasetId ? { datasetId: ins.datasetId } : {}),
+      ...(ins ? { template: ins.template } : {}),
       lossHistory: r.lossHistory.slice(),
       valHistory: r.valHistory.slice(),
       elapsedSec: r.elapsedSec,

@@ -3,7 +3,7 @@
 import { useMemo } from 'react';
 import { paramCount, validateConfig } from '../model/config';
 import { loraParamCount } from '../model/lora';
-import { draftProblems, instructionTrainingData, runActive, trainOptionProblems, useStudio, useStudioValues } from '../store';
+import { draftProblems, instructionTrainingData, mixShareProblem, runActive, trainOptionProblems, useStudio, useStudioValues } from '../store';
 import type { EditableTrainOption } from '../store';
 import { formatCompact, formatCount, formatDuration, formatRate } from './format';
 import { LossChart } from './LossChart';
@@ -32,9 +32,12 @@ export function TrainPanel() {
   const { step, totalSteps, loss, tokensPerSec, etaSec, elapsedSec, lr, trainMessage, model, draftConfig, backendReport, genRunning } = useStudioValues('step', 'totalSteps', 'loss', 'tokensPerSec', 'etaSec', 'elapsedSec', 'lr', 'trainMessage', 'model', 'draftConfig', 'backendReport', 'genRunning');
   const active = useStudio((s) => runActive(s));
   const lastVal = useStudio((s) => s.valHistory[s.valHistory.length - 1]?.loss);
-  const { setTrainText, trainDataKind, setTrainDataKind } = useStudioValues('setTrainText', 'trainDataKind', 'setTrainDataKind');
+  const { setTrainText, trainDataKind, setTrainDataKind, mixShare, setMixShare } = useStudioValues('setTrainText', 'trainDataKind', 'setTrainDataKind', 'mixShare', 'setMixShare');
+  const usesText = trainDataKind !== 'instructions';
+  const usesInstructions = trainDataKind !== 'text';
+  const shareProblem = trainDataKind === 'mix' ? mixShareProblem(mixShare) : null;
   const instructionProblem = useStudio((s) => {
-    if (s.trainDataKind !== 'instructions') return null;
+    if (s.trainDataKind === 'text') return null;
     const r = instructionTrainingData(s);
     return r.ok ? null : r.message;
   });
@@ -73,9 +76,9 @@ export function TrainPanel() {
         ? 'Wait for generation to finish.'
         : instructionProblem
           ? instructionProblem
-          : trainDataKind === 'text' && trainText.trim() === ''
+          : usesText && trainText.trim() === ''
           ? 'Add some training text.'
-          : optionProblems.length > 0 || fitProblems.length > 0
+          : optionProblems.length > 0 || fitProblems.length > 0 || shareProblem
             ? 'Fix the settings marked above.'
             : null;
   const canStart = !active && requested === null && startBlocker === null;
@@ -104,9 +107,28 @@ export function TrainPanel() {
               <input type="radio" name="train-data-kind" data-testid="train-data-instructions" checked={trainDataKind === 'instructions'} disabled={active} onChange={() => setTrainDataKind('instructions')} />
               Instruction dataset
             </label>
+            <label className="check">
+              <input type="radio" name="train-data-kind" data-testid="train-data-mix" checked={trainDataKind === 'mix'} disabled={active} onChange={() => setTrainDataKind('mix')} />
+              Text mixed with instructions
+            </label>
           </fieldset>
-          {trainDataKind === 'instructions' && <TrainDataControls disabled={active} />}
-          <div className="field" style={trainDataKind === 'text' ? undefined : { display: 'none' }}>
+          {usesInstructions && <TrainDataControls disabled={active} />}
+          {trainDataKind === 'mix' && (
+            <NumberField
+              label="Instruction share"
+              hint="Share of the batches drawn from the instruction dataset; the rest come from the text. Tuning on domain text alone can wear away instruction following; mixing instructions in keeps it."
+              testId="train-mix-share"
+              value={mixShare}
+              onChange={setMixShare}
+              errors={shareProblem ? [shareProblem] : []}
+              errorTestId="train-option-error"
+              step={0.05}
+              min={0}
+              max={1}
+              disabled={active}
+            />
+          )}
+          <div className="field" style={usesText ? undefined : { display: 'none' }}>
             <label htmlFor="train-text">Training text</label>
             <textarea
               id="train-text"
@@ -203,7 +225,7 @@ export function TrainPanel() {
             </p>
           )}
           {trainMessage && <p className={trainState === 'failed' ? 'field-error' : 'muted'}>{trainMessage}</p>}
-          {trainDataKind === 'instructions' && <DataReportLine />}
+          {usesInstructions && <DataReportLine />}
         </div>
 
         <div className="train-output">

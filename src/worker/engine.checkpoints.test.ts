@@ -89,6 +89,44 @@ describe('StudioEngine checkpoints and resuming', () => {
     expect(resumed.of('trainProgress').map((p) => p.loss)).toEqual(expected.slice(4));
   });
 
+  it('continues a run on text mixed with instructions with identical losses, and records it as a mix', async () => {
+    const examples = ['red', 'blue', 'green', 'pink', 'gold'].map((c, i) => ({ id: `c${i}`, source: 't', kind: 'instruction' as const, instruction: `Name colour ${i}`, response: c }));
+    const text = examples.map((e) => `The colour number is ${e.response}.`).join(' ');
+    const instructions = { kind: 'instructions' as const, examples, template: PLAIN_TEMPLATE, trainOnInputs: false, pack: false, overflow: 'truncate' as const, datasetId: 'colours' };
+    const data: TrainingData = { kind: 'mix', text, instructions, instructionShare: 0.5 };
+    const opts = { ...run, steps: 8, evalEvery: 0 };
+    const model = async () => {
+      const h = harness();
+      await h.send({ type: 'init', backend: 'cpu' });
+      await h.send({ type: 'createModel', config: { ...micro, contextLength: 32 }, seed: 2, tokenizer: { kind: 'bpe-train', text: `${text}\n${examples.map((e) => `Question: ${e.instruction}\nAnswer: ${e.response}`).join('\n')}` } });
+      return h;
+    };
+    const straight = await model();
+    await straight.send({ type: 'train', data, options: opts });
+    expect(straight.failures()).toEqual([]);
+    // Every other batch is a padded instruction batch, shorter than the text windows.
+    const lengths = straight.of('trainProgress').map((p) => p.seqLen);
+    expect(lengths.filter((_, i) => i % 2 === 0).every((l) => l === 32)).toBe(true);
+    expect(lengths.filter((_, i) => i % 2 === 1).every((l) => l !== undefined && l < 32)).toBe(true);
+    const expected = straight.of('trainProgress').map((p) => p.loss);
+    const interrupted = await model();
+    await interrupted.send({ type: 'setAutosave', everySteps: 3 });
+    await interrupted.send({ type: 'train', data, options: opts });
+    const at3 = interrupted.of('autoCheckpoint').find((c) => c.info.run?.runStep === 3)!;
+    expect(at3.info.run).toMatchObject({ dataKind: 'mix', datasetId: 'colours', samplerState: { drawn: 3, instructions: { drawn: 1 } }, template: { id: PLAIN_TEMPLATE.id } });
+    const resumed = await resumeFrom(at3, data);
+    expect(resumed.of('trainProgress').map((p) => p.loss)).toEqual(expected.slice(3));
+  });
+
+  it('refuses a mix whose instruction share leaves one side empty, changing nothing', async () => {
+    const h = await ready();
+    const instructions = { kind: 'instructions' as const, examples: [{ id: 'a', source: 't', kind: 'instruction' as const, instruction: 'Say hi', response: 'hi' }], template: PLAIN_TEMPLATE, trainOnInputs: false, pack: false, overflow: 'truncate' as const };
+    await h.send({ type: 'train', data: { kind: 'mix', text: TEXT, instructions, instructionShare: 1 }, options: { ...run, steps: 2 } });
+    expect(h.failures()[0]).toMatchObject({ code: 'bad-input', request: 'train' });
+    expect(h.failures()[0]!.message).toMatch(/instruction share must be above 0 and below 1/);
+    expect(h.of('trainState')).toEqual([]);
+  });
+
   it('autosaves every N steps and when a run pauses, stops or finishes, each file readable on its own', async () => {
     const h = await ready();
     await h.send({ type: 'setAutosave', everySteps: 3 });

@@ -237,7 +237,7 @@ export class CheckpointsService {
   async exportHfZip(id: string, dataset?: { id: string; examples: readonly Example[] } | null): Promise<{ fileName: string; bytes: Uint8Array }> {
     const { meta, bytes } = await this.deps.checkpoints.load(id);
     const run = readInfo(bytes).info.run;
-    const same = run?.dataKind === 'instructions' && dataset && run.datasetId === dataset.id;
+    const same = (run?.dataKind === 'instructions' || run?.dataKind === 'mix') && dataset && run.datasetId === dataset.id;
     return hfZip(meta.name, bytes, same ? dataset.examples : undefined);
   }
 

@@ -22,6 +22,7 @@ type Needs =
   | 'trainOptions'
   | 'trainText'
   | 'trainDataKind'
+  | 'mixShare'
   | 'trainRequested'
   | 'trainMessage'
   | 'recovered'
@@ -104,7 +105,11 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
       activeRunId: run.id,
       interruptedRun: null,
       trainOptions: { ...rs.options },
-      ...(run.data.kind === 'text' ? { trainText: run.data.text, trainDataKind: 'text' as const } : { trainDataKind: 'instructions' as const }),
+      ...(run.data.kind === 'text'
+        ? { trainText: run.data.text, trainDataKind: 'text' as const }
+        : run.data.kind === 'mix'
+          ? { trainText: run.data.text, trainDataKind: 'mix' as const, mixShare: run.data.instructionShare }
+          : { trainDataKind: 'instructions' as const }),
       trainRequested: 'start',
       trainMessage: null,
       recovered: null,

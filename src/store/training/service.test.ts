@@ -8,7 +8,7 @@ import { fakeClient } from '../fakeWorker';
 import { TrainingService, type RunInput } from './service';
 
 const noDataset = { ok: false as const, message: 'Choose an instruction dataset to train on (Data tab).' };
-const base: RunInput = { options: { ...DEFAULT_TRAIN_OPTIONS, steps: 12 }, seed: 77, dataKind: 'text', text: 'the cat sat', instructions: noDataset };
+const base: RunInput = { options: { ...DEFAULT_TRAIN_OPTIONS, steps: 12 }, seed: 77, dataKind: 'text', text: 'the cat sat', mixShare: 0.5, instructions: noDataset };
 
 function setup() {
   const { client, worker } = fakeClient();
@@ -33,6 +33,15 @@ describe('TrainingService', () => {
     const data = { kind: 'instructions' as const, examples: [], template: PLAIN_TEMPLATE, trainOnInputs: false, pack: true, overflow: 'truncate' as const };
     const plan = setup().service.plan({ ...base, dataKind: 'instructions', instructions: { ok: true, data } });
     expect(plan).toMatchObject({ ok: true, data, options: { seed: 77 } });
+  });
+
+  it('plans a mix of the text and the selected dataset at the chosen share, and refuses a share outside (0, 1)', () => {
+    const data = { kind: 'instructions' as const, examples: [], template: PLAIN_TEMPLATE, trainOnInputs: false, pack: false, overflow: 'truncate' as const };
+    const { service } = setup();
+    const plan = service.plan({ ...base, dataKind: 'mix', mixShare: 0.25, instructions: { ok: true, data } });
+    expect(plan).toMatchObject({ ok: true, data: { kind: 'mix', text: 'the cat sat', instructions: data, instructionShare: 0.25 }, options: { seed: 77 } });
+    expect(service.plan({ ...base, dataKind: 'mix', mixShare: 1, instructions: { ok: true, data } })).toMatchObject({ ok: false, message: expect.stringContaining('instruction share must be above 0 and below 1') });
+    expect(service.plan({ ...base, dataKind: 'mix' })).toEqual(noDataset);
   });
 
   it('sends the planned run and answers with how it ended; pause, resume and stop are requests too', async () => {

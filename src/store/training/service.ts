@@ -3,7 +3,8 @@
 // doomed is sent), and the run's requests to the worker.
 
 import { trainOptionProblems, type TrainOptions } from '../../train/options';
-import type { TrainingData } from '../../train/run';
+import { mixShareProblem } from '../../train/mix';
+import type { InstructionTrainingData, TrainingData } from '../../train/run';
 import type { WorkerClient } from '../workerClient';
 
 /** What the Train step holds when the user presses Start. */
@@ -13,10 +14,12 @@ export interface RunInput {
   seed: number;
   /** The model that will train, whose width bounds the LoRA rank; absent before one exists. */
   model?: { width: number };
-  dataKind: 'text' | 'instructions';
+  dataKind: 'text' | 'instructions' | 'mix';
   text: string;
+  /** With dataKind 'mix': the share of batches drawn from the instructions. */
+  mixShare: number;
   /** The selected dataset as training data, or why there is none (see selectors.instructionTrainingData). */
-  instructions: { ok: true; data: TrainingData } | { ok: false; message: string };
+  instructions: { ok: true; data: InstructionTrainingData } | { ok: false; message: string };
 }
 
 export type RunPlan = { ok: true; data: TrainingData; options: TrainOptions } | { ok: false; message: string };
@@ -33,6 +36,12 @@ export class TrainingService {
       return input.instructions.ok ? { ok: true, data: input.instructions.data, options } : { ok: false, message: input.instructions.message };
     }
     if (input.text.trim() === '') return { ok: false, message: 'The training text is empty: paste some text to learn from.' };
+    if (input.dataKind === 'mix') {
+      if (!input.instructions.ok) return { ok: false, message: input.instructions.message };
+      const share = mixShareProblem(input.mixShare);
+      if (share) return { ok: false, message: share };
+      return { ok: true, data: { kind: 'mix', text: input.text, instructions: input.instructions.data, instructionShare: input.mixShare }, options };
+    }
     return { ok: true, data: { kind: 'text', text: input.text }, options };
   }
 

@@ -38,6 +38,7 @@ export const createTrainingSlice: SliceCreator<
   return {
   trainText: SAMPLE_TRAINING_TEXT,
   trainDataKind: 'text',
+  mixShare: 0.5,
   dataReport: null,
   trainOptions: { ...DEFAULT_TRAIN_OPTIONS },
   trainState: 'idle',
@@ -50,6 +51,8 @@ export const createTrainingSlice: SliceCreator<
   setTrainText: (text) => set({ trainText: text }),
 
   setTrainDataKind: (kind) => set({ trainDataKind: kind }),
+
+  setMixShare: (share) => set({ mixShare: share }),
 
   setTrainOption: (key, value) => set({ trainOptions: { ...get().trainOptions, [key]: value } }),
 
@@ -64,6 +67,7 @@ export const createTrainingSlice: SliceCreator<
       model: s.model.config,
       dataKind: s.trainDataKind,
       text: s.trainText,
+      mixShare: s.mixShare,
       instructions: instructionTrainingData(s),
     });
     if (!plan.ok) {

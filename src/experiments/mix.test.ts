@@ -1,0 +1,97 @@
+// The mix experiment's pieces: a deterministic invented domain, and the whole
+// experiment run end to end on a micro model (numbers meaningless, shape real),
+// its refusals, and a stop half-way that leaves the starting model as it was.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCpuBackend } from '../test/tf';
+import { PLAIN_TEMPLATE } from '../data/templates';
+import type { InstructionExample } from '../data/schema';
+import { GPT } from '../model/gpt';
+import { BpeTokenizer } from '../tokenizer/bpe';
+import { completesWith, ExperimentStopped, formatResult, type ExperimentEnv } from './common';
+import { domainProbes, domainProse, domainQuestions, inventDomain } from './domain';
+import { MIX_QUICK, mixInputProblem, runMix, type MixSettings } from './mix';
+
+beforeAll(async () => {
+  await useCpuBackend();
+});
+
+const q = (x: string, y: string, i: number): InstructionExample => ({ id: `q${i}`, source: 't', kind: 'instruction', instruction: `What is the capital of ${x}?`, response: y });
+const old = [['France', 'Paris'], ['Spain', 'Madrid'], ['Peru', 'Lima'], ['Chad', 'Ndjamena'], ['Mali', 'Bamako'], ['Cuba', 'Havana'], ['Iran', 'Tehran'], ['Fiji', 'Suva'], ['Oman', 'Muscat'], ['Togo', 'Lome'], ['Laos', 'Vientiane'], ['Niger', 'Niamey']].map(([x, y], i) => q(x!, y!, i));
+
+describe('the invented domain', () => {
+  it('is the same for the same seed, different for another, and avoids the names it is told to', () => {
+    const a = inventDomain(5, 30);
+    expect(inventDomain(5, 30)).toEqual(a);
+    expect(inventDomain(6, 30)).not.toEqual(a);
+    const all = a.flatMap((c) => [c.name, c.capital, c.currency].map((w) => w.toLowerCase()));
+    expect(new Set(all).size).toBe(all.length);
+    const avoid = new Set([a[0]!.name, a[0]!.capital]);
+    const b = inventDomain(5, 30, avoid);
+    expect(b.some((c) => avoid.has(c.name) || avoid.has(c.capital))).toBe(false);
+    expect(() => inventDomain(5, 0)).toThrow(/1 to 500 countries/);
+  });
+
+  it('states every capital in prose, and the probes and questions ask exactly those facts', () => {
+    const d = inventDomain(1, 4);
+    const prose = domainProse(d, 1, 3);
+    expect(domainProse(d, 1, 3)).toBe(prose);
+    expect(prose.split('<|endoftext|>').filter(Boolean)).toHaveLength(12);
+    for (const c of d) {
+      expect(prose).toContain(c.capital);
+      expect(prose).toContain(c.currency);
+    }
+    expect(domainProbes(d)[0]).toEqual({ prompt: `The capital of ${d[0]!.name} is`, answer: d[0]!.capital, relation: 'capital' });
+    expect(domainQuestions(d).map((e) => [e.instruction, e.response])[1]).toEqual([`What is the capital of ${d[1]!.name}?`, d[1]!.capital]);
+  });
+
+  it('scores a text completion by whole words', () => {
+    expect(completesWith(' Zorville. It lies', 'Zorville')).toBe(true);
+    expect(completesWith(' zorville', 'Zorville')).toBe(true);
+    expect(completesWith(' Zorvillea', 'Zorville')).toBe(false);
+    expect(completesWith(' the capital', 'Zorville')).toBe(false);
+  });
+});
+
+describe('the mix experiment', () => {
+  const tiny: MixSettings = { ...MIX_QUICK, steps: 2, batchSize: 2, warmupSteps: 1, countries: 3, taughtCountries: 1, docsPerCountry: 2, heldOutQuestions: 10, oldExamples: 10 };
+  function env(signal?: AbortSignal): ExperimentEnv {
+    const text = `${domainProse(inventDomain(tiny.seed, 3), 1, 2)} ${old.map((e) => `Question: ${e.instruction}\nAnswer: ${e.response}`).join('\n')}`;
+    const tokenizer = BpeTokenizer.train(text, { vocabSize: 300 });
+    const model = GPT.create({ vocabSize: 300, contextLength: 32, width: 16, layers: 1, heads: 2 }, 3);
+    return { model, tokenizer, template: PLAIN_TEMPLATE, ...(signal ? { signal } : {}) };
+  }
+
+  it('measures the starting model and both arms, and reports each claim whether or not it holds', async () => {
+    const e = env();
+    const before = await e.model.readWeights();
+    const r = await runMix(e, { tuneExamples: old, heldOut: old }, tiny, true);
+    expect(r.rows.map((x) => x.arm)).toEqual(['before', 'prose', 'mix']);
+    for (const row of r.rows) for (const k of ['text', 'heldOutExact', 'heldOutQuestion', 'domainExact']) expect(row.values[k]).toBeGreaterThanOrEqual(0);
+    expect(r.claims).toHaveLength(4);
+    const table = formatResult(r);
+    expect(table).toMatch(/^\| arm/);
+    expect(table.split('\n').filter((l) => /^- \[[x ]\] /.test(l))).toHaveLength(4);
+    // The starting model was only read: its weights are unchanged.
+    const after = await e.model.readWeights();
+    for (const [k, v] of before) expect(after.get(k)!.data).toEqual(v.data);
+  }, 120_000);
+
+  it('refuses inputs too small for its split, naming what is short', () => {
+    expect(mixInputProblem({ tuneExamples: old, heldOut: old.slice(0, 4) }, tiny)).toMatch(/held-out question set has 4 example\(s\).*at least 10/);
+    expect(mixInputProblem({ tuneExamples: old.slice(0, 2), heldOut: old }, tiny)).toMatch(/instruction set has 2 example\(s\)/);
+    expect(mixInputProblem({ tuneExamples: old, heldOut: old }, { ...tiny, taughtCountries: 3 })).toMatch(/between 1 and 2/);
+  });
+
+  it('stops between steps when asked, leaving the starting model as it was', async () => {
+    const controller = new AbortController();
+    const e = env(controller.signal);
+    const before = await e.model.readWeights();
+    e.onProgress = (line) => {
+      if (line.startsWith('prose only')) controller.abort();
+    };
+    await expect(runMix(e, { tuneExamples: old, heldOut: old }, { ...tiny, steps: 50 }, true)).rejects.toBeInstanceOf(ExperimentStopped);
+    const after = await e.model.readWeights();
+    for (const [k, v] of before) expect(after.get(k)!.data).toEqual(v.data);
+  }, 120_000);
+});

@@ -1,0 +1,168 @@
+// The mix experiment ("your own domain"): from an instruction-tuned model, tune
+// (a) on prose about an invented domain only, and (b) on the same prose mixed with
+// instruction-formatted examples (old countries, plus a few questions about new
+// ones), the same number of steps. Measured before and after: (i) the new facts
+// completed as text, (ii) held-out capital questions answered and the share that
+// continue with a question instead, (iii) questions about the new domain answered.
+
+import type { Example } from '../data/schema';
+import { prepareInstructionData } from '../train/instructions';
+import { MixedBatches } from '../train/mix';
+import { prepareTextData } from '../train/text';
+import { Random } from '../util/random';
+import { askAll, checkStopped, copyModel, formatShare, textRecall, tune, type Claim, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
+import { domainProbes, domainProse, domainQuestions, inventDomain } from './domain';
+
+export interface MixSettings extends TuneSettings {
+  /** Invented countries in the domain. */
+  countries: number;
+  /** Of those, how many have questions in the mixed arm's instruction examples (the rest are asked after). */
+  taughtCountries: number;
+  /** Prose documents per invented country. */
+  docsPerCountry: number;
+  /** Share of the mixed arm's batches drawn from instructions. */
+  instructionShare: number;
+  /** Held-out capital questions asked (a seeded sample of the set given). */
+  heldOutQuestions: number;
+  /** Old-country instruction examples in the mix (a seeded sample of the tuning set). */
+  oldExamples: number;
+}
+
+export const MIX_QUICK: MixSettings = {
+  steps: 150,
+  batchSize: 16,
+  learningRate: 5e-4,
+  warmupSteps: 10,
+  seed: 13,
+  countries: 24,
+  taughtCountries: 6,
+  docsPerCountry: 8,
+  instructionShare: 0.5,
+  heldOutQuestions: 80,
+  oldExamples: 400,
+};
+
+export const MIX_FULL: MixSettings = { ...MIX_QUICK, steps: 300, batchSize: 32, heldOutQuestions: 200, oldExamples: 1200 };
+
+export interface MixInputs {
+  /** Instruction examples about the known (old) countries, as the model was tuned on. */
+  tuneExamples: readonly Example[];
+  /** Held-out capital questions (countries never in tuning). */
+  heldOut: readonly Example[];
+  /** Names the generated domain must avoid (the real countries, capitals and currencies). */
+  avoid?: ReadonlySet<string>;
+}
+
+/** Why the experiment cannot run on these inputs, or null. */
+export function mixInputProblem(inputs: MixInputs, s: MixSettings): string | null {
+  if (inputs.heldOut.length < 10) return `The held-out question set has ${inputs.heldOut.length} example(s); the mix experiment needs at least 10 to measure instruction following.`;
+  if (inputs.tuneExamples.length < 10) return `The instruction set has ${inputs.tuneExamples.length} example(s); the mixed arm needs at least 10 to mix in.`;
+  if (s.taughtCountries < 1 || s.taughtCountries >= s.countries) return `Of ${s.countries} invented countries, between 1 and ${s.countries - 1} can be taught as questions (got ${s.taughtCountries}); the rest are asked after.`;
+  return null;
+}
+
+export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettings, quick: boolean): Promise<ExperimentResult> {
+  const problem = mixInputProblem(inputs, s);
+  if (problem) throw new Error(problem);
+  const ctx = env.model.config.contextLength;
+  const domain = inventDomain(s.seed, s.countries, inputs.avoid);
+  const taught = domain.slice(0, s.taughtCountries);
+  const asked = domain.slice(s.taughtCountries);
+  const prose = domainProse(domain, s.seed, s.docsPerCountry);
+  const probes = domainProbes(domain);
+  const domainAsked = domainQuestions(asked);
+  const rng = new Random(s.seed);
+  const heldOut = rng.sample(inputs.heldOut, s.heldOutQuestions);
+  const mixExamples = [...rng.sample(inputs.tuneExamples, s.oldExamples), ...domainQuestions(taught, ['What is the capital of {x}?', 'Name the capital city of {x}.', "Which city is {x}'s capital?"])];
+
+  const measure = async (model: typeof env.model, label: string) => {
+    env.onProgress?.(`${label}: measuring`);
+    const text = await textRecall(model, env, probes);
+    const old = await askAll(model, env, heldOut);
+    const fresh = await askAll(model, env, domainAsked);
+    return {
+      values: { text: text.share, heldOutExact: old.totals.exactMatch, heldOutQuestion: old.totals.questionLike, domainExact: fresh.totals.exactMatch },
+      sample: `${probes[0]!.prompt} -> "${text.outputs[0]}" | ${old.rows[0]!.question} -> "${old.rows[0]!.answer}" | ${fresh.rows[0]!.question} -> "${fresh.rows[0]!.answer}"`,
+    };
+  };
+
+  const before = await measure(env.model, 'before');
+  const textData = () => prepareTextData(prose, env.tokenizer, { batchSize: s.batchSize, contextLength: ctx, seed: s.seed, valFraction: 0 });
+
+  const proseModel = await copyModel(env.model);
+  let prose_: Awaited<ReturnType<typeof measure>>;
+  try {
+    await tune(proseModel, textData().source, s, env, 'prose only');
+    prose_ = await measure(proseModel, 'prose only');
+  } finally {
+    proseModel.dispose();
+  }
+  checkStopped(env.signal);
+
+  const mixModel = await copyModel(env.model);
+  let mix_: Awaited<ReturnType<typeof measure>>;
+  try {
+    const ins = prepareInstructionData(mixExamples, env.tokenizer, {
+      template: env.template,
+      contextLength: ctx,
+      batchSize: s.batchSize,
+      seed: s.seed,
+      trainOnInputs: false,
+      pack: false,
+      overflow: 'truncate',
+      valFraction: 0,
+    });
+    await tune(mixModel, new MixedBatches(textData().source, ins.source, s.instructionShare), s, env, 'prose + instructions');
+    mix_ = await measure(mixModel, 'prose + instructions');
+  } finally {
+    mixModel.dispose();
+  }
+
+  const b = before.values;
+  const p = prose_.values;
+  const m = mix_.values;
+  const points = (x: number) => `${(x * 100).toFixed(1)} points`;
+  const claims: Claim[] = [
+    {
+      holds: b.heldOutExact - p.heldOutExact >= 0.2,
+      text: `prose-only tuning loses >= 20 points of held-out instruction following: ${formatShare(b.heldOutExact)} -> ${formatShare(p.heldOutExact)} (${points(b.heldOutExact - p.heldOutExact)} lost)`,
+    },
+    {
+      holds: p.text >= 0.5 && p.text > b.text,
+      text: `prose-only tuning gains the new facts as text (>= 50% completed): ${formatShare(b.text)} -> ${formatShare(p.text)}`,
+    },
+    {
+      holds: b.heldOutExact - m.heldOutExact <= 0.05,
+      text: `the mixed model keeps instruction following within 5 points of before: ${formatShare(b.heldOutExact)} -> ${formatShare(m.heldOutExact)}`,
+    },
+    {
+      holds: m.domainExact >= 0.5,
+      text: `the mixed model answers >= 50% of questions about new countries it was never asked about: ${formatShare(m.domainExact)}`,
+    },
+  ];
+  return {
+    experiment: 'mix',
+    quick,
+    settings: { ...s, domainSample: domain.slice(0, 3), proseChars: prose.length, mixExamples: mixExamples.length },
+    columns: [
+      { key: 'text', label: 'new facts as text' },
+      { key: 'heldOutExact', label: 'held-out capitals answered' },
+      { key: 'heldOutQuestion', label: 'continues with a question' },
+      { key: 'domainExact', label: 'new-domain questions answered' },
+    ],
+    rows: [
+      { arm: 'before', label: 'before (starting model)', values: b },
+      { arm: 'prose', label: `(a) prose only, ${s.steps} steps`, values: p },
+      { arm: 'mix', label: `(b) prose + ${Math.round(s.instructionShare * 100)}% instruction batches, ${s.steps} steps`, values: m },
+    ],
+    claims,
+    samples: [
+      { arm: 'before', text: before.sample },
+      { arm: 'prose', text: prose_.sample },
+      { arm: 'mix', text: mix_.sample },
+    ],
+    notes: [
+      `Domain: ${s.countries} invented countries (${s.docsPerCountry} prose documents each); ${s.taughtCountries} of them appear as questions in the mix, the other ${asked.length} are asked after. Text probes: ${probes.length} ("The capital of X is" / "The currency of X is the"). Held-out capital questions: ${heldOut.length}.`,
+    ],
+  };
+}
