@@ -130,10 +130,16 @@ async function walk(page: Page, opts: { presenter: boolean }): Promise<void> {
   console.log(`held-out: tuned ${await page.locator('[data-testid="lesson-batch-total"][data-key="shipped:tuned"]').getAttribute('data-correct')} of 2`);
   await fits();
 
-  // 5. Preference tuning, 6. your own models: text steps.
+  // 5. Preference tuning: text. 6. Your own domain: the mix experiment's runner (its run takes
+  // minutes, so it is not run here; src/worker/engine.experiment.test.ts runs it). 7. Your own models.
   await next();
   await expect(step).toHaveAttribute('data-step', 'preference-tuning');
   await expect(page.getByTestId('lesson-text')).toContainText('helpful, honest and harmless');
+  await fits();
+  await next();
+  await expect(step).toHaveAttribute('data-step', 'your-domain');
+  await expect(page.getByTestId('lesson-text')).toContainText('Raw text adds knowledge but can wear away instruction following');
+  await expect(page.getByTestId('experiment-run')).toBeEnabled();
   await fits();
   await next();
   await expect(step).toHaveAttribute('data-step', 'your-models');
@@ -154,7 +160,7 @@ test('walks every lesson on WebGPU: base continues with a question, tuned says P
   await page.reload();
   await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'your-models');
   await page.keyboard.press('ArrowLeft');
-  await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'preference-tuning');
+  await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'your-domain');
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
   expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
   expect(refused).toEqual([]);

@@ -62,6 +62,23 @@ export class ExperimentStopped extends Error {
   }
 }
 
+/** The experiment's inputs cannot be used (too few examples, nothing trainable): said so before any tuning. */
+export class ExperimentInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExperimentInputError';
+  }
+}
+
+/** Runs `f`, turning whatever it throws into an ExperimentInputError with the same message. */
+export function asInputProblem<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new ExperimentInputError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 export function checkStopped(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new ExperimentStopped();
 }
@@ -85,7 +102,7 @@ export async function tune(model: GPT, source: BatchSource, s: TuneSettings, env
         beforeStep: () => checkStopped(env.signal),
         onStep: (i) => {
           losses.push(i.loss);
-          if (i.step % 25 === 0 || i.step === s.steps) env.onProgress?.(`${label}: step ${i.step}/${s.steps}, loss ${i.loss.toFixed(3)}`);
+          if (i.step === 1 || i.step % 25 === 0 || i.step === s.steps) env.onProgress?.(`${label}: step ${i.step}/${s.steps}, loss ${i.loss.toFixed(3)}`);
         },
       },
     ).run();

@@ -10,7 +10,7 @@ import { prepareInstructionData } from '../train/instructions';
 import { MixedBatches } from '../train/mix';
 import { prepareTextData } from '../train/text';
 import { Random } from '../util/random';
-import { askAll, checkStopped, copyModel, formatShare, textRecall, tune, type Claim, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
+import { askAll, asInputProblem, checkStopped, ExperimentInputError, copyModel, formatShare, textRecall, tune, type Claim, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
 import { domainProbes, domainProse, domainQuestions, inventDomain } from './domain';
 
 export interface MixSettings extends TuneSettings {
@@ -63,7 +63,7 @@ export function mixInputProblem(inputs: MixInputs, s: MixSettings): string | nul
 
 export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettings, quick: boolean): Promise<ExperimentResult> {
   const problem = mixInputProblem(inputs, s);
-  if (problem) throw new Error(problem);
+  if (problem) throw new ExperimentInputError(problem);
   const ctx = env.model.config.contextLength;
   const domain = inventDomain(s.seed, s.countries, inputs.avoid);
   const taught = domain.slice(0, s.taughtCountries);
@@ -86,8 +86,23 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
     };
   };
 
+  // Both arms' data, prepared before anything runs, so bad inputs are refused at once.
+  const textData = () => asInputProblem(() => prepareTextData(prose, env.tokenizer, { batchSize: s.batchSize, contextLength: ctx, seed: s.seed, valFraction: 0 }));
+  const ins = asInputProblem(() =>
+    prepareInstructionData(mixExamples, env.tokenizer, {
+      template: env.template,
+      contextLength: ctx,
+      batchSize: s.batchSize,
+      seed: s.seed,
+      trainOnInputs: false,
+      pack: false,
+      overflow: 'truncate',
+      valFraction: 0,
+    }),
+  );
+  textData();
+
   const before = await measure(env.model, 'before');
-  const textData = () => prepareTextData(prose, env.tokenizer, { batchSize: s.batchSize, contextLength: ctx, seed: s.seed, valFraction: 0 });
 
   const proseModel = await copyModel(env.model);
   let prose_: Awaited<ReturnType<typeof measure>>;
@@ -102,16 +117,6 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
   const mixModel = await copyModel(env.model);
   let mix_: Awaited<ReturnType<typeof measure>>;
   try {
-    const ins = prepareInstructionData(mixExamples, env.tokenizer, {
-      template: env.template,
-      contextLength: ctx,
-      batchSize: s.batchSize,
-      seed: s.seed,
-      trainOnInputs: false,
-      pack: false,
-      overflow: 'truncate',
-      valFraction: 0,
-    });
     await tune(mixModel, new MixedBatches(textData().source, ins.source, s.instructionShare), s, env, 'prose + instructions');
     mix_ = await measure(mixModel, 'prose + instructions');
   } finally {

@@ -119,6 +119,9 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
         set({ dataReport: report });
         return;
       }
+      case 'experimentProgress':
+        get().onExperimentProgress(ev.line);
+        return;
       case 'problem':
         get().pushError({ request: 'worker', code: ev.code, message: ev.message });
         return;

@@ -16,6 +16,7 @@ import type { TrainOptions } from '../train/options';
 import type { ResumeRun, TrainingData } from '../train/run';
 import type { TokenizerSpec } from '../tokenizer/types';
 import { messageOf } from '../util/errors';
+import { ExperimentInputError, ExperimentStopped, runExperiment, type ExperimentResult } from '../experiments';
 import { initBackend, type BackendOptions } from './backend';
 import type { BackendName, BackendReport } from './backends';
 import { classify, EngineError } from './errors';
@@ -58,6 +59,8 @@ export class StudioEngine {
   /** Serialises requests that replace the backend or the model. */
   private queue: Promise<unknown> = Promise.resolve();
   private nextCallId = 1;
+  /** Stops the experiment in flight; null when none runs. */
+  private experimentStop: AbortController | null = null;
 
   constructor(
     private readonly emit: (event: WorkerEvent) => void,
@@ -116,6 +119,11 @@ export class StudioEngine {
         return this.train(req.data, req.options, req.resume);
       case 'generate':
         return this.generate(req);
+      case 'experiment':
+        return this.experiment(req);
+      case 'stopExperiment':
+        this.experimentStop?.abort();
+        return Promise.resolve(null);
       default: {
         const run = this.queue.then(() => this.serial(req));
         this.queue = run.catch(() => undefined);
@@ -337,6 +345,23 @@ export class StudioEngine {
   }
 
   // ---- inference --------------------------------------------------------------
+
+  /** Runs an experiment on copies of a comparison slot's model, one at a time. */
+  private async experiment(req: RequestOf<'experiment'>): Promise<ExperimentResult> {
+    if (this.experimentStop) throw new EngineError('busy', 'An experiment is already running: wait for it, or stop it first.');
+    if (this.session.active) throw new EngineError('busy', 'A training run is in progress: pause or stop it before running an experiment.');
+    const { model, tokenizer } = this.requireModel(req.slot);
+    const stop = new AbortController();
+    this.experimentStop = stop;
+    try {
+      return await runExperiment({ model, tokenizer, template: req.template, signal: stop.signal, onProgress: (line) => this.emit({ type: 'experimentProgress', line }) }, req.run);
+    } catch (e) {
+      if (e instanceof ExperimentStopped || e instanceof ExperimentInputError) throw new EngineError('bad-input', e.message);
+      throw e;
+    } finally {
+      this.experimentStop = null;
+    }
+  }
 
   private async generate(req: RequestOf<'generate'>): Promise<GenerateResult> {
     const slot = req.slot ?? MAIN_SLOT;

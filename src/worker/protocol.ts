@@ -9,6 +9,8 @@
 // transferred, never copied.
 
 import type { CapturedCheckpoint } from '../checkpoint/info';
+import type { PromptTemplate } from '../data/templates';
+import type { ExperimentRequest, ExperimentResult } from '../experiments';
 import type { PromptFormat } from '../data/render';
 import type { ModelConfig } from '../model/config';
 import type { GenerateOptions } from '../model/sampling';
@@ -80,6 +82,14 @@ export interface Requests {
   /** Checkpoint every this many steps of a run, and when it pauses, stops or finishes; 0 turns autosave off. */
   setAutosave: { everySteps: number };
   memory: NoFields;
+  /**
+   * Runs an experiment (src/experiments) from the model in comparison slot `slot`: each arm
+   * tunes a copy, so the slot's model and the main model are untouched. `template`: the one
+   * the model answers in. Progress streams as `experimentProgress` events.
+   */
+  experiment: { slot: string; template: PromptTemplate; run: ExperimentRequest };
+  /** Stops the experiment in flight between steps; it then fails with a 'stopped' message and keeps nothing. */
+  stopExperiment: NoFields;
 }
 
 /** What each request is answered with. */
@@ -100,6 +110,8 @@ export interface Replies {
   captureCheckpoint: CapturedCheckpoint;
   setAutosave: null;
   memory: { numTensors: number; numBytes: number; programs?: number };
+  experiment: ExperimentResult;
+  stopExperiment: null;
 }
 
 export type RequestType = keyof Requests;
@@ -145,6 +157,8 @@ export type WorkerEvent =
       seqLen?: number;
     }
   | { type: 'evalResult'; step: number; valLoss: number }
+  /** A progress line of the experiment in flight (an arm's step, or what it measures). */
+  | { type: 'experimentProgress'; line: string }
   /** The exact prompt the model was given (after template formatting), sent once before its tokens. */
   | { type: 'generateStarted'; requestId: number; promptText: string; promptTokens: number }
   | { type: 'token'; requestId: number; tokenId: number; text: string }

@@ -7,7 +7,8 @@
 
 import { importDataset } from '../../data/import';
 import { renderPrompt } from '../../data/render';
-import type { InstructionExample } from '../../data/schema';
+import type { Example, InstructionExample } from '../../data/schema';
+import type { ExperimentRequest, ExperimentResult } from '../../experiments';
 import { promptExample, type PromptTemplate } from '../../data/templates';
 import { BpeTokenizer } from '../../tokenizer/bpe';
 import type { WorkerClient } from '../workerClient';
@@ -114,6 +115,25 @@ export class LessonsService {
   }
 
   /** One starter example per published format (instruction examples from the shipped starter files). */
+  /** A shipped dataset file (Alpaca JSON under datasets/), read whole. */
+  async shippedDataset(file: string): Promise<Example[]> {
+    const r = importDataset(await this.deps.fetchText(file), { fileName: file, format: 'alpaca', dedupe: { near: false } });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.examples;
+  }
+
+  /**
+   * Runs an experiment from the model in comparison slot `slot` (already loaded): the worker
+   * tunes copies, so the shipped models and the learner's datasets are only read.
+   */
+  runExperiment(slot: string, template: PromptTemplate, run: ExperimentRequest): Promise<ExperimentResult> {
+    return this.deps.client.request('experiment', { slot, template, run });
+  }
+
+  stopExperiment(): Promise<null> {
+    return this.deps.client.request('stopExperiment', {});
+  }
+
   async starterExamples(): Promise<LessonExamples> {
     const read = async (file: string): Promise<InstructionExample[]> => {
       const r = importDataset(await this.deps.fetchText(file), { fileName: file, format: 'alpaca', dedupe: { near: false } });

@@ -11,7 +11,8 @@ import { DEFAULT_GENERATE_OPTIONS, type GenerateOptions } from '../../model/samp
 import { messageOf } from '../../util/errors';
 import type { SliceCreator } from '../types';
 import type { ModelsInView } from '../compare/service';
-import { modelSource, type ShippedModel } from '../compare/state';
+import { modelSource, shippedKey, type ShippedModel } from '../compare/state';
+import { MIX_QUICK } from '../../experiments/mix';
 import {
   LESSON_BATCH_SIZE,
   LESSON_EVAL_SET,
@@ -20,6 +21,7 @@ import {
   LESSON_SAMPLING_TEMPERATURE,
   TOP_TOKENS,
   type LessonBatch,
+  type LessonExperiment,
   type LessonModelResult,
   type LessonsSlice,
 } from './state';
@@ -51,6 +53,7 @@ export const createLessonsSlice: SliceCreator<
     set({ lessonResults: { ...all, [key]: { ...(all[key] ?? emptyResult('idle')), ...patch } } });
   };
   const setBatch = (patch: Partial<LessonBatch>) => set({ lessonBatch: { ...get().lessonBatch, ...patch } });
+  const setExperiment = (patch: Partial<LessonExperiment>) => set({ lessonExperiment: { ...get().lessonExperiment, ...patch } });
 
   const modelsInView = (): ModelsInView => {
     const s = get();
@@ -74,6 +77,7 @@ export const createLessonsSlice: SliceCreator<
     const s = get();
     if (s.backendStatus !== 'ready') return 'The trainer is still starting: wait for the backend badge in the header.';
     if (s.lessonRunning || s.lessonBatch.running) return 'The models are still answering.';
+    if (s.lessonExperiment.running) return 'An experiment is running: wait for it, or stop it.';
     return null;
   };
 
@@ -92,6 +96,7 @@ export const createLessonsSlice: SliceCreator<
     lessonDataError: null,
     lessonBatch: { models: [], rows: [], done: 0, total: 0, running: false, error: null },
     lessonBatchSize: LESSON_BATCH_SIZE,
+    lessonExperiment: { running: null, progress: '', results: {}, error: null },
 
     setOpenView: (view) => set({ openView: view }),
     setLessonStep: (id) => set({ lessonStepId: id }),
@@ -204,8 +209,52 @@ export const createLessonsSlice: SliceCreator<
         setBatch({ running: false });
       }
     },
+
+    runLessonExperiment: async (name) => {
+      const why = blocker();
+      if (why) {
+        setExperiment({ error: why });
+        return;
+      }
+      if (get().trainState === 'running' || get().trainState === 'paused') {
+        setExperiment({ error: 'A training run is in progress: stop it (Studio tab) before running an experiment.' });
+        return;
+      }
+      setExperiment({ running: name, progress: 'Loading the shipped model and data…', error: null });
+      try {
+        await get().loadShippedModels();
+        const shipped = get().shippedModels;
+        const start = shipped.find((m) => m.template);
+        if (!start) throw new Error('No shipped instruction-tuned model is here to start from (models/index.json lists none).');
+        const key = shippedKey(start.id);
+        const failed: string[] = [];
+        const loaded = await loadModels([key], (_k, message) => failed.push(message));
+        if (!loaded.includes(key)) throw new Error(`Could not load ${start.title}: ${failed.join(' ')}`);
+        const [tuneExamples, heldOut] = await Promise.all([svc.shippedDataset(EXPERIMENT_FILES.tune), svc.shippedDataset(EXPERIMENT_FILES.heldOut)]);
+        const avoid = new Set(tuneExamples.flatMap((e) => (e.kind === 'instruction' ? e.response.split(/\s+/) : [])));
+        const result = await svc.runExperiment(key, lessonTemplate(shipped), { name, inputs: { tuneExamples, heldOut, avoid }, settings: MIX_QUICK, quick: true });
+        setExperiment({ results: { ...get().lessonExperiment.results, [name]: result }, progress: '' });
+      } catch (e) {
+        setExperiment({ error: messageOf(e), progress: '' });
+      } finally {
+        setExperiment({ running: null });
+      }
+    },
+
+    stopLessonExperiment: () => {
+      if (!get().lessonExperiment.running) return;
+      setExperiment({ progress: 'Stopping after the current step…' });
+      svc.stopExperiment().catch(() => undefined);
+    },
+
+    onExperimentProgress: (line) => {
+      if (get().lessonExperiment.running) setExperiment({ progress: line });
+    },
   };
 };
+
+/** The shipped files the mix experiment reads: the tuning set (old countries) and held-out capital questions. */
+const EXPERIMENT_FILES = { tune: 'datasets/geo-tune.json', heldOut: 'datasets/geo-eval-heldout-capitals.json' } as const;
 
 /** Correct answers and answers that continued with a question, per model, of a lesson batch. */
 export function lessonBatchTotals(batch: LessonBatch) {

@@ -8,6 +8,7 @@
 import type { InstructionExample } from '../../data/schema';
 import type { BatchRow } from '../../eval/batch';
 import type { Tokenizer } from '../../tokenizer/types';
+import type { ExperimentName, ExperimentResult } from '../../experiments';
 
 /** The views of the page; the lessons come first and are where a first visit lands. */
 export const APP_VIEWS = ['lessons', 'studio', 'data', 'compare', 'checkpoints'] as const;
@@ -75,6 +76,8 @@ export interface LessonsSlice extends LessonPreferences {
   lessonBatch: LessonBatch;
   /** How many held-out questions the batch asks. */
   lessonBatchSize: number;
+  /** The experiment a step runs (mix, flan, ...): its progress and its last result by name. */
+  lessonExperiment: LessonExperiment;
 
   setOpenView: (view: AppView) => void;
   setLessonStep: (id: string) => void;
@@ -90,6 +93,19 @@ export interface LessonsSlice extends LessonPreferences {
   loadLessonBase: () => Promise<void>;
   /** Runs the held-out batch of the Compare step through the compare slice (greedy). */
   runLessonBatch: (keys: readonly string[]) => Promise<void>;
+  /** Runs a named experiment in the worker from a shipped model (copies are tuned; nothing is saved). */
+  runLessonExperiment: (name: ExperimentName) => Promise<void>;
+  stopLessonExperiment: () => void;
+  /** A progress line from the worker's experiment. */
+  onExperimentProgress: (line: string) => void;
+}
+
+export interface LessonExperiment {
+  /** The experiment running now, or null. */
+  running: ExperimentName | null;
+  progress: string;
+  results: Partial<Record<ExperimentName, ExperimentResult>>;
+  error: string | null;
 }
 
 export interface LessonBatch {

@@ -16,6 +16,7 @@ import {
   type LessonExamples,
   type LessonModelResult,
 } from '../../store';
+import type { ExperimentName, ExperimentResult } from '../../experiments';
 import { TokenView } from '../data/TokenView';
 import { LossChart } from '../LossChart';
 import { NumberField } from '../NumberField';
@@ -336,4 +337,86 @@ function HeldOutBatch({ keys }: { keys: readonly string[] }) {
       )}
     </section>
   );
+}
+
+/** An experiment's result as the Node script prints it: one row per arm, then each claim, held or not. */
+export function ExperimentTable({ result }: { result: ExperimentResult }) {
+  return (
+    <div data-testid="experiment-result" data-experiment={result.experiment}>
+      <table className="lesson-batch-table">
+        <thead>
+          <tr>
+            <th>Model</th>
+            {result.columns.map((c) => (
+              <th key={c.key}>{c.label}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {result.rows.map((row) => (
+            <tr key={row.arm} data-testid="experiment-row" data-arm={row.arm}>
+              <td>{row.label}</td>
+              {result.columns.map((c) => (
+                <td key={c.key} data-key={c.key}>
+                  {row.values[c.key] === undefined ? '–' : `${(row.values[c.key]! * 100).toFixed(1)}%`}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ul className="experiment-claims">
+        {result.claims.map((c, i) => (
+          <li key={i} data-testid="experiment-claim" data-holds={c.holds}>
+            {c.holds ? '✓ ' : '✗ '}
+            {c.text}
+          </li>
+        ))}
+      </ul>
+      {result.notes.map((n, i) => (
+        <p key={i} className="muted">
+          {n}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+/** Runs a named experiment from the shipped tuned model in the worker, with a stop button and progress. */
+function ExperimentRunner({ name, label }: { name: ExperimentName; label: string }) {
+  const exp = useStudio((s) => s.lessonExperiment);
+  const ready = useStudio((s) => s.backendStatus === 'ready');
+  const run = useStudio((s) => s.runLessonExperiment);
+  const stop = useStudio((s) => s.stopLessonExperiment);
+  const result = exp.results[name];
+  const running = exp.running === name;
+  return (
+    <section className="lesson-batch">
+      <div className="lesson-ask-row">
+        {running ? (
+          <button type="button" data-testid="experiment-stop" onClick={stop}>
+            Stop
+          </button>
+        ) : (
+          <button type="button" className="primary" data-testid="experiment-run" disabled={!ready || exp.running !== null} onClick={() => void run(name)}>
+            {result ? 'Run again' : label}
+          </button>
+        )}
+        <span className="muted" data-testid="experiment-progress" role="status">
+          {exp.progress}
+        </span>
+      </div>
+      {exp.error && (
+        <p className="field-error" role="alert" data-testid="experiment-error">
+          {exp.error}
+        </p>
+      )}
+      {result && <ExperimentTable result={result} />}
+    </section>
+  );
+}
+
+/** The "your own domain" step: the tuned model before, after prose only, and after prose mixed with instructions. */
+export function MixBeforeAfter() {
+  return <ExperimentRunner name="mix" label="Run both tunings" />;
 }

@@ -4,7 +4,7 @@
 // text (a few short paragraphs) and, where it has one, its live experiment.
 
 import type { ComponentType } from 'react';
-import { CompareAll, InstructionData, MeetBaseModel, TuneYourself } from './experiments';
+import { CompareAll, InstructionData, MeetBaseModel, MixBeforeAfter, TuneYourself } from './experiments';
 
 export interface LessonStep {
   /** Stable id: progress is stored by it, so steps can be added or reordered. */
@@ -65,6 +65,16 @@ export const LESSON_STEPS: readonly LessonStep[] = [
       'Preference tuning comes afterwards. People (or a model) compare pairs of answers; RLHF trains a reward model on those preferences and optimises the model against it, and DPO learns from the preference pairs directly. Either moves the model towards answers that are helpful, honest and harmless.',
       'Assistants are made in this order: pretraining, instruction tuning, preference tuning. This studio covers the first two.',
     ],
+  },
+  {
+    id: 'your-domain',
+    title: 'Your own domain: raw text or a mix',
+    text: [
+      'To teach a model about your own field, you might tune it on raw text from that field. Here the field is invented: two dozen made-up countries with made-up capitals and currencies, written as short prose, so no model here knew them before.',
+      'The experiment tunes two copies of the shipped tuned model for the same number of steps: one on the prose alone, one on the prose mixed half and half with instruction examples (questions about the real countries, and about a few of the new ones). Then it measures each: the new facts completed as text (“The capital of X is …”), held-out capital questions answered and how many answers turn into another question, and questions about new countries neither copy was asked about.',
+      'Raw text adds knowledge but can wear away instruction following; instruction examples in the mix keep it. The shipped models are only read: both copies are thrown away afterwards.',
+    ],
+    Experiment: MixBeforeAfter,
   },
   {
     id: 'your-models',
