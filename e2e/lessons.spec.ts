@@ -181,7 +181,7 @@ test('walks every lesson on the WebGL fallback in presenter mode on a 1024x768 p
   await walk(page, { presenter: true });
   // Back from the keyboard, and presenter mode is kept across a reload.
   await page.keyboard.press('PageUp');
-  await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'preference-tuning');
+  await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'your-domain');
   await page.reload();
   await expect(page.getByTestId('presenter-toggle')).toBeChecked();
   await noSidewaysScroll(page);
