@@ -9,11 +9,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatResult, type ExperimentEnv, type ExperimentResult } from '../src/experiments/common';
+import { FLAN_FULL, FLAN_QUICK, runFlan } from '../src/experiments/flan';
 import { MIX_FULL, MIX_QUICK, runMix } from '../src/experiments/mix';
+import { runSelfInstruct, SELF_INSTRUCT_FULL, SELF_INSTRUCT_QUICK } from '../src/experiments/selfInstruct';
+import { splitCountries } from '../src/corpus/split';
+import { loadSources, SPLIT_SEED } from './corpus';
 import { messageOf } from '../src/util/errors';
 import { atomicWrite, formatDuration, initNodeBackend, loadModelDir, parseArgs, readDataset, templateById } from './lib/node';
 
-const EXPERIMENTS = ['mix'] as const;
+const EXPERIMENTS = ['flan', 'self-instruct', 'mix'] as const;
 type Name = (typeof EXPERIMENTS)[number];
 
 const { flags, positional } = parseArgs(process.argv.slice(2));
@@ -31,6 +35,21 @@ function realNames(): Set<string> {
   return out;
 }
 
+/**
+ * The countries of the shipped split (public/datasets/geo-split.json names them, so the
+ * experiment asks about the same held-out countries as the shipped evaluation sets),
+ * with their facts from the corpus's source.
+ */
+function countrySplit() {
+  const { facts } = loadSources();
+  const path = join(DATA, 'geo-split.json');
+  if (!existsSync(path)) return splitCountries(facts, SPLIT_SEED);
+  const s = JSON.parse(readFileSync(path, 'utf8')) as { train?: string[]; heldOut?: string[] };
+  const byName = new Map(facts.map((c) => [c.name, c]));
+  const pick = (names: string[] = []) => names.flatMap((n) => byName.get(n) ?? []);
+  return { train: pick(s.train), heldOut: pick(s.heldOut) };
+}
+
 function loadEnv(dir: string, signal: AbortSignal): ExperimentEnv {
   const m = loadModelDir(dir);
   return {
@@ -44,6 +63,25 @@ function loadEnv(dir: string, signal: AbortSignal): ExperimentEnv {
 
 async function run(name: Name, quick: boolean, signal: AbortSignal): Promise<ExperimentResult> {
   switch (name) {
+    case 'flan': {
+      const env = loadEnv(flags.get('model') ?? 'public/models/base', signal);
+      return runFlan(env, countrySplit(), quick ? FLAN_QUICK : FLAN_FULL, quick);
+    }
+    case 'self-instruct': {
+      const env = loadEnv(flags.get('model') ?? 'public/models/tuned', signal);
+      const result = await runSelfInstruct(
+        env,
+        { seedTasks: readDataset(join(DATA, 'geo-tune.json')), heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')) },
+        quick ? SELF_INSTRUCT_QUICK : SELF_INSTRUCT_FULL,
+        quick,
+      );
+      // The kept pairs as Alpaca JSON: import them in the studio's Data tab to review, edit and keep.
+      const out = join('build', 'experiments', `self-instruct-pairs${quick ? '-quick' : ''}.json`);
+      atomicWrite(out, `${JSON.stringify(result.pairs.map((p) => ({ instruction: p.instruction, input: '', output: p.response })), null, 1)}\n`);
+      console.log(`  kept pairs written: ${out}`);
+      const { pairs: _pairs, ...rest } = result;
+      return rest;
+    }
     case 'mix': {
       const env = loadEnv(flags.get('model') ?? 'public/models/tuned', signal);
       return runMix(

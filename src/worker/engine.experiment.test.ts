@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 
 const questions: InstructionExample[] = ['Paris', 'Rome', 'Lima', 'Oslo', 'Bern', 'Riga', 'Kyiv', 'Doha', 'Suva', 'Apia', 'Male'].map((y, i) => ({ id: `q${i}`, source: 't', kind: 'instruction', instruction: `What is the capital of country ${i}?`, response: y }));
-const mix = (steps: number): ExperimentRequest => ({
+const mix = (steps: number): Extract<ExperimentRequest, { name: 'mix' }> => ({
   name: 'mix',
   inputs: { tuneExamples: questions, heldOut: questions },
   settings: { ...MIX_QUICK, steps, batchSize: 2, warmupSteps: 1, countries: 3, taughtCountries: 1, docsPerCountry: 2, heldOutQuestions: 10, oldExamples: 10 },

@@ -94,7 +94,7 @@ export interface LessonsSlice extends LessonPreferences {
   /** Runs the held-out batch of the Compare step through the compare slice (greedy). */
   runLessonBatch: (keys: readonly string[]) => Promise<void>;
   /** Runs a named experiment in the worker from a shipped model (copies are tuned; nothing is saved). */
-  runLessonExperiment: (name: ExperimentName) => Promise<void>;
+  runLessonExperiment: (name: 'mix') => Promise<void>;
   stopLessonExperiment: () => void;
   /** A progress line from the worker's experiment. */
   onExperimentProgress: (line: string) => void;

@@ -16,7 +16,7 @@ import {
   type LessonExamples,
   type LessonModelResult,
 } from '../../store';
-import type { ExperimentName, ExperimentResult } from '../../experiments';
+import type { ExperimentResult } from '../../experiments';
 import { TokenView } from '../data/TokenView';
 import { LossChart } from '../LossChart';
 import { NumberField } from '../NumberField';
@@ -383,7 +383,7 @@ export function ExperimentTable({ result }: { result: ExperimentResult }) {
 }
 
 /** Runs a named experiment from the shipped tuned model in the worker, with a stop button and progress. */
-function ExperimentRunner({ name, label }: { name: ExperimentName; label: string }) {
+function ExperimentRunner({ name, label }: { name: 'mix'; label: string }) {
   const exp = useStudio((s) => s.lessonExperiment);
   const ready = useStudio((s) => s.backendStatus === 'ready');
   const run = useStudio((s) => s.runLessonExperiment);

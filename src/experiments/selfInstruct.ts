@@ -1,0 +1,212 @@
+// The self-instruct experiment: the model proposes new instructions from a handful of
+// seed tasks, each proposal is kept only if it passes simple validity checks and its
+// ROUGE-L against every instruction already in the pool is below 0.7 (the Self-Instruct
+// paper's filter), the model answers the kept ones, and a copy tuned on those pairs is
+// measured on held-out questions against the model it started from.
+//
+// How a 4M-parameter model proposes: not by following "write a new task like these"
+// (it cannot), but by the one generation task it does well: continuing a numbered quiz
+// sheet. Its pretraining corpus is full of quiz sheets, so a prompt of three pool
+// questions written as a sheet ("1. ...\n2. ...\n3. ...\n4.") is continued with a new
+// question, sampled at temperature 0.8. The paper prompts GPT-3 the same way: a list of
+// tasks from the pool, and the model writes the next one.
+
+import { rougeL } from '../data/rouge';
+import type { Example, InstructionExample } from '../data/schema';
+import { instructionOf } from '../data/schema';
+import { continuesWithQuestion } from '../eval/metrics';
+import { generateTokens } from '../model/generate';
+import type { GPT } from '../model/gpt';
+import { prepareInstructionData } from '../train/instructions';
+import { Random } from '../util/random';
+import { askAll, asInputProblem, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
+
+export interface SelfInstructSettings extends TuneSettings {
+  /** Seed tasks the pool starts from (a seeded sample of the seed set). */
+  seeds: number;
+  /** Proposals to draw at most. */
+  proposals: number;
+  /** Pool questions shown in each proposal prompt. */
+  shown: number;
+  temperature: number;
+  /** Held-out questions asked before and after tuning on the kept pairs. */
+  heldOutQuestions: number;
+}
+
+export const SELF_INSTRUCT_QUICK: SelfInstructSettings = {
+  steps: 60,
+  batchSize: 16,
+  learningRate: 1e-4,
+  warmupSteps: 5,
+  seed: 13,
+  seeds: 8,
+  proposals: 200,
+  shown: 3,
+  temperature: 0.8,
+  heldOutQuestions: 80,
+};
+export const SELF_INSTRUCT_FULL: SelfInstructSettings = { ...SELF_INSTRUCT_QUICK, proposals: 400, steps: 120, heldOutQuestions: 200 };
+
+/** The Self-Instruct paper's novelty threshold: a proposal this close to a pool instruction is dropped. */
+export const ROUGE_THRESHOLD = 0.7;
+
+export interface SelfInstructInputs {
+  /** Seed tasks (instruction-response pairs) the pool starts from. */
+  seedTasks: readonly Example[];
+  /** Held-out questions measured before and after. */
+  heldOut: readonly Example[];
+}
+
+/** Why a proposed instruction is not a usable task, or null: simple checks, as the paper's heuristics. */
+export function instructionProblem(text: string): string | null {
+  const words = text.split(/\s+/).filter(Boolean);
+  if (words.length < 3) return 'too short';
+  if (words.length > 20) return 'too long';
+  if (!/^[A-Z]/.test(text)) return 'does not start with a capital letter';
+  if (!/[?.]$/.test(text)) return 'does not end with "?" or "."';
+  if (/\d/.test(text)) return 'contains digits (a quiz number)';
+  if (/(?:question|answer|quiz)\s*[:\d]/i.test(text)) return 'quiz markup';
+  return null;
+}
+
+/** Why a response is not usable, or null. */
+export function responseProblem(text: string): string | null {
+  const t = text.trim();
+  if (t === '') return 'empty';
+  if (continuesWithQuestion(t)) return 'another question';
+  if (t.split(/\s+/).length > 8) return 'too long for a fact';
+  return null;
+}
+
+/** The proposal prompt: pool questions as a numbered quiz sheet, the next number open. */
+export function proposalPrompt(shown: readonly string[]): string {
+  return `${shown.map((q, i) => `${i + 1}. ${q}`).join('\n')}\n${shown.length + 1}.`;
+}
+
+/** The highest ROUGE-L F of `text` against any instruction in `pool`. */
+export function maxRouge(text: string, pool: readonly string[]): number {
+  let best = 0;
+  for (const p of pool) best = Math.max(best, rougeL(p, text).f);
+  return best;
+}
+
+async function sampleLine(model: GPT, env: ExperimentEnv, prompt: string, temperature: number, seed: number): Promise<string> {
+  const ids = env.tokenizer.encode(prompt).slice(-model.config.contextLength);
+  const out: number[] = [];
+  const newline = env.tokenizer.encode('\n');
+  for await (const id of generateTokens(model, ids, { maxTokens: 24, temperature, topK: 0, topP: 0.95, seed, stopIds: [env.tokenizer.eosId] })) {
+    if (id === env.tokenizer.eosId) break;
+    out.push(id);
+    if (newline.length === 1 && id === newline[0]) break;
+    if (env.tokenizer.decode(out).includes('\n')) break;
+  }
+  return env.tokenizer.decode(out).split('\n')[0]!.trim();
+}
+
+export function selfInstructInputProblem(inputs: SelfInstructInputs, s: SelfInstructSettings): string | null {
+  if (inputs.seedTasks.length < s.seeds) return `The seed set has ${inputs.seedTasks.length} task(s); self-instruct starts from ${s.seeds}.`;
+  if (inputs.heldOut.length < 10) return `The held-out question set has ${inputs.heldOut.length} example(s); at least 10 are needed to measure the effect of tuning.`;
+  if (s.shown < 1 || s.shown > s.seeds) return `Each proposal prompt shows 1 to ${s.seeds} pool questions (got ${s.shown}).`;
+  return null;
+}
+
+export interface Proposal {
+  text: string;
+  /** Highest ROUGE-L against the pool when proposed. */
+  rouge: number;
+  /** Why it was dropped: 'similar' (ROUGE-L >= 0.7), an invalid-instruction reason, or null when kept. */
+  dropped: string | null;
+}
+
+export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructInputs, s: SelfInstructSettings, quick: boolean): Promise<ExperimentResult & { pairs: InstructionExample[] }> {
+  const problem = selfInstructInputProblem(inputs, s);
+  if (problem) throw new ExperimentInputError(problem);
+  const rng = new Random(s.seed);
+  const seeds = rng.sample(inputs.seedTasks, s.seeds);
+  const pool = seeds.map(instructionOf);
+  const proposals: Proposal[] = [];
+  env.onProgress?.(`proposing up to ${s.proposals} instructions from ${seeds.length} seed tasks`);
+  for (let i = 0; i < s.proposals; i++) {
+    checkStopped(env.signal);
+    // As the paper: the prompt mixes seed tasks and tasks the model wrote itself.
+    const text = await sampleLine(env.model, env, proposalPrompt(rng.sample(pool, s.shown)), s.temperature, s.seed * 100_003 + i);
+    const invalid = instructionProblem(text);
+    const rouge = invalid ? 0 : maxRouge(text, pool);
+    const dropped = invalid ?? (rouge >= ROUGE_THRESHOLD ? 'similar' : null);
+    proposals.push({ text, rouge, dropped });
+    if (!dropped) pool.push(text);
+    if ((i + 1) % 50 === 0) env.onProgress?.(`proposed ${i + 1}, kept ${pool.length - seeds.length}`);
+  }
+  const kept = proposals.filter((p) => !p.dropped);
+  const passedValidity = proposals.filter((p) => p.dropped === null || p.dropped === 'similar');
+
+  // The model writes the responses, greedily through its template.
+  env.onProgress?.(`answering ${kept.length} kept instructions`);
+  const asked: InstructionExample[] = kept.map((p, i) => ({ id: `self-instruct:${i + 1}`, source: 'self-instruct', kind: 'instruction', category: 'self-instruct', instruction: p.text, response: '?' }));
+  const answers = asked.length > 0 ? await askAll(env.model, env, asked) : { rows: [] };
+  const pairs: InstructionExample[] = [];
+  answers.rows.forEach((r, i) => {
+    if (!responseProblem(r.answer)) pairs.push({ ...asked[i]!, response: r.answer.trim() });
+  });
+
+  const heldOut = rng.sample(inputs.heldOut, s.heldOutQuestions);
+  env.onProgress?.('measuring before tuning');
+  const before = await askAll(env.model, env, heldOut);
+  let after = before;
+  let tunedOn = 0;
+  if (pairs.length > 0) {
+    const data = asInputProblem(() =>
+      prepareInstructionData(pairs, env.tokenizer, {
+        template: env.template,
+        contextLength: env.model.config.contextLength,
+        batchSize: s.batchSize,
+        seed: s.seed,
+        trainOnInputs: false,
+        pack: false,
+        overflow: 'truncate',
+        valFraction: 0,
+      }),
+    );
+    tunedOn = data.trainExamples;
+    const copy = await copyModel(env.model);
+    try {
+      await tune(copy, data.source, s, env, 'tuning on the kept pairs');
+      env.onProgress?.('measuring after tuning');
+      after = await askAll(copy, env, heldOut);
+    } finally {
+      copy.dispose();
+    }
+  }
+  const reasons = new Map<string, number>();
+  for (const p of proposals) if (p.dropped) reasons.set(p.dropped, (reasons.get(p.dropped) ?? 0) + 1);
+  const keptRate = kept.length / Math.max(1, proposals.length);
+  return {
+    experiment: 'self-instruct',
+    quick,
+    settings: { ...s, rougeThreshold: ROUGE_THRESHOLD, seedInstructions: seeds.map(instructionOf) },
+    columns: [
+      { key: 'proposedCount', label: 'proposed' },
+      { key: 'validCount', label: 'valid instructions' },
+      { key: 'keptCount', label: 'kept (valid, ROUGE-L < 0.7)' },
+      { key: 'pairsCount', label: 'pairs with a usable answer' },
+      { key: 'heldOutExact', label: 'held-out answered' },
+      { key: 'heldOutQuestion', label: 'continues with a question' },
+    ],
+    rows: [
+      { arm: 'before', label: 'starting model', values: { proposedCount: proposals.length, validCount: passedValidity.length, keptCount: kept.length, pairsCount: pairs.length, heldOutExact: before.totals.exactMatch, heldOutQuestion: before.totals.questionLike } },
+      { arm: 'after', label: `tuned ${s.steps} steps on the ${tunedOn} pairs`, values: { heldOutExact: after.totals.exactMatch, heldOutQuestion: after.totals.questionLike } },
+    ],
+    claims: [
+      { holds: kept.length >= 50, text: `>= 50 proposals kept by the ROUGE-L filter out of at most ${s.proposals}: ${kept.length} kept (${formatShare(keptRate)}) of ${proposals.length} proposed, ${passedValidity.length} valid` },
+      { holds: pairs.length > 0 && after.totals.exactMatch >= before.totals.exactMatch, text: `tuning on the kept pairs does not lower held-out accuracy: ${formatShare(before.totals.exactMatch)} -> ${formatShare(after.totals.exactMatch)}` },
+    ],
+    samples: [
+      ...pairs.slice(0, 12).map((p) => ({ arm: 'kept pair', text: `${p.instruction} -> ${p.response}` })),
+      ...proposals.filter((p) => p.dropped).slice(0, 6).map((p) => ({ arm: `dropped (${p.dropped})`, text: p.text })),
+    ],
+    notes: [
+      `Dropped: ${[...reasons].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}. Proposals come from the model continuing a quiz sheet of ${s.shown} pool questions (temperature ${s.temperature}); responses are its greedy answers, checked only for shape (not for truth): read the samples.`,
+    ],
+    pairs,
+  };
+}
