@@ -1,0 +1,81 @@
+// The flan arms and the self-instruct filter: what each arm tunes on, the validity
+// checks and the ROUGE-L novelty filter, the refusals, and a self-instruct run end to
+// end on a micro model (numbers meaningless, the pipeline real).
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCpuBackend } from '../test/tf';
+import { HELDOUT_TEMPLATES, TEMPLATE_POOL, type CountryFacts } from '../corpus/facts';
+import { TUNED_RELATIONS } from '../corpus/split';
+import { PLAIN_TEMPLATE } from '../data/templates';
+import type { InstructionExample } from '../data/schema';
+import { GPT } from '../model/gpt';
+import { BpeTokenizer } from '../tokenizer/bpe';
+import { flanArms, flanInputProblem } from './flan';
+import { instructionProblem, maxRouge, proposalPrompt, responseProblem, runSelfInstruct, selfInstructInputProblem, SELF_INSTRUCT_QUICK } from './selfInstruct';
+
+beforeAll(async () => {
+  await useCpuBackend();
+});
+
+const country = (name: string, i: number): CountryFacts => ({ code: `C${i}`, name, capital: `${name}ville`, continent: 'Europe', currency: 'Euro', language: 'French', callingCode: `+${i}`, domain: `.c${i}`, currencyCode: 'EUR', code3: `C${i}X` });
+
+describe('flan arms', () => {
+  const train = ['France', 'Spain', 'Italy', 'Chad', 'Peru'].map(country);
+  it('differ only in relations and phrasings: (a) one of each, (b) every tuned relation once, (c) the whole pool', () => {
+    const [a, b, c] = flanArms(train);
+    expect(a!.examples).toHaveLength(5);
+    expect(new Set(a!.examples.map((e) => e.category))).toEqual(new Set(['capital']));
+    expect(b!.examples).toHaveLength(5 * TUNED_RELATIONS.length);
+    expect(c!.examples).toHaveLength(TUNED_RELATIONS.reduce((n, r) => n + 5 * TEMPLATE_POOL[r].length, 0));
+    // No arm is ever tuned on a held-out phrasing.
+    const heldOut = new Set(TUNED_RELATIONS.flatMap((r) => HELDOUT_TEMPLATES[r].map((t) => t.replaceAll('{x}', 'France'))));
+    for (const arm of [a!, b!, c!]) expect(arm.examples.some((e) => heldOut.has(e.instruction))).toBe(false);
+  });
+
+  it('refuses a split too small to tune or to ask about, saying which side', () => {
+    expect(flanInputProblem({ train, heldOut: train.slice(0, 2) })).toMatch(/2 held-out countries.*at least 5/);
+    expect(flanInputProblem({ train: train.slice(0, 1), heldOut: train })).toMatch(/1 train country/);
+    expect(flanInputProblem({ train, heldOut: train })).toBeNull();
+  });
+});
+
+describe('self-instruct filters', () => {
+  it('checks a proposal\'s shape as a task', () => {
+    expect(instructionProblem('What is the capital of Chad?')).toBeNull();
+    expect(instructionProblem('Name the currency of Peru.')).toBeNull();
+    expect(instructionProblem('Chad?')).toBe('too short');
+    expect(instructionProblem('what is the capital of Chad?')).toMatch(/capital letter/);
+    expect(instructionProblem('What is the capital of Chad')).toMatch(/end with/);
+    expect(instructionProblem('What is 5 plus the capital?')).toMatch(/digits/);
+    expect(responseProblem(' Paris')).toBeNull();
+    expect(responseProblem('What is the capital of Spain?')).toBe('another question');
+    expect(responseProblem('  ')).toBe('empty');
+  });
+
+  it('measures novelty as the highest ROUGE-L against the pool, so a reworded copy scores >= 0.7', () => {
+    const pool = ['What is the capital of Chad?', 'Which continent is Peru on?'];
+    expect(maxRouge('What is the capital of Peru?', pool)).toBeGreaterThanOrEqual(0.7);
+    expect(maxRouge('Name the currency used in Japan.', pool)).toBeLessThan(0.7);
+    expect(proposalPrompt(['A?', 'B?'])).toBe('1. A?\n2. B?\n3.');
+  });
+
+  const seeds: InstructionExample[] = ['Chad', 'Peru', 'Mali', 'Fiji', 'Laos', 'Cuba', 'Iran', 'Oman', 'Togo', 'Niger', 'Spain'].map((x, i) => ({ id: `s${i}`, source: 't', kind: 'instruction', instruction: `What is the capital of ${x}?`, response: `${x}ville` }));
+
+  it('refuses too few seed tasks or held-out questions', () => {
+    expect(selfInstructInputProblem({ seedTasks: seeds.slice(0, 3), heldOut: seeds }, SELF_INSTRUCT_QUICK)).toMatch(/3 task\(s\); self-instruct starts from 8/);
+    expect(selfInstructInputProblem({ seedTasks: seeds, heldOut: seeds.slice(0, 4) }, SELF_INSTRUCT_QUICK)).toMatch(/4 example\(s\); at least 10/);
+  });
+
+  it('proposes, filters, answers and tunes end to end, counting every proposal once', async () => {
+    const text = `${seeds.map((s, i) => `${i + 1}. ${s.instruction}`).join('\n')}\n${seeds.map((s) => `Question: ${s.instruction}\nAnswer: ${s.response}`).join('\n')}`;
+    const tokenizer = BpeTokenizer.train(text, { vocabSize: 320 });
+    const model = GPT.create({ vocabSize: 320, contextLength: 48, width: 16, layers: 1, heads: 2 }, 5);
+    const r = await runSelfInstruct({ model, tokenizer, template: PLAIN_TEMPLATE }, { seedTasks: seeds, heldOut: seeds }, { ...SELF_INSTRUCT_QUICK, proposals: 6, steps: 2, batchSize: 2, heldOutQuestions: 10 }, true);
+    const v = r.rows[0]!.values;
+    expect(v.proposedCount).toBe(6);
+    expect(v.keptCount).toBeLessThanOrEqual(v.validCount!);
+    expect(v.pairsCount).toBe(r.pairs.length);
+    expect(r.pairs.every((p) => instructionProblem(p.instruction) === null && responseProblem(p.response) === null)).toBe(true);
+    expect(r.claims).toHaveLength(2);
+  }, 120_000);
+});
