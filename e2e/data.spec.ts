@@ -210,4 +210,27 @@ test('tunes a micro model on an instruction dataset, shows its tokens and the da
   await expect(page.getByTestId('gen-run')).toBeEnabled({ timeout: 120_000 });
   await expect(page.getByTestId('gen-answer')).toBeVisible();
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
+
+  // Text mixed with instructions: a share that leaves one side empty is refused beside the
+  // field; half and half trains, and the instruction part's report shows.
+  await page.getByTestId('train-data-mix').check();
+  await page.getByTestId('train-text').fill(CAPITALS.map(([c, k]) => `The capital of ${c} is ${k}.`).join(' '));
+  await page.getByTestId('train-mix-share').fill('1');
+  await expect(page.getByTestId('train-option-error')).toContainText('instruction share must be above 0 and below 1');
+  await expect(page.getByTestId('train-start')).toBeDisabled();
+  await page.getByTestId('train-mix-share').fill('0.5');
+  await page.getByTestId('train-steps').fill('4');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/done/i, { timeout: 240_000 });
+  await expect(page.getByTestId('train-data-report')).toContainText('trained tokens');
+
+  // Phrasings: a copy of the dataset with each question in 4 pool phrasings; the original stays.
+  await openData(page);
+  await page.getByTestId('phrasings-pool').selectOption('geo');
+  await page.getByTestId('phrasings-count').fill('4');
+  await page.getByTestId('phrasings-run').click();
+  await expect(page.getByTestId('dataset-title')).toHaveText('capitals (4 phrasings)');
+  await expect(page.getByTestId('dataset-item').filter({ hasText: 'capitals (4 phrasings)' })).toContainText('40 examples');
+  await expect(page.getByTestId('dataset-item').filter({ has: page.locator('.dataset-name', { hasText: /^capitals$/ }) })).toContainText('10 examples');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });

@@ -22,6 +22,7 @@ export type { StudioStore, StudioPreferences } from './studio';
 export { draftProblems, matchPreset, presetConfig, CUSTOM_PRESET_ID } from './modelSlice';
 export { trainOptionProblems } from '../train/options';
 export { mixShareProblem } from '../train/mix';
+export { PHRASING_POOLS, phrasingsProblem, type PhrasingPool } from '../experiments/phrasings';
 export { allTemplates, currentTemplate, instructionTrainingData, runActive } from './selectors';
 export { cleanExample, exampleProblems } from '../data/schema';
 export { generateOptionProblems as genOptionProblems } from '../model/sampling';

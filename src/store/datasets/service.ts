@@ -3,6 +3,7 @@
 // files shipped with the app, and the main model's tokenizer from the trainer
 // worker. The slice keeps state and calls this; tests drive it with fakes.
 
+import { expandPhrasings, type PhrasingPool } from '../../experiments/phrasings';
 import { dropDuplicates, type DuplicateReport } from '../../data/dedupe';
 import type { ColumnMapping, FormatId } from '../../data/formats/types';
 import type { ImportProgress } from '../../data/import';
@@ -149,6 +150,19 @@ export class DatasetsService {
 
   create(name: string, templateId: string): Promise<DatasetRecord> {
     return this.deps.repo.put(this.newRecord(name, 'created in the studio', [], templateId));
+  }
+
+  /**
+   * A new dataset holding `source`'s examples expanded through a phrasing pool; `source`
+   * itself is not changed. Refused, storing nothing, when the settings cannot apply.
+   */
+  async expandPhrasings(source: DatasetRecord, pool: PhrasingPool, count: number, templateId: string): Promise<{ saved: DatasetRecord; notice: string }> {
+    const r = expandPhrasings(source.examples, pool, count, 1);
+    if (r.expanded === 0) {
+      throw new Error(pool === 'geo' ? `No example of "${source.name}" is a country question in the pool's phrasings, so there is nothing to rephrase; try the generic framings.` : `"${source.name}" has no instruction examples to rephrase.`);
+    }
+    const saved = await this.deps.repo.put(this.newRecord(`${source.name} (${count} phrasings)`, `${source.name}, expanded through the ${pool} phrasing pool`, r.examples, templateId));
+    return { saved, notice: `Made "${saved.name}": ${plural(r.expanded, 'example')} in ${count} phrasings each${r.unchanged > 0 ? `, ${plural(r.unchanged, 'example')} kept as they were` : ''}; ${plural(r.examples.length, 'example')} in all. "${source.name}" is unchanged.` };
   }
 
   rename(id: string, name: string): Promise<DatasetMeta> {

@@ -185,6 +185,22 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice, 'model' | 'modelSt
       }
     },
 
+    expandPhrasings: async (pool, count) => {
+      const source = get().activeDataset;
+      if (!source) return 'Choose a dataset to rephrase first.';
+      try {
+        const { saved, notice } = await service.expandPhrasings(source, pool, count, get().templateId);
+        const { examples: _e, ...meta } = saved;
+        showMeta(meta);
+        applySelection(saved);
+        saveSettings();
+        set({ storageError: null, importNotice: notice });
+        return null;
+      } catch (e) {
+        return messageOf(e);
+      }
+    },
+
     renameDataset: async (id, name) => {
       try {
         const meta = await service.rename(id, name);

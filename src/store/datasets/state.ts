@@ -5,6 +5,7 @@
 // Types only, so src/store/types.ts can compose StudioState from it without
 // importing the slice.
 
+import type { PhrasingPool } from '../../experiments/phrasings';
 import type { DuplicateReport } from '../../data/dedupe';
 import type { FormatDetection } from '../../data/detect';
 import type { ImportError } from '../../data/errors';
@@ -117,6 +118,11 @@ export interface DatasetsSlice {
   dismissImportNotice: () => void;
 
   addExample: (example: Example) => string | null;
+  /**
+   * Saves a copy of the open dataset expanded through a phrasing pool and opens it (the
+   * original is unchanged); resolves with why it could not, or null.
+   */
+  expandPhrasings: (pool: PhrasingPool, count: number) => Promise<string | null>;
   updateExample: (id: string, example: Example) => boolean;
   deleteExample: (id: string) => void;
   undo: () => void;

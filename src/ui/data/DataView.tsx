@@ -4,7 +4,8 @@
 
 import { useEffect, useState } from 'react';
 import { describeDuplicates, requestOf } from '../../data';
-import { useStudio } from '../../store';
+import { PHRASING_POOLS, phrasingsProblem, useStudio, type PhrasingPool } from '../../store';
+import { NumberField } from '../NumberField';
 import { formatCount } from '../format';
 import { DatasetHeader, DatasetList } from './DatasetList';
 import { DatasetStats } from './DatasetStats';
@@ -50,6 +51,7 @@ export function DataView() {
               <DatasetStats />
             </div>
             <DuplicateReview />
+            <PhrasingsControl />
             {example && (
               <section className="selected-example" aria-label="Selected example">
                 <h4>
@@ -104,6 +106,50 @@ function DuplicateReview() {
           {current.report.pairs.length > 100 && <p className="field-hint">…and {formatCount(current.report.pairs.length - 100)} more.</p>}
           <p className="field-hint">Templated data asks the same thing in several phrasings on purpose; drop only what you do not want twice.</p>
         </details>
+      )}
+    </section>
+  );
+}
+
+/** FLAN-style phrasings: a copy of the open dataset with each instruction asked in several wordings. */
+function PhrasingsControl() {
+  const expand = useStudio((s) => s.expandPhrasings);
+  const [pool, setPool] = useState<PhrasingPool>('generic');
+  const [count, setCount] = useState(4);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const problem = phrasingsProblem(count, pool);
+  const run = async () => {
+    setBusy(true);
+    setError(await expand(pool, count));
+    setBusy(false);
+  };
+  return (
+    <section className="phrasings" aria-labelledby="phrasings-title" data-testid="phrasings">
+      <h4 id="phrasings-title">Phrasings</h4>
+      <p className="muted">
+        FLAN tuned on many tasks, each asked through several instruction templates, so the model learns the task rather than one wording. Make a copy of this dataset with every instruction in several phrasings (the responses stay the same).
+      </p>
+      <div className="lesson-ask-row">
+        <label className="field">
+          <span>Template pool</span>
+          <select data-testid="phrasings-pool" value={pool} onChange={(e) => setPool(e.target.value as PhrasingPool)}>
+            {PHRASING_POOLS.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}, {p.size} phrasings
+              </option>
+            ))}
+          </select>
+        </label>
+        <NumberField label="Phrasings per example" testId="phrasings-count" value={count} onChange={setCount} min={2} step={1} errors={problem ? [problem] : []} />
+        <button type="button" data-testid="phrasings-run" disabled={busy || problem !== null} onClick={() => void run()}>
+          Make the copy
+        </button>
+      </div>
+      {error && (
+        <p className="field-error" role="alert" data-testid="phrasings-error">
+          {error}
+        </p>
       )}
     </section>
   );
