@@ -126,11 +126,12 @@ export function encodeCapture(c: RunCapture): CapturedCheckpoint {
     meta: {
       [META.step]: String(c.step),
       [META.name]: c.name,
+      ...(c.named ? { [META.named]: 'true' } : {}),
       [META.tokenizer]: c.tokenizerJson,
       [META.createdAt]: String(c.createdAt),
       ...(c.run ? { [META.run]: JSON.stringify(c.run) } : {}),
     },
   });
-  const info: CheckpointInfo = { name: c.name, step: c.step, config: c.config, hasOptimizer: c.optimizer !== null, run: c.run, createdAt: c.createdAt };
+  const info: CheckpointInfo = { name: c.name, ...(c.named ? { named: true } : {}), step: c.step, config: c.config, hasOptimizer: c.optimizer !== null, run: c.run, createdAt: c.createdAt };
   return { reason: c.reason, bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info };
 }

@@ -70,6 +70,8 @@ export const META = {
   optimizerStep: 'optimizer_step',
   /** The model's name in the studio. */
   name: 'name',
+  /** "true" when the user gave the model its name (kept as it trains further); absent otherwise. */
+  named: 'named',
   /** Optimizer steps the model has had, across runs. */
   step: 'step',
   /** The HF tokenizer.json, so one file is enough to load the model again. */

@@ -12,6 +12,8 @@ export type { CheckpointReason };
 
 export interface CheckpointInfo {
   name: string;
+  /** True when the user gave the model this name (see META.named). */
+  named?: boolean;
   /** Optimizer steps the model has had, across runs. */
   step: number;
   config: ModelConfig;
@@ -117,6 +119,7 @@ export function describeFile(file: SafetensorsFile, fileName: string): Checkpoin
   return {
     info: {
       name: meta[META.name] ?? 'Checkpoint',
+      ...(meta[META.named] === 'true' && meta[META.name] ? { named: true } : {}),
       step: Number.isFinite(step) ? step : 0,
       config,
       hasOptimizer,

@@ -34,6 +34,15 @@ afterEach(() => {
 });
 
 describe('CheckpointRepository', () => {
+  it('lists a model the user named under that name, marked named, as saved and as imported on another machine', async () => {
+    const { repo } = setup();
+    const bytes = checkpointBytes({ step: 6, name: 'Geo bot', meta: { named: 'true' } });
+    expect(await repo.save(bytes, { kind: 'auto', runId: 'r1' })).toMatchObject({ name: 'Geo bot', named: true });
+    expect(await repo.importFile('geo.safetensors', bytes)).toMatchObject({ name: 'Geo bot', named: true });
+    // Without the mark the list names it for where it came from, as before.
+    expect(await repo.save(checkpointBytes({ step: 6, name: 'Geo bot' }), { kind: 'auto', runId: 'r2' })).toMatchObject({ name: 'Geo bot (autosave)', named: false });
+  });
+
   it('saves a checkpoint with what the list needs and loads back the exact bytes', async () => {
     const { repo } = setup();
     const bytes = checkpointBytes({ step: 6 });

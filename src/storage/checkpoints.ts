@@ -120,8 +120,9 @@ function describeMeta(info: CheckpointInfo, bytes: ArrayBuffer, o: SaveOptions, 
   const run = info.run;
   return {
     id,
-    name: o.name ?? defaultName(info, o),
-    named: false,
+    // A name the user gave the model is the checkpoint's name too, as it was given.
+    name: o.name ?? (info.named ? info.name : defaultName(info, o)),
+    named: info.named === true,
     kind: o.kind,
     reason: o.reason ?? (o.kind === 'import' ? 'import' : 'request'),
     ...(o.runId ? { runId: o.runId } : {}),

@@ -27,7 +27,7 @@ export const createEventSlice: SliceCreator<EventSlice> = (ctx) => (set, get) =>
       }
       case 'modelReady': {
         const s = get();
-        const model = { config: ev.config, paramCount: ev.paramCount, tokenizerVocab: ev.tokenizerVocab, name: ev.name };
+        const model = { config: ev.config, paramCount: ev.paramCount, tokenizerVocab: ev.tokenizerVocab, name: ev.name, ...(ev.named ? { named: true } : {}) };
         // Any tokenizer the data views fetched belongs to the model before.
         get().onMainModelReady();
         // A model the UI did not ask for, right after a failed run, is the worker

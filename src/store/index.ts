@@ -23,6 +23,7 @@ export { draftProblems, matchPreset, presetConfig, CUSTOM_PRESET_ID } from './mo
 export { trainOptionProblems } from '../train/options';
 export { mixShareProblem } from '../train/mix';
 export { PHRASING_POOLS, phrasingsProblem, type PhrasingPool } from '../experiments/phrasings';
+export { modelNameProblem, MAX_MODEL_NAME } from '../train/modelName';
 export { allTemplates, currentTemplate, instructionTrainingData, runActive } from './selectors';
 export { cleanExample, exampleProblems } from '../data/schema';
 export { generateOptionProblems as genOptionProblems } from '../model/sampling';

@@ -2,6 +2,8 @@
 
 import { PRESETS, validateConfig } from '../model/config';
 import type { ModelConfig } from '../model/config';
+import { modelNameProblem } from '../train/modelName';
+import { messageOf } from '../util/errors';
 import { asStudioError } from './errorsSlice';
 import type { CreateRequest, ModelSlice, SliceCreator, StudioContext, StudioState } from './types';
 
@@ -35,7 +37,7 @@ export function draftProblems(s: Pick<StudioState, 'draftConfig' | 'trainOptions
 
 const fallbackConfig = (): ModelConfig => presetConfig(DEFAULT_PRESET_ID) ?? { ...PRESETS[0]!.config };
 
-export const createModelSlice: SliceCreator<ModelSlice, 'backendStatus' | 'backendReport' | 'trainState' | 'trainOptions' | 'trainText' | 'pushError'> = (ctx) => (set, get) => ({
+export const createModelSlice: SliceCreator<ModelSlice, 'backendStatus' | 'backendReport' | 'trainState' | 'trainOptions' | 'trainText' | 'pushError' | 'onModelRenamed'> = (ctx) => (set, get) => ({
   presetId: DEFAULT_PRESET_ID,
   draftConfig: fallbackConfig(),
   modelSeed: 1234,
@@ -79,6 +81,22 @@ export const createModelSlice: SliceCreator<ModelSlice, 'backendStatus' | 'backe
     const request = { config: { ...s.draftConfig }, seed: s.modelSeed, text: s.trainText };
     set({ lastCreate: request, recreateOnReady: false });
     sendCreate(ctx, get, set, request);
+  },
+
+  renameModel: async (name) => {
+    if (!get().model) return 'No model is loaded to rename.';
+    // The worker checks too; checking here answers at once, without a round trip.
+    const problem = modelNameProblem(name);
+    if (problem) return problem;
+    let clean: string;
+    try {
+      clean = (await ctx.client.request('renameModel', { name })).name;
+    } catch (e) {
+      return messageOf(e);
+    }
+    const model = get().model;
+    if (model) set({ model: { ...model, name: clean, named: true } });
+    return get().onModelRenamed(clean);
   },
 });
 

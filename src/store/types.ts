@@ -44,6 +44,8 @@ export interface ModelInfo {
   paramCount: number;
   tokenizerVocab: number;
   name: string;
+  /** True once the user gave the model its name: training then keeps it. */
+  named?: boolean;
 }
 
 /** What the last createModel sent, so a backend switch can build the same model again. */
@@ -70,6 +72,11 @@ export interface ModelSlice {
   setModelSeed: (seed: number) => void;
   /** Sends the draft config to the worker, with a BPE tokenizer trained on the training text. */
   createModel: () => void;
+  /**
+   * Gives the model in the studio the user's own name (kept as it trains, and in its
+   * checkpoints). Resolves null when renamed, or the message saying why not.
+   */
+  renameModel: (name: string) => Promise<string | null>;
 }
 
 /** The train request the UI has sent and is waiting on. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tunedModelName } from './modelName';
+import { MAX_MODEL_NAME, modelNameProblem, tunedModelName } from './modelName';
 
 describe('tunedModelName', () => {
   it('names a tuned shipped model for what it is and how long it was tuned', () => {
@@ -15,5 +15,16 @@ describe('tunedModelName', () => {
   it('adds steps to a model that is already yours instead of nesting the names', () => {
     expect(tunedModelName('Your model: tuned from Base model, 40 steps', 40, 2440)).toBe('Your model: tuned from Base model, 80 steps');
     expect(tunedModelName('Your model: tuned from Base model, 1,200 steps', 1, 3600)).toBe('Your model: tuned from Base model, 1,201 steps');
+  });
+});
+
+describe('modelNameProblem', () => {
+  it('accepts a name of up to MAX_MODEL_NAME characters after trimming', () => {
+    expect(modelNameProblem('  Geo bot ')).toBeNull();
+    expect(modelNameProblem(` ${'x'.repeat(MAX_MODEL_NAME)} `)).toBeNull();
+  });
+  it('refuses an empty name and a too long one, saying which', () => {
+    expect(modelNameProblem(' \t ')).toMatch(/cannot be empty/);
+    expect(modelNameProblem('x'.repeat(MAX_MODEL_NAME + 1))).toMatch(`${MAX_MODEL_NAME + 1} characters long; keep it to ${MAX_MODEL_NAME}`);
   });
 });

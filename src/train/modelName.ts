@@ -23,3 +23,14 @@ export function tunedModelName(from: string, steps: number, stepsBefore: number)
   if (m) return `Your model: ${m[1]} from ${m[2]}, ${plural(steps + Number(m[3]!.replace(/,/g, '')), 'step')}`;
   return `Your model: ${stepsBefore > 0 ? 'tuned' : 'trained'} from ${from}, ${plural(steps, 'step')}`;
 }
+
+/** The longest name a model may be given: it must fit a Compare column's heading and a checkpoint row. */
+export const MAX_MODEL_NAME = 60;
+
+/** Why `name` cannot be a model's name, or null when it can (after trimming). */
+export function modelNameProblem(name: string): string | null {
+  const clean = name.trim();
+  if (clean === '') return 'Give the model a name: it cannot be empty.';
+  if (clean.length > MAX_MODEL_NAME) return `That name is ${clean.length} characters long; keep it to ${MAX_MODEL_NAME} so it fits the Compare column and the checkpoint list.`;
+  return null;
+}

@@ -18,7 +18,7 @@ import { MixedBatches } from './mix';
 import { dataOptionProblems, instructionPart, type InstructionTrainingData, type CheckpointReason, type DataReport, type LossPoint, type ResumeRun, type RunState, type TrainingData, type TrainState } from './run';
 import { prepareTextData } from './text';
 import { Trainer, type StepInfo } from './trainer';
-import { tunedModelName } from './modelName';
+import { modelNameProblem, tunedModelName } from './modelName';
 import { messageOf } from '../util/errors';
 
 /** Why a session refused a request, in the worker protocol's terms. */
@@ -71,6 +71,8 @@ export interface RunCapture {
   /** A LoRA run's adapters and the unmerged weights under them (the optimizer's moments are theirs); null for full tuning. */
   lora: LoraState | null;
   name: string;
+  /** True when the user gave the model its name: it then stays as given however long the model trains. */
+  named: boolean;
   /** Optimizer steps the model has had, across runs. */
   step: number;
   tokenizerJson: string;
@@ -111,6 +113,8 @@ export class TrainingSession {
   tokenizer: BpeTokenizer | null = null;
   /** The name the model was created or loaded with. */
   private loadedName = '';
+  /** The name the user gave the model, which replaces the one it would be named for. */
+  private givenName: string | null = null;
   /** Optimizer steps it had then. */
   private loadedSteps = 0;
   /** Optimizer steps this model has had, across runs. */
@@ -129,7 +133,25 @@ export class TrainingSession {
 
   /** Named for what it is: "Your model: tuned from Base model, 80 steps" once it has trained. */
   get name(): string {
+    if (this.givenName !== null) return this.givenName;
     return tunedModelName(this.loadedName, this.trainedSteps - this.loadedSteps, this.loadedSteps);
+  }
+
+  /** True when the user named the model (see `rename`). */
+  get named(): boolean {
+    return this.givenName !== null;
+  }
+
+  /**
+   * Gives the main model the user's own name, kept through further training and
+   * written into every checkpoint taken from now on. Refuses an empty or too long name.
+   */
+  rename(name: string): string {
+    this.requireModel();
+    const problem = modelNameProblem(name);
+    if (problem) throw new SessionError('bad-input', problem);
+    this.givenName = name.trim();
+    return this.givenName;
   }
 
   /** True while a run holds the model (running or paused). */
@@ -152,12 +174,14 @@ export class TrainingSession {
   }
 
   /** Makes `model` the one that trains, with a fresh history; the old one is released. */
-  replaceModel(model: GPT, tokenizer: BpeTokenizer, name: string, trainedSteps: number, optimizer: AdamW | null = null): void {
+  /** `named`: the name is one the user gave (a renamed checkpoint), so training keeps it. */
+  replaceModel(model: GPT, tokenizer: BpeTokenizer, name: string, trainedSteps: number, optimizer: AdamW | null = null, named = false): void {
     this.releaseTensors();
     this.model = model;
     this.optimizer = optimizer;
     this.tokenizer = tokenizer;
     this.loadedName = name;
+    this.givenName = named ? name : null;
     this.loadedSteps = trainedSteps;
     this.trainedSteps = trainedSteps;
     this.snapshot = null;
@@ -470,6 +494,7 @@ export class TrainingSession {
       optimizer: this.optimizer ? await this.optimizer.readState() : null,
       lora: await model.readLora(),
       name: this.name,
+      named: this.named,
       step: this.trainedSteps,
       tokenizerJson: JSON.stringify(tokenizer.toJSON()),
       run: this.runState(),

@@ -3,10 +3,11 @@
 import { useMemo, useState } from 'react';
 import { paramCount, PRESETS } from '../model/config';
 import type { ModelConfig, ShapeField } from '../model/config';
-import { CUSTOM_PRESET_ID, draftProblems, runActive, useStudio, useStudioValues } from '../store';
+import { CUSTOM_PRESET_ID, draftProblems, modelNameProblem, runActive, useStudio, useStudioValues } from '../store';
 import { formatCompact, formatCount } from './format';
 import { plural } from '../util/text';
 import { NumberField } from './NumberField';
+import { RenameForm } from './RenameForm';
 import { Panel } from './Panel';
 
 const FIELDS: ReadonlyArray<{ key: ShapeField; label: string; hint: string }> = [
@@ -29,6 +30,8 @@ export function ModelPanel() {
   const saveNotice = useStudio((s) => s.checkpointNotice);
   // Creating replaces a loaded model: ask first, and offer to save it.
   const [confirmReplace, setConfirmReplace] = useState(false);
+  const [renaming, setRenaming] = useState(false);
+  const renameModel = useStudio((s) => s.renameModel);
   const saveThenCreate = async () => {
     await saveCheckpointNow();
     if (useStudio.getState().checkpointNotice?.kind !== 'ok') return; // the error is shown below
@@ -174,10 +177,20 @@ export function ModelPanel() {
 
       {modelStatus === 'creating' && <p className="muted">Preparing the model (a new one learns its tokenizer from your text first)…</p>}
       {model && modelStatus === 'ready' && (
-        <p className="model-summary" data-testid="model-summary">
-          Model ready{model.name ? <>: <strong data-testid="model-name">{model.name}</strong></> : ''}, <strong>{formatCount(model.paramCount)} parameters</strong>, a vocabulary of {model.tokenizerVocab} tokens, context{' '}
-          {model.config.contextLength}, width {model.config.width}, {plural(model.config.layers, 'layer')} × {plural(model.config.heads, 'head')}.
-        </p>
+        <>
+          <p className="model-summary" data-testid="model-summary">
+            Model ready{model.name ? <>: <strong data-testid="model-name">{model.name}</strong></> : ''}, <strong>{formatCount(model.paramCount)} parameters</strong>, a vocabulary of {model.tokenizerVocab} tokens, context{' '}
+            {model.config.contextLength}, width {model.config.width}, {plural(model.config.layers, 'layer')} × {plural(model.config.heads, 'head')}.{' '}
+            {!renaming && (
+              <button type="button" className="link" data-testid="model-rename" onClick={() => setRenaming(true)}>
+                Rename
+              </button>
+            )}
+          </p>
+          {renaming && (
+            <RenameForm initial={model.name} inputId="model-rename-input" testId="model-rename" check={modelNameProblem} onRename={renameModel} onClose={() => setRenaming(false)} />
+          )}
+        </>
       )}
     </Panel>
   );

@@ -113,6 +113,8 @@ export class StudioEngine {
       case 'memory':
       case 'setAutosave':
         return Promise.resolve().then(() => this.control(req));
+      case 'renameModel':
+        return Promise.resolve().then(() => ({ name: this.session.rename(req.name) }));
       case 'captureCheckpoint':
         return this.session.checkpoint().then(encodeCapture);
       case 'train':
@@ -220,6 +222,7 @@ export class StudioEngine {
       paramCount: model.parameterCount,
       tokenizerVocab: tokenizer.vocabSize,
       name: this.session.name,
+      ...(this.session.named ? { named: true } : {}),
       step: this.session.trainedSteps,
       slot: MAIN_SLOT,
     };
@@ -299,7 +302,7 @@ export class StudioEngine {
       optimizer = new AdamW(model.trainable);
       optimizer.loadState(ck.optimizer);
     }
-    this.session.replaceModel(model, tokenizer, req.name, step, optimizer);
+    this.session.replaceModel(model, tokenizer, req.name, step, optimizer, req.named === true);
     return this.announce();
   }
 

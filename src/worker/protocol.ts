@@ -31,6 +31,8 @@ export interface LoadedModel {
   paramCount: number;
   tokenizerVocab: number;
   name: string;
+  /** True when the user gave the model its name (it then stays as given as the model trains). */
+  named?: boolean;
   /** Steps this model has been trained for (0 for a new model). */
   step: number;
   /** MAIN_SLOT, or the comparison slot it was loaded into. */
@@ -62,7 +64,9 @@ export interface Requests {
    * Loads into the main slot (replacing the model that trains) or into a named comparison slot.
    * An empty configJson or tokenizerJson takes it from the checkpoint's own metadata.
    */
-  loadModel: { name: string; safetensors: ArrayBuffer; configJson: string; tokenizerJson: string; slot?: string };
+  loadModel: { name: string; safetensors: ArrayBuffer; configJson: string; tokenizerJson: string; slot?: string; named?: boolean };
+  /** Gives the main model the user's own name, even mid-run; checkpoints taken from now on carry it. Answered with the clean name. */
+  renameModel: { name: string };
   unloadModel: { slot: string };
   /** Answered when the run ends; with `resume`, continues a run from a checkpoint loaded into the main slot. */
   train: { data: TrainingData; options: TrainOptions; resume?: ResumeRun };
@@ -97,6 +101,7 @@ export interface Replies {
   init: BackendReport;
   createModel: LoadedModel;
   loadModel: LoadedModel;
+  renameModel: { name: string };
   unloadModel: null;
   train: { state: 'done' | 'stopped'; step: number };
   pause: null;

@@ -72,6 +72,45 @@ describe('checkpoints slice', () => {
     expect((await t.checkpoints.list()).map((c) => [c.id, c.runStep])).toEqual([[autosaveId('run1'), 8]]);
   });
 
+  it('renames the model in the studio, its run autosave and the resume offer; refuses a bad name before asking the worker', async () => {
+    const first = setup();
+    await first.ready();
+    expect(await first.state().renameModel('   ')).toMatch(/cannot be empty/);
+    expect(await first.state().renameModel('y'.repeat(61))).toMatch(/61 characters long/);
+    expect(first.worker().of('renameModel')).toEqual([]);
+    expect(first.state().model?.name).toBe('Micro');
+
+    first.state().setTrainText(TEXT.kind === 'text' ? TEXT.text : '');
+    first.state().startTraining();
+    first.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 10 });
+    first.worker().send(checkpointEvent(4));
+    await flush();
+    const renaming = first.state().renameModel(' Geo bot ');
+    await until(() => first.worker().of('renameModel').length > 0);
+    expect(first.worker().last('renameModel').name).toBe(' Geo bot ');
+    first.worker().reply('renameModel', { name: 'Geo bot' });
+    expect(await renaming).toBeNull();
+    expect(first.state().model).toMatchObject({ name: 'Geo bot', named: true });
+    expect(first.state().checkpoints[0]).toMatchObject({ id: autosaveId('run1'), name: 'Geo bot', named: true });
+    // A refusal by the worker comes back as the message, and the name stays.
+    const refused = first.state().renameModel('Other');
+    await until(() => first.worker().of('renameModel').length > 1);
+    first.worker().fail('renameModel', 'bad-input', 'No model yet: create or load a model first.');
+    expect(await refused).toMatch(/No model yet/);
+    expect(first.state().model?.name).toBe('Geo bot');
+
+    // After a reload the resume offer names the model as the user named it, and resumes it as named.
+    const t = setup(first.dbName);
+    await t.ready();
+    expect(t.state().interruptedRun).toMatchObject({ modelName: 'Geo bot' });
+    const resuming = t.state().resumeInterruptedRun();
+    await until(() => t.worker().of('loadModel').length > 0);
+    expect(t.worker().of('loadModel')[0]).toMatchObject({ name: 'Geo bot', named: true });
+    t.worker().modelReady({ config, paramCount: 1, tokenizerVocab: 260, name: 'Geo bot', named: true, step: 4, slot: 'main' }, 'loadModel');
+    await resuming;
+    expect(t.state().model).toMatchObject({ name: 'Geo bot', named: true });
+  });
+
   it('offers nothing when the run finished, and forgets a run the user declines to resume', async () => {
     const first = setup();
     await first.ready();

@@ -5,6 +5,7 @@
 
 import { checkpointVersion, modelNameOf, type CheckpointMeta } from '../../storage/checkpoints';
 import { runLockName, type LockHold } from '../../storage/locks';
+import { autosaveId } from '../../storage/runs';
 import { formatBytes } from '../../util/text';
 import { messageOf } from '../../util/errors';
 import { checkpointKey } from '../compare/state';
@@ -95,7 +96,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
     await lockRun(run.id);
     // Under the checkpoint's own name, so steps trained after it add to the steps it says it has.
     try {
-      await loadIntoMain({ name: modelNameOf(meta), safetensors: plan.bytes });
+      await loadIntoMain({ name: modelNameOf(meta), named: meta.named, safetensors: plan.bytes });
     } catch (e) {
       releaseRunLock();
       throw e;
@@ -181,6 +182,18 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
         set({ checkpoints: await svc.list(), checkpointsLoaded: true });
       } catch {
         // The list stays as it was; the next action names what is wrong.
+      }
+    },
+
+    onModelRenamed: async (name) => {
+      const runId = get().activeRunId;
+      const autosave = runId ? get().checkpoints.find((c) => c.id === autosaveId(runId)) : undefined;
+      if (!autosave) return null;
+      try {
+        upsert(await svc.rename(autosave.id, name));
+        return null;
+      } catch (e) {
+        return `The model is renamed, but its autosave kept its old name: ${messageOf(e)}`;
       }
     },
 
@@ -287,7 +300,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
         if (s.backendStatus !== 'ready') throw new Error('The trainer is still starting: wait for the backend badge in the header.');
         if (runActive(s)) throw new Error('Stop training before loading another model.');
         const { meta, bytes } = await svc.load(id);
-        await loadIntoMain({ name: meta.name, safetensors: bytes });
+        await loadIntoMain({ name: meta.name, named: meta.named, safetensors: bytes });
         // A model tuned on instructions answers when asked in its template: ask it that way.
         set({ genFormat: meta.templateId !== null });
         set({ checkpointNotice: { kind: 'ok', text: `Loaded "${meta.name}" (step ${meta.step}) into the studio.` } });

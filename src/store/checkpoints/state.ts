@@ -24,6 +24,8 @@ export interface InterruptedRun {
 /** A model to load into the main slot: a checkpoint file (config and tokenizer inside), or safetensors weights with their config.json and tokenizer.json. */
 export interface MainModelFiles {
   name: string;
+  /** The user gave the model this name: training keeps it. */
+  named?: boolean;
   safetensors: ArrayBuffer;
   configJson?: string;
   tokenizerJson?: string;
@@ -86,6 +88,11 @@ export interface CheckpointsSlice {
   onRunStatus: (state: TrainState) => void;
   /** Another tab stored, renamed or deleted the checkpoint `id`: read the list again. */
   onCheckpointChanged: (id: string) => Promise<void>;
+  /**
+   * The user renamed the model in the studio: its run's autosave takes the name too, so
+   * the checkpoint list and the resume offer say it. Resolves null, or why storing it failed.
+   */
+  onModelRenamed: (name: string) => Promise<string | null>;
   /** The worker took a checkpoint by itself: store it as the active run's autosave. */
   onAutoCheckpoint: (ev: EventOf<'autoCheckpoint'>) => void;
 }

@@ -24,10 +24,11 @@ import { NumberField } from '../NumberField';
 const BASE = 'shipped:base';
 const TUNED = 'shipped:tuned';
 
-/** A column's heading: the shipped model's title, or the learner's model. */
+/** A column's heading: the shipped model's title, or the learner's model (by the name they gave it, once renamed). */
 function useModelLabel(): (key: string) => string {
   const shipped = useStudio((s) => s.shippedModels);
-  return (key) => (key === CURRENT_MODEL ? 'Your model (tuned in step 3)' : (shipped.find((m) => `shipped:${m.id}` === key)?.title ?? key));
+  const given = useStudio((s) => (s.model?.named ? s.model.name : null));
+  return (key) => (key === CURRENT_MODEL ? (given ?? 'Your model (tuned in step 3)') : (shipped.find((m) => `shipped:${m.id}` === key)?.title ?? key));
 }
 
 /** The learner has tuned the studio's model in this session, and its weights are not changing now. */
