@@ -129,6 +129,28 @@ async function walk(page: Page, opts: { presenter: boolean }): Promise<void> {
   await expect(page.locator('[data-testid="lesson-batch-total"][data-key="shipped:base"]')).toHaveAttribute('data-correct', '0');
   console.log(`held-out: tuned ${await page.locator('[data-testid="lesson-batch-total"][data-key="shipped:tuned"]').getAttribute('data-correct')} of 2`);
   await fits();
+  if (!opts.presenter) {
+    // The Compare view opened from here: the same models and question, greedy, and it says so.
+    await page.getByTestId('lesson-open-compare').click();
+    await expect(page.getByTestId('compare-view')).toBeVisible();
+    await expect(page.getByTestId('compare-prompt')).toHaveValue('What is the capital of France?');
+    await expect(page.locator('[data-testid="compare-model"]:checked')).toHaveCount(2);
+    await expect(page.getByTestId('compare-greedy')).toBeChecked();
+    await expect(page.getByTestId('compare-decoding')).toContainText('Opened from the lesson.');
+    await expect(page.getByTestId('compare-decoding')).toContainText('Greedy');
+    await expect(page.getByTestId('compare-run')).toBeEnabled();
+    // Sampling stays one click away; "Ask all" waits until every chosen model is ready.
+    await page.getByTestId('compare-greedy').uncheck();
+    await expect(page.getByTestId('compare-decoding')).toContainText('Sampling');
+    await page.getByTestId('compare-greedy').check();
+    for (const key of ['shipped:base', 'shipped:tuned']) await page.locator(`[data-testid="compare-model"][data-key="${key}"]`).uncheck();
+    await expect(page.getByTestId('compare-run')).toBeDisabled();
+    await expect(page.getByTestId('compare-blocker')).toHaveText('Tick the models to compare on the left.');
+    for (const key of ['shipped:base', 'shipped:tuned']) await page.locator(`[data-testid="compare-model"][data-key="${key}"]`).check();
+    await expect(page.getByTestId('compare-run')).toBeEnabled();
+    await page.getByTestId('lessons-tab').click();
+    await expect(step).toHaveAttribute('data-step', 'compare');
+  }
 
   // 5. Preference tuning: text. 6. Your own domain: the mix experiment's runner (its run takes
   // minutes, so it is not run here; src/worker/engine.experiment.test.ts runs it). 7. Your own models.
@@ -162,6 +184,22 @@ test('walks every lesson on WebGPU: base continues with a question, tuned says P
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByTestId('lesson-step')).toHaveAttribute('data-step', 'your-domain');
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
+
+  // The model in the studio takes the user's own name; empty and too long names are refused.
+  await page.getByTestId('studio-tab').click();
+  await expect(page.getByTestId('model-name')).toBeVisible({ timeout: 120_000 });
+  await page.getByTestId('model-rename').click();
+  await page.getByTestId('model-rename-input').fill('  ');
+  await expect(page.getByTestId('model-rename-error')).toContainText('cannot be empty');
+  await expect(page.getByTestId('model-rename-save')).toBeDisabled();
+  await page.getByTestId('model-rename-input').fill('x'.repeat(61));
+  await expect(page.getByTestId('model-rename-error')).toContainText('61 characters');
+  await page.getByTestId('model-rename-input').fill('Geo bot');
+  await page.getByTestId('model-rename-save').click();
+  await expect(page.getByTestId('model-name')).toHaveText('Geo bot');
+  await page.getByTestId('compare-tab').click();
+  await expect(page.locator('label:has([data-testid="compare-model"][data-key="current"])')).toContainText('Geo bot');
+
   expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
   expect(refused).toEqual([]);
   console.log(`WebGPU walk: ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -188,4 +226,37 @@ test('walks every lesson on the WebGL fallback in presenter mode on a 1024x768 p
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
   expect(refused).toEqual([]);
   console.log(`WebGL presenter walk: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+});
+
+test.describe('opening the page', () => {
+  // Requests go straight to the network here (no service worker), so the test can hold and refuse them.
+  test.use({ serviceWorkers: 'block' });
+
+  test('shows what is loading instead of an empty studio, and why when the base model fails to load', async ({ page }) => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/models/base/model.safetensors', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/');
+    await page.getByTestId('studio-tab').click();
+    const progress = page.getByTestId('startup-progress');
+    await expect(progress).toHaveAttribute('data-phase', 'download', { timeout: 120_000 });
+    await expect(progress).toContainText(/Downloading .+…/);
+    // No empty studio meanwhile: no "Create model" panel to click by mistake.
+    await expect(page.getByTestId('create-model')).toHaveCount(0);
+    release();
+    await expect(page.getByTestId('model-summary')).toContainText(/param/i, { timeout: 120_000 });
+    await expect(progress).toHaveCount(0);
+
+    await page.unroute('**/models/base/model.safetensors');
+    await page.route('**/models/base/model.safetensors', (route) => route.fulfill({ status: 500, body: 'disk failed' }));
+    await page.reload();
+    await expect(progress).toHaveAttribute('data-phase', 'failed', { timeout: 120_000 });
+    await expect(progress).toContainText('could not be read');
+    await expect(progress).toContainText('500');
+    // The studio opens empty after it, ready to create a model.
+    await expect(page.getByTestId('create-model')).toBeVisible();
+  });
 });

@@ -27,6 +27,20 @@ test('the built page carries its CSP, links a manifest, and the WASM backend sta
     return (await fetch(href)).json();
   });
   expect(manifest).toMatchObject({ name: 'Instruct Studio', display: 'standalone', start_url: './' });
+  // Installable: PNG icons of 192 and 512 px, each really a PNG of the size it claims.
+  const icons = await page.evaluate(async (list: Array<{ src: string; sizes: string; type: string }>) => {
+    const out: Array<{ sizes: string; width: number; height: number; magic: string }> = [];
+    for (const icon of list.filter((i) => i.type === 'image/png')) {
+      const bytes = new Uint8Array(await (await fetch(icon.src)).arrayBuffer());
+      const view = new DataView(bytes.buffer);
+      out.push({ sizes: icon.sizes, width: view.getUint32(16), height: view.getUint32(20), magic: String.fromCharCode(...bytes.slice(1, 4)) });
+    }
+    return out;
+  }, manifest.icons);
+  expect(icons).toEqual([
+    { sizes: '192x192', width: 192, height: 192, magic: 'PNG' },
+    { sizes: '512x512', width: 512, height: 512, magic: 'PNG' },
+  ]);
 
   // The footer states the promise, shows the policy that enforces it, and says when the offline copy is kept.
   const note = page.getByTestId('nothing-leaves');

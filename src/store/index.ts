@@ -33,6 +33,7 @@ export type * from './datasets/state';
 export type * from './types';
 export { WorkerClient, RequestError } from './workerClient';
 export { canResume } from './checkpoints/slice';
+export { compareBlocker } from './compare/slice';
 export { DEFAULT_AUTOSAVE_EVERY } from './checkpoints/state';
 export type { CheckpointsSlice, InterruptedRun } from './checkpoints/state';
 export { batchCsv, batchTotals } from '../eval/batch';

@@ -45,6 +45,7 @@ export const createModelSlice: SliceCreator<ModelSlice, 'backendStatus' | 'backe
   modelStatus: 'none',
   lastCreate: null,
   recreateOnReady: false,
+  startup: null,
 
   choosePreset: (id) => {
     const config = presetConfig(id);

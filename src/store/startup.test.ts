@@ -13,6 +13,7 @@ import { RunRepository } from '../storage/runs';
 import { createStudio, memoryStorage } from './studio';
 import { LESSON_PROMPT, openShippedBase, SHIPPED_TUNE_OPTIONS } from './startup';
 import { fakeClient } from './fakeWorker';
+import type { StudioState } from './types';
 
 const REPORT: BackendReport = { name: 'cpu', reason: 'CPU', skipped: [], limits: { maxBufferBytes: 2 ** 28, maxBindingBytes: 2 ** 27, memoryBudgetBytes: 2 ** 30 } };
 const CONFIG: ModelConfig = { vocabSize: 4096, contextLength: 64, width: 192, layers: 4, heads: 4 };
@@ -31,9 +32,12 @@ function setup(files: Record<string, string>) {
     if (t === undefined) throw new Error(`${url} answered 404 Not Found`);
     return t;
   };
-  const fetchBytes = async (url: string) => {
+  const fetchBytes = async (url: string, onProgress?: (loaded: number, total: number | null) => void) => {
     if (files[url] === undefined) throw new Error(`${url} answered 404 Not Found`);
-    return new TextEncoder().encode(files[url]).buffer as ArrayBuffer;
+    const bytes = new TextEncoder().encode(files[url]);
+    onProgress?.(0, bytes.length);
+    onProgress?.(bytes.length, bytes.length);
+    return bytes.buffer as ArrayBuffer;
   };
   const store = createStudio({
     client,
@@ -49,7 +53,12 @@ function setup(files: Record<string, string>) {
     if ('code' in answer) w.fail('loadModel', answer.code, answer.message);
     else w.modelReady(answer, 'loadModel');
   };
-  return { store, posted, send, answerLoad, run: () => openShippedBase(store) };
+  /** Every startup progress the page would have shown, in order. */
+  const shown: Array<StudioState['startup']> = [];
+  store.subscribe((s, before) => {
+    if (s.startup !== before.startup) shown.push(s.startup);
+  });
+  return { store, posted, send, answerLoad, shown, run: () => openShippedBase(store) };
 }
 
 const MODEL_READY: LoadedModel = { config: CONFIG, paramCount: 2_580_000, tokenizerVocab: 4096, name: 'Base model', step: 2400, slot: 'main' };
@@ -76,6 +85,11 @@ describe('opening the studio', () => {
     expect(s.prompt).toBe(LESSON_PROMPT);
     // Both shipped models are offered for comparison.
     expect(s.shippedModels.map((m) => m.id)).toEqual(['base', 'tuned']);
+    // The page said what it was doing at each stage, the bytes as they came, then nothing once the model was in.
+    expect(t.shown.map((p) => p?.phase ?? null)).toEqual(['backend', 'index', 'download', 'download', 'download', 'load', null]);
+    expect(t.shown.find((p) => p?.phase === 'download')?.text).toBe('Downloading Base model…');
+    expect(t.shown.filter((p) => p?.phase === 'download').at(-1)).toMatchObject({ loaded: 7, total: 7 });
+    expect(t.shown.find((p) => p?.phase === 'load')?.text).toBe('Loading Base model into the trainer…');
   });
 
   it('leaves a studio alone that got a model while the files downloaded', async () => {
@@ -102,6 +116,9 @@ describe('opening the studio', () => {
     expect(outcome.kind).toBe('failed');
     expect(broken.store.getState().errors.at(-1)?.message).toMatch(/models\/base\/model\.safetensors answered 404/);
     expect(broken.store.getState().modelStatus).toBe('none');
+    // The page shows why in place of the progress; without a base model it just starts empty.
+    expect(broken.store.getState().startup).toMatchObject({ phase: 'failed', text: expect.stringMatching(/could not be read.*answered 404.*Create a model/) });
+    expect(none.store.getState().startup).toBeNull();
   });
 
   it('keeps the user-visible state consistent when the worker refuses the file', async () => {
@@ -110,7 +127,8 @@ describe('opening the studio', () => {
     t.send({ type: 'backend', report: REPORT });
     const outcome = t.run();
     await t.answerLoad({ code: 'bad-input', message: 'model.safetensors is truncated' });
-    expect(await outcome).toEqual({ kind: 'failed', message: 'model.safetensors is truncated' });
+    expect(await outcome).toEqual({ kind: 'failed', message: 'The shipped base model could not be loaded (model.safetensors is truncated). Create a model in step 1 instead.' });
+    expect(t.store.getState().startup).toEqual({ phase: 'failed', text: 'The shipped base model could not be loaded (model.safetensors is truncated). Create a model in step 1 instead.' });
     expect(t.store.getState().modelStatus).toBe('none');
     expect(t.store.getState().trainDataKind).toBe('text');
   });

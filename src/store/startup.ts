@@ -50,32 +50,46 @@ function occupied(s: StudioState): string | null {
  * Loads the shipped base model into the studio when it holds no model. A missing
  * index or base model is not an error (the studio then starts empty, as before);
  * a base model that is listed but fails to load is reported in the error banner.
+ * As it goes, `startup` says what it is doing (the page shows that rather than an
+ * empty studio), and it is cleared when the model is in or the studio starts empty;
+ * on a failure it keeps the message.
  */
 export async function openShippedBase(store: StudioStore): Promise<StartupOutcome> {
-  if (!(await backendSettled(store))) return { kind: 'skipped', reason: 'no backend' };
+  const progress = (p: StudioState['startup']) => store.setState({ startup: p });
+  const settle = (out: StartupOutcome): StartupOutcome => {
+    progress(out.kind === 'failed' ? { phase: 'failed', text: out.message } : null);
+    return out;
+  };
+  progress({ phase: 'backend', text: 'Starting the trainer (looking for WebGPU, then WebGL)…' });
+  if (!(await backendSettled(store))) return settle({ kind: 'skipped', reason: 'no backend' });
+  progress({ phase: 'index', text: 'Reading the list of shipped models…' });
   await store.getState().loadShippedModels();
   const base = store.getState().shippedModels.find((m) => !m.template);
-  if (!base) return { kind: 'skipped', reason: 'no shipped base model' };
+  if (!base) return settle({ kind: 'skipped', reason: 'no shipped base model' });
   const before = occupied(store.getState());
-  if (before) return { kind: 'skipped', reason: before };
+  if (before) return settle({ kind: 'skipped', reason: before });
 
   let files: { safetensors: ArrayBuffer; configJson: string; tokenizerJson: string };
+  const downloading = `Downloading ${base.title}…`;
+  progress({ phase: 'download', text: downloading, loaded: 0, total: null });
   try {
-    files = await store.getState().fetchShippedModel(base);
+    files = await store.getState().fetchShippedModel(base, (loaded, total) => progress({ phase: 'download', text: downloading, loaded, total }));
   } catch (e) {
     const message = `The shipped base model could not be read (${e instanceof Error ? e.message : String(e)}). Create a model in step 1 instead.`;
     store.getState().pushError({ request: 'ui', code: 'bad-input', message });
-    return { kind: 'failed', message };
+    return settle({ kind: 'failed', message });
   }
   // The download took a while: the user may have created a model meanwhile.
   const after = occupied(store.getState());
-  if (after) return { kind: 'skipped', reason: after };
+  if (after) return settle({ kind: 'skipped', reason: after });
 
+  progress({ phase: 'load', text: `Loading ${base.title} into the trainer…` });
   try {
     await store.getState().loadIntoMain({ name: base.title, ...files });
   } catch (e) {
-    return { kind: 'failed', message: e instanceof Error ? e.message : String(e) };
+    return settle({ kind: 'failed', message: `The shipped base model could not be loaded (${e instanceof Error ? e.message : String(e)}). Create a model in step 1 instead.` });
   }
+  progress(null);
 
   // Ready to tune: instruction data, gentle settings for a pretrained model, and the
   // lesson's question in the prompt box (only where the user has not chosen otherwise).

@@ -38,6 +38,19 @@ export interface BackendSlice {
 
 export type ModelStatus = 'none' | 'creating' | 'ready' | 'failed';
 
+/**
+ * How far the page has got opening the shipped base model (src/store/startup.ts),
+ * shown instead of an empty studio: what it is doing now, bytes read while it
+ * downloads, and the message when it failed. Null when it is not opening one.
+ */
+export interface StartupProgress {
+  phase: 'backend' | 'index' | 'download' | 'load' | 'failed';
+  /** What is happening, as the page says it ("Downloading Base model…"). */
+  text: string;
+  loaded?: number;
+  total?: number | null;
+}
+
 /** The model the worker holds, as it reported it. */
 export interface ModelInfo {
   config: ModelConfig;
@@ -67,6 +80,7 @@ export interface ModelSlice {
   lastCreate: CreateRequest | null;
   /** Set while a backend switch waits for the new worker before recreating the model. */
   recreateOnReady: boolean;
+  startup: StartupProgress | null;
   choosePreset: (id: string) => void;
   setConfigField: (field: keyof ModelConfig, value: number) => void;
   setModelSeed: (seed: number) => void;

@@ -14,6 +14,7 @@ import { LessonsView } from './lessons/LessonsView';
 import { ModelPanel } from './ModelPanel';
 import { NothingLeaves } from './NothingLeaves';
 import { ResumeBanner } from './ResumeBanner';
+import { StartupProgress, useStartupLoading } from './StartupProgress';
 import { TrainPanel } from './TrainPanel';
 
 /** The views the tabs switch between (data-testid `${id}-tab`); the lessons come first. */
@@ -30,6 +31,8 @@ export function App() {
   const view = useStudio((s) => s.openView);
   const setView = useStudio((s) => s.setOpenView);
   const presenter = useStudio((s) => s.presenter);
+  // Until the shipped base model is in, the studio shows what is loading, not empty panels.
+  const loading = useStartupLoading();
   // Presenter mode scales the whole page (its sizes are in rem) and raises contrast.
   useEffect(() => {
     document.documentElement.classList.toggle('presenter', presenter);
@@ -46,6 +49,7 @@ export function App() {
           </button>
         ))}
       </nav>
+      <StartupProgress />
       {view === 'lessons' ? (
         <LessonsView />
       ) : view === 'data' ? (
@@ -54,7 +58,7 @@ export function App() {
         <CompareView />
       ) : view === 'checkpoints' ? (
         <CheckpointsView />
-      ) : (
+      ) : loading ? null : (
         <main className="panels">
           <ModelPanel />
           <TrainPanel />

@@ -9,7 +9,7 @@ import type { ModelConfig } from '../../model/config';
 import type { GenerateResult } from '../../worker/protocol';
 import { FakeWorker } from '../fakeWorker';
 import { WorkerClient } from '../workerClient';
-import { CompareService, type AskSettings, type ModelsInView } from './service';
+import { CompareService, defaultShippedFiles, type AskSettings, type ModelsInView } from './service';
 import { CURRENT_MODEL } from './state';
 
 const config: ModelConfig = { vocabSize: 260, contextLength: 8, width: 8, layers: 1, heads: 2 };
@@ -214,5 +214,36 @@ describe('CompareService', () => {
     await expect(t.svc.openEvalSet('nope')).rejects.toThrow(/Unknown evaluation set "nope"/);
     await expect(t.svc.openEvalSet('geo-eval-untuned-language')).rejects.toThrow(/404/);
     expect(t.svc.importEvalSet('bad.json', '[{"instruction": 1}]')).toMatchObject({ ok: false, message: expect.stringContaining('bad.json') });
+  });
+});
+
+describe('defaultShippedFiles', () => {
+  it('reads a download in chunks, telling how many bytes of the total came, and gives the same bytes', async () => {
+    const chunks = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async () =>
+      new Response(new ReadableStream({ start: (c) => (chunks.forEach((x) => c.enqueue(x)), c.close()) }), { headers: { 'content-length': '5' } })) as typeof fetch;
+    try {
+      const seen: Array<[number, number | null]> = [];
+      const bytes = await defaultShippedFiles().fetchBytes('models/base/model.safetensors', (loaded, total) => seen.push([loaded, total]));
+      expect([...new Uint8Array(bytes)]).toEqual([1, 2, 3, 4, 5]);
+      expect(seen).toEqual([
+        [0, 5],
+        [3, 5],
+        [5, 5],
+      ]);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
+  it('names the URL when the server answers an error status', async () => {
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async () => new Response('gone', { status: 404, statusText: 'Not Found' })) as typeof fetch;
+    try {
+      await expect(defaultShippedFiles().fetchBytes('models/base/model.safetensors', () => undefined)).rejects.toThrow('models/base/model.safetensors answered 404 Not Found');
+    } finally {
+      globalThis.fetch = realFetch;
+    }
   });
 });

@@ -20,7 +20,40 @@ import { EVAL_SETS, modelSource, RAW_TEMPLATE_ID, SHIPPED_MODELS_INDEX, type Shi
 /** How files shipped with the app are read, by URL relative to the page (shipped models, evaluation sets). */
 export interface ShippedFiles {
   fetchText: (url: string) => Promise<string>;
-  fetchBytes: (url: string) => Promise<ArrayBuffer>;
+  /** `onProgress`: bytes read so far, of the total when the response says it. */
+  fetchBytes: (url: string, onProgress?: ByteProgress) => Promise<ArrayBuffer>;
+}
+
+/** Bytes read so far of `total` (null when the response does not say its length). */
+export type ByteProgress = (loaded: number, total: number | null) => void;
+
+/** Reads a response's body in chunks, telling `onProgress` how far it got. */
+async function readWithProgress(res: Response, onProgress: ByteProgress): Promise<ArrayBuffer> {
+  const header = Number(res.headers.get('content-length'));
+  const total = Number.isFinite(header) && header > 0 ? header : null;
+  if (!res.body) {
+    const whole = await res.arrayBuffer();
+    onProgress(whole.byteLength, total ?? whole.byteLength);
+    return whole;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  onProgress(0, total);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    onProgress(loaded, total);
+  }
+  const out = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out.buffer;
 }
 
 /** fetch that turns an HTTP error status into an error naming the URL. */
@@ -34,7 +67,12 @@ async function fetchOk(url: string): Promise<Response> {
 export function defaultShippedFiles(over: Partial<ShippedFiles> = {}): ShippedFiles {
   return {
     fetchText: over.fetchText ?? (async (url) => (await fetchOk(url)).text()),
-    fetchBytes: over.fetchBytes ?? (async (url) => (await fetchOk(url)).arrayBuffer()),
+    fetchBytes:
+      over.fetchBytes ??
+      (async (url, onProgress) => {
+        const res = await fetchOk(url);
+        return onProgress ? readWithProgress(res, onProgress) : res.arrayBuffer();
+      }),
   };
 }
 
@@ -147,10 +185,10 @@ export class CompareService {
     return this.shippedOnce;
   }
 
-  /** Reads a shipped model's weights, config.json and tokenizer.json. */
-  async fetchShippedModel(m: ShippedModel): Promise<ShippedModelFiles> {
+  /** Reads a shipped model's weights (telling `onProgress` how far), config.json and tokenizer.json. */
+  async fetchShippedModel(m: ShippedModel, onProgress?: ByteProgress): Promise<ShippedModelFiles> {
     const [safetensors, configJson, tokenizerJson] = await Promise.all([
-      this.deps.fetchBytes(`${m.dir}/model.safetensors`),
+      this.deps.fetchBytes(`${m.dir}/model.safetensors`, onProgress),
       this.deps.fetchText(`${m.dir}/config.json`),
       this.deps.fetchText(`${m.dir}/tokenizer.json`),
     ]);

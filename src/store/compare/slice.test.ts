@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PLAIN_TEMPLATE } from '../../data/templates';
 import { checkpointEvent, config, flush, REPORT, setup } from '../testStudio';
 import { CURRENT_MODEL } from './state';
+import { compareBlocker } from './slice';
 
 describe('compare slice', () => {
   it('loads a checkpoint into a comparison slot and streams both models with identical prompt, template and settings', async () => {
@@ -82,5 +83,61 @@ describe('compare slice', () => {
     await none.state().loadShippedModels();
     expect(none.state().shippedModels).toEqual([]);
     expect(none.state().shippedModelsLoaded).toBe(true);
+  });
+});
+
+describe('compare readiness and greedy decoding', () => {
+  it('says why "Ask all" cannot run until every chosen model is ready, and refuses to run until then', async () => {
+    const t = setup();
+    t.files.set('models/index.json', JSON.stringify([{ id: 'base', title: 'Base', dir: 'models/base' }]));
+    t.files.set('models/base/config.json', JSON.stringify({ model_type: 'gpt2', n_embd: 64 }));
+    expect(compareBlocker(t.state())).toBe('Tick the models to compare on the left.');
+    t.state().toggleCompareModel(CURRENT_MODEL);
+    expect(compareBlocker(t.state())).toMatch(/trainer is still starting/);
+    await t.ready();
+    t.state().toggleCompareModel('shipped:base');
+    expect(compareBlocker(t.state())).toBe('Looking for the shipped models…');
+    await t.state().loadShippedModels();
+    expect(compareBlocker(t.state())).toBeNull();
+    // The studio's model training: its column would not be ready.
+    t.worker().send({ type: 'trainState', state: 'running', step: 1, totalSteps: 10 });
+    expect(compareBlocker(t.state())).toBe('“Micro” is training: pause it to compare its weights as they are, or untick it.');
+    await t.state().runCompare();
+    expect(t.worker().of('generate')).toHaveLength(0);
+    expect(t.state().compareError).toMatch(/is training/);
+    t.worker().send({ type: 'trainState', state: 'paused', step: 1, totalSteps: 10 });
+    expect(compareBlocker(t.state())).toBeNull();
+    // A checkpoint deleted after it was chosen.
+    const saved = await t.checkpoints.save(checkpointEvent(3, 'request').bytes, { kind: 'manual' });
+    await t.state().refreshCheckpoints();
+    t.state().toggleCompareModel(`ckpt:${saved.id}`);
+    expect(compareBlocker(t.state())).toBeNull();
+    await t.checkpoints.delete(saved.id);
+    await t.state().refreshCheckpoints();
+    expect(compareBlocker(t.state())).toMatch(/checkpoint was deleted/);
+    t.state().toggleCompareModel(`ckpt:${saved.id}`);
+    t.state().setComparePrompt('  ');
+    expect(compareBlocker(t.state())).toMatch(/Type a prompt/);
+    t.state().setComparePrompt('What is the capital of Peru?');
+    t.state().setGenOption('topP', 0);
+    expect(compareBlocker(t.state())).toBe('Fix the sampling settings on the left.');
+  });
+
+  it('opened from a lesson: its models and question, greedy by default and saying so; sampling stays available', async () => {
+    const t = setup();
+    await t.ready();
+    t.state().openCompareFromLesson([CURRENT_MODEL], 'What is the capital of Chile?', 'plain');
+    expect(t.state()).toMatchObject({ openView: 'compare', compareSelection: [CURRENT_MODEL], comparePrompt: 'What is the capital of Chile?', compareTemplateId: 'plain', compareGreedy: true, compareFromLesson: true });
+    expect(t.state().genOptions.temperature).toBeGreaterThan(0);
+    void t.state().runCompare();
+    await flush();
+    expect(t.worker().last('generate').options.temperature).toBe(0);
+    t.worker().reply('generate', { reason: 'eos', tokenCount: 1, tokensPerSec: 1, text: ' Santiago' });
+    await flush();
+    // Sampling: the shared settings' temperature and seed.
+    t.state().setCompareGreedy(false);
+    void t.state().runCompare();
+    await flush();
+    expect(t.worker().last('generate').options).toMatchObject({ temperature: t.state().genOptions.temperature, seed: t.state().genOptions.seed });
   });
 });

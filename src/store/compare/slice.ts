@@ -7,15 +7,55 @@
 import { DEFAULT_TEMPLATE, getTemplate } from '../../data/templates';
 import { generateOptionProblems } from '../../model/sampling';
 import { messageOf } from '../../util/errors';
-import type { SliceCreator } from '../types';
+import type { SliceCreator, StudioState } from '../types';
 import { compareModelLabel, compareTemplate, type AskSettings, type ModelsInView } from './service';
-import { MAX_COMPARE_MODELS, PRESET_PROMPTS, shippedKey, type ColumnStatus, type CompareColumn, type CompareSlice } from './state';
+import { MAX_COMPARE_MODELS, modelSource, PRESET_PROMPTS, shippedKey, type ColumnStatus, type CompareColumn, type CompareSlice } from './state';
 
 function emptyColumn(status: ColumnStatus): CompareColumn {
   return { status, promptText: '', text: '', tokenCount: 0, tokensPerSec: 0, reason: null, error: null };
 }
 
-export const createCompareSlice: SliceCreator<CompareSlice, 'model' | 'trainState' | 'backendStatus' | 'genOptions' | 'checkpoints'> =
+/** What a chosen model needs before it can answer: null when it is ready, else why not. */
+function columnBlocker(s: CompareReadiness, key: string): string | null {
+  const src = modelSource(key);
+  switch (src.kind) {
+    case 'current':
+      if (!s.model) return s.modelStatus === 'creating' ? 'The studio’s model is still loading.' : '“In the studio” holds no model yet: create or load one, or untick it.';
+      if (s.trainState === 'running') return `“${s.model.name}” is training: pause it to compare its weights as they are, or untick it.`;
+      return null;
+    case 'shipped':
+      if (!s.shippedModelsLoaded) return 'Looking for the shipped models…';
+      return s.shippedModels.some((m) => m.id === src.id) ? null : `The shipped model “${src.id}” is not here: untick it.`;
+    case 'checkpoint':
+      return s.checkpoints.some((c) => c.id === src.id) ? null : 'A chosen checkpoint was deleted: untick it under “No longer available”.';
+    default:
+      return `Unknown model “${key}”: untick it.`;
+  }
+}
+
+type CompareReadiness = Pick<
+  StudioState,
+  'compareSelection' | 'comparePrompt' | 'backendStatus' | 'genOptions' | 'model' | 'modelStatus' | 'trainState' | 'shippedModels' | 'shippedModelsLoaded' | 'checkpoints'
+>;
+
+/**
+ * Why "Ask all" cannot run now, or null when every chosen model is ready (the
+ * first reason only: the one to fix first). The button is disabled with it shown.
+ */
+export function compareBlocker(s: CompareReadiness): string | null {
+  const keys = s.compareSelection.slice(0, MAX_COMPARE_MODELS);
+  if (keys.length === 0) return 'Tick the models to compare on the left.';
+  if (s.backendStatus !== 'ready') return 'The trainer is still starting: wait for the backend badge in the header.';
+  for (const key of keys) {
+    const why = columnBlocker(s, key);
+    if (why) return why;
+  }
+  if (s.comparePrompt.trim() === '') return 'Type a prompt, or pick one of the presets.';
+  if (generateOptionProblems(s.genOptions).length > 0) return 'Fix the sampling settings on the left.';
+  return null;
+}
+
+export const createCompareSlice: SliceCreator<CompareSlice, 'model' | 'modelStatus' | 'trainState' | 'backendStatus' | 'genOptions' | 'checkpoints' | 'setOpenView'> =
   (ctx) => (set, get) => {
     const svc = ctx.compare;
 
@@ -59,6 +99,8 @@ export const createCompareSlice: SliceCreator<CompareSlice, 'model' | 'trainStat
       compareShown: [],
       compareRunning: false,
       compareError: null,
+      compareGreedy: false,
+      compareFromLesson: false,
       evalSetId: null,
       evalSetTitle: '',
       evalExamples: null,
@@ -75,7 +117,7 @@ export const createCompareSlice: SliceCreator<CompareSlice, 'model' | 'trainStat
       onCompareToken: (requestId, text) => svc.token(requestId, text),
       forgetCompareSlots: () => svc.forgetSlots(),
 
-      fetchShippedModel: (m) => svc.fetchShippedModel(m),
+      fetchShippedModel: (m, onProgress) => svc.fetchShippedModel(m, onProgress),
 
       loadShippedModels: async () => {
         const models = await svc.shippedModels();
@@ -111,16 +153,40 @@ export const createCompareSlice: SliceCreator<CompareSlice, 'model' | 'trainStat
 
       setCompareTemplate: (id) => set({ compareTemplateId: id }),
 
+      setCompareGreedy: (on) => set({ compareGreedy: on }),
+
+      openCompareFromLesson: (keys, prompt, templateId) => {
+        const s = get();
+        if (s.compareRunning || s.batchRunning) {
+          s.setOpenView('compare');
+          return;
+        }
+        // Models no longer wanted give their comparison slots back.
+        for (const k of s.compareSelection) if (!keys.includes(k)) svc.releaseSlot(k);
+        set({
+          compareSelection: keys.slice(0, MAX_COMPARE_MODELS),
+          comparePrompt: prompt,
+          compareTemplateId: templateId,
+          compareGreedy: true,
+          compareFromLesson: true,
+          compareError: null,
+        });
+        s.setOpenView('compare');
+      },
+
       runCompare: async () => {
         const s = get();
         if (s.compareRunning || s.batchRunning) return;
-        if (s.comparePrompt.trim() === '') {
-          set({ compareError: 'Type a prompt, or pick one of the presets.' });
+        // Every chosen model must be ready: a comparison with a column missing compares less than it says.
+        const blocked = compareBlocker(s);
+        if (blocked) {
+          set({ compareError: blocked });
           return;
         }
         const ready = checkReady();
         if (!ready) return;
-        const { keys, settings } = ready;
+        const { keys } = ready;
+        const settings: AskSettings = s.compareGreedy ? { ...ready.settings, options: { ...ready.settings.options, temperature: 0 } } : ready.settings;
         set({
           compareRunning: true,
           compareError: null,

@@ -95,6 +95,10 @@ export interface CompareSlice {
   compareShown: string[];
   compareRunning: boolean;
   compareError: string | null;
+  /** Greedy decoding (temperature 0) for the side-by-side answers, whatever the sampling settings say. */
+  compareGreedy: boolean;
+  /** Set when a lesson opened the view (with its models, question and greedy decoding); the view says so. */
+  compareFromLesson: boolean;
 
   evalSetId: string | null;
   evalSetTitle: string;
@@ -111,11 +115,17 @@ export interface CompareSlice {
   batchError: string | null;
 
   loadShippedModels: () => Promise<void>;
-  /** Reads a shipped model's weights, config.json and tokenizer.json. */
-  fetchShippedModel: (m: ShippedModel) => Promise<ShippedModelFiles>;
+  /** Reads a shipped model's weights (telling `onProgress` the bytes read, of the total when known), config.json and tokenizer.json. */
+  fetchShippedModel: (m: ShippedModel, onProgress?: (loaded: number, total: number | null) => void) => Promise<ShippedModelFiles>;
   toggleCompareModel: (key: string) => void;
   setComparePrompt: (prompt: string) => void;
   setCompareTemplate: (id: string) => void;
+  setCompareGreedy: (on: boolean) => void;
+  /**
+   * Opens the Compare view as a lesson leaves it: these models, this question and
+   * template, greedy decoding (sampling stays one click away).
+   */
+  openCompareFromLesson: (keys: readonly string[], prompt: string, templateId: string) => void;
   runCompare: () => Promise<void>;
   cancelCompare: () => void;
   chooseEvalSet: (id: string) => Promise<void>;

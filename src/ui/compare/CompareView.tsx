@@ -9,6 +9,7 @@ import { extractResponse } from '../../data/templates';
 import {
   batchCsv,
   batchTotals,
+  compareBlocker,
   compareModelLabel,
   compareTemplate,
   COMPARE_TEMPLATES,
@@ -145,10 +146,23 @@ function ModelPicker() {
 function SamplingSettings() {
   const genOptions = useStudio((s) => s.genOptions);
   const locked = useStudio((s) => s.compareRunning || s.batchRunning);
+  const greedy = useStudio((s) => s.compareGreedy);
+  const fromLesson = useStudio((s) => s.compareFromLesson);
+  const setGreedy = useStudio((s) => s.setCompareGreedy);
   const problems = useMemo(() => genOptionProblems(genOptions), [genOptions]);
   return (
     <section aria-labelledby="compare-sampling-title">
       <h3 id="compare-sampling-title">Sampling, the same for every model</h3>
+      <label className="compare-greedy">
+        <input type="checkbox" data-testid="compare-greedy" checked={greedy} disabled={locked} onChange={(e) => setGreedy(e.target.checked)} />
+        Greedy decoding (temperature 0)
+      </label>
+      <p className="field-hint" data-testid="compare-decoding" data-greedy={greedy}>
+        {fromLesson && <strong>Opened from the lesson. </strong>}
+        {greedy
+          ? 'Greedy: every model takes its likeliest next token each time, so a question always gets the same answer and any difference comes from the weights. Untick to sample with the temperature below.'
+          : 'Sampling: each token is drawn at random from the model’s probabilities at the temperature below, so answers vary and a base model sometimes states a fact instead of asking. The same seed repeats the same draw.'}
+      </p>
       <SamplingFields prefix="compare" problems={problems} disabled={locked} />
       <p className="field-hint">Shared with the Generate panel. Every column starts from the same seed.</p>
     </section>
@@ -162,11 +176,13 @@ function PromptControls() {
   const batchRunning = useStudio((s) => s.batchRunning);
   const error = useStudio((s) => s.compareError);
   const count = useStudio((s) => s.compareSelection.length);
+  const blocker = useStudio((s) => compareBlocker(s));
   const setPrompt = useStudio((s) => s.setComparePrompt);
   const setTemplate = useStudio((s) => s.setCompareTemplate);
   const run = useStudio((s) => s.runCompare);
   const cancel = useStudio((s) => s.cancelCompare);
-  const canRun = !running && !batchRunning && count > 0 && prompt.trim() !== '';
+  // Enabled only when every chosen model is ready; otherwise the reason is shown beside it.
+  const canRun = !running && !batchRunning && blocker === null;
   return (
     <>
       <h3 id="compare-prompt-title">One prompt, side by side</h3>
@@ -191,13 +207,17 @@ function PromptControls() {
         </div>
       </div>
       <div className="actions">
-        <button type="button" className="primary" data-testid="compare-run" disabled={!canRun} onClick={() => void run()}>
+        <button type="button" className="primary" data-testid="compare-run" disabled={!canRun} aria-describedby={blocker && !running ? 'compare-blocker' : undefined} onClick={() => void run()}>
           {running ? 'Answering…' : `Ask ${count === 1 ? 'the model' : `all ${count}`}`}
         </button>
         <button type="button" data-testid="compare-stop" disabled={!running} onClick={cancel}>
           Stop
         </button>
-        {count === 0 && <small className="field-hint">Tick the models to compare on the left.</small>}
+        {blocker && !running && (
+          <small id="compare-blocker" className="field-hint" data-testid="compare-blocker">
+            {blocker}
+          </small>
+        )}
       </div>
       {error && (
         <p className="field-error" role="alert" data-testid="compare-error">

@@ -288,8 +288,24 @@ export function CompareAll() {
       {!hasOwn && <p className="muted">Your own model joins these columns once you have tuned it in step 3.</p>}
       <AskControls keys={keys} label="Ask them all" />
       <Columns />
+      <OpenInCompare keys={keys} />
       <HeldOutBatch keys={keys} />
     </>
+  );
+}
+
+/** Opens the Compare view on the same models and question, greedy, for more settings and prompts. */
+function OpenInCompare({ keys }: { keys: readonly string[] }) {
+  const question = useStudio((s) => s.lessonQuestion);
+  const templateId = useStudio((s) => lessonTemplate(s.shippedModels).id);
+  const open = useStudio((s) => s.openCompareFromLesson);
+  return (
+    <p className="lesson-open-compare">
+      <button type="button" data-testid="lesson-open-compare" onClick={() => open(keys, question.trim() || LESSON_QUESTION, templateId)}>
+        Open these models in the Compare view
+      </button>{' '}
+      <span className="muted">with this question and greedy decoding; there you can change the sampling, the template and the models.</span>
+    </p>
   );
 }
 
