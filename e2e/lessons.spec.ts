@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import { test, expect, foreignRequests } from './fixtures';
 
@@ -170,7 +171,7 @@ async function walk(page: Page, opts: { presenter: boolean }): Promise<void> {
   await fits();
 }
 
-test('walks every lesson on WebGPU: base continues with a question, tuned says Paris, and progress survives a reload', async ({ page, requests, baseURL }) => {
+test('walks every lesson on WebGPU: base continues with a question, tuned says Paris, and progress survives a reload', async ({ page, browser, requests, baseURL }) => {
   test.setTimeout(600_000);
   const started = Date.now();
   const refused = await firstVisit(page);
@@ -199,6 +200,33 @@ test('walks every lesson on WebGPU: base continues with a question, tuned says P
   await expect(page.getByTestId('model-name')).toHaveText('Geo bot');
   await page.getByTestId('compare-tab').click();
   await expect(page.locator('label:has([data-testid="compare-model"][data-key="current"])')).toContainText('Geo bot');
+
+  // Workshop pack: the renamed model saved (under its name), a dataset and the lesson progress in one file;
+  // another machine (a fresh browser profile) imports all of it; a cut-short copy is refused whole.
+  await page.getByTestId('checkpoints-tab').click();
+  await page.getByTestId('checkpoint-save').click();
+  await expect(page.getByTestId('checkpoint-name')).toHaveText(['Geo bot']);
+  await page.getByTestId('pack-checkpoint').first().check();
+  await page.getByTestId('pack-dataset').first().check();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('pack-export').click()]);
+  await expect(page.getByTestId('pack-notice')).toContainText('Exported 1 dataset, 1 checkpoint and the lesson progress');
+  const packPath = (await download.path())!;
+  const packBytes = await readFile(packPath);
+  await page.getByTestId('pack-import-input').setInputFiles({ name: 'cut.zip', mimeType: 'application/zip', buffer: packBytes.subarray(0, packBytes.length >> 1) });
+  await expect(page.getByTestId('pack-notice')).toHaveAttribute('data-kind', 'error');
+  await expect(page.getByTestId('pack-notice')).toContainText('Nothing was imported');
+  await expect(page.getByTestId('checkpoint-row')).toHaveCount(1);
+
+  const other = await browser.newContext();
+  const learner = await other.newPage();
+  await learner.goto('/?start=empty');
+  await learner.getByTestId('checkpoints-tab').click();
+  await learner.getByTestId('pack-import-input').setInputFiles(packPath);
+  await expect(learner.getByTestId('pack-notice')).toContainText('Imported 1 dataset, 1 checkpoint and the lesson progress', { timeout: 60_000 });
+  await expect(learner.getByTestId('checkpoint-name')).toHaveText(['Geo bot']);
+  await learner.getByTestId('lessons-tab').click();
+  await expect(learner.getByTestId('lesson-step')).toHaveAttribute('data-step', 'preference-tuning');
+  await other.close();
 
   expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
   expect(refused).toEqual([]);

@@ -116,7 +116,8 @@ function ownBuffer(bytes: ArrayBuffer | Uint8Array): ArrayBuffer {
   return view.slice().buffer as ArrayBuffer;
 }
 
-function describeMeta(info: CheckpointInfo, bytes: ArrayBuffer, o: SaveOptions, id: string, savedAt: number): CheckpointMeta {
+/** The list entry for a checkpoint file: what `save` stores beside its bytes. */
+export function describeMeta(info: CheckpointInfo, bytes: ArrayBuffer, o: SaveOptions, id: string, savedAt: number): CheckpointMeta {
   const run = info.run;
   return {
     id,

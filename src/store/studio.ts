@@ -21,6 +21,9 @@ import { createCompareSlice } from './compare/slice';
 import { CompareService, defaultShippedFiles, type ShippedFiles } from './compare/service';
 import { createLessonsSlice } from './lessons/slice';
 import { LessonsService } from './lessons/service';
+import { createWorkshopSlice } from './workshop/slice';
+import { WorkshopService } from './workshop/service';
+import { PackRepository } from '../storage/pack';
 import { lessonPreferences, readLessonPreferences, type LessonPreferences } from './lessons/state';
 import type { StudioContext, StudioState } from './types';
 import { WorkerClient } from './workerClient';
@@ -44,12 +47,16 @@ export interface CreateStudioOptions {
   data?: Partial<DataDeps>;
   /** Checkpoint and run storage, by default IndexedDB; and how shipped files are fetched, by default fetch. */
   checkpoints?: Partial<CheckpointDeps & ShippedFiles>;
+  /** Where a workshop pack's datasets and checkpoints are stored together; by default the studio's database. */
+  packs?: PackRepository;
 }
 
 export function createStudio(opts: CreateStudioOptions = {}) {
   const client = opts.client ?? new WorkerClient();
-  const datasets = new DatasetsService(defaultDataDeps(opts.data), client);
-  const checkpoints = new CheckpointsService(defaultCheckpointDeps(opts.checkpoints), client);
+  const dataDeps = defaultDataDeps(opts.data);
+  const checkpointDeps = defaultCheckpointDeps(opts.checkpoints);
+  const datasets = new DatasetsService(dataDeps, client);
+  const checkpoints = new CheckpointsService(checkpointDeps, client);
   const shipped = defaultShippedFiles(opts.checkpoints);
   const ctx: StudioContext = {
     client,
@@ -64,6 +71,13 @@ export function createStudio(opts: CreateStudioOptions = {}) {
       getDataset: (id) => datasets.open(id),
     }),
     lessons: new LessonsService({ client, fetchText: shipped.fetchText }),
+    workshop: new WorkshopService({
+      datasets: dataDeps.repo,
+      checkpoints: checkpointDeps.checkpoints,
+      packs: opts.packs ?? new PackRepository(),
+      newId: dataDeps.newId,
+      wallClock: checkpointDeps.wallClock,
+    }),
   };
   const store = create<StudioState>()(
     persist(
@@ -80,6 +94,7 @@ export function createStudio(opts: CreateStudioOptions = {}) {
           ...createCheckpointsSlice(ctx)(partial, get),
           ...createCompareSlice(ctx)(partial, get),
           ...createLessonsSlice(ctx)(partial, get),
+          ...createWorkshopSlice(ctx)(partial, get),
         };
       },
       {

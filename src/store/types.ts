@@ -19,6 +19,8 @@ import type { TrainingService } from './training/service';
 import type { CompareService } from './compare/service';
 import type { LessonsSlice } from './lessons/state';
 import type { LessonsService } from './lessons/service';
+import type { WorkshopSlice } from './workshop/state';
+import type { WorkshopService } from './workshop/service';
 import type { PromptTemplate } from '../data/templates';
 
 export type { BackendChoice, EditableTrainOption, LossPoint };
@@ -195,7 +197,7 @@ export interface EventSlice {
   handleEvent: (ev: WorkerEvent) => void;
 }
 
-export type StudioState = BackendSlice & ModelSlice & TrainingSlice & GenerationSlice & ErrorsSlice & EventSlice & DatasetsSlice & CheckpointsSlice & CompareSlice & LessonsSlice;
+export type StudioState = BackendSlice & ModelSlice & TrainingSlice & GenerationSlice & ErrorsSlice & EventSlice & DatasetsSlice & CheckpointsSlice & CompareSlice & LessonsSlice & WorkshopSlice;
 
 /** What the slices share besides the store: the worker client and a clock (both fakeable). */
 export interface StudioContext {
@@ -212,6 +214,8 @@ export interface StudioContext {
   training: TrainingService;
   /** The lessons' next-token probabilities, shipped tokenizers and starter examples. */
   lessons: LessonsService;
+  /** Workshop packs: chosen datasets, checkpoints and lesson progress in one file, out and in. */
+  workshop: WorkshopService;
 }
 
 /** The per-run values a new run or a new model clears (training/slice.ts's runReset). */

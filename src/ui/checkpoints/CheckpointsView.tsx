@@ -1,7 +1,8 @@
 // The Checkpoints view: saved checkpoints with their step, loss, size and date;
 // rename, delete, load, continue a run, export as one file or as a Hugging Face
 // folder in a zip, import a file or a dropped Hugging Face folder; the autosave
-// interval; how much storage the site uses and whether the browser keeps it. A thin view over the checkpoints
+// interval; how much storage the site uses and whether the browser keeps it; the
+// workshop pack (datasets, checkpoints and lesson progress in one file). A thin view over the checkpoints
 // slice; names come from users and files and are rendered as text.
 
 import { RenameForm } from '../RenameForm';
@@ -13,6 +14,7 @@ import { downloadBytes } from '../data/download';
 import { NumberField } from '../NumberField';
 import './checkpoints.css';
 import { droppedFiles } from './dropped';
+import { WorkshopPack } from './WorkshopPack';
 
 const KIND_LABEL: Record<CheckpointMeta['kind'], string> = { auto: 'autosave', manual: 'saved', import: 'imported' };
 
@@ -28,6 +30,7 @@ export function CheckpointsView() {
         <SaveAndImport />
         <AutosaveSettings />
         <StorageInfo />
+        <WorkshopPack />
       </aside>
       <section className="panel checkpoints-main" aria-labelledby="checkpoints-title">
         <h3 id="checkpoints-title">Saved checkpoints</h3>
