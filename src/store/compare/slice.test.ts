@@ -4,7 +4,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { PLAIN_TEMPLATE } from '../../data/templates';
-import { checkpointEvent, config, flush, REPORT, setup } from '../testStudio';
+import { checkpointEvent, config, flush, REPORT, setup, until } from '../testStudio';
 import { CURRENT_MODEL } from './state';
 import { compareBlocker } from './slice';
 
@@ -17,11 +17,12 @@ describe('compare slice', () => {
     t.state().toggleCompareModel(CURRENT_MODEL);
     t.state().toggleCompareModel(`ckpt:${saved.id}`);
     const running = t.state().runCompare();
-    await flush();
+    // The checkpoint is read from storage before it is sent: wait for it (a busy machine takes a while).
+    await until(() => t.worker().of('loadModel').length > 0);
     const load = t.worker().of('loadModel').at(-1)!;
     expect(load.slot).toBe(`ckpt:${saved.id}`);
     t.worker().reply('loadModel', { config, paramCount: 1, tokenizerVocab: 260, name: saved.name, step: 3, slot: `ckpt:${saved.id}` });
-    await flush();
+    await until(() => t.worker().of('generate').length >= 2);
     const gens = t.worker().of('generate');
     expect(gens).toHaveLength(2);
     expect(gens[0]!.prompt).toBe('What is the capital of France?');
@@ -53,11 +54,11 @@ describe('compare slice', () => {
     t.state().toggleCompareModel(`ckpt:${saved.id}`);
     const answer = async () => {
       const running = t.state().runCompare();
-      await flush();
+      await until(() => t.worker().of('loadModel').some((l) => !t.worker().answered.has(l.id)));
       const load = t.worker().of('loadModel').at(-1);
       expect(load?.slot).toBe(`ckpt:${saved.id}`);
       t.worker().reply('loadModel', { config, paramCount: 1, tokenizerVocab: 260, name: saved.name, step: 3, slot: `ckpt:${saved.id}` });
-      await flush();
+      await until(() => t.worker().of('generate').some((g) => !t.worker().answered.has(g.id)));
       const gen = t.worker().of('generate').at(-1)!;
       t.worker().reply('generate', { reason: 'eos', tokenCount: 1, tokensPerSec: 1, text: ' Paris' }, gen.id);
       await running;
@@ -129,15 +130,15 @@ describe('compare readiness and greedy decoding', () => {
     t.state().openCompareFromLesson([CURRENT_MODEL], 'What is the capital of Chile?', 'plain');
     expect(t.state()).toMatchObject({ openView: 'compare', compareSelection: [CURRENT_MODEL], comparePrompt: 'What is the capital of Chile?', compareTemplateId: 'plain', compareGreedy: true, compareFromLesson: true });
     expect(t.state().genOptions.temperature).toBeGreaterThan(0);
-    void t.state().runCompare();
-    await flush();
+    const greedy = t.state().runCompare();
+    await until(() => t.worker().of('generate').length === 1);
     expect(t.worker().last('generate').options.temperature).toBe(0);
     t.worker().reply('generate', { reason: 'eos', tokenCount: 1, tokensPerSec: 1, text: ' Santiago' });
-    await flush();
+    await greedy;
     // Sampling: the shared settings' temperature and seed.
     t.state().setCompareGreedy(false);
     void t.state().runCompare();
-    await flush();
+    await until(() => t.worker().of('generate').length === 2);
     expect(t.worker().last('generate').options).toMatchObject({ temperature: t.state().genOptions.temperature, seed: t.state().genOptions.seed });
   });
 });
