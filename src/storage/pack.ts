@@ -5,6 +5,7 @@
 // pack file is the store's (src/store/workshop); this only writes records.
 
 import type { IDBPDatabase } from 'idb';
+import { changeFeed, type ChangeFeed } from './changes';
 import type { CheckpointMeta } from './checkpoints';
 import type { DatasetRecord } from './datasets';
 import { DbConnection, isQuotaError, STORES, StorageUnavailableError, writeTransaction } from './db';
@@ -21,10 +22,12 @@ export class PackStorageError extends Error {
 
 export class PackRepository {
   private readonly db: DbConnection;
+  private readonly changes: ChangeFeed;
 
-  /** `open`: the database; by default the studio's one (tests pass a fresh name). */
-  constructor(open?: () => Promise<IDBPDatabase>) {
+  /** `open`: the database, by default the studio's one (tests pass a fresh name); `changes`: where other tabs hear of the new records. */
+  constructor(open?: () => Promise<IDBPDatabase>, changes?: ChangeFeed) {
     this.db = new DbConnection(open);
+    this.changes = changes ?? changeFeed();
   }
 
   /** Adds the datasets and checkpoints together; their ids must be new. Nothing is stored when any write fails. */
@@ -49,5 +52,8 @@ export class PackRepository {
       if (isQuotaError(e)) throw new PackStorageError("Could not import the pack: the browser's storage for this site is full. Nothing was imported; delete checkpoints you no longer need, then import again.", 'quota');
       throw new PackStorageError(`Could not import the pack: ${(e as Error)?.message ?? String(e)} Nothing was imported.`, 'failed');
     }
+    // Other tabs of the studio list the new datasets and checkpoints too.
+    for (const d of datasets) this.changes.announce({ kind: 'dataset', id: d.id, version: d.version });
+    for (const c of checkpoints) this.changes.announce({ kind: 'checkpoint', id: c.meta.id, version: c.meta.version ?? 0 });
   }
 }

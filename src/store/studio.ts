@@ -74,7 +74,7 @@ export function createStudio(opts: CreateStudioOptions = {}) {
     workshop: new WorkshopService({
       datasets: dataDeps.repo,
       checkpoints: checkpointDeps.checkpoints,
-      packs: opts.packs ?? new PackRepository(),
+      packs: opts.packs ?? new PackRepository(undefined, dataDeps.repo.changes),
       newId: dataDeps.newId,
       wallClock: checkpointDeps.wallClock,
     }),

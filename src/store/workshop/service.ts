@@ -66,9 +66,10 @@ export class WorkshopService {
       count: d.examples.length,
       createdAt: now,
       updatedAt: now,
+      version: 1,
     }));
     const checkpoints = pack.checkpoints.map((c) => ({
-      meta: { ...describeMeta(c.info, c.bytes, { kind: 'import', reason: 'import', fileName, name: c.name }, this.deps.newId(), now), named: c.named },
+      meta: { ...describeMeta(c.info, c.bytes, { kind: 'import', reason: 'import', fileName, name: c.name }, this.deps.newId(), now), named: c.named, version: 1 },
       bytes: c.bytes,
     }));
     await this.deps.packs.storeAll(datasets, checkpoints);
