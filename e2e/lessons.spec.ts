@@ -225,7 +225,7 @@ test('walks every lesson on WebGPU: base continues with a question, tuned says P
   await expect(learner.getByTestId('pack-notice')).toContainText('Imported 1 dataset, 1 checkpoint and the lesson progress', { timeout: 60_000 });
   await expect(learner.getByTestId('checkpoint-name')).toHaveText(['Geo bot']);
   await learner.getByTestId('lessons-tab').click();
-  await expect(learner.getByTestId('lesson-step')).toHaveAttribute('data-step', 'preference-tuning');
+  await expect(learner.getByTestId('lesson-step')).toHaveAttribute('data-step', 'your-domain');
   await other.close();
 
   expect(foreignRequests(requests, new URL(baseURL!).origin)).toEqual([]);
