@@ -124,6 +124,8 @@ export class TrainingSession {
   private run: RunContext | null = null;
   /** Checkpoint every this many run steps (and on pause, stop, finish); 0 = off. */
   private autosaveEvery = 0;
+  /** ...and every this many seconds of training, so a slow machine loses at most that much work; 0 = by steps only. */
+  private autosaveEverySec = 0;
   /** Checkpoints are taken one at a time; the training loop waits for the one in progress. */
   private captureChain: Promise<void> = Promise.resolve();
   /** Checkpoint requests that arrived mid-step, answered at the next step boundary. */
@@ -200,9 +202,16 @@ export class TrainingSession {
     this.model = null;
   }
 
-  setAutosave(everySteps: number): void {
+  setAutosave(everySteps: number, everySeconds = 0): void {
     if (!Number.isInteger(everySteps) || everySteps < 0) throw new SessionError('bad-input', `autosave every ${everySteps} steps: give a whole number, 0 to turn it off.`);
+    if (!Number.isFinite(everySeconds) || everySeconds < 0) throw new SessionError('bad-input', `autosave every ${everySeconds} seconds: give a number of seconds, 0 for steps only.`);
     this.autosaveEvery = everySteps;
+    this.autosaveEverySec = everySeconds;
+  }
+
+  /** True when autosave is on at all (by steps or by time). */
+  private get autosaveOn(): boolean {
+    return this.autosaveEvery > 0 || this.autosaveEverySec > 0;
   }
 
   pause(): void {
@@ -273,6 +282,8 @@ export class TrainingSession {
     let snapTime = performance.now();
     const startStep = resume?.runStep ?? 0;
     let snapStep = startStep;
+    /** Training seconds at the last autosave (or the run's start). */
+    let savedAtSec = resume?.elapsedSec ?? 0;
     const trainer = new Trainer(
       model,
       this.optimizer,
@@ -295,7 +306,12 @@ export class TrainingSession {
             snapTime = performance.now();
           }
           // Between steps the weights, moments and sampler agree: the place to checkpoint.
-          if (this.autosaveEvery > 0 && info.step % this.autosaveEvery === 0 && info.step < info.totalSteps) await this.autosave('autosave');
+          const bySteps = this.autosaveEvery > 0 && info.step % this.autosaveEvery === 0;
+          const byTime = this.autosaveEverySec > 0 && info.elapsedSec - savedAtSec >= this.autosaveEverySec;
+          if ((bySteps || byTime) && info.step < info.totalSteps) {
+            await this.autosave('autosave');
+            savedAtSec = info.elapsedSec;
+          }
           await this.flushPendingCaptures();
         },
         onEval: (e) => {
@@ -445,7 +461,7 @@ export class TrainingSession {
 
   /** An automatic checkpoint; a failure is reported and the run goes on. */
   private async autosave(reason: Exclude<CheckpointReason, 'request'>): Promise<void> {
-    if (this.autosaveEvery <= 0 || !this.model) return;
+    if (!this.autosaveOn || !this.model) return;
     try {
       this.hooks.emit({ type: 'autoCapture', capture: await this.capture(reason) });
     } catch (e) {

@@ -162,6 +162,26 @@ describe('StudioEngine checkpoints and resuming', () => {
     expect(h.of('autoCheckpoint')).toHaveLength(cks.length);
   });
 
+  it('autosaves by training time too, so a slow machine loses at most that much work', async () => {
+    // Steps far apart; every step takes more than a nanosecond of training time.
+    const h = await ready();
+    await h.send({ type: 'setAutosave', everySteps: 1000, everySeconds: 1e-9 });
+    await h.send({ type: 'train', data: textData, options: { ...run, steps: 4, evalEvery: 0 } });
+    expect(h.of('autoCheckpoint').map((c) => [c.reason, c.info.run!.runStep])).toEqual([
+      ['autosave', 1],
+      ['autosave', 2],
+      ['autosave', 3],
+      ['done', 4],
+    ]);
+    // An hour between saves: only the end of the run is saved; time alone also turns autosave on.
+    const slow = await ready();
+    await slow.send({ type: 'setAutosave', everySteps: 0, everySeconds: 3600 });
+    await slow.send({ type: 'train', data: textData, options: { ...run, steps: 4, evalEvery: 0 } });
+    expect(slow.of('autoCheckpoint').map((c) => c.reason)).toEqual(['done']);
+    await slow.send({ type: 'setAutosave', everySteps: 1, everySeconds: -1 });
+    expect(slow.failures().at(-1)?.message).toMatch(/autosave every -1 seconds/);
+  });
+
   it('answers a checkpoint request during a run at the next step boundary', async () => {
     const h = await ready();
     const second = h.next('trainProgress', (e) => e.step === 2);

@@ -137,7 +137,7 @@ export class StudioEngine {
   private control(req: RequestOf<'pause' | 'resume' | 'stop' | 'cancelGenerate' | 'memory' | 'setAutosave'>): Replies['memory'] | null {
     switch (req.type) {
       case 'setAutosave':
-        this.session.setAutosave(req.everySteps);
+        this.session.setAutosave(req.everySteps, req.everySeconds ?? 0);
         return null;
       case 'pause':
         this.session.pause();

@@ -83,8 +83,12 @@ export interface Requests {
   exportModel: { includeOptimizer: boolean };
   /** The full training state of the main model (weights, optimizer, run state), as one checkpoint file. */
   captureCheckpoint: NoFields;
-  /** Checkpoint every this many steps of a run, and when it pauses, stops or finishes; 0 turns autosave off. */
-  setAutosave: { everySteps: number };
+  /**
+   * Checkpoint every this many steps of a run and every `everySeconds` of its
+   * training time (absent or 0: by steps only), and when it pauses, stops or
+   * finishes; both 0 turn autosave off.
+   */
+  setAutosave: { everySteps: number; everySeconds?: number };
   memory: NoFields;
   /**
    * Runs an experiment (src/experiments) from the model in comparison slot `slot`: each arm

@@ -33,7 +33,7 @@ import type { TrainOptions } from '../../train/options';
 import type { RunState, TrainingData, TrainState } from '../../train/run';
 import { messageOf } from '../../util/errors';
 import type { WorkerClient } from '../workerClient';
-import type { InterruptedRun, MainModelFiles } from './state';
+import { AUTOSAVE_EVERY_SEC, type InterruptedRun, type MainModelFiles } from './state';
 
 export interface CheckpointDeps {
   checkpoints: CheckpointRepository;
@@ -116,9 +116,9 @@ export class CheckpointsService {
     void this.deps.runs.setSetting(CHECKPOINT_SETTINGS_KEY, { autosaveEvery: s.every, autosaveEnabled: s.enabled }).catch(() => undefined);
   }
 
-  /** Tells the worker when to autosave (0 steps: never). */
+  /** Tells the worker when to autosave: every `every` steps and every AUTOSAVE_EVERY_SEC of training, or never. */
   sendAutosaveSetting(s: AutosaveSetting): Promise<null> {
-    return this.client.request('setAutosave', { everySteps: s.enabled ? s.every : 0 });
+    return this.client.request('setAutosave', { everySteps: s.enabled ? s.every : 0, everySeconds: s.enabled ? AUTOSAVE_EVERY_SEC : 0 });
   }
 
   // ------------------------------------------------------------ storage

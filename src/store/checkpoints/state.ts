@@ -9,6 +9,8 @@ import type { TrainingData, TrainState } from '../../train/run';
 import type { EventOf } from '../../worker/protocol';
 
 export const DEFAULT_AUTOSAVE_EVERY = 25;
+/** Autosave also after this many seconds of training, whatever the steps: a crash loses at most a minute. */
+export const AUTOSAVE_EVERY_SEC = 60;
 
 /** A run that was in progress when the page went away, and the autosave it can resume from. */
 export interface InterruptedRun {
