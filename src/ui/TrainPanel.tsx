@@ -225,6 +225,7 @@ export function TrainPanel() {
             </p>
           )}
           {trainMessage && <p className={trainState === 'failed' ? 'field-error' : 'muted'}>{trainMessage}</p>}
+          <RunSaveLine />
           {usesInstructions && <DataReportLine />}
         </div>
 
@@ -274,5 +275,24 @@ export function TrainPanel() {
         </div>
       </div>
     </Panel>
+  );
+}
+
+/** Whether the run is saved: "Saving…" while an autosave is being written, "Saved" only once it is stored. */
+function RunSaveLine() {
+  const { autosaveInFlight, lastAutosave, trainState, autosaveEnabled } = useStudioValues('autosaveInFlight', 'lastAutosave', 'trainState', 'autosaveEnabled');
+  if (!autosaveEnabled || trainState === 'idle' || trainState === 'failed') return null;
+  if (autosaveInFlight) {
+    return (
+      <p className="muted" data-testid="run-save-state" data-state="saving" role="status">
+        Saving the run at step {autosaveInFlight.runStep}…
+      </p>
+    );
+  }
+  if (!lastAutosave) return null;
+  return (
+    <p className="muted" data-testid="run-save-state" data-state="saved" role="status">
+      Saved at step {lastAutosave.runStep} of {lastAutosave.totalSteps}: a reload or crash resumes from there.
+    </p>
   );
 }

@@ -128,6 +128,33 @@ describe('checkpoints slice', () => {
     expect(again.state().checkpoints).toHaveLength(1);
   });
 
+  it('says a paused run is saved only once its autosave is stored', async () => {
+    const t = setup();
+    await t.ready();
+    t.state().startTraining();
+    t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 10 });
+    let stored = false;
+    const save = t.checkpoints.save.bind(t.checkpoints);
+    vi.spyOn(t.checkpoints, 'save').mockImplementation(async (...args) => {
+      const meta = await save(...args);
+      stored = true;
+      return meta;
+    });
+    const savedWhileStored: boolean[] = [];
+    t.store.subscribe((s, prev) => {
+      if (s.lastAutosave !== prev.lastAutosave) savedWhileStored.push(stored);
+    });
+    t.worker().send({ type: 'trainState', state: 'paused', step: 4, totalSteps: 10 });
+    t.worker().send(checkpointEvent(4, 'pause'));
+    expect(t.state().autosaveInFlight).toEqual({ runStep: 4, reason: 'pause' });
+    expect(t.state().lastAutosave).toBeNull();
+    await until(() => t.state().lastAutosave !== null);
+    expect(savedWhileStored).toEqual([true]);
+    expect(t.state().autosaveInFlight).toBeNull();
+    expect(t.state().lastAutosave).toMatchObject({ runStep: 4, totalSteps: 10 });
+    expect((await t.checkpoints.list())[0]).toMatchObject({ runStep: 4, reason: 'pause' });
+  });
+
   it('withdraws the resume offer once a new run starts, and keeps the old run continuable from its checkpoint', async () => {
     const first = setup();
     await first.ready();

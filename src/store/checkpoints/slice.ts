@@ -43,6 +43,8 @@ type Needs =
 export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ctx) => (set, get) => {
   const svc = ctx.checkpoints;
   let initOnce: Promise<void> | null = null;
+  /** Autosaves received and not yet stored (they are written one at a time). */
+  let autosavesPending = 0;
   /** The Web Lock on the run this tab trains, held from its start until it ends. */
   let runLock: LockHold | null = null;
   const releaseRunLock = () => {
@@ -150,6 +152,7 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
     autosaveEnabled: true,
     autosaveStopped: null,
     lastAutosave: null,
+    autosaveInFlight: null,
     checkpointBusy: null,
     checkpointNotice: null,
     storageUsage: null,
@@ -200,13 +203,20 @@ export const createCheckpointsSlice: SliceCreator<CheckpointsSlice, Needs> = (ct
     onAutoCheckpoint: (ev) => {
       const runId = get().activeRunId;
       if (!runId) return;
+      const inFlight = { runStep: ev.info.run?.runStep ?? ev.info.step, reason: ev.reason };
+      autosavesPending++;
+      set({ autosaveInFlight: inFlight });
       void svc.storeAutosave(runId, ev).then((out) => {
+        // Saves are stored in order; the run shows as being saved until the last one is written.
+        const settled = --autosavesPending === 0 ? { autosaveInFlight: null } : {};
         if (out.kind === 'saved') {
           upsert(out.meta);
-          if (ev.info.run) set({ lastAutosave: { runStep: ev.info.run.runStep, totalSteps: ev.info.run.totalSteps, at: out.meta.savedAt } });
+          // "Saved" only now, once the write has committed.
+          set({ ...settled, ...(ev.info.run ? { lastAutosave: { runStep: ev.info.run.runStep, totalSteps: ev.info.run.totalSteps, at: out.meta.savedAt } } : {}) });
           void refreshStorage();
           return;
         }
+        set(settled);
         if (out.kind === 'full') {
           set({ autosaveEnabled: false, autosaveStopped: out.message });
           postAutosave();

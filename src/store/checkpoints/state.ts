@@ -44,7 +44,10 @@ export interface CheckpointsSlice {
   autosaveEnabled: boolean;
   /** Set when a full disk turned autosave off: what happened and what to delete. */
   autosaveStopped: string | null;
+  /** The last autosave stored (its write committed): only then does the UI say the run is saved. */
   lastAutosave: { runStep: number; totalSteps: number; at: number } | null;
+  /** An autosave taken by the worker and being written now (e.g. on pause or stop); null when none is. */
+  autosaveInFlight: { runStep: number; reason: string } | null;
   /** What the checkpoints view is doing, for its buttons: 'save', 'import', 'load:<id>', 'export:<id>', ... */
   checkpointBusy: string | null;
   /** The outcome of the last action in the checkpoints view. */
