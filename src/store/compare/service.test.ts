@@ -215,6 +215,21 @@ describe('CompareService', () => {
     await expect(t.svc.openEvalSet('geo-eval-untuned-language')).rejects.toThrow(/404/);
     expect(t.svc.importEvalSet('bad.json', '[{"instruction": 1}]')).toMatchObject({ ok: false, message: expect.stringContaining('bad.json') });
   });
+
+  it("decodes an eval file's bytes as the Data tab does: Latin-1 refused by name, UTF-16 with a BOM read", () => {
+    const t = setup();
+    const json = '[{"instruction": "Capital of Perú?", "output": "Lima"}]';
+    // "ú" as Latin-1 (0xFA): not UTF-8.
+    const latin1 = Uint8Array.from(json, (c) => c.charCodeAt(0));
+    const refused = t.svc.importEvalSet('latin1.json', latin1);
+    expect(refused).toMatchObject({ ok: false });
+    expect((refused as { message: string }).message).toMatch(/^"latin1\.json", line 1: byte offset 32 \(0xFA 0x3F\) is not valid UTF-8; the file is probably in another encoding such as Latin-1/);
+    const utf16 = new Uint8Array(2 + json.length * 2);
+    utf16.set([0xff, 0xfe]);
+    for (let i = 0; i < json.length; i++) utf16[2 + 2 * i] = json.charCodeAt(i);
+    expect(t.svc.importEvalSet('utf16.json', utf16)).toMatchObject({ ok: true, examples: [{ instruction: 'Capital of Perú?', response: 'Lima' }] });
+    expect(t.svc.importEvalSet('utf8.json', new TextEncoder().encode(json))).toMatchObject({ ok: true, examples: [{ instruction: 'Capital of Perú?' }] });
+  });
 });
 
 describe('defaultShippedFiles', () => {

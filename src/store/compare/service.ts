@@ -4,6 +4,7 @@
 // runs an evaluation set across them, scoring every answer with src/eval's
 // scorer (the one `npm run eval` uses). The slice turns its callbacks into state.
 
+import { decodeDatasetBytes } from '../../data/encoding';
 import { importDataset } from '../../data/import';
 import type { Example } from '../../data/schema';
 import { DEFAULT_TEMPLATE, getTemplate, type PromptTemplate } from '../../data/templates';
@@ -268,8 +269,19 @@ export class CompareService {
     return { title: set.title, examples: r.examples };
   }
 
-  /** A user's file as an evaluation set, in any importable format. */
-  importEvalSet(fileName: string, text: string): { ok: true; examples: Example[] } | { ok: false; message: string } {
+  /**
+   * A user's file as an evaluation set, in any importable format. Bytes are
+   * decoded as the Data tab decodes them (decodeDatasetBytes), so a Latin-1 or
+   * UTF-16 file is refused or read by name rather than turned into U+FFFD.
+   */
+  importEvalSet(fileName: string, content: string | ArrayBuffer | Uint8Array): { ok: true; examples: Example[] } | { ok: false; message: string } {
+    let text: string;
+    if (typeof content === 'string') text = content;
+    else {
+      const decoded = decodeDatasetBytes(content, fileName);
+      if (!decoded.ok) return { ok: false, message: decoded.error.message };
+      text = decoded.text;
+    }
     const r = importDataset(text, { fileName, dedupe: { near: false } });
     return r.ok ? { ok: true, examples: r.examples } : { ok: false, message: r.error.message };
   }

@@ -226,9 +226,9 @@ export const createCompareSlice: SliceCreator<CompareSlice, 'model' | 'modelStat
         }
       },
 
-      importEvalSet: (fileName, text) => {
+      importEvalSet: (fileName, content) => {
         if (get().batchRunning) return;
-        const r = svc.importEvalSet(fileName, text);
+        const r = svc.importEvalSet(fileName, content);
         if (!r.ok) {
           set({ evalSetError: r.message });
           return;

@@ -129,7 +129,8 @@ export interface CompareSlice {
   runCompare: () => Promise<void>;
   cancelCompare: () => void;
   chooseEvalSet: (id: string) => Promise<void>;
-  importEvalSet: (fileName: string, text: string) => void;
+  /** A user's file (its bytes, decoded as the Data tab decodes them; or text) as the evaluation set. */
+  importEvalSet: (fileName: string, content: string | ArrayBuffer) => void;
   setBatchLimit: (n: number) => void;
   setBatchGreedy: (on: boolean) => void;
   runBatch: () => Promise<void>;

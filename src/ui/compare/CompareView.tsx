@@ -364,7 +364,8 @@ function BatchMode() {
             onChange={(e) => {
               const file = e.target.files?.[0];
               e.target.value = '';
-              if (file) void file.text().then((text) => importEvalSet(file.name, text));
+              // The bytes, so the encoding check of the Data tab's import applies here too.
+              if (file) void file.arrayBuffer().then((bytes) => importEvalSet(file.name, bytes));
             }}
           />
         </div>
