@@ -90,10 +90,14 @@ afterAll(() => {
 
 describe('killing the trainer during autosaves', () => {
   it(`leaves the last whole checkpoint, which loads and continues the run, after ${KILLS} kills`, async () => {
-    // The losses of the same run, uninterrupted.
+    // The losses of the same run (same settings: the schedule depends on the total), uninterrupted, for its first 60 steps.
     const straight = await ready();
-    await straight.send({ type: 'train', data, options: { ...options, steps: 60 } });
-    const expected = straight.of('trainProgress').map((p) => p.loss);
+    const at60 = straight.next('trainProgress', (e) => e.step === 60);
+    const straightRun = straight.send({ type: 'train', data, options });
+    await at60;
+    await straight.send({ type: 'stop' });
+    await straightRun;
+    const expected = straight.of('trainProgress').slice(0, 60).map((p) => p.loss);
     expect(expected).toHaveLength(60);
 
     const dbName = 'kill-autosave';
