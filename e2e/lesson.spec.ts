@@ -7,7 +7,7 @@ import { test, expect, openStudio, foreignRequests } from './fixtures';
 test('opens with the shipped base model ready to tune, and asks the France question in one click', async ({ page, requests, baseURL }) => {
   await openStudio(page, '', { withBaseModel: true });
   await expect(page.getByTestId('model-name')).toHaveText('Base model', { timeout: 120_000 });
-  await expect(page.getByTestId('model-summary')).toContainText('context 64, width 192, 4 layers × 4 heads');
+  await expect(page.getByTestId('model-summary')).toContainText('context 64, width 256, 4 layers × 4 heads');
 
   const s = await page.evaluate(() => {
     const st = (window as any).__studio.store.getState();

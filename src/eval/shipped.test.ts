@@ -11,7 +11,7 @@ import { evaluateModel } from './evaluate';
 
 const BASE = 'public/models/base';
 const TUNED = 'public/models/tuned';
-const CONFIG = { vocabSize: 4096, contextLength: 64, width: 192, layers: 4, heads: 4 };
+const CONFIG = { vocabSize: 4096, contextLength: 64, width: 256, layers: 4, heads: 4 };
 
 beforeAll(async () => {
   await tf.setBackend('wasm');

@@ -42,7 +42,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     id: 'tune',
     title: 'Tune it yourself',
     text: [
-      'Now tune the base model yourself, on the country-facts set: capital, continent and currency questions about half of the world’s countries, each asked in several phrasings.',
+      'Now tune the base model yourself, on the country-facts set: seven kinds of fact (capital, continent, currency, calling code and more) about half of the world’s countries, each asked in several phrasings from a pool of thirteen.',
       'The settings are gentle on purpose: on this data, held-out accuracy peaks early and falls when the model starts to memorise. Longer is not better.',
       'The loss measures how surprised the model is by the responses; watch it fall. How long the run takes depends on your GPU (the header shows the backend). The shipped tuned model was made the same way, so you can go on to the next step while it runs.',
     ],
