@@ -47,4 +47,21 @@ describe('shipped models', () => {
     expect(fixed.length).toBeGreaterThanOrEqual(1);
     expect(tuned.totals.exactMatch).toBeGreaterThan(base.totals.exactMatch);
   }, 120_000);
+
+  it('the tuned model answers held-out capitals in phrasings never seen; the base model continues with questions', async () => {
+    // One row per held-out phrasing, each about another held-out country (the file is phrasing-major, 96 countries per phrasing).
+    const all = readDataset('public/datasets/geo-eval-heldout-capitals-unseen-phrasings.json');
+    const examples = Array.from({ length: 8 }, (_, k) => all[k * 96 + k * 11]!);
+    const run = async (dir: string) => {
+      const { model, tokenizer } = loadModelDir(dir);
+      const report = await evaluateModel(model, tokenizer, examples, { template: PLAIN_TEMPLATE, maxTokens: 8 });
+      model.dispose();
+      return report;
+    };
+    const base = await run(BASE);
+    const tuned = await run(TUNED);
+    expect(base.totals.exactMatch).toBe(0);
+    expect(base.totals.questionLike).toBeGreaterThanOrEqual(0.75);
+    expect(tuned.totals.exactMatch).toBeGreaterThanOrEqual(3 / 8);
+  }, 120_000);
 });
