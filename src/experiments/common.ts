@@ -13,6 +13,7 @@ import type { Tokenizer } from '../tokenizer/types';
 import type { BatchSource } from '../train/batches';
 import { AdamW } from '../train/optimizer';
 import { Trainer } from '../train/trainer';
+import { prepareInstructionData } from '../train/instructions';
 
 /** What an experiment runs on. The starting model is never trained: each arm trains a fresh copy. */
 export interface ExperimentEnv {
@@ -77,6 +78,22 @@ export function asInputProblem<T>(f: () => T): T {
   } catch (e) {
     throw new ExperimentInputError(e instanceof Error ? e.message : String(e));
   }
+}
+
+/** An arm's instruction data: every arm is prepared the same way (responses only, unpacked, no validation split), so only the examples differ. */
+export function armData(examples: readonly Example[], env: Pick<ExperimentEnv, 'tokenizer' | 'template' | 'model'>, s: Pick<TuneSettings, 'batchSize' | 'seed'>) {
+  return asInputProblem(() =>
+    prepareInstructionData(examples, env.tokenizer, {
+      template: env.template,
+      contextLength: env.model.config.contextLength,
+      batchSize: s.batchSize,
+      seed: s.seed,
+      trainOnInputs: false,
+      pack: false,
+      overflow: 'truncate',
+      valFraction: 0,
+    }),
+  );
 }
 
 export function checkStopped(signal: AbortSignal | undefined): void {

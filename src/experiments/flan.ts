@@ -7,9 +7,8 @@
 import { HELDOUT_TEMPLATES, question, TEMPLATE_POOL, type CountryFacts, type Relation } from '../corpus/facts';
 import { TUNED_RELATIONS, UNTUNED_RELATION } from '../corpus/split';
 import type { InstructionExample } from '../data/schema';
-import { prepareInstructionData } from '../train/instructions';
 import { Random } from '../util/random';
-import { askAll, asInputProblem, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
+import { armData, askAll, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
 
 export interface FlanSettings extends TuneSettings {
   /** Questions asked per measure (a seeded sample of each evaluation set). */
@@ -62,18 +61,7 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
   };
   const arms = flanArms(inputs.train).map((a) => ({
     ...a,
-    data: asInputProblem(() =>
-      prepareInstructionData(a.examples, env.tokenizer, {
-        template: env.template,
-        contextLength: env.model.config.contextLength,
-        batchSize: s.batchSize,
-        seed: s.seed,
-        trainOnInputs: false,
-        pack: false,
-        overflow: 'truncate',
-        valFraction: 0,
-      }),
-    ),
+    data: armData(a.examples, env, s),
   }));
 
   const measure = async (model: typeof env.model, label: string) => {

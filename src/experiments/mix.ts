@@ -6,11 +6,10 @@
 // continue with a question instead, (iii) questions about the new domain answered.
 
 import type { Example } from '../data/schema';
-import { prepareInstructionData } from '../train/instructions';
 import { MixedBatches } from '../train/mix';
 import { prepareTextData } from '../train/text';
 import { Random } from '../util/random';
-import { askAll, asInputProblem, checkStopped, ExperimentInputError, copyModel, formatShare, textRecall, tune, type Claim, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
+import { armData, askAll, asInputProblem, checkStopped, ExperimentInputError, copyModel, formatShare, textRecall, tune, type Claim, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
 import { domainProbes, domainProse, domainQuestions, inventDomain } from './domain';
 
 export interface MixSettings extends TuneSettings {
@@ -88,18 +87,7 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
 
   // Both arms' data, prepared before anything runs, so bad inputs are refused at once.
   const textData = () => asInputProblem(() => prepareTextData(prose, env.tokenizer, { batchSize: s.batchSize, contextLength: ctx, seed: s.seed, valFraction: 0 }));
-  const ins = asInputProblem(() =>
-    prepareInstructionData(mixExamples, env.tokenizer, {
-      template: env.template,
-      contextLength: ctx,
-      batchSize: s.batchSize,
-      seed: s.seed,
-      trainOnInputs: false,
-      pack: false,
-      overflow: 'truncate',
-      valFraction: 0,
-    }),
-  );
+  const ins = armData(mixExamples, env, s);
   textData();
 
   const before = await measure(env.model, 'before');

@@ -17,9 +17,8 @@ import { instructionOf } from '../data/schema';
 import { continuesWithQuestion } from '../eval/metrics';
 import { generateTokens } from '../model/generate';
 import type { GPT } from '../model/gpt';
-import { prepareInstructionData } from '../train/instructions';
 import { Random } from '../util/random';
-import { askAll, asInputProblem, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
+import { armData, askAll, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
 
 export interface SelfInstructSettings extends TuneSettings {
   /** Seed tasks the pool starts from (a seeded sample of the seed set). */
@@ -155,18 +154,7 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
   let after = before;
   let tunedOn = 0;
   if (pairs.length > 0) {
-    const data = asInputProblem(() =>
-      prepareInstructionData(pairs, env.tokenizer, {
-        template: env.template,
-        contextLength: env.model.config.contextLength,
-        batchSize: s.batchSize,
-        seed: s.seed,
-        trainOnInputs: false,
-        pack: false,
-        overflow: 'truncate',
-        valFraction: 0,
-      }),
-    );
+    const data = armData(pairs, env, s);
     tunedOn = data.trainExamples;
     const copy = await copyModel(env.model);
     try {
