@@ -32,7 +32,7 @@ test('the Model panel shows the loaded model, and a new model asks before it rep
   await openStudio(page, '', { withBaseModel: true });
   await expect(page.getByTestId('model-name')).toHaveText('Base model', { timeout: 120_000 });
   // The loaded model's shape, not a preset's.
-  await expect(page.getByTestId('cfg-width')).toHaveValue('192');
+  await expect(page.getByTestId('cfg-width')).toHaveValue('256');
   await expect(page.getByTestId('cfg-layers')).toHaveValue('4');
   await expect(page.getByTestId('cfg-contextLength')).toHaveValue('64');
   await expect(page.getByTestId('cfg-vocabSize')).toHaveValue('4096');

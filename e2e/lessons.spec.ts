@@ -82,7 +82,8 @@ async function walk(page: Page, opts: { presenter: boolean }): Promise<void> {
   expect(Number(await tuned.getByTestId('prob-bar').first().getAttribute('data-p'))).toBeGreaterThan(0.5);
   const baseTokens = await base.getByTestId('prob-bar').evaluateAll((els) => els.map((e) => e.getAttribute('data-token')));
   expect(baseTokens.slice(0, 3)).toContain(' What');
-  expect(baseTokens).toContain(' Which');
+  // The base model's favourite is a word that opens another question or request, never an answer.
+  expect(baseTokens[0]!.trim().toLowerCase()).toMatch(/^(what|which|how|name|give|tell|could|quick)$/);
   expect(baseTokens[0]).not.toBe(' Paris');
   if (opts.presenter) {
     expect(await px(page, 'lesson-text')).toBeGreaterThanOrEqual(22);

@@ -23,7 +23,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     text: [
       'A base model learned one thing: to predict the next token of text. This one read prose about the world’s countries and quiz sheets full of unanswered questions.',
       'Ask it “What is the capital of France?” and it continues the text the way its training text did: with another question. The fact is in there, but nothing taught it that a question wants an answer.',
-      'The bars show each model’s probabilities for the next token, right where an answer would start. The base model ranks question words such as “What” and “Which” high. The instruction-tuned model is the same network after a short extra training on question-answer pairs: it puts “Paris” first.',
+      'The bars show each model’s probabilities for the next token, right where an answer would start. The base model ranks words that open another question, such as “what” and “How”, high. The instruction-tuned model is the same network after a short extra training on question-answer pairs: it puts “Paris” first.',
       'Type your own question too.',
     ],
     Experiment: MeetBaseModel,
