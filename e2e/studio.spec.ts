@@ -56,22 +56,60 @@ test('pauses, resumes and stops a run from the buttons', async ({ page }) => {
   await expect(page.getByTestId('model-summary')).toContainText(/param/i);
   await page.getByTestId('train-steps').fill('1000');
   await page.getByTestId('train-batch').fill('2');
+  // What the panel shows as the run goes: every rendered change of the step,
+  // the first-step notice, the ETA and the run's elapsed seconds.
+  await page.evaluate(() => {
+    const w = window as any;
+    const text = (id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null;
+    w.__panel = [];
+    w.__steps = [];
+    const observer = new MutationObserver(() => {
+      w.__panel.push({ step: text('train-step'), notice: text('train-first-step') !== null, eta: text('train-eta'), status: text('train-status') });
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    w.__studio.store.subscribe((s: any, prev: any) => {
+      if (s.step !== prev.step) w.__steps.push({ step: s.step, elapsed: s.elapsedSec });
+    });
+  });
   await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('train-step')).toContainText(/^\s*[1-9]\d* \/ 1000/);
+  await expect(page.getByTestId('train-step')).toContainText(/^\s*([4-9]|\d\d+) \/ 1000/);
   await page.getByTestId('train-pause').click();
   await expect(page.getByTestId('train-status')).toHaveText(/paused/i);
   const pausedAt = await page.getByTestId('train-step').textContent();
+  const pausedSince = await page.evaluate(() => performance.now());
   await page.waitForTimeout(1500);
   await expect(page.getByTestId('train-step')).toHaveText(pausedAt!);
+  // Before the first evaluation point (every 50 steps), the Validation cell says when it comes.
+  await expect(page.getByTestId('train-val-loss')).toHaveText('at step 50');
   // Generation is allowed while paused.
   await page.getByTestId('gen-prompt').fill('the');
   await page.getByTestId('gen-maxtokens').fill('4');
   await page.getByTestId('gen-run').click();
   await expect(page.getByTestId('gen-run')).toBeEnabled({ timeout: 60_000 });
+  const pausedSec = (await page.evaluate(() => performance.now()) - pausedSince) / 1000;
   await page.getByTestId('train-resume').click();
   await expect(page.getByTestId('train-status')).toHaveText(/running/i);
+  const resumedStep = Number(pausedAt!.split('/')[0]) + 1;
+  await expect(page.getByTestId('train-step')).toContainText(new RegExp(`^\\s*${resumedStep} / 1000`));
   await page.getByTestId('train-stop').click();
   await expect(page.getByTestId('train-status')).toHaveText(/stopped/i);
+  const seen = (await page.evaluate(() => (window as any).__panel)) as Array<{ step: string; notice: boolean; eta: string; status: string }>;
+  const steps = (await page.evaluate(() => (window as any).__steps)) as Array<{ step: number; elapsed: number }>;
+  const stepOf = (r: { step: string }) => Number(r.step.split('/')[0]);
+  // The first-step notice shows before the first step and never after it.
+  expect(seen.some((r) => r.notice && stepOf(r) === 0)).toBe(true);
+  expect(seen.filter((r) => r.notice && stepOf(r) > 0)).toEqual([]);
+  // No ETA until steps after the first one are timed; a duration from step 3 while running.
+  expect(seen.filter((r) => r.status === 'running' && stepOf(r) >= 1 && stepOf(r) <= 2).every((r) => r.eta === 'measuring…')).toBe(true);
+  const timed = seen.filter((r) => r.status === 'running' && stepOf(r) >= 3);
+  expect(timed.length).toBeGreaterThan(0);
+  expect(timed.every((r) => /\d+ (s|min)/.test(r.eta))).toBe(true);
+  // Elapsed time is kept across the pause and leaves the pause out.
+  const before = steps.find((r) => r.step === resumedStep - 1)!.elapsed;
+  const after = steps.find((r) => r.step === resumedStep)!.elapsed;
+  expect(before).toBeGreaterThan(0);
+  expect(after).toBeGreaterThan(before);
+  expect(after - before).toBeLessThan(pausedSec);
   // LoRA: a rank above the width is refused beside its field; a 2-step adapter run completes.
   await page.getByTestId('train-tuning-lora').check();
   await page.getByTestId('train-lora-rank').fill('40');
@@ -83,6 +121,8 @@ test('pauses, resumes and stops a run from the buttons', async ({ page }) => {
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-status')).toHaveText(/done/i, { timeout: 120_000 });
   await expect(page.getByTestId('train-step')).toContainText('2 / 2');
+  // The run's last step is an evaluation point: the panel shows its validation loss.
+  await expect(page.getByTestId('train-val-loss')).toHaveText(/^\d+\.\d{4}$/);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 

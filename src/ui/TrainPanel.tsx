@@ -47,6 +47,9 @@ export function TrainPanel() {
   // A run has started but no step has come back yet: shaders are compiling.
   const firstStepPending = (trainState === 'running' || requested === 'start') && loss === null;
   const gpuBackend = backendReport?.name === 'webgpu' || backendReport?.name === 'webgl';
+  // Until the run's first evaluation, the Validation cell says when it comes (every evalEvery steps, and the last step).
+  const noValidation = useStudio((s) => s.dataReport?.valExamples === 0);
+  const firstEvalStep = active && totalSteps > 0 && trainOptions.evalEvery > 0 && !noValidation ? Math.min(Math.ceil((step + 1) / trainOptions.evalEvery) * trainOptions.evalEvery, totalSteps) : null;
   // Before a run has a total, show the steps the next run will take.
   const plannedSteps = Number.isFinite(trainOptions.steps) ? trainOptions.steps : 0;
   // The LoRA rank is bounded by the width of the model that will train: the created one, or the draft.
@@ -252,7 +255,7 @@ export function TrainPanel() {
             </div>
             <div>
               <dt>Validation</dt>
-              <dd data-testid="train-val-loss">{lastVal === undefined ? '—' : lastVal.toFixed(4)}</dd>
+              <dd data-testid="train-val-loss">{lastVal !== undefined ? lastVal.toFixed(4) : firstEvalStep !== null ? `at step ${firstEvalStep}` : '—'}</dd>
             </div>
             <div>
               <dt>Tokens/s</dt>
