@@ -17,7 +17,7 @@ import { PLAIN_TEMPLATE } from '../src/data/templates';
 import { RELATIONS } from '../src/corpus/facts';
 import { TUNED_RELATIONS, UNTUNED_RELATION } from '../src/corpus/split';
 import { messageOf } from '../src/util/errors';
-import { formatDuration, initNodeBackend, loadModelDir, numberFlag, parseArgs, phrasingLabels, readDataset } from './lib/node';
+import { formatDuration, initNodeBackend, loadModelDir, numberFlag, parseArgs, groupBy, pickRows } from './lib/node';
 
 const { flags } = parseArgs(process.argv.slice(2));
 const baseDir = flags.get('base') ?? 'public/models/base';
@@ -36,28 +36,22 @@ interface SetRun {
 
 async function run(dir: string, file: string, o: { prose?: boolean; sampled?: boolean; limit?: number } = {}): Promise<SetRun> {
   const path = `${D}/${file}`;
-  const all = readDataset(path);
-  const labels = phrasingLabels(path, all.length) ?? all.map(() => '');
-  const picked = all.map((ex, i) => ({ ex, i })).filter(({ i }) => i % every === 0).slice(0, o.limit ?? all.length);
+  const { examples, phrasings } = pickRows(path, every, o.limit);
   const { model, tokenizer } = loadModelDir(dir);
   const t0 = Date.now();
   const { temperature, topK, topP, seed } = DEFAULT_GENERATE_OPTIONS;
   const report = await evaluateModel(
     model,
     tokenizer,
-    picked.map((p) => p.ex),
+    examples,
     { template: PLAIN_TEMPLATE, prose: o.prose, maxTokens: o.prose ? 10 : 16, ...(o.sampled ? { sampling: { temperature, topK, topP, seed } } : {}) },
   );
   model.dispose();
   console.log(`  ${dir} on ${file}${o.prose ? ' (prose)' : ''}${o.sampled ? ' (sampled)' : ''}: ${report.rows.length} rows in ${formatDuration((Date.now() - t0) / 1000)}`);
-  return { file, report, phrasings: picked.map((p) => labels[p.i]!) };
+  return { file, report, phrasings: phrasings ?? examples.map(() => '') };
 }
 
-const byKey = (r: SetRun, key: (row: EvalRow, k: number) => string) => {
-  const groups = new Map<string, EvalRow[]>();
-  r.report.rows.forEach((row, k) => groups.set(key(row, k), [...(groups.get(key(row, k)) ?? []), row]));
-  return groups;
-};
+const byKey = (r: SetRun, key: (row: EvalRow, k: number) => string) => groupBy(r.report.rows, key);
 
 async function main(): Promise<void> {
   const t0 = Date.now();

@@ -14,9 +14,9 @@
 // is the group's most common one, i.e. what always giving that answer would score.
 
 import { existsSync, writeFileSync } from 'node:fs';
-import { evaluateModel, majorityBaseline, totalsOf, type EvalRow, type EvalTotals } from '../src/eval/evaluate';
+import { evaluateModel, majorityBaseline, totalsOf, type EvalTotals } from '../src/eval/evaluate';
 import { messageOf } from '../src/util/errors';
-import { initNodeBackend, loadModelDir, numberFlag, parseArgs, phrasingLabels, readDataset, templateById } from './lib/node';
+import { initNodeBackend, loadModelDir, numberFlag, parseArgs, groupBy, pickRows, templateById } from './lib/node';
 
 const { flags } = parseArgs(process.argv.slice(2));
 
@@ -36,12 +36,8 @@ async function main(): Promise<void> {
   }
   if (!existsSync(modelDir)) throw new Error(`${modelDir}: no such model folder.`);
   const every = numberFlag(flags, 'every', 1);
-  const all = readDataset(dataPath);
-  const limit = numberFlag(flags, 'limit', all.length);
-  const labelsAll = by === 'phrasing' ? phrasingLabels(dataPath, all.length) : null;
-  if (by === 'phrasing' && !labelsAll) throw new Error(`${dataPath}: --by phrasing needs a JSON array whose records name their phrasing in "source" (as the geo-*.json sets do).`);
-  const picked = all.map((ex, i) => ({ ex, i })).filter(({ i }) => i % every === 0).slice(0, limit);
-  const examples = picked.map((p) => p.ex);
+  const { examples, phrasings } = pickRows(dataPath, every, flags.has('limit') ? numberFlag(flags, 'limit', 0) : undefined);
+  if (by === 'phrasing' && !phrasings) throw new Error(`${dataPath}: --by phrasing needs a JSON array whose records name their phrasing in "source" (as the geo-*.json sets do).`);
   const template = templateById(flags.get('template') ?? 'plain');
   const prose = flags.has('prose');
   await initNodeBackend();
@@ -57,11 +53,7 @@ async function main(): Promise<void> {
       console.log(`${String(i + 1).padStart(4)}/${n} ${mark} ${r.question}  ->  ${JSON.stringify(prose ? r.raw : r.answer)}  (expected ${JSON.stringify(r.reference)})`);
     },
   });
-  const groups = new Map<string, EvalRow[]>();
-  report.rows.forEach((r, k) => {
-    const key = labelsAll ? labelsAll[picked[k]!.i]! : (r.category ?? '');
-    if (key) groups.set(key, [...(groups.get(key) ?? []), r]);
-  });
+  const groups = groupBy(report.rows, (r, k) => (by === 'phrasing' ? phrasings![k]! : (r.category ?? '')));
   console.log(`\n${modelDir} on ${dataPath} (${prose ? 'sentence completion, no template' : `template ${template.id}`}, greedy${every > 1 ? `, every ${every}th row` : ''})`);
   console.log(line('total', report.totals));
   const byGroup: Record<string, EvalTotals & { majority: { answer: string; share: number }; example: string }> = {};

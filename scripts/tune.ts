@@ -9,6 +9,11 @@
 // is the model at the best held-out step, and the card names that step. With a
 // constant learning rate after warm-up (--min-lr-ratio 1) the model at step N of a
 // longer run is the model of a run of N steps, so the card's command reproduces it.
+//
+// --mix-text <file> --instruction-share 0.5 draws the given share of batches from the
+// dataset and the rest from plain text (e.g. the pretraining corpus), so tuning
+// rehearses what the base model read. --lora-rank 8 --lora-alpha 16 trains LoRA
+// adapters instead of every weight; the folder written holds the merged model.
 
 import { join } from 'node:path';
 import { evaluateModel } from '../src/eval/evaluate';
@@ -17,6 +22,9 @@ import { Trainer } from '../src/train/trainer';
 import { messageOf } from '../src/util/errors';
 import { AdamW } from '../src/train/optimizer';
 import { prepareInstructionData } from '../src/train/instructions';
+import { prepareTextData } from '../src/train/text';
+import { MixedBatches } from '../src/train/mix';
+import { readFileSync } from 'node:fs';
 import { evaluate } from '../src/train/step';
 import { scaleOutFiles } from '../src/checkpoint/scaleOut';
 import { atomicWrite, formatDuration, initNodeBackend, loadModelDir, numberFlag, parseArgs, readDataset, saveModelDir, templateById } from './lib/node';
@@ -28,7 +36,7 @@ async function main(): Promise<void> {
   const dataPath = flags.get('data');
   const outDir = flags.get('out');
   if (!modelDir || !dataPath || !outDir) {
-    console.error('usage: npm run tune -- --model <dir> --data <dataset file> --out <dir> [--steps 80] [--lr 1e-4] [--batch 32] [--warmup 5] [--min-lr-ratio 0.1] [--template plain] [--seed 1] [--train-on-inputs] [--pack] [--heldout <dataset> --heldout-every 20 --heldout-stride 8 [--keep-best]]');
+    console.error('usage: npm run tune -- --model <dir> --data <dataset file> --out <dir> [--steps 80] [--lr 1e-4] [--batch 32] [--warmup 5] [--min-lr-ratio 0.1] [--template plain] [--seed 1] [--train-on-inputs] [--pack] [--heldout <dataset> --heldout-every 20 --heldout-stride 8 [--keep-best]] [--mix-text <text file> --instruction-share 0.5] [--lora-rank 8 --lora-alpha 16]');
     process.exit(2);
   }
   const o = {
@@ -57,7 +65,16 @@ async function main(): Promise<void> {
     overflow: 'truncate',
     valFraction: 0.05,
   });
-  console.log(`tune on ${backend}: ${modelDir} + ${dataPath} (${data.summary}); ${o.steps} steps x ${o.batchSize} rows, lr ${o.learningRate}, template ${o.template}`);
+  const mixPath = flags.get('mix-text');
+  const share = numberFlag(flags, 'instruction-share', 0.5);
+  const source = mixPath
+    ? new MixedBatches(prepareTextData(readFileSync(mixPath, 'utf8'), base.tokenizer, { batchSize: o.batchSize, contextLength: base.config.contextLength, seed: o.seed, valFraction: 0 }).source, data.source, share)
+    : data.source;
+  const lora = flags.has('lora-rank') ? { rank: numberFlag(flags, 'lora-rank', 8), alpha: numberFlag(flags, 'lora-alpha', 16) } : null;
+  if (lora) base.model.attachLora(lora, o.seed);
+  const mixNote = mixPath ? `, ${share} of batches from the dataset and the rest from ${mixPath}` : '';
+  const loraNote = lora ? `, LoRA rank ${lora.rank} alpha ${lora.alpha} (${base.model.trainableCount} trainable parameters)` : '';
+  console.log(`tune on ${backend}: ${modelDir} + ${dataPath} (${data.summary}); ${o.steps} steps x ${o.batchSize} rows, lr ${o.learningRate}, template ${o.template}${mixNote}${loraNote}`);
   const heldoutPath = flags.get('heldout');
   const heldoutEvery = numberFlag(flags, 'heldout-every', 20);
   const heldoutStride = numberFlag(flags, 'heldout-stride', 8);
@@ -72,11 +89,11 @@ async function main(): Promise<void> {
     console.log(`step ${String(step).padStart(4)}/${o.steps}  held-out exact match ${(r.totals.exactMatch * 100).toFixed(1)}% (${heldout.length} rows of ${heldoutPath})`);
     if (keepBest && (!best || r.totals.exactMatch > best.exact)) best = { step, exact: r.totals.exactMatch, weights: await base.model.readWeights() };
   };
-  const optimizer = new AdamW(base.model.params);
+  const optimizer = new AdamW(base.model.trainable);
   const log: Array<[number, number]> = [];
   const valLog: Array<[number, number]> = [];
   let seconds = 0;
-  await new Trainer(base.model, optimizer, data.source, o, {
+  await new Trainer(base.model, optimizer, source, o, {
     onStep: async (i) => {
       seconds = i.elapsedSec;
       log.push([i.step, Math.round(i.loss * 1e4) / 1e4]);
@@ -90,6 +107,8 @@ async function main(): Promise<void> {
       console.log(`step ${String(e.step).padStart(4)}/${o.steps}  validation loss ${e.valLoss.toFixed(4)}`);
     },
   }, data.evalBatches).run();
+  // The folder holds a plain GPT-2: adapters are folded into the weights.
+  base.model.mergeLora();
   const chosen = best as { step: number; exact: number; weights: Awaited<ReturnType<GPT['readWeights']>> } | null;
   if (chosen && chosen.step !== o.steps) {
     console.log(`keeping the model at step ${chosen.step} (best held-out exact match ${(chosen.exact * 100).toFixed(1)}%)`);
@@ -110,7 +129,7 @@ question it answers instead of continuing with more questions.
 | base | ${modelDir} (${baseSteps} pretraining steps) |
 | config | vocab ${base.config.vocabSize}, context ${base.config.contextLength}, width ${base.config.width}, ${base.config.layers} layers, ${base.config.heads} heads |
 | data | ${dataPath}: ${data.summary} ${data.trainExamples} train / ${data.valExamples} validation examples |
-| template | ${o.template}; loss on ${o.trainOnInputs ? 'prompt and response' : 'response tokens only (plus the end-of-text token)'}${o.pack ? ', packed' : ''} |
+| template | ${o.template}; loss on ${o.trainOnInputs ? 'prompt and response' : 'response tokens only (plus the end-of-text token)'}${o.pack ? ', packed' : ''} |${mixPath ? `\n| mixed with text | ${share} of batches from the dataset, the rest from ${mixPath} (next-token loss on every token) |` : ''}${lora ? `\n| LoRA | rank ${lora.rank}, alpha ${lora.alpha} on every attention and MLP projection, merged into the weights written here |` : ''}
 | training | ${stepsKept} steps${stepsKept !== o.steps ? ` (the best held-out step of a ${o.steps}-step run)` : ''} x ${o.batchSize} rows of ${base.config.contextLength} tokens, AdamW lr ${o.learningRate} (${o.warmupSteps} warm-up steps, ${o.minLrRatio === 1 ? 'then constant' : `cosine to ${o.learningRate * o.minLrRatio}`}), clip ${o.gradClip}, seed ${o.seed} |${heldoutLog.length > 0 ? `\n| held-out exact match during tuning | ${heldoutLog.map(([st, x]) => `step ${st}: ${(x * 100).toFixed(1)}%`).join(', ')} (${heldout.length} rows of ${heldoutPath}) |` : ''}
 | final losses | train ${trainLoss.toFixed(4)} (mean of the last 10 steps), validation ${Number.isFinite(valLoss) ? valLoss.toFixed(4) : 'n/a'} |
 | compute | ${formatDuration(seconds)} on tfjs ${backend} in Node |
@@ -119,7 +138,7 @@ Licence: CC0-1.0 (weights), by the Instruct Studio team; the data's sources are 
 
 ## Reproduce
 \`\`\`sh
-npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps ${o.steps} --lr ${o.learningRate} --batch ${o.batchSize} --warmup ${o.warmupSteps} --min-lr-ratio ${o.minLrRatio} --template ${o.template} --seed ${o.seed}${o.trainOnInputs ? ' --train-on-inputs' : ''}${o.pack ? ' --pack' : ''}${heldoutPath ? ` --heldout ${heldoutPath} --heldout-every ${heldoutEvery} --heldout-stride ${heldoutStride}${keepBest ? ' --keep-best' : ''}` : ''}
+npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps ${o.steps} --lr ${o.learningRate} --batch ${o.batchSize} --warmup ${o.warmupSteps} --min-lr-ratio ${o.minLrRatio} --template ${o.template} --seed ${o.seed}${o.trainOnInputs ? ' --train-on-inputs' : ''}${o.pack ? ' --pack' : ''}${mixPath ? ` --mix-text ${mixPath} --instruction-share ${share}` : ''}${lora ? ` --lora-rank ${lora.rank} --lora-alpha ${lora.alpha}` : ''}${heldoutPath ? ` --heldout ${heldoutPath} --heldout-every ${heldoutEvery} --heldout-stride ${heldoutStride}${keepBest ? ' --keep-best' : ''}` : ''}
 \`\`\`
 `;
   await saveModelDir(outDir, base.model, base.tokenizer, { step: String(baseSteps + stepsKept), kind: 'tuned', template: o.template, valLoss: String(valLoss), trainLoss: trainLoss.toFixed(4) }, card);

@@ -128,6 +128,27 @@ export function phrasingLabels(path: string, n: number): string[] | null {
   }
 }
 
+/**
+ * Every `every`-th row of a dataset file, at most `limit` of them, with each kept row's
+ * phrasing label (null when the file does not name its phrasings).
+ */
+export function pickRows(path: string, every: number, limit?: number): { examples: Example[]; phrasings: string[] | null } {
+  const all = readDataset(path);
+  const labels = phrasingLabels(path, all.length);
+  const kept = all.map((_, i) => i).filter((i) => i % every === 0).slice(0, limit ?? all.length);
+  return { examples: kept.map((i) => all[i]!), phrasings: labels ? kept.map((i) => labels[i]!) : null };
+}
+
+/** Rows grouped by a key, in the order keys first appear; rows with an empty key are left out. */
+export function groupBy<T>(rows: readonly T[], key: (row: T, k: number) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  rows.forEach((row, k) => {
+    const g = key(row, k);
+    if (g) groups.set(g, [...(groups.get(g) ?? []), row]);
+  });
+  return groups;
+}
+
 /** A built-in prompt template by id. */
 export function templateById(id: string): PromptTemplate {
   const t = getTemplate(id);
