@@ -1,31 +1,37 @@
 // The checkpoints slice driven without a DOM: a fake worker plays the engine's
-// side, fake-indexeddb stores checkpoints and runs.
+// side, fake-indexeddb stores checkpoints and runs. Each test waits for the
+// state or the stored record it checks next, never a fixed time: on a busy
+// machine a write takes as long as it takes.
 
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { dataFingerprint } from '../../train/fingerprint';
 import { STORES } from '../../storage/db';
-import { autosaveId } from '../../storage/runs';
+import { autosaveId, CHECKPOINT_SETTINGS_KEY } from '../../storage/runs';
 import { CURRENT_MODEL } from '../compare/state';
-import { checkpointEvent, config, flush, runState, setup, TEXT, until } from '../testStudio';
+import { checkpointEvent, config, runState, setup, TEXT, until } from '../testStudio';
 import { unzipSync, zipSync } from 'fflate';
 import { initParameters } from '../../model/gpt';
 import { toHfConfig, type ModelConfig } from '../../model/config';
 import { readSafetensors, writeSafetensors } from '../../model/safetensors';
 import { BpeTokenizer } from '../../tokenizer/bpe';
 
+/** Retries `check` until it passes (10 s at most), then fails with its own assertion. */
+const eventually = (check: () => unknown) => vi.waitFor(check, { timeout: 10_000, interval: 5 });
+/** Until the autosave of run step `runStep` is stored and shown. */
+const autosaved = (t: ReturnType<typeof setup>, runStep: number) => eventually(() => expect(t.state().lastAutosave?.runStep).toBe(runStep));
+
 describe('checkpoints slice', () => {
   it("records a run when training starts and keeps one autosave per run, replaced as it goes on", async () => {
     const t = setup();
     await t.ready();
     t.state().startTraining();
-    await flush();
+    await eventually(async () => expect(await t.runs.active()).toMatchObject({ id: 'run1', status: 'running', data: { kind: 'text' }, modelName: 'Micro' }));
     expect(t.state().activeRunId).toBe('run1');
-    expect(await t.runs.active()).toMatchObject({ id: 'run1', status: 'running', data: { kind: 'text' }, modelName: 'Micro' });
     t.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 10 });
     t.worker().send(checkpointEvent(3));
     t.worker().send(checkpointEvent(6));
-    await flush();
+    await autosaved(t, 6);
     const list = await t.checkpoints.list();
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ id: autosaveId('run1'), kind: 'auto', runStep: 6, reason: 'autosave' });
@@ -33,8 +39,7 @@ describe('checkpoints slice', () => {
     expect(t.state().lastAutosave).toMatchObject({ runStep: 6, totalSteps: 10 });
     t.worker().send({ type: 'trainState', state: 'done', step: 10, totalSteps: 10 });
     t.worker().send(checkpointEvent(10, 'done'));
-    await flush();
-    expect(await t.runs.active()).toBeUndefined();
+    await eventually(async () => expect(await t.runs.active()).toBeUndefined());
     expect((await t.checkpoints.list())[0]).toMatchObject({ runStep: 10, reason: 'done' });
   });
 
@@ -45,7 +50,7 @@ describe('checkpoints slice', () => {
     first.state().startTraining();
     first.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 10 });
     first.worker().send(checkpointEvent(4));
-    await flush();
+    await autosaved(first, 4);
     const posted = first.worker().of('train')[0]!;
 
     // The page reloads: a new store over the same database.
@@ -68,7 +73,7 @@ describe('checkpoints slice', () => {
     expect(t.state()).toMatchObject({ step: 4, totalSteps: 10, interruptedRun: null, activeRunId: 'run1', trainText: TEXT.kind === 'text' ? TEXT.text : '' });
     // Later autosaves go on replacing the same run's checkpoint.
     t.worker().send(checkpointEvent(8));
-    await flush();
+    await autosaved(t, 8);
     expect((await t.checkpoints.list()).map((c) => [c.id, c.runStep])).toEqual([[autosaveId('run1'), 8]]);
   });
 
@@ -84,7 +89,7 @@ describe('checkpoints slice', () => {
     first.state().startTraining();
     first.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 10 });
     first.worker().send(checkpointEvent(4));
-    await flush();
+    await autosaved(first, 4);
     const renaming = first.state().renameModel(' Geo bot ');
     await until(() => first.worker().of('renameModel').length > 0);
     expect(first.worker().last('renameModel').name).toBe(' Geo bot ');
@@ -116,7 +121,7 @@ describe('checkpoints slice', () => {
     await first.ready();
     first.state().startTraining();
     first.worker().send(checkpointEvent(4));
-    await flush();
+    await autosaved(first, 4);
     const t = setup(first.dbName);
     await t.ready();
     expect(t.state().interruptedRun).not.toBeNull();
@@ -161,13 +166,12 @@ describe('checkpoints slice', () => {
     first.state().startTraining();
     first.worker().send({ type: 'trainState', state: 'running', step: 0, totalSteps: 10 });
     first.worker().send(checkpointEvent(4));
-    await flush();
+    await autosaved(first, 4);
     const t = setup(first.dbName);
     await t.ready();
     expect(t.state().interruptedRun).toMatchObject({ runId: 'run1' });
     t.state().startTraining();
-    await flush();
-    expect(t.state().interruptedRun).toBeNull();
+    await eventually(() => expect(t.state().interruptedRun).toBeNull());
     expect(t.state().checkpoints.map((c) => c.id)).toEqual([autosaveId('run1')]);
   });
 
@@ -189,15 +193,14 @@ describe('checkpoints slice', () => {
     await t.ready();
     await t.checkpoints.save(checkpointEvent(2, 'request', 16).bytes, { kind: 'manual', name: 'Old big run' });
     t.state().startTraining();
-    await flush();
+    await eventually(async () => expect(await t.runs.active()).toMatchObject({ id: t.state().activeRunId }));
     const put = IDBObjectStore.prototype.put;
     const spy = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
       if (this.name === STORES.checkpointData) throw new DOMException('Quota exceeded.', 'QuotaExceededError');
       return put.apply(this, args);
     });
     t.worker().send(checkpointEvent(5));
-    await flush();
-    await flush();
+    await eventually(() => expect(t.state().autosaveEnabled).toBe(false));
     spy.mockRestore();
     const s = t.state();
     expect(s.autosaveEnabled).toBe(false);
@@ -215,7 +218,7 @@ describe('checkpoints slice', () => {
     const first = setup();
     await first.ready();
     first.state().setAutosaveEvery(7);
-    await flush();
+    await eventually(async () => expect(await first.runs.getSetting(CHECKPOINT_SETTINGS_KEY)).toMatchObject({ autosaveEvery: 7 }));
     const t = setup(first.dbName);
     await t.ready();
     expect(t.state().autosaveEvery).toBe(7);
@@ -226,7 +229,7 @@ describe('checkpoints slice', () => {
     const t = setup();
     await t.ready();
     const saving = t.state().saveCheckpointNow();
-    await flush();
+    await until(() => t.worker().of('captureCheckpoint').length > 0);
     const { type: _type, ...captured } = checkpointEvent(3, 'request');
     t.worker().reply('captureCheckpoint', captured);
     await saving;
