@@ -102,6 +102,37 @@ describe('two tabs on one dataset', () => {
   });
 });
 
+describe('two tabs and an import', () => {
+  it('reloads by itself when an append import is refused as stale, says so, and adds the file to the saved version when run again', async () => {
+    const { a, b } = await twoTabs({ bFrozen: true });
+    const first = a.state().activeDataset!.examples[0]!;
+    a.state().updateExample(first.id, { ...first, response: 'Edited in A.' } as Example);
+    await saved(a);
+    // Tab B, still at version 1, imports a file into the dataset.
+    const file = ['{"instruction": "Question 3?", "output": "Answer 3."}', '{"instruction": "Question 4?", "output": "Answer 4."}'].join('\n');
+    await b.state().chooseImportFile({ fileName: 'more.jsonl', text: file });
+    b.state().setImportTarget('append');
+    await b.state().runImport();
+    expect(b.state().importDraft?.phase).toBe('review');
+    await b.state().commitImport();
+    expect(b.state().storageError).toBe(
+      '"Facts" was changed in another tab or window after this tab read it (saved version 2, this tab had version 1), ' +
+        "so this tab's change was not saved and the other tab's edit was kept. This tab now shows the saved version. " +
+        'Not saved from this tab: the import from "more.jsonl" (press Import to add it to the saved version). Make the change again if you still want it.',
+    );
+    // B reloaded the stored version by itself; nothing of the file was stored.
+    expect(responses(b.state().activeDataset?.examples)).toEqual(['Edited in A.', 'Answer 1.', 'Answer 2.']);
+    expect(b.state().activeDataset?.version).toBe(2);
+    expect((await a.datasets.get('facts'))?.examples).toHaveLength(3);
+    // The import is back at its first step with the same file; run again, it adds to the saved version.
+    expect(b.state().importDraft).toMatchObject({ phase: 'setup', result: null, target: 'append' });
+    await b.state().runImport();
+    await b.state().commitImport();
+    expect(b.state().importNotice).toMatch(/Added 2 examples from "more.jsonl"/);
+    expect(responses((await a.datasets.get('facts'))?.examples)).toEqual(['Edited in A.', 'Answer 1.', 'Answer 2.', 'Answer 3.', 'Answer 4.']);
+  });
+});
+
 describe('two tabs and checkpoints', () => {
   it("refuses a rename of a checkpoint the other tab renamed first, and lists the other tab's saves", async () => {
     const { a, b } = await twoTabs();

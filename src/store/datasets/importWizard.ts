@@ -6,7 +6,7 @@
 import type { ImportError } from '../../data/errors';
 import type { ColumnMapping, FormatId } from '../../data/formats/types';
 import type { Example } from '../../data/schema';
-import type { DatasetMeta, DatasetRecord } from '../../storage/datasets';
+import { DatasetStorageError, type DatasetMeta, type DatasetRecord } from '../../storage/datasets';
 import { messageOf } from '../../util/errors';
 import { plural } from '../../util/text';
 import { pushUndo } from './history';
@@ -38,6 +38,8 @@ export interface DatasetsTools {
   saveSettings: () => void;
   /** Shows a storage failure. */
   storageFailed: (e: unknown) => void;
+  /** A write to the open dataset was refused as stale: show the stored version and say what was not saved. */
+  onConflict: (datasetId: string, error: DatasetStorageError, unsaved: string[]) => Promise<void>;
 }
 
 /**
@@ -207,6 +209,14 @@ export function createImportWizard(
           importNotice: r.notice,
         });
       } catch (e) {
+        if (e instanceof DatasetStorageError && e.kind === 'conflict' && d.target === 'append' && get().activeDataset) {
+          // Another tab saved the dataset first. Show the stored version, as for a stale edit, and
+          // go back to the import's first step: its duplicate check was against the old examples,
+          // so running it again checks the file against what is stored now.
+          set({ importDraft: { ...d, phase: 'setup', result: null, progress: null } });
+          await tools.onConflict(get().activeDataset!.id, e, [`the import from "${d.source.fileName}" (press Import to add it to the saved version)`]);
+          return;
+        }
         // Nothing was stored: keep the review open so the user can free space and try again.
         set({ importDraft: { ...d, phase: 'review' } });
         tools.storageFailed(e);

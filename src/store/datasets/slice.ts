@@ -81,7 +81,7 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice, 'model' | 'modelSt
     set({ storageError: `${error.message} This tab now shows the saved version.${what} Make the change again if you still want it.` });
   };
 
-  const tools: DatasetsTools = { showMeta, applySelection, saveSettings, storageFailed };
+  const tools: DatasetsTools = { showMeta, applySelection, saveSettings, storageFailed, onConflict };
   const history = createEditHistory(service, showMeta, set, get, onConflict);
   let statsRun = 0;
 
@@ -328,6 +328,8 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice, 'model' | 'modelSt
         if (!(e instanceof DataJobCancelled) && run === statsRun) set({ storageError: `Statistics could not be computed: ${messageOf(e)}` });
       }
     },
+
+    tokenizeInWorker: (examples, template, tokenizer, view) => service.tokenize(examples, template, tokenizer, view),
 
     // ---- template and encoding choices
 
