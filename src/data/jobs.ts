@@ -1,6 +1,6 @@
 // Dataset work that is too slow for the page's thread at 50,000 records:
 // reading and validating a file, the near-duplicate search, statistics with
-// token counts. `runDataJob` answers one request with events; the dataset
+// token counts, and the tokens of examples too long to encode on the page. `runDataJob` answers one request with events; the dataset
 // worker (dataset.worker.ts) runs it off the main thread, and tests run it
 // in-process. Like the trainer's protocol, the wire format is one small union.
 
@@ -14,6 +14,7 @@ import { findDuplicates, type DuplicateReport } from './dedupe';
 import { computeStats, type DatasetStats } from './stats';
 import type { PromptTemplate } from './templates';
 import type { Example } from './schema';
+import { exampleTokens, tokenCount, type ExampleTokens, type TokenViewOptions } from './exampleTokens';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { messageOf } from '../util/errors';
 
@@ -39,7 +40,9 @@ export type DataJobRequest =
     }
   | { type: 'dedupe'; id: number; examples: Example[] }
   /** Statistics; token counts too when a template and a tokenizer.json are given. */
-  | { type: 'stats'; id: number; examples: Example[]; template?: PromptTemplate; tokenizerJson?: string };
+  | { type: 'stats'; id: number; examples: Example[]; template?: PromptTemplate; tokenizerJson?: string }
+  /** Each example's token count and, with `view`, its token view (exampleTokens), with the model's tokenizer. */
+  | { type: 'tokens'; id: number; examples: Example[]; template: PromptTemplate; tokenizerJson: string; view?: TokenViewOptions };
 
 export type DataJobEvent =
   | { type: 'progress'; id: number; progress: ImportProgress }
@@ -56,6 +59,7 @@ export type DataJobEvent =
   | { type: 'imported'; id: number; result: ImportResult }
   | { type: 'deduped'; id: number; report: DuplicateReport }
   | { type: 'stats'; id: number; stats: DatasetStats }
+  | { type: 'tokenized'; id: number; counts: number[]; views: ExampleTokens[] | null }
   /** Anything unexpected; bad input is never this (it is an `error` inside `imported`/`inspected`). */
   | { type: 'failed'; id: number; message: string };
 
@@ -162,6 +166,14 @@ export async function runDataJob(req: DataJobRequest, emit: (ev: DataJobEvent) =
         const tokenizer = req.tokenizerJson ? tokenizerFrom(req.tokenizerJson) : undefined;
         const stats = computeStats(req.examples, tokenizer && req.template ? { tokenizer, template: req.template } : {});
         emit({ type: 'stats', id: req.id, stats });
+        return;
+      }
+      case 'tokens': {
+        const tokenizer = tokenizerFrom(req.tokenizerJson);
+        const view = req.view;
+        const counts = req.examples.map((e) => tokenCount(e, req.template, tokenizer));
+        const views = view ? req.examples.map((e) => exampleTokens(e, req.template, tokenizer, view)) : null;
+        emit({ type: 'tokenized', id: req.id, counts, views });
         return;
       }
     }

@@ -57,7 +57,7 @@ export function setup(dbName = `slice-test-${++dbCount}`, tab: TabOptions = {}) 
   const store = createStudio({
     client,
     storage: memoryStorage(),
-    ...(tab.datasets ? { data: { repo: datasets, jobs: new DataJobs(createInProcessDataWorker), importJobs: new DataJobs(createInProcessDataWorker) } } : {}),
+    ...(tab.datasets ? { data: { repo: datasets, jobs: new DataJobs(createInProcessDataWorker), importJobs: new DataJobs(createInProcessDataWorker), tokenJobs: new DataJobs(createInProcessDataWorker) } } : {}),
     checkpoints: {
       ...(tab.locks ? { locks: tab.locks } : {}),
       checkpoints,

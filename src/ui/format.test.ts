@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignLoss, formatCompact, formatDuration, formatRate, skippedLine } from './format';
+import { alignLoss, formatCompact, formatDuration, formatRate, PREVIEW_CHARS, skippedLine, textPreview, visibleTokenText } from './format';
 
 describe('formatDuration', () => {
   it('reads as a person would say it', () => {
@@ -43,5 +43,16 @@ describe('alignLoss', () => {
   });
   it('handles empty histories', () => {
     expect(alignLoss([], [])).toEqual([[], [], []]);
+  });
+});
+
+describe('token text and previews', () => {
+  it('shows line breaks and tabs without changing other text', () => {
+    expect(visibleTokenText('a\nb\tc <b>')).toBe('a↵\nb⇥c <b>');
+  });
+  it('cuts a long text to its start and marks the cut', () => {
+    expect(textPreview('short')).toBe('short');
+    const long = 'w'.repeat(200_000);
+    expect(textPreview(long)).toBe(`${'w'.repeat(PREVIEW_CHARS)}…`);
   });
 });

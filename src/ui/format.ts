@@ -74,3 +74,16 @@ export function alignLoss(
   }
   return [xs, ys, vs];
 }
+
+/** Characters of a text a table cell or a heading holds: it shows a line or two, and laying out a 200 KB text to clip it blocked the page. */
+export const PREVIEW_CHARS = 400;
+
+/** The start of a long text, for a cell or heading: at most PREVIEW_CHARS characters and "…". */
+export function textPreview(text: string): string {
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+}
+
+/** How a token's text is shown: line breaks and tabs made visible, nothing else changed. */
+export function visibleTokenText(text: string): string {
+  return text.replace(/\n/g, '↵\n').replace(/\t/g, '⇥');
+}

@@ -18,7 +18,7 @@ type ResultEvent = Exclude<DataJobEvent, { type: 'progress' } | { type: 'failed'
 /** The result event a request type is answered with. */
 export type DataJobResult<T extends Draft['type']> = Extract<
   ResultEvent,
-  { type: T extends 'inspect' ? 'inspected' : T extends 'import' ? 'imported' : T extends 'dedupe' ? 'deduped' : 'stats' }
+  { type: T extends 'inspect' ? 'inspected' : T extends 'import' ? 'imported' : T extends 'dedupe' ? 'deduped' : T extends 'tokens' ? 'tokenized' : 'stats' }
 >;
 
 export class DataJobCancelled extends Error {

@@ -42,6 +42,7 @@ function setup(opts: { files?: Record<string, string>; exportTokenizer?: () => P
       repo,
       jobs: new DataJobs(createInProcessDataWorker),
       importJobs: new DataJobs(createInProcessDataWorker),
+      tokenJobs: new DataJobs(createInProcessDataWorker),
       fetchText: async (url) => {
         const text = opts.files?.[url];
         if (text === undefined) throw new Error(`${url} answered 404`);

@@ -9,6 +9,7 @@ import type { ColumnMapping, FormatId } from '../../data/formats/types';
 import type { ImportProgress } from '../../data/import';
 import type { FileSource } from '../../data/jobs';
 import { ensureUniqueIds, type Example } from '../../data/schema';
+import type { ExampleTokens, TokenViewOptions } from '../../data/exampleTokens';
 import type { DatasetStats } from '../../data/stats';
 import { readStarterIndex } from '../../data/starters';
 import { DEFAULT_TEMPLATE, templateDefinition, validateUserTemplate, type PromptTemplate } from '../../data/templates';
@@ -27,6 +28,8 @@ export interface DataDeps {
   jobs: DataJobs;
   /** The user's file imports, on their own worker so cancelling one stops nothing else. */
   importJobs: DataJobs;
+  /** Tokens of long examples for the table and the token view, on their own worker so a long import or duplicate search never holds them up. */
+  tokenJobs: DataJobs;
   /** Reads a file shipped with the app, by URL relative to the page (starter datasets). */
   fetchText: (url: string) => Promise<string>;
   /** A fresh unique id. */
@@ -38,6 +41,7 @@ export function defaultDataDeps(over: Partial<DataDeps> = {}): DataDeps {
     repo: over.repo ?? new DatasetRepository(),
     jobs: over.jobs ?? new DataJobs(),
     importJobs: over.importJobs ?? new DataJobs(),
+    tokenJobs: over.tokenJobs ?? new DataJobs(),
     fetchText:
       over.fetchText ??
       (async (url) => {
@@ -119,6 +123,8 @@ export class DatasetsService {
   private saving = false;
   private saveAgain = false;
   private tokenizerFetch: { version: number; done: Promise<{ tokenizer: Tokenizer; json: string }> } | null = null;
+  /** Each tokenizer's tokenizer.json text, made once for the dataset worker. */
+  private readonly tokenizerJson = new WeakMap<Tokenizer, string>();
 
   constructor(
     private readonly deps: DataDeps,
@@ -304,6 +310,14 @@ export class DatasetsService {
   /** Length statistics; in tokens too where a tokenizer is given, rendered with the template. */
   async stats(examples: Example[], tokens: { template: PromptTemplate; tokenizerJson: string } | null): Promise<DatasetStats> {
     return (await this.deps.jobs.run({ type: 'stats', examples, ...(tokens ?? {}) })).stats;
+  }
+
+  /** Token counts and, with `view`, token views of examples, in the dataset worker. */
+  async tokenize(examples: Example[], template: PromptTemplate, tokenizer: Tokenizer, view?: TokenViewOptions): Promise<{ counts: number[]; views: ExampleTokens[] | null }> {
+    let tokenizerJson = this.tokenizerJson.get(tokenizer);
+    if (tokenizerJson === undefined) this.tokenizerJson.set(tokenizer, (tokenizerJson = JSON.stringify(tokenizer.toJSON())));
+    const ev = await this.deps.tokenJobs.run({ type: 'tokens', examples, template, tokenizerJson, ...(view ? { view } : {}) });
+    return { counts: ev.counts, views: ev.views };
   }
 
   /**

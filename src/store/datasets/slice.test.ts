@@ -40,6 +40,7 @@ function setup(opts: { dbName?: string; fetchText?: (url: string) => Promise<str
       repo: opts.repo ?? new DatasetRepository({ open: () => openStudioDb(dbName) }),
       jobs: new DataJobs(createInProcessDataWorker),
       importJobs: new DataJobs(createInProcessDataWorker),
+      tokenJobs: new DataJobs(createInProcessDataWorker),
       newId: () => `id${++n}`,
       fetchText:
         opts.fetchText ??

@@ -9,6 +9,7 @@ import type { PhrasingPool } from '../../experiments/phrasings';
 import type { DuplicateReport } from '../../data/dedupe';
 import type { FormatDetection } from '../../data/detect';
 import type { ImportError } from '../../data/errors';
+import type { ExampleTokens, TokenViewOptions } from '../../data/exampleTokens';
 import type { ColumnMapping, FormatId } from '../../data/formats/types';
 import type { TablePreview } from '../../data/formats/tabular';
 import type { ImportProgress, ImportResult } from '../../data/import';
@@ -133,6 +134,11 @@ export interface DatasetsSlice {
   findDatasetDuplicates: () => Promise<void>;
   dropDatasetDuplicates: () => void;
   refreshStats: () => Promise<void>;
+  /**
+   * Token counts of `examples` and, with `view`, their token views, computed in
+   * the dataset worker: for examples too long to encode on the page's thread.
+   */
+  tokenizeInWorker: (examples: Example[], template: PromptTemplate, tokenizer: Tokenizer, view?: TokenViewOptions) => Promise<{ counts: number[]; views: ExampleTokens[] | null }>;
 
   setTemplateId: (id: string) => void;
   addUserTemplate: (def: TemplateDefinition) => { ok: true; template: PromptTemplate } | { ok: false; problems: TemplateProblem[] };

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
 import { describeDuplicates, requestOf } from '../../data';
 import { PHRASING_POOLS, phrasingsProblem, useStudio, type PhrasingPool } from '../../store';
 import { NumberField } from '../NumberField';
-import { formatCount } from '../format';
+import { formatCount, textPreview } from '../format';
 import { DatasetHeader, DatasetList } from './DatasetList';
 import { DatasetStats } from './DatasetStats';
 import { ExampleTable } from './ExampleTable';
@@ -55,7 +55,7 @@ export function DataView() {
             {example && (
               <section className="selected-example" aria-label="Selected example">
                 <h4>
-                  Example: <span className="muted">{requestOf(example)}</span>
+                  Example: <span className="muted">{textPreview(requestOf(example))}</span>
                 </h4>
                 <TokenView example={example} />
               </section>
@@ -98,8 +98,8 @@ function DuplicateReview() {
           <ol className="duplicate-list">
             {current.report.pairs.slice(0, 100).map((p) => (
               <li key={p.index} data-testid="duplicate-pair">
-                <span className="dup-kind">{p.kind === 'exact' ? 'exact' : `ROUGE-L ${p.score.toFixed(2)}`}</span> #{p.index + 1} <q>{requestOf(current.examples[p.index]!)}</q> repeats #
-                {p.duplicateOf + 1} <q>{requestOf(current.examples[p.duplicateOf]!)}</q>
+                <span className="dup-kind">{p.kind === 'exact' ? 'exact' : `ROUGE-L ${p.score.toFixed(2)}`}</span> #{p.index + 1} <q>{textPreview(requestOf(current.examples[p.index]!))}</q> repeats #
+                {p.duplicateOf + 1} <q>{textPreview(requestOf(current.examples[p.duplicateOf]!))}</q>
               </li>
             ))}
           </ol>

@@ -1,7 +1,9 @@
 // Adding or editing one example: instruction, input, response, category and
 // system prompt for a single-turn example; each turn's text for a
 // conversation. Problems are shown at their field and nothing is saved
-// until the example is valid.
+// until the example is valid. A field longer than LONG_FIELD_CHARS opens as a
+// preview until the user asks to edit all of it (see TextField), so opening
+// an example with a 200 KB input to fix its response stays quick.
 
 import { useId, useState } from 'react';
 import type { Example } from '../../data';
@@ -13,6 +15,9 @@ interface Props {
   example: Example | null;
   onDone: (savedId: string | null) => void;
 }
+
+/** Characters above which a field opens collapsed: the browser lays out ~20 KB of a text area in a few ms here, 200 KB in 50-100 ms. */
+export const LONG_FIELD_CHARS = 20_000;
 
 const EMPTY: Example = { id: '', source: 'studio', kind: 'instruction', instruction: '', input: '', response: '', category: '' };
 
@@ -47,6 +52,7 @@ export function ExampleEditor({ example, onDone }: Props) {
         hint={hint}
         errors={errorsFor(field).map((p) => p.message)}
         errorTestId="example-error"
+        collapseOver={LONG_FIELD_CHARS}
       />
     );
   };
@@ -74,32 +80,24 @@ export function ExampleEditor({ example, onDone }: Props) {
       ) : (
         <fieldset className="turns">
           <legend>Turns</legend>
-          {draft.messages.map((m, k) => {
-            const errors = errorsFor(`messages[${k}]`);
-            return (
-              <div key={k} className={`field${errors.length ? ' field-invalid' : ''}`}>
-                <label htmlFor={`${id}-turn-${k}`}>
-                  {k + 1}. {m.role === 'user' ? 'User' : 'Assistant'}
-                </label>
-                <textarea
-                  id={`${id}-turn-${k}`}
-                  data-testid={`example-field-turn-${k}`}
-                  rows={2}
-                  value={m.content}
-                  onChange={(e) => {
-                    const messages = draft.messages.slice();
-                    messages[k] = { ...m, content: e.target.value };
-                    setDraft({ ...draft, messages });
-                  }}
-                />
-                {errors.map((p, j) => (
-                  <p key={j} className="field-error" data-testid="example-error">
-                    {p.message}
-                  </p>
-                ))}
-              </div>
-            );
-          })}
+          {draft.messages.map((m, k) => (
+            <TextField
+              key={k}
+              id={`${id}-turn-${k}`}
+              testId={`example-field-turn-${k}`}
+              label={`${k + 1}. ${m.role === 'user' ? 'User' : 'Assistant'}`}
+              value={m.content}
+              onChange={(v) => {
+                const messages = draft.messages.slice();
+                messages[k] = { ...m, content: v };
+                setDraft({ ...draft, messages });
+              }}
+              rows={2}
+              errors={errorsFor(`messages[${k}]`).map((p) => p.message)}
+              errorTestId="example-error"
+              collapseOver={LONG_FIELD_CHARS}
+            />
+          ))}
           {errorsFor('messages')
             .filter((p) => p.field === 'messages')
             .map((p, j) => (

@@ -1,14 +1,15 @@
 // The examples of the selected dataset as a paged table: search, filter by
 // category, token counts for the rows shown, add/edit/delete, undo. Paging
 // keeps a 50,000-example dataset as light as a small one: only one page of
-// rows is ever in the document, and only those rows are tokenized.
+// rows is ever in the document, and only those rows are tokenized (long
+// examples in the dataset worker, see useTokenCounts).
 
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { requestOf, responseOf, type Example } from '../../data';
 import { currentTemplate, useStudio, useStudioValues } from '../../store';
-import { formatCount } from '../format';
+import { formatCount, textPreview } from '../format';
 import { ExampleEditor } from './ExampleEditor';
-import { TokenCounter } from './tokens';
+import { useTokenCounts } from './tokens';
 
 export const PAGE_SIZE = 50;
 const NO_CATEGORY = '\u0000none';
@@ -55,8 +56,9 @@ export function ExampleTable({ selectedId, onSelect }: Props) {
   const pages = Math.max(1, Math.ceil(matches.length / PAGE_SIZE));
   const current = Math.min(page, pages - 1);
   useEffect(() => setPage(0), [deferredSearch, category, active?.id]);
-  const counter = useMemo(() => (tokenizer ? new TokenCounter(tokenizer, template) : null), [tokenizer, template]);
   const rows = matches.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
+  const rowExamples = useMemo(() => rows.map((k) => examples[k] as Example), [matches, current, examples]);
+  const countOf = useTokenCounts(rowExamples, tokenizer, template);
   const lastUndo = undoStack[undoStack.length - 1];
   const editingExample = editing && editing !== 'new' ? examples.find((e) => e.id === editing) ?? null : null;
 
@@ -110,7 +112,7 @@ export function ExampleTable({ selectedId, onSelect }: Props) {
 
       <p className="muted example-count" data-testid="example-count">
         {matches.length === examples.length ? `${formatCount(examples.length)} examples` : `${formatCount(matches.length)} of ${formatCount(examples.length)} examples match`}
-        {!counter && examples.length > 0 ? ' · create a model to see token counts' : ''}
+        {!countOf && examples.length > 0 ? ' · create a model to see token counts' : ''}
       </p>
       <div className="table-scroll">
         <table className="data-table example-table" data-testid="example-table">
@@ -151,7 +153,7 @@ export function ExampleTable({ selectedId, onSelect }: Props) {
                   key={e.id}
                   index={k}
                   example={e}
-                  tokens={counter ? counter.count(e) : null}
+                  tokens={countOf ? countOf(e) ?? 'counting' : null}
                   selected={e.id === selectedId}
                   onSelect={() => onSelect(e.id === selectedId ? null : e.id)}
                   onEdit={() => setEditing(e.id)}
@@ -186,7 +188,8 @@ export function ExampleTable({ selectedId, onSelect }: Props) {
 function ExampleRow(props: {
   index: number;
   example: Example;
-  tokens: number | null;
+  /** The count; 'counting' while the dataset worker counts a long example; null without a model. */
+  tokens: number | 'counting' | null;
   selected: boolean;
   onSelect: () => void;
   onEdit: () => void;
@@ -199,19 +202,19 @@ function ExampleRow(props: {
       <td>
         <button type="button" className="cell-button" data-testid="example-open" onClick={props.onSelect} title="Show its tokens">
           <span className="cell-text" data-testid="example-instruction">
-            {cellPreview(requestOf(e))}
+            {textPreview(requestOf(e))}
           </span>
         </button>
         {e.kind === 'conversation' && <span className="muted"> · {e.messages.length} turns</span>}
       </td>
       <td>
         <span className="cell-text" data-testid="example-response">
-          {cellPreview(responseOf(e))}
+          {textPreview(responseOf(e))}
         </span>
       </td>
       <td className="muted">{e.category ?? ''}</td>
-      <td className="num" data-testid="example-tokens">
-        {tokens ?? '—'}
+      <td className="num" data-testid="example-tokens" title={tokens === 'counting' ? 'Counting the tokens of this long example…' : undefined}>
+        {tokens === 'counting' ? '…' : tokens ?? '—'}
       </td>
       <td className="row-actions">
         <button type="button" data-testid="example-edit" onClick={props.onEdit}>
@@ -223,11 +226,4 @@ function ExampleRow(props: {
       </td>
     </tr>
   );
-}
-
-/** Characters of a text a table cell holds: it shows two lines, and laying out a 200 KB text to clip it blocked the page. */
-const CELL_CHARS = 400;
-
-function cellPreview(text: string): string {
-  return text.length > CELL_CHARS ? `${text.slice(0, CELL_CHARS)}…` : text;
 }

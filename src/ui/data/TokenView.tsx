@@ -1,16 +1,16 @@
 // One example's tokens as the trainer sees them: prompt tokens (masked, no
 // loss) in grey, response tokens (trained) in green. Only the tokens one
 // training sequence holds are drawn; the rest are counted ("and N more
-// tokens cut to fit"), so a 200 KB example stays a few dozen elements. Built with the model's own tokenizer and the same
-// render/fit functions training uses.
+// tokens cut to fit"), so a 200 KB example stays a few dozen elements. Built
+// with the model's own tokenizer and the same render/fit functions training
+// uses; a long example is tokenized in the dataset worker (useExampleTokens).
 
-import { useMemo } from 'react';
 import type { Example } from '../../data';
 import type { PromptTemplate } from '../../data/templates';
 import type { Tokenizer } from '../../tokenizer/types';
 import { currentTemplate, useStudio } from '../../store';
-import { formatCount } from '../format';
-import { exampleTokens, visibleTokenText } from './tokens';
+import { formatCount, visibleTokenText } from '../format';
+import { useExampleTokens } from './tokens';
 
 const DROP_REASON = {
   'too-long': 'it is longer than the context and the rule is “leave out”',
@@ -29,18 +29,23 @@ export function TokenView({ example, model }: { example: Example; model?: { toke
   const trainOnInputs = useStudio((s) => s.trainOnInputs);
   const overflow = useStudio((s) => s.overflow);
 
-  const shown = useMemo(
-    () => (tokenizer && contextLength ? exampleTokens(example, template, tokenizer, { trainOnInputs, contextLength, overflow }) : null),
-    [example, template, tokenizer, trainOnInputs, contextLength, overflow],
-  );
+  const state = useExampleTokens(example, template, tokenizer, contextLength ? { trainOnInputs, contextLength, overflow } : null);
 
-  if (!shown) {
+  if (!state || state.status !== 'ready') {
+    const text = !state
+      ? hasModel
+        ? 'Loading the model’s tokenizer…'
+        : 'Create or load a model (Studio tab) to see this example as the model’s tokens.'
+      : state.status === 'counting'
+        ? 'Tokenizing this long example…'
+        : `This example’s tokens could not be computed: ${state.message}`;
     return (
       <div className="token-view-box" data-testid="token-view" data-ready="false">
-        <p className="muted">{hasModel ? 'Loading the model’s tokenizer…' : 'Create or load a model (Studio tab) to see this example as the model’s tokens.'}</p>
+        <p className={state?.status === 'failed' ? 'field-error' : 'muted'}>{text}</p>
       </div>
     );
   }
+  const shown = state.shown;
   const masked = shown.tokens.filter((t) => !t.target).length;
   return (
     <div className="token-view-box" data-testid="token-view" data-ready="true">

@@ -1,115 +1,95 @@
-// Token counts and the token view for the editor, computed on the page's
-// thread with the model's own tokenizer and the same functions training uses
-// (renderForTraining, fitToContext), so what is shown is what is trained.
+// Token counts and token views for the Data tab. Short examples are encoded
+// here at once (cached per example object); long ones (isLongExample) in the
+// dataset worker, so a 200 KB example never blocks the page while its
+// tokens are counted or shown. Both run the same exampleTokens/tokenCount.
 
-import { renderForTraining, type TokenView } from '../../data/render';
+import { useEffect, useMemo, useState } from 'react';
+import { exampleTokens, isLongExample, tokenCount, type ExampleTokens, type TokenViewOptions } from '../../data/exampleTokens';
 import type { Example } from '../../data/schema';
-import { fitToContext, type OverflowRule } from '../../data/sequences';
 import type { PromptTemplate } from '../../data/templates';
 import type { Tokenizer } from '../../tokenizer/types';
+import { useStudio } from '../../store';
+import { messageOf } from '../../util/errors';
 
-/** One token as the trainer will see it. */
-export interface ShownToken extends TokenView {
-  /** The loss is computed on predicting this token (its mask is 1 and it is not the first position). */
-  target: boolean;
-}
-
-export interface ExampleTokens {
-  /** The first tokens, at most contextLength + 1 (what one training sequence holds); the rest are only counted. */
-  tokens: ShownToken[];
-  /** Tokens in the whole rendered example. */
-  total: number;
-  /** Tokens not shown: cut to fit the context (truncate) or past it (an example left out). */
-  hidden: number;
-  /** Why the trainer leaves the example out, or null when it is kept. */
-  dropped: 'too-long' | 'no-trained-tokens' | null;
-  truncated: boolean;
-  targets: number;
-}
-
-/**
- * The example's tokens with the mask, after the overflow rule for a context of
- * `contextLength`: position 0 is never a target (nothing comes before it), and
- * only the first contextLength + 1 tokens (one training sequence with its
- * shifted targets) are decoded and shown. A 200 KB example is ~50,000 tokens;
- * turning each into an element froze the page for 19 s.
- */
-export function exampleTokens(
-  example: Example,
-  template: PromptTemplate,
-  tokenizer: Tokenizer,
-  opts: { trainOnInputs: boolean; contextLength: number; overflow: OverflowRule },
-): ExampleTokens {
-  const rendered = renderCached(example, template, tokenizer, opts.trainOnInputs);
-  const fit = fitToContext(rendered.ids, rendered.mask, opts.contextLength, opts.overflow);
-  const shown = Math.min(rendered.ids.length, opts.contextLength + 1);
-  const tokens: ShownToken[] = [];
-  let targets = 0;
-  for (const span of rendered.spans) {
-    for (let k = span.start; k < span.end && k < shown; k++) {
-      const id = rendered.ids[k] as number;
-      const trained = rendered.mask[k] === 1;
-      const target = trained && k > 0 && fit.kept;
-      if (target) targets++;
-      tokens.push({ id, text: tokenizer.decode([id]), trained, part: span.part, target });
-    }
-  }
-  return {
-    tokens,
-    total: rendered.ids.length,
-    hidden: rendered.ids.length - tokens.length,
-    dropped: fit.kept ? null : fit.reason,
-    truncated: fit.kept && fit.truncated,
-    targets,
-  };
-}
-
-/** Tokens in the rendered training sequence of an example (before fitting to the context). */
-export function tokenCount(example: Example, template: PromptTemplate, tokenizer: Tokenizer): number {
-  return renderCached(example, template, tokenizer, false).ids.length;
-}
-
-type Rendered = ReturnType<typeof renderForTraining>;
-const renderCache = new WeakMap<Tokenizer, WeakMap<PromptTemplate, [WeakMap<Example, Rendered>, WeakMap<Example, Rendered>]>>();
-
-/**
- * renderForTraining, remembered per tokenizer, template, mask rule and
- * example object: the table's token count and the token view of the same
- * example then encode its text once, not twice (a 200 KB example takes
- * ~50-130 ms to encode here).
- */
-function renderCached(example: Example, template: PromptTemplate, tokenizer: Tokenizer, trainOnInputs: boolean): Rendered {
-  let byTemplate = renderCache.get(tokenizer);
-  if (!byTemplate) renderCache.set(tokenizer, (byTemplate = new WeakMap()));
-  let pair = byTemplate.get(template);
-  if (!pair) byTemplate.set(template, (pair = [new WeakMap(), new WeakMap()]));
-  const cache = pair[trainOnInputs ? 1 : 0];
-  let r = cache.get(example);
-  if (!r) cache.set(example, (r = renderForTraining(example, template, tokenizer, { trainOnInputs })));
-  return r;
-}
-
-/**
- * A per-example token-count cache tied to one tokenizer and template: rows of a
- * 50,000-example table are counted only when shown, and only once.
- */
-export class TokenCounter {
-  private readonly cache = new WeakMap<Example, number>();
+/** Counts remembered for one tokenizer and template; long examples are filled in by the worker. */
+class CountCache {
+  readonly counts = new WeakMap<Example, number>();
+  readonly asked = new WeakSet<Example>();
   constructor(
     readonly tokenizer: Tokenizer,
     readonly template: PromptTemplate,
   ) {}
-  count(example: Example): number {
-    let n = this.cache.get(example);
-    if (n === undefined) {
-      n = tokenCount(example, this.template, this.tokenizer);
-      this.cache.set(example, n);
-    }
-    return n;
+  /** The count, or null while a long example's count is on its way. */
+  get(e: Example): number | null {
+    let n = this.counts.get(e);
+    if (n === undefined && !isLongExample(e)) this.counts.set(e, (n = tokenCount(e, this.template, this.tokenizer)));
+    return n ?? null;
   }
 }
 
-/** How a token's text is shown: line breaks and tabs made visible, nothing else changed. */
-export function visibleTokenText(text: string): string {
-  return text.replace(/\n/g, '↵\n').replace(/\t/g, '⇥');
+/**
+ * Token counts of the table's rows: `count(e)` is the number, or null while
+ * the dataset worker counts a long example (the row re-renders when it has).
+ */
+export function useTokenCounts(rows: readonly Example[], tokenizer: Tokenizer | null, template: PromptTemplate): ((e: Example) => number | null) | null {
+  const tokenize = useStudio((s) => s.tokenizeInWorker);
+  const cache = useMemo(() => (tokenizer ? new CountCache(tokenizer, template) : null), [tokenizer, template]);
+  const [, setArrived] = useState(0);
+  useEffect(() => {
+    if (!cache) return;
+    const wanted = rows.filter((e) => isLongExample(e) && !cache.counts.has(e) && !cache.asked.has(e));
+    if (wanted.length === 0) return;
+    for (const e of wanted) cache.asked.add(e);
+    tokenize(wanted, cache.template, cache.tokenizer).then(
+      ({ counts }) => {
+        wanted.forEach((e, k) => cache.counts.set(e, counts[k] as number));
+        setArrived((n) => n + 1);
+      },
+      () => {
+        // Asked again the next time the rows change; the cell shows "…" meanwhile.
+        for (const e of wanted) cache.asked.delete(e);
+      },
+    );
+  }, [rows, cache, tokenize]);
+  return cache ? (e) => cache.get(e) : null;
+}
+
+export type ExampleTokensState = { status: 'ready'; shown: ExampleTokens } | { status: 'counting' } | { status: 'failed'; message: string };
+
+/**
+ * One example's token view, or null without a tokenizer: at once for a short
+ * example, from the dataset worker for a long one (`counting` until it
+ * answers). An answer for an example or setting no longer shown is dropped.
+ */
+export function useExampleTokens(example: Example, template: PromptTemplate, tokenizer: Tokenizer | null, opts: TokenViewOptions | null): ExampleTokensState | null {
+  const tokenize = useStudio((s) => s.tokenizeInWorker);
+  const trainOnInputs = opts?.trainOnInputs ?? false;
+  const contextLength = opts?.contextLength ?? 0;
+  const overflow = opts?.overflow ?? 'truncate';
+  const usable = tokenizer !== null && opts !== null;
+  const long = isLongExample(example);
+  const here = useMemo(
+    () => (tokenizer && usable && !long ? exampleTokens(example, template, tokenizer, { trainOnInputs, contextLength, overflow }) : null),
+    [example, template, tokenizer, usable, long, trainOnInputs, contextLength, overflow],
+  );
+  // The worker's answer, with the inputs it answers for.
+  const [answer, setAnswer] = useState<{ for: readonly unknown[]; state: ExampleTokensState } | null>(null);
+  const inputs = [example, template, tokenizer, trainOnInputs, contextLength, overflow];
+  useEffect(() => {
+    if (!tokenizer || !usable || !long) return;
+    let current = true;
+    const asked = [example, template, tokenizer, trainOnInputs, contextLength, overflow];
+    tokenize([example], template, tokenizer, { trainOnInputs, contextLength, overflow }).then(
+      ({ views }) => current && setAnswer({ for: asked, state: { status: 'ready', shown: views![0]! } }),
+      (e: unknown) => current && setAnswer({ for: asked, state: { status: 'failed', message: messageOf(e) } }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [example, template, tokenizer, usable, long, trainOnInputs, contextLength, overflow, tokenize]);
+
+  if (!usable) return null;
+  if (here) return { status: 'ready', shown: here };
+  if (answer && answer.for.every((v, k) => v === inputs[k])) return answer.state;
+  return { status: 'counting' };
 }

@@ -2,12 +2,13 @@
 // renderForTraining, no target at position 0, and the context's overflow rule.
 
 import { describe, expect, it } from 'vitest';
-import { renderForTraining } from '../../data/render';
-import type { Example } from '../../data/schema';
-import { encodeExamples } from '../../data/sequences';
-import { PLAIN_TEMPLATE } from '../../data/templates';
-import { BpeTokenizer } from '../../tokenizer/bpe';
-import { exampleTokens, TokenCounter, visibleTokenText } from './tokens';
+import { renderForTraining } from './render';
+import type { Example } from './schema';
+import { encodeExamples } from './sequences';
+import { PLAIN_TEMPLATE } from './templates';
+import { BpeTokenizer } from '../tokenizer/bpe';
+import { exampleChars, exampleTokens, isLongExample, LONG_EXAMPLE_CHARS, tokenCount } from './exampleTokens';
+import { runDataJob, type DataJobEvent } from './jobs';
 
 const tokenizer = BpeTokenizer.train('Question: what is the capital of France?\nAnswer: Paris. '.repeat(30), { vocabSize: 300 });
 const example: Example = { id: 'a', source: 't', kind: 'instruction', instruction: 'What is the capital of France?', response: 'Paris.' };
@@ -55,13 +56,34 @@ describe('exampleTokens', () => {
     expect(shown.hidden).toBe(shown.total - 17);
   });
 
-  it('counts tokens per example once per tokenizer and template', () => {
-    const counter = new TokenCounter(tokenizer, PLAIN_TEMPLATE);
-    expect(counter.count(example)).toBe(renderForTraining(example, PLAIN_TEMPLATE, tokenizer).ids.length);
-    expect(counter.count(example)).toBe(counter.count(example));
+  it('counts the tokens of the rendered training sequence', () => {
+    expect(tokenCount(example, PLAIN_TEMPLATE, tokenizer)).toBe(renderForTraining(example, PLAIN_TEMPLATE, tokenizer).ids.length);
   });
 
-  it('shows line breaks and tabs without changing other text', () => {
-    expect(visibleTokenText('a\nb\tc <b>')).toBe('a↵\nb⇥c <b>');
+  it('calls an example long by all of its text, conversation turns and system prompt included', () => {
+    expect(exampleChars(example)).toBe(example.instruction.length + example.response.length);
+    expect(isLongExample(example)).toBe(false);
+    const half = 'x'.repeat(LONG_EXAMPLE_CHARS / 2);
+    expect(isLongExample({ ...example, input: half, response: half } as Example)).toBe(true);
+    const chat: Example = { id: 'c', source: 't', kind: 'conversation', system: 'Be brief.', messages: [{ role: 'user', content: half }, { role: 'assistant', content: half }] };
+    expect(exampleChars(chat)).toBe(LONG_EXAMPLE_CHARS + 'Be brief.'.length);
+    expect(isLongExample(chat)).toBe(true);
+  });
+
+  it('gives the same counts and views from the dataset worker job as on the page', async () => {
+    const long = { ...example, id: 'b', input: 'river capital mountain '.repeat(200) } as Example;
+    const view = { trainOnInputs: false, contextLength: 24, overflow: 'truncate' as const };
+    const events: DataJobEvent[] = [];
+    await runDataJob({ type: 'tokens', id: 7, examples: [example, long], template: PLAIN_TEMPLATE, tokenizerJson: JSON.stringify(tokenizer.toJSON()), view }, (ev) => events.push(ev));
+    expect(events).toHaveLength(1);
+    const ev = events[0]!;
+    if (ev.type !== 'tokenized') throw new Error(`expected tokenized, got ${ev.type}`);
+    expect(ev.id).toBe(7);
+    expect(ev.counts).toEqual([tokenCount(example, PLAIN_TEMPLATE, tokenizer), tokenCount(long, PLAIN_TEMPLATE, tokenizer)]);
+    expect(ev.views).toEqual([exampleTokens(example, PLAIN_TEMPLATE, tokenizer, view), exampleTokens(long, PLAIN_TEMPLATE, tokenizer, view)]);
+    expect(ev.views![1]!.hidden).toBeGreaterThan(0);
+    const countsOnly: DataJobEvent[] = [];
+    await runDataJob({ type: 'tokens', id: 8, examples: [long], template: PLAIN_TEMPLATE, tokenizerJson: JSON.stringify(tokenizer.toJSON()) }, (e) => countsOnly.push(e));
+    expect(countsOnly[0]).toEqual({ type: 'tokenized', id: 8, counts: [ev.counts[1]], views: null });
   });
 });
