@@ -154,8 +154,28 @@ async function walk(page: Page, opts: { presenter: boolean }): Promise<void> {
     await expect(step).toHaveAttribute('data-step', 'compare');
   }
 
-  // 5. Preference tuning: text. 6. Your own domain: the mix experiment's runner (its run takes
-  // minutes, so it is not run here; src/worker/engine.experiment.test.ts runs it). 7. Your own models.
+  // 5. Many tasks, many phrasings: the flan runner (arms (a) and (c) tune for minutes, so it
+  // is not run here; src/store/lessons/slice.test.ts checks what it asks the worker).
+  await next();
+  await expect(step).toHaveAttribute('data-step', 'many-tasks');
+  await expect(page.getByTestId('lesson-text')).toContainText('in all thirteen phrasings');
+  await expect(page.getByTestId('experiment-run')).toBeEnabled();
+  await fits();
+
+  // 6. The model writes its own data: three proposals from the shipped tuned model (no
+  // tuning), counted and filtered in the worker.
+  await next();
+  await expect(step).toHaveAttribute('data-step', 'self-instruct');
+  if (!opts.presenter) {
+    await page.getByTestId('self-instruct-count').fill('3');
+    await page.getByTestId('self-instruct-run').click();
+    await expect(page.getByTestId('self-instruct-summary')).toContainText('3 proposed', { timeout: 240_000 });
+    await expect(page.getByTestId('self-instruct-error')).toHaveCount(0);
+  }
+  await fits();
+
+  // 7. Preference tuning: text. 8. Your own domain: the mix experiment's runner (its run takes
+  // minutes, so it is not run here; src/worker/engine.experiment.test.ts runs it). 9. Your own models.
   await next();
   await expect(step).toHaveAttribute('data-step', 'preference-tuning');
   await expect(page.getByTestId('lesson-text')).toContainText('helpful, honest and harmless');

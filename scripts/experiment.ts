@@ -1,21 +1,20 @@
-// npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]: the
+// npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
+// [--steps N] [--lr X] [--share X (mix)]: the
 // seed's experiments on the shipped models, with the same code the studio's
 // lessons run (src/experiments/). Prints a table and one `- [x] claim` /
 // `- [ ] claim` line per claim, and writes the result as JSON to
-// build/experiments/<name>[-quick].json. Seeded: the same command gives the same
+// build/experiments/<name>[-quick][-overrides].json. Seeded: the same command gives the same
 // numbers on the same backend. Ctrl-C stops between steps and writes nothing;
 // the models and datasets are only read.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatResult, type ExperimentEnv, type ExperimentResult } from '../src/experiments/common';
-import { FLAN_FULL, FLAN_QUICK, runFlan } from '../src/experiments/flan';
+import { FLAN_FULL, FLAN_QUICK, readFlanCountries, runFlan } from '../src/experiments/flan';
 import { MIX_FULL, MIX_QUICK, runMix } from '../src/experiments/mix';
 import { runSelfInstruct, SELF_INSTRUCT_FULL, SELF_INSTRUCT_QUICK } from '../src/experiments/selfInstruct';
-import { splitCountries } from '../src/corpus/split';
-import { loadSources, SPLIT_SEED } from './corpus';
 import { messageOf } from '../src/util/errors';
-import { atomicWrite, formatDuration, initNodeBackend, loadModelDir, parseArgs, readDataset, templateById } from './lib/node';
+import { atomicWrite, formatDuration, initNodeBackend, loadModelDir, numberFlag, parseArgs, readDataset, templateById } from './lib/node';
 
 const EXPERIMENTS = ['flan', 'self-instruct', 'mix'] as const;
 type Name = (typeof EXPERIMENTS)[number];
@@ -36,18 +35,45 @@ function realNames(): Set<string> {
 }
 
 /**
- * The countries of the shipped split (public/datasets/geo-split.json names them, so the
- * experiment asks about the same held-out countries as the shipped evaluation sets),
- * with their facts from the corpus's source.
+ * The flan experiment's countries, as the studio's lesson step reads them:
+ * public/datasets/flan-countries.json (written by `npm run flan-data` from the corpus's
+ * source and the shipped split, so the experiment asks about the same held-out
+ * countries as the shipped evaluation sets).
  */
-function countrySplit() {
-  const { facts } = loadSources();
-  const path = join(DATA, 'geo-split.json');
-  if (!existsSync(path)) return splitCountries(facts, SPLIT_SEED);
-  const s = JSON.parse(readFileSync(path, 'utf8')) as { train?: string[]; heldOut?: string[] };
-  const byName = new Map(facts.map((c) => [c.name, c]));
-  const pick = (names: string[] = []) => names.flatMap((n) => byName.get(n) ?? []);
-  return { train: pick(s.train), heldOut: pick(s.heldOut) };
+function flanCountries() {
+  const path = join(DATA, 'flan-countries.json');
+  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run flan-data to write it.`);
+  return readFlanCountries(JSON.parse(readFileSync(path, 'utf8')), path);
+}
+
+/**
+ * A run's settings with the overrides given on the command line (`--steps`, `--lr`,
+ * and for mix `--share`), so other settings can be tried without editing the defaults
+ * the studio uses. Returns the settings and a tag naming the overrides for the output file.
+ */
+function withOverrides<S extends { steps: number; learningRate: number; instructionShare?: number }>(name: Name, base: S): { settings: S; tag: string } {
+  const settings = { ...base };
+  const tags: string[] = [];
+  if (flags.has('steps')) {
+    const steps = numberFlag(flags, 'steps', base.steps);
+    if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a whole number of steps >= 1, got "${flags.get('steps')}".`);
+    settings.steps = steps;
+    tags.push(`steps${steps}`);
+  }
+  if (flags.has('lr')) {
+    const lr = numberFlag(flags, 'lr', base.learningRate);
+    if (!(lr > 0 && lr < 1)) throw new Error(`--lr must be a learning rate between 0 and 1, got "${flags.get('lr')}".`);
+    settings.learningRate = lr;
+    tags.push(`lr${flags.get('lr')}`);
+  }
+  if (flags.has('share')) {
+    if (name !== 'mix') throw new Error('--share (the share of instruction batches) applies to the mix experiment only.');
+    const share = numberFlag(flags, 'share', base.instructionShare ?? 0.5);
+    if (!(share > 0 && share < 1)) throw new Error(`--share must be between 0 and 1 (exclusive), got "${flags.get('share')}".`);
+    settings.instructionShare = share;
+    tags.push(`share${flags.get('share')}`);
+  }
+  return { settings, tag: tags.join('-') };
 }
 
 function loadEnv(dir: string, signal: AbortSignal): ExperimentEnv {
@@ -61,22 +87,22 @@ function loadEnv(dir: string, signal: AbortSignal): ExperimentEnv {
   };
 }
 
-async function run(name: Name, quick: boolean, signal: AbortSignal): Promise<ExperimentResult> {
+async function run(name: Name, quick: boolean, suffix: string, signal: AbortSignal): Promise<ExperimentResult> {
   switch (name) {
     case 'flan': {
       const env = loadEnv(flags.get('model') ?? 'public/models/base', signal);
-      return runFlan(env, countrySplit(), quick ? FLAN_QUICK : FLAN_FULL, quick);
+      return runFlan(env, flanCountries(), withOverrides(name, quick ? FLAN_QUICK : FLAN_FULL).settings, quick);
     }
     case 'self-instruct': {
       const env = loadEnv(flags.get('model') ?? 'public/models/tuned', signal);
       const result = await runSelfInstruct(
         env,
-        { seedTasks: readDataset(join(DATA, 'geo-tune.json')), heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')) },
-        quick ? SELF_INSTRUCT_QUICK : SELF_INSTRUCT_FULL,
+        { seedTasks: readDataset(join(DATA, 'geo-tune.json')), heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')), tuneExamples: readDataset(join(DATA, 'geo-tune.json')) },
+        withOverrides(name, quick ? SELF_INSTRUCT_QUICK : SELF_INSTRUCT_FULL).settings,
         quick,
       );
       // The kept pairs as Alpaca JSON: import them in the studio's Data tab to review, edit and keep.
-      const out = join('build', 'experiments', `self-instruct-pairs${quick ? '-quick' : ''}.json`);
+      const out = join('build', 'experiments', `self-instruct-pairs${suffix}.json`);
       atomicWrite(out, `${JSON.stringify(result.pairs.map((p) => ({ instruction: p.instruction, input: '', output: p.response })), null, 1)}\n`);
       console.log(`  kept pairs written: ${out}`);
       const { pairs: _pairs, ...rest } = result;
@@ -87,7 +113,7 @@ async function run(name: Name, quick: boolean, signal: AbortSignal): Promise<Exp
       return runMix(
         env,
         { tuneExamples: readDataset(join(DATA, 'geo-tune.json')), heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')), avoid: realNames() },
-        quick ? MIX_QUICK : MIX_FULL,
+        withOverrides(name, quick ? MIX_QUICK : MIX_FULL).settings,
         quick,
       );
     }
@@ -97,10 +123,13 @@ async function run(name: Name, quick: boolean, signal: AbortSignal): Promise<Exp
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir]`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--share X (mix only)]`);
     process.exit(2);
   }
   const quick = flags.has('quick');
+  // Checked before the model loads, so a bad flag is refused at once.
+  const { tag } = withOverrides(name as Name, name === 'flan' ? FLAN_QUICK : name === 'mix' ? MIX_QUICK : SELF_INSTRUCT_QUICK);
+  const suffix = `${quick ? '-quick' : ''}${tag ? `-${tag}` : ''}`;
   const controller = new AbortController();
   process.once('SIGINT', () => {
     console.log('\nstopping after the current step…');
@@ -108,12 +137,12 @@ async function main(): Promise<void> {
   });
   const backend = await initNodeBackend();
   const started = Date.now();
-  console.log(`experiment ${name}${quick ? ' --quick' : ''} on tfjs ${backend}, ${new Date().toISOString()}`);
-  const result = await run(name as Name, quick, controller.signal);
+  console.log(`experiment ${process.argv.slice(2).join(' ')} on tfjs ${backend}, ${new Date().toISOString()}`);
+  const result = await run(name as Name, quick, suffix, controller.signal);
   const seconds = (Date.now() - started) / 1000;
-  const out = join('build', 'experiments', `${name}${quick ? '-quick' : ''}.json`);
+  const out = join('build', 'experiments', `${name}${suffix}.json`);
   atomicWrite(out, `${JSON.stringify({ ...result, date: new Date().toISOString(), seconds: Math.round(seconds), backend }, null, 1)}\n`);
-  console.log(`\n${name}${quick ? ' --quick' : ''}: ${formatDuration(seconds)} on tfjs ${backend}\n`);
+  console.log(`\n${process.argv.slice(2).join(' ')}: ${formatDuration(seconds)} on tfjs ${backend}\n`);
   for (const s of result.samples) console.log(`sample [${s.arm}] ${s.text}`);
   console.log(`\n${formatResult(result)}\n\nwritten: ${out}`);
 }

@@ -5,7 +5,7 @@
 
 import { evaluateModel, type EvalReport } from '../eval/evaluate';
 import { normalizeAnswer } from '../eval/metrics';
-import type { Example } from '../data/schema';
+import type { Example, InstructionExample } from '../data/schema';
 import type { PromptTemplate } from '../data/templates';
 import { generateTokens } from '../model/generate';
 import { GPT } from '../model/gpt';
@@ -54,6 +54,8 @@ export interface ExperimentResult {
   samples: Array<{ arm: string; text: string }>;
   /** What the numbers mean and what limits them, in a sentence or two. */
   notes: string[];
+  /** Pairs the experiment wrote (self-instruct's kept pairs), for the user to review, edit and keep. */
+  pairs?: InstructionExample[];
 }
 
 export class ExperimentStopped extends Error {

@@ -4,15 +4,19 @@
 // same steps and batch size, and ask each about held-out countries in phrasings no
 // arm was tuned on (HELDOUT_TEMPLATES), and about the relation none was tuned on.
 
-import { HELDOUT_TEMPLATES, question, TEMPLATE_POOL, type CountryFacts, type Relation } from '../corpus/facts';
+import { HELDOUT_TEMPLATES, question, RELATIONS, TEMPLATE_POOL, type CountryFacts, type Relation } from '../corpus/facts';
 import { TUNED_RELATIONS, UNTUNED_RELATION } from '../corpus/split';
 import type { InstructionExample } from '../data/schema';
 import { Random } from '../util/random';
 import { armData, askAll, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
 
+export type FlanArm = 'a' | 'b' | 'c';
+
 export interface FlanSettings extends TuneSettings {
   /** Questions asked per measure (a seeded sample of each evaluation set). */
   questions: number;
+  /** The arms to tune (all three when absent); the studio's lesson runs (a) and (c) only, to halve the wait. */
+  arms?: readonly FlanArm[];
 }
 
 export const FLAN_QUICK: FlanSettings = { steps: 120, batchSize: 16, learningRate: 3e-4, warmupSteps: 10, seed: 13, questions: 60 };
@@ -36,12 +40,37 @@ function examples(countries: readonly CountryFacts[], relations: readonly Relati
 }
 
 /** The three arms' tuning sets: what each learns from, nothing else differs. */
-export function flanArms(train: readonly CountryFacts[]): Array<{ arm: string; label: string; examples: InstructionExample[] }> {
+export function flanArms(train: readonly CountryFacts[]): Array<{ arm: FlanArm; label: string; examples: InstructionExample[] }> {
   return [
     { arm: 'a', label: '(a) capital, one phrasing', examples: examples(train, ['capital'], (r) => TEMPLATE_POOL[r].slice(0, 1), 'a') },
     { arm: 'b', label: `(b) ${TUNED_RELATIONS.length} relations, one phrasing each`, examples: examples(train, TUNED_RELATIONS, (r) => TEMPLATE_POOL[r].slice(0, 1), 'b') },
     { arm: 'c', label: `(c) ${TUNED_RELATIONS.length} relations, ${TEMPLATE_POOL.capital.length} phrasings each`, examples: examples(train, TUNED_RELATIONS, (r) => TEMPLATE_POOL[r], 'c') },
   ];
+}
+
+/**
+ * The countries of a flan-countries file (public/datasets/flan-countries.json, written by
+ * `npm run flan-data`): train and held-out lists of countries with every relation. `file`
+ * names the file in the messages; a malformed entry is refused by its list and position.
+ */
+export function readFlanCountries(doc: unknown, file: string): FlanInputs {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ExperimentInputError(`${file} is not a flan-countries file: expected an object with "train" and "heldOut" lists.`);
+  const d = doc as Record<string, unknown>;
+  const list = (key: 'train' | 'heldOut'): CountryFacts[] => {
+    const v = d[key];
+    if (!Array.isArray(v)) throw new ExperimentInputError(`${file} has no "${key}" list of countries.`);
+    return v.map((c: unknown, i) => {
+      const rec = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
+      const missing = (['code', 'name', ...RELATIONS] as const).filter((k) => typeof rec[k] !== 'string' || (rec[k] as string).trim() === '');
+      if (missing.length > 0) throw new ExperimentInputError(`${file}: ${key}[${i}]${typeof rec.name === 'string' ? ` (${rec.name})` : ''} has no ${missing.join(', ')}.`);
+      return Object.fromEntries(['code', 'name', ...RELATIONS].map((k) => [k, rec[k] as string])) as CountryFacts;
+    });
+  };
+  const inputs = { train: list('train'), heldOut: list('heldOut') };
+  const trainNames = new Set(inputs.train.map((c) => c.name));
+  const both = inputs.heldOut.filter((c) => trainNames.has(c.name));
+  if (both.length > 0) throw new ExperimentInputError(`${file} lists ${both.map((c) => c.name).join(', ')} as both train and held-out: held-out countries must never be tuned on.`);
+  return inputs;
 }
 
 export function flanInputProblem(inputs: FlanInputs): string | null {
@@ -59,7 +88,9 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
     relationsUnseen: rng.sample(examples(inputs.heldOut, TUNED_RELATIONS, (r) => HELDOUT_TEMPLATES[r], 'eval'), s.questions),
     untuned: rng.sample(examples(inputs.heldOut, [UNTUNED_RELATION], (r) => [...TEMPLATE_POOL[r], ...HELDOUT_TEMPLATES[r]], 'eval'), s.questions),
   };
-  const arms = flanArms(inputs.train).map((a) => ({
+  const chosen = new Set<FlanArm>(s.arms ?? ['a', 'b', 'c']);
+  if (!chosen.has('a') || !chosen.has('c')) throw new ExperimentInputError('The flan experiment compares arm (a) with arm (c): both must be among the arms run.');
+  const arms = flanArms(inputs.train).filter((a) => chosen.has(a.arm)).map((a) => ({
     ...a,
     data: armData(a.examples, env, s),
   }));
@@ -96,10 +127,11 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
   }
   const get = (arm: string, key: string) => rows.find((r) => r.arm === arm)!.values[key]!;
   const gap = get('c', 'capitalUnseen') - get('a', 'capitalUnseen');
+  const untunedByArm = arms.map((a) => `(${a.arm}) ${formatShare(get(a.arm, 'untuned'))}`).join(', ');
   return {
     experiment: 'flan',
     quick,
-    settings: { ...s, trainCountries: inputs.train.length, heldOutCountries: inputs.heldOut.length, tunedRelations: TUNED_RELATIONS, untunedRelation: UNTUNED_RELATION },
+    settings: { ...s, arms: [...chosen], trainCountries: inputs.train.length, heldOutCountries: inputs.heldOut.length, tunedRelations: TUNED_RELATIONS, untunedRelation: UNTUNED_RELATION },
     columns: [
       { key: 'capitalUnseen', label: 'capitals, unseen phrasings' },
       { key: 'capitalQuestionLike', label: 'of those, continue with a question' },
@@ -114,7 +146,7 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
       },
       {
         holds: get('c', 'untuned') > get('a', 'untuned'),
-        text: `the never-tuned relation (${UNTUNED_RELATION}), reported whatever it shows: (a) ${formatShare(get('a', 'untuned'))}, (b) ${formatShare(get('b', 'untuned'))}, (c) ${formatShare(get('c', 'untuned'))}; (c) above (a)`,
+        text: `the never-tuned relation (${UNTUNED_RELATION}), reported whatever it shows: ${untunedByArm}; (c) above (a)`,
       },
     ],
     samples,

@@ -10,7 +10,8 @@ import { PLAIN_TEMPLATE } from '../data/templates';
 import type { InstructionExample } from '../data/schema';
 import { GPT } from '../model/gpt';
 import { BpeTokenizer } from '../tokenizer/bpe';
-import { flanArms, flanInputProblem } from './flan';
+import { readFileSync } from 'node:fs';
+import { FLAN_QUICK, flanArms, flanInputProblem, readFlanCountries, runFlan } from './flan';
 import { instructionProblem, maxRouge, proposalPrompt, responseProblem, runSelfInstruct, selfInstructInputProblem, SELF_INSTRUCT_QUICK } from './selfInstruct';
 
 beforeAll(async () => {
@@ -36,6 +37,48 @@ describe('flan arms', () => {
     expect(flanInputProblem({ train, heldOut: train.slice(0, 2) })).toMatch(/2 held-out countries.*at least 5/);
     expect(flanInputProblem({ train: train.slice(0, 1), heldOut: train })).toMatch(/1 train country/);
     expect(flanInputProblem({ train, heldOut: train })).toBeNull();
+  });
+});
+
+describe('flan countries file', () => {
+  const file = 'flan-countries.json';
+  const train = ['France', 'Spain', 'Italy', 'Chad', 'Peru'].map(country);
+  it('reads train and held-out countries with every relation', () => {
+    const r = readFlanCountries({ train, heldOut: [country('Laos', 9)] }, file);
+    expect(r.train).toHaveLength(5);
+    expect(r.heldOut[0]).toEqual(country('Laos', 9));
+  });
+
+  it('refuses a malformed file, naming the list, the entry and what it lacks', () => {
+    expect(() => readFlanCountries([], file)).toThrow(/flan-countries\.json is not a flan-countries file/);
+    expect(() => readFlanCountries({ train }, file)).toThrow(/no "heldOut" list/);
+    const { language: _l, ...noLanguage } = country('Laos', 9);
+    expect(() => readFlanCountries({ train, heldOut: [country('Cuba', 8), noLanguage] }, file)).toThrow(/heldOut\[1\] \(Laos\) has no language/);
+    expect(() => readFlanCountries({ train, heldOut: [train[2]] }, file)).toThrow(/Italy as both train and held-out/);
+  });
+
+  it('ships one whose facts are those of the tuning set and whose split is the shipped one', () => {
+    const r = readFlanCountries(JSON.parse(readFileSync('public/datasets/flan-countries.json', 'utf8')), file);
+    const split = JSON.parse(readFileSync('public/datasets/geo-split.json', 'utf8')) as { train: string[]; heldOut: string[] };
+    expect(r.train.map((c) => c.name)).toEqual(split.train);
+    expect(r.heldOut.map((c) => c.name)).toEqual(split.heldOut);
+    // Every tuning record's answer is the fact the file gives the country it names (longest name first: "Guinea" is in "Equatorial Guinea").
+    const tune = JSON.parse(readFileSync('public/datasets/geo-tune.json', 'utf8')) as Array<{ instruction: string; output: string; category: string }>;
+    const byLength = [...r.train].sort((a, b) => b.name.length - a.name.length);
+    let checked = 0;
+    for (const rec of tune) {
+      const c = byLength.find((x) => rec.instruction.includes(x.name))!;
+      expect(c[rec.category as keyof CountryFacts], rec.instruction).toBe(rec.output);
+      checked++;
+    }
+    expect(checked).toBe(tune.length);
+  });
+
+  it('refuses to run without both arms it compares, before tuning anything', async () => {
+    const tokenizer = BpeTokenizer.train('Question: What is the capital of France?\nAnswer: Franceville\n', { vocabSize: 300 });
+    const model = GPT.create({ vocabSize: 300, contextLength: 32, width: 16, layers: 1, heads: 2 }, 1);
+    await expect(runFlan({ model, tokenizer, template: PLAIN_TEMPLATE }, { train, heldOut: train }, { ...FLAN_QUICK, arms: ['a', 'b'] }, true)).rejects.toThrow(/compares arm \(a\) with arm \(c\)/);
+    model.dispose();
   });
 });
 
@@ -77,5 +120,20 @@ describe('self-instruct filters', () => {
     expect(v.pairsCount).toBe(r.pairs.length);
     expect(r.pairs.every((p) => instructionProblem(p.instruction) === null && responseProblem(p.response) === null)).toBe(true);
     expect(r.claims).toHaveLength(2);
+  }, 120_000);
+
+  it('proposes and answers only, with no held-out set, when not measuring (the studio\'s review)', async () => {
+    const text = `${seeds.map((s, i) => `${i + 1}. ${s.instruction}`).join('\n')}\n${seeds.map((s) => `Question: ${s.instruction}\nAnswer: ${s.response}`).join('\n')}`;
+    const tokenizer = BpeTokenizer.train(text, { vocabSize: 320 });
+    const model = GPT.create({ vocabSize: 320, contextLength: 48, width: 16, layers: 1, heads: 2 }, 5);
+    const s = { ...SELF_INSTRUCT_QUICK, proposals: 4, measure: false };
+    expect(selfInstructInputProblem({ seedTasks: seeds, heldOut: [] }, s)).toBeNull();
+    const r = await runSelfInstruct({ model, tokenizer, template: PLAIN_TEMPLATE }, { seedTasks: seeds, heldOut: [] }, s, true);
+    expect(r.rows.map((x) => x.arm)).toEqual(['before']);
+    expect(r.rows[0]!.values.proposedCount).toBe(4);
+    expect(r.rows[0]!.values.heldOutExact).toBeUndefined();
+    expect(r.claims).toHaveLength(1);
+    expect(r.pairs).toHaveLength(r.rows[0]!.values.pairsCount!);
+    model.dispose();
   }, 120_000);
 });

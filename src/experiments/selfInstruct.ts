@@ -30,6 +30,11 @@ export interface SelfInstructSettings extends TuneSettings {
   temperature: number;
   /** Held-out questions asked before and after tuning on the kept pairs. */
   heldOutQuestions: number;
+  /**
+   * Tune copies on the pairs and measure them (the experiment). Off, the run stops once
+   * the pairs are written: the studio's review asks only for proposals to read and edit.
+   */
+  measure: boolean;
 }
 
 export const SELF_INSTRUCT_QUICK: SelfInstructSettings = {
@@ -43,6 +48,7 @@ export const SELF_INSTRUCT_QUICK: SelfInstructSettings = {
   shown: 3,
   temperature: 0.8,
   heldOutQuestions: 80,
+  measure: true,
 };
 export const SELF_INSTRUCT_FULL: SelfInstructSettings = { ...SELF_INSTRUCT_QUICK, proposals: 400, steps: 120, heldOutQuestions: 200 };
 
@@ -54,6 +60,12 @@ export interface SelfInstructInputs {
   seedTasks: readonly Example[];
   /** Held-out questions measured before and after. */
   heldOut: readonly Example[];
+  /**
+   * The starting model's own tuning data. Given, two more copies are tuned the same
+   * steps: on this data with the kept pairs added (as the paper adds generated tasks to
+   * its pool), and on this data alone, so the pairs' own effect is the difference.
+   */
+  tuneExamples?: readonly Example[];
 }
 
 /** Why a proposed instruction is not a usable task, or null: simple checks, as the paper's heuristics. */
@@ -104,7 +116,7 @@ async function sampleLine(model: GPT, env: ExperimentEnv, prompt: string, temper
 
 export function selfInstructInputProblem(inputs: SelfInstructInputs, s: SelfInstructSettings): string | null {
   if (inputs.seedTasks.length < s.seeds) return `The seed set has ${inputs.seedTasks.length} task(s); self-instruct starts from ${s.seeds}.`;
-  if (inputs.heldOut.length < 10) return `The held-out question set has ${inputs.heldOut.length} example(s); at least 10 are needed to measure the effect of tuning.`;
+  if (s.measure && inputs.heldOut.length < 10) return `The held-out question set has ${inputs.heldOut.length} example(s); at least 10 are needed to measure the effect of tuning.`;
   if (s.shown < 1 || s.shown > s.seeds) return `Each proposal prompt shows 1 to ${s.seeds} pool questions (got ${s.shown}).`;
   return null;
 }
@@ -148,53 +160,80 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
     if (!responseProblem(r.answer)) pairs.push({ ...asked[i]!, response: r.answer.trim() });
   });
 
-  const heldOut = rng.sample(inputs.heldOut, s.heldOutQuestions);
-  env.onProgress?.('measuring before tuning');
-  const before = await askAll(env.model, env, heldOut);
-  let after = before;
-  let tunedOn = 0;
-  if (pairs.length > 0) {
-    const data = armData(pairs, env, s);
-    tunedOn = data.trainExamples;
-    const copy = await copyModel(env.model);
-    try {
-      await tune(copy, data.source, s, env, 'tuning on the kept pairs');
-      env.onProgress?.('measuring after tuning');
-      after = await askAll(copy, env, heldOut);
-    } finally {
-      copy.dispose();
-    }
-  }
   const reasons = new Map<string, number>();
   for (const p of proposals) if (p.dropped) reasons.set(p.dropped, (reasons.get(p.dropped) ?? 0) + 1);
   const keptRate = kept.length / Math.max(1, proposals.length);
+  const counts = { proposedCount: proposals.length, validCount: passedValidity.length, keptCount: kept.length, pairsCount: pairs.length };
+  const keptClaim = { holds: kept.length >= 50, text: `>= 50 proposals kept by the ROUGE-L filter out of at most ${s.proposals}: ${kept.length} kept (${formatShare(keptRate)}) of ${proposals.length} proposed, ${passedValidity.length} valid` };
+  const samples = [
+    ...pairs.slice(0, 12).map((p) => ({ arm: 'kept pair', text: `${p.instruction} -> ${p.response}` })),
+    ...proposals.filter((p) => p.dropped).slice(0, 6).map((p) => ({ arm: `dropped (${p.dropped})`, text: p.text })),
+  ];
+  const notes = [
+    `Dropped: ${[...reasons].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}. Proposals come from the model continuing a quiz sheet of ${s.shown} pool questions (temperature ${s.temperature}); responses are its greedy answers, checked only for shape (not for truth): read the samples.`,
+  ];
+  const countColumns = [
+    { key: 'proposedCount', label: 'proposed' },
+    { key: 'validCount', label: 'valid instructions' },
+    { key: 'keptCount', label: 'kept (valid, ROUGE-L < 0.7)' },
+    { key: 'pairsCount', label: 'pairs with a usable answer' },
+  ];
+  const settings = { ...s, rougeThreshold: ROUGE_THRESHOLD, seedInstructions: seeds.map(instructionOf) };
+  if (!s.measure) {
+    return { experiment: 'self-instruct', quick, settings, columns: countColumns, rows: [{ arm: 'before', label: 'starting model', values: counts }], claims: [keptClaim], samples, notes, pairs };
+  }
+
+  const heldOut = rng.sample(inputs.heldOut, s.heldOutQuestions);
+  env.onProgress?.('measuring before tuning');
+  const before = await askAll(env.model, env, heldOut);
+  /** A copy tuned `s.steps` on `examples`, measured on the held-out questions. */
+  const tunedOn = async (examples: readonly Example[], label: string) => {
+    const data = armData(examples, env, s);
+    const copy = await copyModel(env.model);
+    try {
+      await tune(copy, data.source, s, env, label);
+      env.onProgress?.(`${label}: measuring`);
+      return await askAll(copy, env, heldOut);
+    } finally {
+      copy.dispose();
+    }
+  };
+  const alone = pairs.length > 0 ? await tunedOn(pairs, 'tuning on the kept pairs') : null;
+  const original = inputs.tuneExamples && inputs.tuneExamples.length > 0 ? inputs.tuneExamples : null;
+  const added = original && pairs.length > 0 ? await tunedOn([...original, ...pairs], 'original data + kept pairs') : null;
+  const control = original && pairs.length > 0 ? await tunedOn(original, 'original data alone') : null;
   return {
     experiment: 'self-instruct',
     quick,
-    settings: { ...s, rougeThreshold: ROUGE_THRESHOLD, seedInstructions: seeds.map(instructionOf) },
-    columns: [
-      { key: 'proposedCount', label: 'proposed' },
-      { key: 'validCount', label: 'valid instructions' },
-      { key: 'keptCount', label: 'kept (valid, ROUGE-L < 0.7)' },
-      { key: 'pairsCount', label: 'pairs with a usable answer' },
-      { key: 'heldOutExact', label: 'held-out answered' },
-      { key: 'heldOutQuestion', label: 'continues with a question' },
-    ],
+    settings,
+    columns: [...countColumns, { key: 'heldOutExact', label: 'held-out answered' }, { key: 'heldOutQuestion', label: 'continues with a question' }],
     rows: [
-      { arm: 'before', label: 'starting model', values: { proposedCount: proposals.length, validCount: passedValidity.length, keptCount: kept.length, pairsCount: pairs.length, heldOutExact: before.totals.exactMatch, heldOutQuestion: before.totals.questionLike } },
-      { arm: 'after', label: `tuned ${s.steps} steps on the ${tunedOn} pairs`, values: { heldOutExact: after.totals.exactMatch, heldOutQuestion: after.totals.questionLike } },
+      { arm: 'before', label: 'starting model', values: { ...counts, heldOutExact: before.totals.exactMatch, heldOutQuestion: before.totals.questionLike } },
+      ...(alone ? [{ arm: 'after', label: `tuned ${s.steps} steps on the ${pairs.length} pairs alone`, values: { heldOutExact: alone.totals.exactMatch, heldOutQuestion: alone.totals.questionLike } }] : []),
+      ...(added && control && original
+        ? [
+            { arm: 'added', label: `tuned ${s.steps} steps on the ${original.length} original examples + the ${pairs.length} pairs`, values: { heldOutExact: added.totals.exactMatch, heldOutQuestion: added.totals.questionLike } },
+            { arm: 'control', label: `tuned ${s.steps} steps on the ${original.length} original examples alone`, values: { heldOutExact: control.totals.exactMatch, heldOutQuestion: control.totals.questionLike } },
+          ]
+        : []),
     ],
     claims: [
-      { holds: kept.length >= 50, text: `>= 50 proposals kept by the ROUGE-L filter out of at most ${s.proposals}: ${kept.length} kept (${formatShare(keptRate)}) of ${proposals.length} proposed, ${passedValidity.length} valid` },
-      { holds: pairs.length > 0 && after.totals.exactMatch >= before.totals.exactMatch, text: `tuning on the kept pairs does not lower held-out accuracy: ${formatShare(before.totals.exactMatch)} -> ${formatShare(after.totals.exactMatch)}` },
+      keptClaim,
+      {
+        holds: alone !== null && alone.totals.exactMatch >= before.totals.exactMatch,
+        text: alone ? `tuning on the kept pairs alone does not lower held-out accuracy: ${formatShare(before.totals.exactMatch)} -> ${formatShare(alone.totals.exactMatch)}` : 'tuning on the kept pairs does not lower held-out accuracy: no pair had a usable answer, so nothing was tuned',
+      },
+      ...(added && control
+        ? [
+            {
+              holds: added.totals.exactMatch >= control.totals.exactMatch,
+              text: `adding the kept pairs to the original tuning data does not lower held-out accuracy (against the same steps on the original data alone): ${formatShare(control.totals.exactMatch)} -> ${formatShare(added.totals.exactMatch)}`,
+            },
+          ]
+        : []),
     ],
-    samples: [
-      ...pairs.slice(0, 12).map((p) => ({ arm: 'kept pair', text: `${p.instruction} -> ${p.response}` })),
-      ...proposals.filter((p) => p.dropped).slice(0, 6).map((p) => ({ arm: `dropped (${p.dropped})`, text: p.text })),
-    ],
-    notes: [
-      `Dropped: ${[...reasons].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}. Proposals come from the model continuing a quiz sheet of ${s.shown} pool questions (temperature ${s.temperature}); responses are its greedy answers, checked only for shape (not for truth): read the samples.`,
-    ],
+    samples,
+    notes,
     pairs,
   };
 }

@@ -43,7 +43,7 @@ export { COMPARE_TEMPLATES, CURRENT_MODEL, EVAL_SETS, MAX_COMPARE_MODELS, PRESET
 export type { BatchAnswer, BatchRow, BatchTotals, CompareColumn, CompareSlice, ShippedModel } from './compare/state';
 export { lessonBatchTotals, lessonTemplate } from './lessons/slice';
 export { publishedRecord } from './lessons/service';
-export { APP_VIEWS, LESSON_QUESTION, LESSON_MAX_TOKENS, LESSON_SAMPLING_TEMPERATURE, LESSON_EVAL_SET } from './lessons/state';
-export type { AppView, LessonExamples, LessonModelResult, LessonsSlice, TokenProbability } from './lessons/state';
+export { APP_VIEWS, LESSON_QUESTION, LESSON_MAX_TOKENS, LESSON_SAMPLING_TEMPERATURE, LESSON_EVAL_SET, SELF_INSTRUCT_REVIEW_MAX, SELF_INSTRUCT_REVIEW_PROPOSALS } from './lessons/state';
+export type { AppView, LessonExamples, LessonModelResult, LessonsSlice, SelfInstructDraft, TokenProbability } from './lessons/state';
 export { formatBytes } from '../util/text';
 export type { CheckpointMeta, PersistenceState } from '../storage/checkpoints';

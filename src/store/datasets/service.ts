@@ -8,7 +8,7 @@ import { dropDuplicates, type DuplicateReport } from '../../data/dedupe';
 import type { ColumnMapping, FormatId } from '../../data/formats/types';
 import type { ImportProgress } from '../../data/import';
 import type { FileSource } from '../../data/jobs';
-import { ensureUniqueIds, type Example } from '../../data/schema';
+import { cleanExample, ensureUniqueIds, exampleProblems, type Example } from '../../data/schema';
 import type { ExampleTokens, TokenViewOptions } from '../../data/exampleTokens';
 import type { DatasetStats } from '../../data/stats';
 import { readStarterIndex } from '../../data/starters';
@@ -169,6 +169,23 @@ export class DatasetsService {
     }
     const saved = await this.deps.repo.put(this.newRecord(`${source.name} (${count} phrasings)`, `${source.name}, expanded through the ${pool} phrasing pool`, r.examples, templateId));
     return { saved, notice: `Made "${saved.name}": ${plural(r.expanded, 'example')} in ${count} phrasings each${r.unchanged > 0 ? `, ${plural(r.unchanged, 'example')} kept as they were` : ''}; ${plural(r.examples.length, 'example')} in all. "${source.name}" is unchanged.` };
+  }
+
+  /**
+   * A new dataset of `examples` (pairs the studio wrote and the user reviewed, e.g.
+   * self-instruct's). Refused, storing nothing, when an example is not usable: the
+   * message names its row and field.
+   */
+  async saveNew(name: string, source: string, examples: readonly Example[], templateId: string): Promise<DatasetRecord> {
+    if (name.trim() === '') throw new Error('Give the new dataset a name.');
+    if (examples.length === 0) throw new Error('There is nothing to save: accept at least one example.');
+    examples.forEach((ex, i) => {
+      const problem = exampleProblems(ex)[0];
+      if (problem) throw new Error(`Example ${i + 1} (${problem.field}): ${problem.message}`);
+    });
+    const copies = examples.map((ex) => cleanExample({ ...ex }));
+    ensureUniqueIds(copies);
+    return this.deps.repo.put(this.newRecord(name.trim(), source, copies, templateId));
   }
 
   rename(id: string, name: string): Promise<DatasetMeta> {

@@ -201,6 +201,20 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice, 'model' | 'modelSt
       }
     },
 
+    saveExamplesAsDataset: async (name, source, examples) => {
+      try {
+        const saved = await service.saveNew(name, source, examples, get().templateId);
+        const { examples: _e, ...meta } = saved;
+        showMeta(meta);
+        applySelection(saved);
+        saveSettings();
+        set({ storageError: null, importNotice: `Saved "${saved.name}": ${plural(saved.examples.length, 'example')}.` });
+        return null;
+      } catch (e) {
+        return messageOf(e);
+      }
+    },
+
     renameDataset: async (id, name) => {
       try {
         const meta = await service.rename(id, name);

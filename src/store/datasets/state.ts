@@ -124,6 +124,11 @@ export interface DatasetsSlice {
    * original is unchanged); resolves with why it could not, or null.
    */
   expandPhrasings: (pool: PhrasingPool, count: number) => Promise<string | null>;
+  /**
+   * Saves `examples` (written in the studio, e.g. reviewed self-instruct pairs) as a new
+   * dataset and opens it; resolves with why it could not (nothing stored then), or null.
+   */
+  saveExamplesAsDataset: (name: string, source: string, examples: readonly Example[]) => Promise<string | null>;
   updateExample: (id: string, example: Example) => boolean;
   deleteExample: (id: string) => void;
   undo: () => void;

@@ -9,6 +9,8 @@ import { importDataset } from '../../data/import';
 import { renderPrompt } from '../../data/render';
 import type { Example, InstructionExample } from '../../data/schema';
 import type { ExperimentRequest, ExperimentResult } from '../../experiments';
+import { readFlanCountries, type FlanInputs } from '../../experiments/flan';
+import { messageOf } from '../../util/errors';
 import { promptExample, type PromptTemplate } from '../../data/templates';
 import { BpeTokenizer } from '../../tokenizer/bpe';
 import type { WorkerClient } from '../workerClient';
@@ -120,6 +122,18 @@ export class LessonsService {
     const r = importDataset(await this.deps.fetchText(file), { fileName: file, format: 'alpaca', dedupe: { near: false } });
     if (!r.ok) throw new Error(r.error.message);
     return r.examples;
+  }
+
+  /** The flan experiment's countries (a flan-countries file shipped under datasets/). */
+  async flanCountries(file: string): Promise<FlanInputs> {
+    const text = await this.deps.fetchText(file);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${file} is not valid JSON: ${messageOf(e)}`);
+    }
+    return readFlanCountries(doc, file);
   }
 
   /**

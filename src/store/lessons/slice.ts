@@ -12,13 +12,18 @@ import { messageOf } from '../../util/errors';
 import type { SliceCreator } from '../types';
 import type { ModelsInView } from '../compare/service';
 import { modelSource, shippedKey, type ShippedModel } from '../compare/state';
+import type { InstructionExample } from '../../data/schema';
+import type { ExperimentName, ExperimentRequest, ExperimentResult } from '../../experiments';
+import { FLAN_QUICK, type FlanSettings } from '../../experiments/flan';
 import { MIX_QUICK } from '../../experiments/mix';
+import { SELF_INSTRUCT_QUICK } from '../../experiments/selfInstruct';
 import {
   LESSON_BATCH_SIZE,
   LESSON_EVAL_SET,
   LESSON_MAX_TOKENS,
   LESSON_QUESTION,
   LESSON_SAMPLING_TEMPERATURE,
+  SELF_INSTRUCT_REVIEW_MAX,
   TOP_TOKENS,
   type LessonBatch,
   type LessonExperiment,
@@ -43,7 +48,7 @@ export function lessonOptions(sampling: boolean, seed: number): GenerateOptions 
 
 export const createLessonsSlice: SliceCreator<
   LessonsSlice,
-  'model' | 'trainState' | 'backendStatus' | 'genOptions' | 'checkpoints' | 'shippedModels' | 'loadShippedModels' | 'fetchShippedModel' | 'loadIntoMain' | 'trainDataKind'
+  'model' | 'trainState' | 'backendStatus' | 'genOptions' | 'checkpoints' | 'shippedModels' | 'loadShippedModels' | 'fetchShippedModel' | 'loadIntoMain' | 'trainDataKind' | 'saveExamplesAsDataset'
 > = (ctx) => (set, get) => {
   const svc = ctx.lessons;
   let dataOnce: Promise<void> | null = null;
@@ -81,6 +86,41 @@ export const createLessonsSlice: SliceCreator<
     return null;
   };
 
+  /**
+   * Runs an experiment in the worker from a shipped model: `prepare` reads what it needs
+   * and names the model to start from. Resolves with the result (also kept by name), or
+   * null when it could not run (the reason is in lessonExperiment.error).
+   */
+  const runInWorker = async (name: ExperimentName, prepare: (shipped: readonly ShippedModel[]) => Promise<{ start: ShippedModel; run: ExperimentRequest }>): Promise<ExperimentResult | null> => {
+    const why = blocker();
+    if (why) {
+      setExperiment({ error: why, errorFor: name });
+      return null;
+    }
+    if (get().trainState === 'running' || get().trainState === 'paused') {
+      setExperiment({ error: 'A training run is in progress: stop it (Studio tab) before running an experiment.', errorFor: name });
+      return null;
+    }
+    setExperiment({ running: name, progress: 'Loading the shipped model and data…', error: null, errorFor: null });
+    try {
+      await get().loadShippedModels();
+      const shipped = get().shippedModels;
+      const { start, run } = await prepare(shipped);
+      const key = shippedKey(start.id);
+      const failed: string[] = [];
+      const loaded = await loadModels([key], (_k, message) => failed.push(message));
+      if (!loaded.includes(key)) throw new Error(`Could not load ${start.title}: ${failed.join(' ')}`);
+      const result = await svc.runExperiment(key, lessonTemplate(shipped), run);
+      setExperiment({ results: { ...get().lessonExperiment.results, [name]: result }, progress: '' });
+      return result;
+    } catch (e) {
+      setExperiment({ error: messageOf(e), errorFor: name, progress: '' });
+      return null;
+    } finally {
+      setExperiment({ running: null });
+    }
+  };
+
   return {
     openView: 'lessons',
     lessonStepId: '',
@@ -96,7 +136,9 @@ export const createLessonsSlice: SliceCreator<
     lessonDataError: null,
     lessonBatch: { models: [], rows: [], done: 0, total: 0, running: false, error: null },
     lessonBatchSize: LESSON_BATCH_SIZE,
-    lessonExperiment: { running: null, progress: '', results: {}, error: null },
+    lessonExperiment: { running: null, progress: '', results: {}, error: null, errorFor: null },
+    selfInstructDrafts: [],
+    selfInstructSaved: null,
 
     setOpenView: (view) => set({ openView: view }),
     setLessonStep: (id) => set({ lessonStepId: id }),
@@ -211,34 +253,39 @@ export const createLessonsSlice: SliceCreator<
     },
 
     runLessonExperiment: async (name) => {
-      const why = blocker();
-      if (why) {
-        setExperiment({ error: why });
+      await runInWorker(name, async (shipped) => {
+        if (name === 'mix') {
+          const [tuneExamples, heldOut] = await Promise.all([svc.shippedDataset(EXPERIMENT_FILES.tune), svc.shippedDataset(EXPERIMENT_FILES.heldOut)]);
+          const avoid = new Set(tuneExamples.flatMap((e) => (e.kind === 'instruction' ? e.response.split(/\s+/) : [])));
+          return { start: shippedTuned(shipped), run: { name, inputs: { tuneExamples, heldOut, avoid }, settings: MIX_QUICK, quick: true } };
+        }
+        const inputs = await svc.flanCountries(EXPERIMENT_FILES.flan);
+        return { start: shippedBase(shipped), run: { name, inputs, settings: FLAN_LESSON, quick: true } };
+      });
+    },
+
+    proposeSelfInstruct: async (count) => {
+      if (!Number.isInteger(count) || count < 1 || count > SELF_INSTRUCT_REVIEW_MAX) {
+        setExperiment({ error: `Ask for 1 to ${SELF_INSTRUCT_REVIEW_MAX} proposals (got ${count}).`, errorFor: 'self-instruct' });
         return;
       }
-      if (get().trainState === 'running' || get().trainState === 'paused') {
-        setExperiment({ error: 'A training run is in progress: stop it (Studio tab) before running an experiment.' });
-        return;
-      }
-      setExperiment({ running: name, progress: 'Loading the shipped model and data…', error: null });
-      try {
-        await get().loadShippedModels();
-        const shipped = get().shippedModels;
-        const start = shipped.find((m) => m.template);
-        if (!start) throw new Error('No shipped instruction-tuned model is here to start from (models/index.json lists none).');
-        const key = shippedKey(start.id);
-        const failed: string[] = [];
-        const loaded = await loadModels([key], (_k, message) => failed.push(message));
-        if (!loaded.includes(key)) throw new Error(`Could not load ${start.title}: ${failed.join(' ')}`);
-        const [tuneExamples, heldOut] = await Promise.all([svc.shippedDataset(EXPERIMENT_FILES.tune), svc.shippedDataset(EXPERIMENT_FILES.heldOut)]);
-        const avoid = new Set(tuneExamples.flatMap((e) => (e.kind === 'instruction' ? e.response.split(/\s+/) : [])));
-        const result = await svc.runExperiment(key, lessonTemplate(shipped), { name, inputs: { tuneExamples, heldOut, avoid }, settings: MIX_QUICK, quick: true });
-        setExperiment({ results: { ...get().lessonExperiment.results, [name]: result }, progress: '' });
-      } catch (e) {
-        setExperiment({ error: messageOf(e), progress: '' });
-      } finally {
-        setExperiment({ running: null });
-      }
+      const result = await runInWorker('self-instruct', async (shipped) => {
+        const seedTasks = await svc.shippedDataset(EXPERIMENT_FILES.tune);
+        return { start: shippedTuned(shipped), run: { name: 'self-instruct', inputs: { seedTasks, heldOut: [] }, settings: { ...SELF_INSTRUCT_QUICK, proposals: count, measure: false }, quick: true } };
+      });
+      if (result) set({ selfInstructDrafts: (result.pairs ?? []).map((p) => ({ id: p.id, instruction: p.instruction, response: p.response, accepted: true })), selfInstructSaved: null });
+    },
+
+    editSelfInstructDraft: (id, patch) => {
+      set({ selfInstructDrafts: get().selfInstructDrafts.map((d) => (d.id === id ? { ...d, ...patch } : d)), selfInstructSaved: null });
+    },
+
+    saveSelfInstructDrafts: async (name) => {
+      const accepted = get().selfInstructDrafts.filter((d) => d.accepted);
+      const examples = accepted.map((d): InstructionExample => ({ id: d.id, source: 'self-instruct', kind: 'instruction', category: 'self-instruct', instruction: d.instruction.trim(), response: d.response.trim() }));
+      const why = await get().saveExamplesAsDataset(name, 'self-instruct: proposed and answered by the shipped tuned model, reviewed in the studio', examples);
+      if (why === null) set({ selfInstructSaved: name.trim() });
+      return why;
     },
 
     stopLessonExperiment: () => {
@@ -253,8 +300,26 @@ export const createLessonsSlice: SliceCreator<
   };
 };
 
-/** The shipped files the mix experiment reads: the tuning set (old countries) and held-out capital questions. */
-const EXPERIMENT_FILES = { tune: 'datasets/geo-tune.json', heldOut: 'datasets/geo-eval-heldout-capitals.json' } as const;
+/**
+ * The shipped files the experiments read: the tuning set (old countries; self-instruct's
+ * seed tasks), held-out capital questions, and the flan experiment's countries.
+ */
+const EXPERIMENT_FILES = { tune: 'datasets/geo-tune.json', heldOut: 'datasets/geo-eval-heldout-capitals.json', flan: 'datasets/flan-countries.json' } as const;
+
+/** The lesson's flan run: arms (a) and (c) only, the two the step shows, at the quick settings. */
+export const FLAN_LESSON: FlanSettings = { ...FLAN_QUICK, arms: ['a', 'c'] };
+
+function shippedTuned(shipped: readonly ShippedModel[]): ShippedModel {
+  const m = shipped.find((x) => x.template);
+  if (!m) throw new Error('No shipped instruction-tuned model is here to start from (models/index.json lists none).');
+  return m;
+}
+
+function shippedBase(shipped: readonly ShippedModel[]): ShippedModel {
+  const m = shipped.find((x) => !x.template);
+  if (!m) throw new Error('No shipped base model is here to start from (models/index.json lists none without a template).');
+  return m;
+}
 
 /** Correct answers and answers that continued with a question, per model, of a lesson batch. */
 export function lessonBatchTotals(batch: LessonBatch) {

@@ -94,11 +94,34 @@ export interface LessonsSlice extends LessonPreferences {
   /** Runs the held-out batch of the Compare step through the compare slice (greedy). */
   runLessonBatch: (keys: readonly string[]) => Promise<void>;
   /** Runs a named experiment in the worker from a shipped model (copies are tuned; nothing is saved). */
-  runLessonExperiment: (name: 'mix') => Promise<void>;
+  runLessonExperiment: (name: 'mix' | 'flan') => Promise<void>;
+  /** Self-instruct's proposals written by the shipped tuned model, for review: edit, accept, save. */
+  selfInstructDrafts: SelfInstructDraft[];
+  /** The name the reviewed pairs were last saved under (cleared by the next edit or proposal run). */
+  selfInstructSaved: string | null;
+  /** Has the shipped tuned model propose `count` instructions and answer the kept ones (no tuning); they become the drafts. */
+  proposeSelfInstruct: (count: number) => Promise<void>;
+  editSelfInstructDraft: (id: string, patch: Partial<Omit<SelfInstructDraft, 'id'>>) => void;
+  /** Saves the accepted drafts as a new dataset (opened in the Data tab); resolves with why not, or null. */
+  saveSelfInstructDrafts: (name: string) => Promise<string | null>;
   stopLessonExperiment: () => void;
   /** A progress line from the worker's experiment. */
   onExperimentProgress: (line: string) => void;
 }
+
+/** One proposed pair under review: the model's instruction and answer, as the user edited them. */
+export interface SelfInstructDraft {
+  id: string;
+  instruction: string;
+  response: string;
+  /** Goes into the dataset on save. */
+  accepted: boolean;
+}
+
+/** Proposals the studio's review asks for by default: each takes a moment on a slow backend. */
+export const SELF_INSTRUCT_REVIEW_PROPOSALS = 40;
+/** The most proposals one review run asks for (the experiment's --quick count). */
+export const SELF_INSTRUCT_REVIEW_MAX = 200;
 
 export interface LessonExperiment {
   /** The experiment running now, or null. */
@@ -106,6 +129,8 @@ export interface LessonExperiment {
   progress: string;
   results: Partial<Record<ExperimentName, ExperimentResult>>;
   error: string | null;
+  /** The experiment the error is about (each step shows only its own). */
+  errorFor: ExperimentName | null;
 }
 
 export interface LessonBatch {

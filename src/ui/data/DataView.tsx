@@ -12,6 +12,7 @@ import { DatasetStats } from './DatasetStats';
 import { ExampleTable } from './ExampleTable';
 import { ImportPanel } from './ImportPanel';
 import { TemplateControls } from './TemplateControls';
+import { SelfInstructReview } from './SelfInstructReview';
 import { TokenView } from './TokenView';
 import './data.css';
 
@@ -65,6 +66,7 @@ export function DataView() {
         ) : (
           <p className="muted">Choose a dataset on the left, import a file, or create an empty dataset.</p>
         )}
+        <SelfInstructReview />
       </div>
     </main>
   );

@@ -356,32 +356,69 @@ function HeldOutBatch({ keys }: { keys: readonly string[] }) {
   );
 }
 
-/** An experiment's result as the Node script prints it: one row per arm, then each claim, held or not. */
-export function ExperimentTable({ result }: { result: ExperimentResult }) {
+/** A value as the Node script prints it: counts as counts, shares as percentages. */
+function shown(key: string, v: number | undefined): string {
+  if (v === undefined) return '–';
+  return key.endsWith('Count') ? String(v) : `${(v * 100).toFixed(1)}%`;
+}
+
+/**
+ * An experiment's result as the Node script prints it: one row per arm, then each claim,
+ * held or not. `byArm` turns it on its side, one column per arm, for a step that sets
+ * two arms side by side.
+ */
+export function ExperimentTable({ result, byArm = false }: { result: ExperimentResult; byArm?: boolean }) {
   return (
     <div data-testid="experiment-result" data-experiment={result.experiment}>
-      <table className="lesson-batch-table">
-        <thead>
-          <tr>
-            <th>Model</th>
-            {result.columns.map((c) => (
-              <th key={c.key}>{c.label}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {result.rows.map((row) => (
-            <tr key={row.arm} data-testid="experiment-row" data-arm={row.arm}>
-              <td>{row.label}</td>
-              {result.columns.map((c) => (
-                <td key={c.key} data-key={c.key}>
-                  {row.values[c.key] === undefined ? '–' : `${(row.values[c.key]! * 100).toFixed(1)}%`}
-                </td>
+      {byArm ? (
+        <table className="lesson-batch-table">
+          <thead>
+            <tr>
+              <th>Measured</th>
+              {result.rows.map((row) => (
+                <th key={row.arm} data-testid="experiment-arm" data-arm={row.arm}>
+                  {row.label}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {result.columns.map((c) => (
+              <tr key={c.key} data-testid="experiment-measure" data-key={c.key}>
+                <td>{c.label}</td>
+                {result.rows.map((row) => (
+                  <td key={row.arm} data-arm={row.arm}>
+                    {shown(c.key, row.values[c.key])}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <table className="lesson-batch-table">
+          <thead>
+            <tr>
+              <th>Model</th>
+              {result.columns.map((c) => (
+                <th key={c.key}>{c.label}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {result.rows.map((row) => (
+              <tr key={row.arm} data-testid="experiment-row" data-arm={row.arm}>
+                <td>{row.label}</td>
+                {result.columns.map((c) => (
+                  <td key={c.key} data-key={c.key}>
+                    {shown(c.key, row.values[c.key])}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       <ul className="experiment-claims">
         {result.claims.map((c, i) => (
           <li key={i} data-testid="experiment-claim" data-holds={c.holds}>
@@ -390,6 +427,18 @@ export function ExperimentTable({ result }: { result: ExperimentResult }) {
           </li>
         ))}
       </ul>
+      {result.samples.length > 0 && (
+        <details>
+          <summary>Sample answers</summary>
+          <ul className="experiment-samples">
+            {result.samples.map((x, i) => (
+              <li key={i}>
+                <strong>{x.arm}</strong> {x.text}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       {result.notes.map((n, i) => (
         <p key={i} className="muted">
           {n}
@@ -399,8 +448,8 @@ export function ExperimentTable({ result }: { result: ExperimentResult }) {
   );
 }
 
-/** Runs a named experiment from the shipped tuned model in the worker, with a stop button and progress. */
-function ExperimentRunner({ name, label }: { name: 'mix'; label: string }) {
+/** Runs a named experiment from a shipped model in the worker, with a stop button and progress. */
+function ExperimentRunner({ name, label, byArm = false }: { name: 'mix' | 'flan'; label: string; byArm?: boolean }) {
   const exp = useStudio((s) => s.lessonExperiment);
   const ready = useStudio((s) => s.backendStatus === 'ready');
   const run = useStudio((s) => s.runLessonExperiment);
@@ -420,17 +469,22 @@ function ExperimentRunner({ name, label }: { name: 'mix'; label: string }) {
           </button>
         )}
         <span className="muted" data-testid="experiment-progress" role="status">
-          {exp.progress}
+          {running ? exp.progress : ''}
         </span>
       </div>
-      {exp.error && (
+      {exp.error && exp.errorFor === name && (
         <p className="field-error" role="alert" data-testid="experiment-error">
           {exp.error}
         </p>
       )}
-      {result && <ExperimentTable result={result} />}
+      {result && <ExperimentTable result={result} byArm={byArm} />}
     </section>
   );
+}
+
+/** The "many tasks, many phrasings" step: arm (a) beside arm (c) of the flan experiment, from the base model. */
+export function FlanAgainstOne() {
+  return <ExperimentRunner name="flan" label="Run both tunings" byArm />;
 }
 
 /** The "your own domain" step: the tuned model before, after prose only, and after prose mixed with instructions. */

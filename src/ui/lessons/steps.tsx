@@ -4,7 +4,8 @@
 // text (a few short paragraphs) and, where it has one, its live experiment.
 
 import type { ComponentType } from 'react';
-import { CompareAll, InstructionData, MeetBaseModel, MixBeforeAfter, TuneYourself } from './experiments';
+import { SelfInstructReview } from '../data/SelfInstructReview';
+import { CompareAll, FlanAgainstOne, InstructionData, MeetBaseModel, MixBeforeAfter, TuneYourself } from './experiments';
 
 export interface LessonStep {
   /** Stable id: progress is stored by it, so steps can be added or reordered. */
@@ -56,6 +57,25 @@ export const LESSON_STEPS: readonly LessonStep[] = [
       'Then a batch of countries that never appeared in the tuning set. The tuned models answer them anyway: the facts came from pretraining, and tuning taught the format, a question in and an answer out. The base model scores near zero, not because it lacks the facts, but because it keeps asking questions.',
     ],
     Experiment: CompareAll,
+  },
+  {
+    id: 'many-tasks',
+    title: 'Many tasks, many phrasings',
+    text: [
+      'FLAN’s finding: a model tuned on many tasks, each asked in many phrasings, follows instructions it was never tuned on better than one tuned on a single task. Here the tasks are the seven kinds of country fact, and the phrasings come from a pool of thirteen per fact.',
+      'The experiment tunes two copies of the base model for the same number of steps: (a) on capitals only, always asked the same way; (c) on all seven relations in all thirteen phrasings. Then it asks both about countries neither saw in tuning, in eight phrasings that no tuning set contains, and about the official language, a relation neither was tuned on.',
+      'The base model is only read: both copies are thrown away afterwards.',
+    ],
+    Experiment: FlanAgainstOne,
+  },
+  {
+    id: 'self-instruct',
+    title: 'The model writes its own data',
+    text: [
+      'Self-Instruct grows a dataset from a few seed tasks: a tuned model is shown some tasks and writes a new one, a proposal too close to one already in the pool (ROUGE-L of 0.7 or more) is dropped, and the model writes the answers. Alpaca’s 52,000 pairs were made this way by a much larger model.',
+      'A model this small knows one kind of task, questions about countries, so most of what it proposes repeats the pool, and its answers are often wrong. Nothing in the filter checks truth: that is your job. Read the pairs, fix or untick them, and save the rest as a dataset you can tune on.',
+    ],
+    Experiment: SelfInstructReview,
   },
   {
     id: 'preference-tuning',
