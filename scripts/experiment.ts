@@ -1,5 +1,7 @@
 // npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
-// [--steps N] [--lr X] [--share X (mix)]: the
+// [--steps N] [--lr X] [--share X (mix)] [--temperature X --propose-only
+// (self-instruct)] [--arms list --no-before (flan, mix: one
+// run split over processes)]: the
 // seed's experiments on the shipped models, with the same code the studio's
 // lessons run (src/experiments/). Prints a table and one `- [x] claim` /
 // `- [ ] claim` line per claim, and writes the result as JSON to
@@ -47,11 +49,12 @@ function flanCountries() {
 }
 
 /**
- * A run's settings with the overrides given on the command line (`--steps`, `--lr`,
- * and for mix `--share`), so other settings can be tried without editing the defaults
+ * A run's settings with the overrides given on the command line (`--steps`, `--lr`;
+ * for mix `--share`; for self-instruct `--temperature` and `--propose-only`, which
+ * stops once the pairs are written), so other settings can be tried without editing the defaults
  * the studio uses. Returns the settings and a tag naming the overrides for the output file.
  */
-function withOverrides<S extends { steps: number; learningRate: number; instructionShare?: number }>(name: Name, base: S): { settings: S; tag: string } {
+function withOverrides<S extends { steps: number; learningRate: number; instructionShare?: number; temperature?: number; measure?: boolean; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
   const settings = { ...base };
   const tags: string[] = [];
   if (flags.has('steps')) {
@@ -72,6 +75,32 @@ function withOverrides<S extends { steps: number; learningRate: number; instruct
     if (!(share > 0 && share < 1)) throw new Error(`--share must be between 0 and 1 (exclusive), got "${flags.get('share')}".`);
     settings.instructionShare = share;
     tags.push(`share${flags.get('share')}`);
+  }
+  if (flags.has('temperature')) {
+    if (name !== 'self-instruct') throw new Error('--temperature (of the proposals) applies to the self-instruct experiment only.');
+    const t = numberFlag(flags, 'temperature', base.temperature ?? 0.8);
+    if (!(t > 0 && t <= 2)) throw new Error(`--temperature must be above 0 and at most 2, got "${flags.get('temperature')}".`);
+    settings.temperature = t;
+    tags.push(`t${flags.get('temperature')}`);
+  }
+  if (flags.has('arms')) {
+    const known = name === 'flan' ? ['a', 'b', 'c'] : name === 'mix' ? ['prose', 'mix'] : [];
+    const arms = (flags.get('arms') ?? '').split(',').filter(Boolean);
+    if (known.length === 0) throw new Error('--arms applies to the flan and mix experiments only.');
+    const unknown = arms.filter((a) => !known.includes(a));
+    if (arms.length === 0 || unknown.length > 0) throw new Error(`--arms takes a comma-separated list of ${known.join(', ')}; got "${flags.get('arms')}".`);
+    (settings as { arms?: readonly string[] }).arms = arms;
+    tags.push(`arms-${arms.join('')}`);
+  }
+  if (flags.has('no-before')) {
+    if (name === 'self-instruct') throw new Error('--no-before applies to the flan and mix experiments only.');
+    settings.skipBefore = true;
+    tags.push('no-before');
+  }
+  if (flags.has('propose-only')) {
+    if (name !== 'self-instruct') throw new Error('--propose-only applies to the self-instruct experiment only.');
+    settings.measure = false;
+    tags.push('propose-only');
   }
   return { settings, tag: tags.join('-') };
 }
@@ -123,7 +152,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--share X (mix only)]`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--share X (mix)] [--temperature X] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
     process.exit(2);
   }
   const quick = flags.has('quick');

@@ -17,6 +17,12 @@ export interface FlanSettings extends TuneSettings {
   questions: number;
   /** The arms to tune (all three when absent); the studio's lesson runs (a) and (c) only, to halve the wait. */
   arms?: readonly FlanArm[];
+  /**
+   * Leave out the starting model's row. With `arms`, this splits one run into
+   * processes that run at once (each arm is seeded alone, so the numbers are those of
+   * a whole run); the claims are checked only in a run with arms (a) and (c).
+   */
+  skipBefore?: boolean;
 }
 
 export const FLAN_QUICK: FlanSettings = { steps: 120, batchSize: 16, learningRate: 3e-4, warmupSteps: 10, seed: 13, questions: 60 };
@@ -89,7 +95,7 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
     untuned: rng.sample(examples(inputs.heldOut, [UNTUNED_RELATION], (r) => [...TEMPLATE_POOL[r], ...HELDOUT_TEMPLATES[r]], 'eval'), s.questions),
   };
   const chosen = new Set<FlanArm>(s.arms ?? ['a', 'b', 'c']);
-  if (!chosen.has('a') || !chosen.has('c')) throw new ExperimentInputError('The flan experiment compares arm (a) with arm (c): both must be among the arms run.');
+  if (chosen.size === 0 || [...chosen].some((a) => !['a', 'b', 'c'].includes(a))) throw new ExperimentInputError(`The flan experiment's arms are a, b and c; got "${[...chosen].join(',')}".`);
   const arms = flanArms(inputs.train).filter((a) => chosen.has(a.arm)).map((a) => ({
     ...a,
     data: armData(a.examples, env, s),
@@ -110,9 +116,11 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
 
   const rows: ExperimentResult['rows'] = [];
   const samples: ExperimentResult['samples'] = [];
-  const before = await measure(env.model, 'before');
-  rows.push({ arm: 'before', label: 'before tuning', values: before.values });
-  samples.push({ arm: 'before', text: before.sample });
+  if (!s.skipBefore) {
+    const before = await measure(env.model, 'before');
+    rows.push({ arm: 'before', label: 'before tuning', values: before.values });
+    samples.push({ arm: 'before', text: before.sample });
+  }
   for (const a of arms) {
     checkStopped(env.signal);
     const model = await copyModel(env.model);
@@ -126,7 +134,8 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
     }
   }
   const get = (arm: string, key: string) => rows.find((r) => r.arm === arm)!.values[key]!;
-  const gap = get('c', 'capitalUnseen') - get('a', 'capitalUnseen');
+  const compared = chosen.has('a') && chosen.has('c');
+  const gap = compared ? get('c', 'capitalUnseen') - get('a', 'capitalUnseen') : 0;
   const untunedByArm = arms.map((a) => `(${a.arm}) ${formatShare(get(a.arm, 'untuned'))}`).join(', ');
   return {
     experiment: 'flan',
@@ -139,7 +148,8 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
       { key: 'untuned', label: `${UNTUNED_RELATION} (never tuned)` },
     ],
     rows,
-    claims: [
+    claims: compared
+      ? [
       {
         holds: gap >= 0.2,
         text: `(c) many phrasings beats (a) one relation in one phrasing by >= 20 points on capitals of held-out countries in never-tuned phrasings: ${formatShare(get('a', 'capitalUnseen'))} -> ${formatShare(get('c', 'capitalUnseen'))} (${(gap * 100).toFixed(1)} points)`,
@@ -148,7 +158,8 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
         holds: get('c', 'untuned') > get('a', 'untuned'),
         text: `the never-tuned relation (${UNTUNED_RELATION}), reported whatever it shows: ${untunedByArm}; (c) above (a)`,
       },
-    ],
+    ]
+      : [],
     samples,
     notes: [
       `Each arm: ${s.steps} steps x ${s.batchSize} rows from the base model, lr ${s.learningRate}. Questions about ${inputs.heldOut.length} held-out countries (${s.questions} per measure, seeded), in the ${HELDOUT_TEMPLATES.capital.length} held-out phrasings no tuning set contains; the never-tuned relation in pool and held-out phrasings.`,

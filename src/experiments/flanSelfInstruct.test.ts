@@ -74,10 +74,12 @@ describe('flan countries file', () => {
     expect(checked).toBe(tune.length);
   });
 
-  it('refuses to run without both arms it compares, before tuning anything', async () => {
+  it('refuses an empty or unknown arm list before tuning anything', async () => {
     const tokenizer = BpeTokenizer.train('Question: What is the capital of France?\nAnswer: Franceville\n', { vocabSize: 300 });
     const model = GPT.create({ vocabSize: 300, contextLength: 32, width: 16, layers: 1, heads: 2 }, 1);
-    await expect(runFlan({ model, tokenizer, template: PLAIN_TEMPLATE }, { train, heldOut: train }, { ...FLAN_QUICK, arms: ['a', 'b'] }, true)).rejects.toThrow(/compares arm \(a\) with arm \(c\)/);
+    const env = { model, tokenizer, template: PLAIN_TEMPLATE };
+    await expect(runFlan(env, { train, heldOut: train }, { ...FLAN_QUICK, arms: [] }, true)).rejects.toThrow(/arms are a, b and c; got ""/);
+    await expect(runFlan(env, { train, heldOut: train }, { ...FLAN_QUICK, arms: ['a', 'd' as 'a'] }, true)).rejects.toThrow(/got "a,d"/);
     model.dispose();
   });
 });

@@ -6,6 +6,7 @@
 // continue with a question instead, (iii) questions about the new domain answered.
 
 import type { Example } from '../data/schema';
+import type { BatchSource } from '../train/batches';
 import { MixedBatches } from '../train/mix';
 import { prepareTextData } from '../train/text';
 import { Random } from '../util/random';
@@ -25,6 +26,10 @@ export interface MixSettings extends TuneSettings {
   heldOutQuestions: number;
   /** Old-country instruction examples in the mix (a seeded sample of the tuning set). */
   oldExamples: number;
+  /** The arms to tune (both when absent): one arm per process runs a whole run's arms at once, with its numbers. */
+  arms?: ReadonlyArray<'prose' | 'mix'>;
+  /** Leave out the starting model's row (measured by another process of a split run); the claims need every row. */
+  skipBefore?: boolean;
 }
 
 export const MIX_QUICK: MixSettings = {
@@ -90,32 +95,31 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
   const ins = armData(mixExamples, env, s);
   textData();
 
-  const before = await measure(env.model, 'before');
+  const chosen = new Set(s.arms ?? ['prose', 'mix']);
+  if (chosen.size === 0) throw new ExperimentInputError('The mix experiment needs at least one of its arms: prose, mix.');
+  type Measured = Awaited<ReturnType<typeof measure>>;
+  const armRun = async (label: string, source: () => BatchSource): Promise<Measured> => {
+    checkStopped(env.signal);
+    const model = await copyModel(env.model);
+    try {
+      await tune(model, source(), s, env, label);
+      return await measure(model, label);
+    } finally {
+      model.dispose();
+    }
+  };
+  const before = s.skipBefore ? null : await measure(env.model, 'before');
+  const prose_ = chosen.has('prose') ? await armRun('prose only', () => textData().source) : null;
+  const mix_ = chosen.has('mix') ? await armRun('prose + instructions', () => new MixedBatches(textData().source, ins.source, s.instructionShare)) : null;
 
-  const proseModel = await copyModel(env.model);
-  let prose_: Awaited<ReturnType<typeof measure>>;
-  try {
-    await tune(proseModel, textData().source, s, env, 'prose only');
-    prose_ = await measure(proseModel, 'prose only');
-  } finally {
-    proseModel.dispose();
-  }
-  checkStopped(env.signal);
-
-  const mixModel = await copyModel(env.model);
-  let mix_: Awaited<ReturnType<typeof measure>>;
-  try {
-    await tune(mixModel, new MixedBatches(textData().source, ins.source, s.instructionShare), s, env, 'prose + instructions');
-    mix_ = await measure(mixModel, 'prose + instructions');
-  } finally {
-    mixModel.dispose();
-  }
-
-  const b = before.values;
-  const p = prose_.values;
-  const m = mix_.values;
   const points = (x: number) => `${(x * 100).toFixed(1)} points`;
-  const claims: Claim[] = [
+  const unmeasured = { text: 0, heldOutExact: 0, heldOutQuestion: 0, domainExact: 0 };
+  const b = before?.values ?? unmeasured;
+  const p = prose_?.values ?? unmeasured;
+  const m = mix_?.values ?? unmeasured;
+  const claims: Claim[] = !(before && prose_ && mix_)
+    ? []
+    : [
     {
       holds: b.heldOutExact - p.heldOutExact >= 0.2,
       text: `prose-only tuning loses >= 20 points of held-out instruction following: ${formatShare(b.heldOutExact)} -> ${formatShare(p.heldOutExact)} (${points(b.heldOutExact - p.heldOutExact)} lost)`,
@@ -144,16 +148,12 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
       { key: 'domainExact', label: 'new-domain questions answered' },
     ],
     rows: [
-      { arm: 'before', label: 'before (starting model)', values: b },
-      { arm: 'prose', label: `(a) prose only, ${s.steps} steps`, values: p },
-      { arm: 'mix', label: `(b) prose + ${Math.round(s.instructionShare * 100)}% instruction batches, ${s.steps} steps`, values: m },
+      ...(before ? [{ arm: 'before', label: 'before (starting model)', values: b }] : []),
+      ...(prose_ ? [{ arm: 'prose', label: `(a) prose only, ${s.steps} steps`, values: p }] : []),
+      ...(mix_ ? [{ arm: 'mix', label: `(b) prose + ${Math.round(s.instructionShare * 100)}% instruction batches, ${s.steps} steps`, values: m }] : []),
     ],
     claims,
-    samples: [
-      { arm: 'before', text: before.sample },
-      { arm: 'prose', text: prose_.sample },
-      { arm: 'mix', text: mix_.sample },
-    ],
+    samples: [...(before ? [{ arm: 'before', text: before.sample }] : []), ...(prose_ ? [{ arm: 'prose', text: prose_.sample }] : []), ...(mix_ ? [{ arm: 'mix', text: mix_.sample }] : [])],
     notes: [
       `Domain: ${s.countries} invented countries (${s.docsPerCountry} prose documents each); ${s.taughtCountries} of them appear as questions in the mix, the other ${asked.length} are asked after. Text probes: ${probes.length} ("The capital of X is" / "The currency of X is the"). Held-out capital questions: ${heldOut.length}.`,
     ],
