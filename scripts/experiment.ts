@@ -1,6 +1,6 @@
 // npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
-// [--steps N] [--lr X] [--share X (mix)] [--temperature X --propose-only
-// (self-instruct)] [--arms list --no-before (flan, mix: one
+// [--steps N] [--lr X] [--share X (mix)] [--temperature X --shape strict|pool
+// --propose-only (self-instruct)] [--arms list --no-before (flan, mix: one
 // run split over processes)]: the
 // seed's experiments on the shipped models, with the same code the studio's
 // lessons run (src/experiments/). Prints a table and one `- [x] claim` /
@@ -54,7 +54,7 @@ function flanCountries() {
  * stops once the pairs are written), so other settings can be tried without editing the defaults
  * the studio uses. Returns the settings and a tag naming the overrides for the output file.
  */
-function withOverrides<S extends { steps: number; learningRate: number; instructionShare?: number; temperature?: number; measure?: boolean; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
+function withOverrides<S extends { steps: number; learningRate: number; instructionShare?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
   const settings = { ...base };
   const tags: string[] = [];
   if (flags.has('steps')) {
@@ -96,6 +96,13 @@ function withOverrides<S extends { steps: number; learningRate: number; instruct
     if (name === 'self-instruct') throw new Error('--no-before applies to the flan and mix experiments only.');
     settings.skipBefore = true;
     tags.push('no-before');
+  }
+  if (flags.has('shape')) {
+    if (name !== 'self-instruct') throw new Error('--shape (the proposals\' shape checks) applies to the self-instruct experiment only.');
+    const rules = flags.get('shape');
+    if (rules !== 'strict' && rules !== 'pool') throw new Error(`--shape is strict or pool, got "${rules}".`);
+    settings.shapeRules = rules;
+    tags.push(`shape-${rules}`);
   }
   if (flags.has('propose-only')) {
     if (name !== 'self-instruct') throw new Error('--propose-only applies to the self-instruct experiment only.');
@@ -152,7 +159,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--share X (mix)] [--temperature X] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--share X (mix)] [--temperature X] [--shape strict|pool] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
     process.exit(2);
   }
   const quick = flags.has('quick');

@@ -111,6 +111,8 @@ export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSet
       if (key === 'capitalUnseen') values.capitalQuestionLike = r.totals.questionLike;
       samples.push(`${r.rows[0]!.question} -> "${r.rows[0]!.answer}"`);
     }
+    // Each arm's numbers as soon as they are measured, so a long run's log shows them before the end.
+    env.onProgress?.(`${label}: ${Object.entries(values).map(([k, v]) => `${k} ${formatShare(v)}`).join(', ')}`);
     return { values, sample: samples.join(' | ') };
   };
 

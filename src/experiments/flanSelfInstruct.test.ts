@@ -92,6 +92,11 @@ describe('self-instruct filters', () => {
     expect(instructionProblem('what is the capital of Chad?')).toMatch(/capital letter/);
     expect(instructionProblem('What is the capital of Chad')).toMatch(/end with/);
     expect(instructionProblem('What is 5 plus the capital?')).toMatch(/digits/);
+    // The pool's own shapes: lower case first, no final mark.
+    expect(instructionProblem('what is the capital of Chad', 'pool')).toBeNull();
+    expect(instructionProblem('Tell me the currency code of Norway', 'pool')).toBeNull();
+    expect(instructionProblem('- the capital of Chad?', 'pool')).toMatch(/start with a letter/);
+    expect(instructionProblem('Chad?', 'pool')).toBe('too short');
     expect(responseProblem(' Paris')).toBeNull();
     expect(responseProblem('What is the capital of Spain?')).toBe('another question');
     expect(responseProblem('  ')).toBe('empty');

@@ -84,8 +84,11 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
     const text = await textRecall(model, env, probes);
     const old = await askAll(model, env, heldOut);
     const fresh = await askAll(model, env, domainAsked);
+    const values = { text: text.share, heldOutExact: old.totals.exactMatch, heldOutQuestion: old.totals.questionLike, domainExact: fresh.totals.exactMatch };
+    // Each arm's numbers as soon as they are measured, so a long run's log shows them before the end.
+    env.onProgress?.(`${label}: ${Object.entries(values).map(([k, v]) => `${k} ${formatShare(v)}`).join(', ')}`);
     return {
-      values: { text: text.share, heldOutExact: old.totals.exactMatch, heldOutQuestion: old.totals.questionLike, domainExact: fresh.totals.exactMatch },
+      values,
       sample: `${probes[0]!.prompt} -> "${text.outputs[0]}" | ${old.rows[0]!.question} -> "${old.rows[0]!.answer}" | ${fresh.rows[0]!.question} -> "${fresh.rows[0]!.answer}"`,
     };
   };

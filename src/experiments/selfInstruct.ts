@@ -35,6 +35,8 @@ export interface SelfInstructSettings extends TuneSettings {
    * the pairs are written: the studio's review asks only for proposals to read and edit.
    */
   measure: boolean;
+  /** The shape checks a proposal must pass (see ShapeRules); absent: 'strict'. */
+  shapeRules?: ShapeRules;
 }
 
 export const SELF_INSTRUCT_QUICK: SelfInstructSettings = {
@@ -68,13 +70,21 @@ export interface SelfInstructInputs {
   tuneExamples?: readonly Example[];
 }
 
+/**
+ * How strict the shape checks are. 'strict': a capital letter first and "?" or "." last.
+ * 'pool': any letter first and no final mark needed, as the tuning pool's own phrasings
+ * ("what is the capital of {x}", "Tell me the capital of {x}.") allow.
+ */
+export type ShapeRules = 'strict' | 'pool';
+
 /** Why a proposed instruction is not a usable task, or null: simple checks, as the paper's heuristics. */
-export function instructionProblem(text: string): string | null {
+export function instructionProblem(text: string, rules: ShapeRules = 'strict'): string | null {
   const words = text.split(/\s+/).filter(Boolean);
   if (words.length < 3) return 'too short';
   if (words.length > 20) return 'too long';
-  if (!/^[A-Z]/.test(text)) return 'does not start with a capital letter';
-  if (!/[?.]$/.test(text)) return 'does not end with "?" or "."';
+  if (rules === 'strict' && !/^[A-Z]/.test(text)) return 'does not start with a capital letter';
+  if (rules === 'pool' && !/^\p{L}/u.test(text)) return 'does not start with a letter';
+  if (rules === 'strict' && !/[?.]$/.test(text)) return 'does not end with "?" or "."';
   if (/\d/.test(text)) return 'contains digits (a quiz number)';
   if (/(?:question|answer|quiz)\s*[:\d]/i.test(text)) return 'quiz markup';
   return null;
@@ -141,7 +151,7 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
     checkStopped(env.signal);
     // As the paper: the prompt mixes seed tasks and tasks the model wrote itself.
     const text = await sampleLine(env.model, env, proposalPrompt(rng.sample(pool, s.shown)), s.temperature, s.seed * 100_003 + i);
-    const invalid = instructionProblem(text);
+    const invalid = instructionProblem(text, s.shapeRules);
     const rouge = invalid ? 0 : maxRouge(text, pool);
     const dropped = invalid ?? (rouge >= ROUGE_THRESHOLD ? 'similar' : null);
     proposals.push({ text, rouge, dropped });
@@ -193,7 +203,9 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
     try {
       await tune(copy, data.source, s, env, label);
       env.onProgress?.(`${label}: measuring`);
-      return await askAll(copy, env, heldOut);
+      const r = await askAll(copy, env, heldOut);
+      env.onProgress?.(`${label}: held-out ${formatShare(r.totals.exactMatch)}`);
+      return r;
     } finally {
       copy.dispose();
     }
