@@ -1,7 +1,7 @@
-// Operations that run as a few draws on WebGL (./kernels/fused_webgl.ts) and as
-// ordinary tf ops elsewhere: GELU, layer norm, the AdamW update's formulas and the
-// gradient norm's sum of squares; the AdamW update also runs as single dispatches
-// on WebGPU (./kernels/fused_webgpu.ts). Each tf op is a launch of its own, with a
+// Operations that run as a few draws on WebGL (./kernels/fused_webgl.ts), as a few
+// dispatches on WebGPU (./kernels/fused_webgpu.ts) and as ordinary tf ops elsewhere:
+// GELU, layer norm, bias gradients, the AdamW update's formulas and the gradient
+// norm's sum of squares. Each tf op is a launch of its own, with a
 // fixed cost whatever its size, so these formulas as tf ops were mostly launch
 // overhead; wasm and cpu run small ops cheaply and keep the tf-op forms. The tf-op
 // forms are also the reference the fused ones are checked against
@@ -9,10 +9,18 @@
 
 import * as tf from '@tensorflow/tfjs';
 import {
+  STUDIO_ADAMW_WEBGL,
+  STUDIO_ATTN_SOFTMAX_WEBGL,
+  STUDIO_ATTN_SOFTMAX_WEBGPU,
   STUDIO_FUSED_WEBGL,
   STUDIO_FUSED_WEBGPU,
   STUDIO_LAYER_NORM_WEBGL,
+  STUDIO_LAYER_NORM_WEBGPU,
+  STUDIO_POSITIONS_WEBGL,
+  STUDIO_POSITIONS_WEBGPU,
   STUDIO_SUM_SQUARES_WEBGL,
+  STUDIO_SUM_SQUARES_WEBGPU,
+  SUM_SQUARES_PER_DISPATCH,
   SUM_SQUARES_PER_DRAW,
   studioWebGlOn,
   studioWebGpuOn,
@@ -37,7 +45,8 @@ const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
 // tanh's argument is clamped: beyond |15| tanh is 1 in float32, and some GLSL
 // implementations of tanh overflow (exp) to NaN for large arguments.
-const GELU_T = `vec4 t = tanh(clamp(${GELU_K.toPrecision(9)} * (x0 + ${GELU_C} * x0 * x0 * x0), -15.0, 15.0));`;
+const geluT = (): string =>
+  `${studioWebGlOn() ? 'vec4 t =' : 'let t ='} tanh(clamp(${GELU_K.toPrecision(9)} * (x0 + ${GELU_C} * x0 * x0 * x0), -15.0, 15.0));`;
 
 /** GPT-2's tanh approximation of GELU ("gelu_new") as tf ops: the reference form. */
 export function geluOps(x: tf.Tensor): tf.Tensor {
@@ -46,22 +55,22 @@ export function geluOps(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
-/** GELU in one draw, with a gradient in one draw: dy * d/dx gelu(x). */
+/** GELU in one draw (dispatch), with a gradient in one: dy * d/dx gelu(x). */
 const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   return {
-    value: fusedOp(`${GELU_T} result = 0.5 * x0 * (1.0 + t);`, [x]),
+    value: fusedOp(`${geluT()} result = 0.5 * x0 * (1.0 + t);`, [x]),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
       fusedOp(
-        `${GELU_T} result = x1 * (0.5 * (1.0 + t) + 0.5 * x0 * (1.0 - t * t) * ${GELU_K.toPrecision(9)} * (1.0 + ${3 * GELU_C} * x0 * x0));`,
+        `${geluT()} result = x1 * (0.5 * (1.0 + t) + 0.5 * x0 * (1.0 - t * t) * ${GELU_K.toPrecision(9)} * (1.0 + ${3 * GELU_C} * x0 * x0));`,
         [saved[0]!, dy],
       ),
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
 
-/** GELU ("gelu_new"): fused on WebGL, tf ops (and their derived gradient) elsewhere. */
+/** GELU ("gelu_new"): fused on WebGL and WebGPU, tf ops (and their derived gradient) elsewhere. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return studioWebGlOn() ? geluFused(x) : geluOps(x);
+  return studioWebGlOn() || studioWebGpuOn() ? geluFused(x) : geluOps(x);
 }
 
 /**
@@ -82,10 +91,11 @@ export function layerNormOps(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: numb
 }
 
 function lnStage(stage: LayerNormStage, eps: number, inputs: Record<string, tf.Tensor>): tf.Tensor {
-  return tf.engine().runKernel(STUDIO_LAYER_NORM_WEBGL, inputs, { stage, eps } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const kernel = studioWebGlOn() ? STUDIO_LAYER_NORM_WEBGL : STUDIO_LAYER_NORM_WEBGPU;
+  return tf.engine().runKernel(kernel, inputs, { stage, eps } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
-/** Layer norm of x (N, C) in two draws, its gradient (x, weight, bias) in four. */
+/** Layer norm of x (N, C) in two draws (dispatches), its gradient (x, weight, bias) in four. */
 function layerNormFused(eps: number): (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor {
   return tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const s = lnStage('stats', eps, { x });
@@ -103,41 +113,118 @@ function layerNormFused(eps: number): (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor)
 
 const layerNormFusedByEps = new Map<number, (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor>();
 
+/** Whether the fused layer-norm stages take x (N, C): WebGL with C even, or WebGPU. */
+function lnStagesFit(x: tf.Tensor): boolean {
+  if (x.rank !== 2) return false;
+  return studioWebGpuOn() || (studioWebGlOn() && x.shape[1]! % 2 === 0);
+}
+
 /**
  * Layer norm over the last axis of x (N, C) with weight and bias (C): fused on
- * WebGL where C is even, tf ops (and their derived gradient) elsewhere.
+ * WebGL where C is even and on WebGPU, tf ops (and their derived gradient) elsewhere.
  */
 export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
-  if (!studioWebGlOn() || x.rank !== 2 || x.shape[1]! % 2 !== 0) return layerNormOps(x, w, b, eps);
+  if (!lnStagesFit(x)) return layerNormOps(x, w, b, eps);
   let f = layerNormFusedByEps.get(eps);
   if (!f) layerNormFusedByEps.set(eps, (f = layerNormFused(eps)));
   return f(x, w, b);
 }
 
-/** y (N, C) + b (C), whose gradient for b is one column-sum draw (C even). */
+/** y (N, C) + b (C), whose gradient for b is one column-sum draw or dispatch. */
 const addBiasFused = tf.customGrad(((y: tf.Tensor, b: tf.Tensor) => ({
   value: tf.add(y, b),
   gradFunc: (dy: tf.Tensor) => [tf.reshape(dy, y.shape), lnStage('db', 0, { dy })],
 })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 /**
- * y (N, C) + bias b (C). On WebGL (C even) b's gradient, the sum of dy over rows,
- * is one draw (the layer-norm 'db' stage); tfjs's derived gradient transposes,
- * unpacks and reduces in passes. Elsewhere tf.add and its derived gradient.
+ * y (N, C) + bias b (C). On WebGL (C even) and WebGPU b's gradient, the sum of dy
+ * over rows, is one draw or dispatch (the layer-norm 'db' stage); tfjs's derived
+ * gradient transposes, unpacks and reduces in passes. Elsewhere tf.add and its
+ * derived gradient.
  */
 export function addBias(y: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (!studioWebGlOn() || y.rank !== 2 || b.rank !== 1 || y.shape[1]! % 2 !== 0) return tf.add(y, b);
+  if (!lnStagesFit(y) || b.rank !== 1) return tf.add(y, b);
   return addBiasFused(y, b);
+}
+
+/**
+ * Token rows x (B T, d) plus the position table's first T rows, repeated for each of
+ * the B sequences. On WebGL (T and d even) and WebGPU one draw or dispatch forward
+ * and one for the table's gradient (tfjs's tile of the table has a gradient of B
+ * slices and B adds); elsewhere tile and add.
+ */
+export function addPositions(x: tf.Tensor2D, table: tf.Tensor2D, T: number): tf.Tensor2D {
+  const [rows, d] = x.shape;
+  const C = table.shape[0];
+  const webgl = studioWebGlOn();
+  if (!(studioWebGpuOn() || (webgl && T % 2 === 0 && d % 2 === 0)) || rows % T !== 0 || T > C) {
+    return tf.add(x, tf.tile(tf.slice(table, [0, 0], [T, d]), [rows / T, 1]));
+  }
+  const kernel = webgl ? STUDIO_POSITIONS_WEBGL : STUDIO_POSITIONS_WEBGPU;
+  const f = tf.customGrad(((xx: tf.Tensor, p: tf.Tensor) => ({
+    value: tf.engine().runKernel(kernel, { x: xx, p }, { stage: 'add', T, C } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor) => [dy, tf.engine().runKernel(kernel, { dy }, { stage: 'grad', T, C } as unknown as tf.NamedAttrMap) as tf.Tensor],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+  return f(x, table) as tf.Tensor2D;
+}
+
+/** softmax(scores scale + mask) over the last axis as tf ops: the reference form. */
+export function attentionSoftmaxOps(scores: tf.Tensor, mask: tf.Tensor, scale: number): tf.Tensor {
+  return tf.softmax(tf.add(tf.mul(scores, scale), mask), -1);
+}
+
+/**
+ * Attention probabilities softmax(scores scale + mask) over the last axis, for scores
+ * (B, H, T, K) and an additive mask (1 or B, 1, T, K) that gets no gradient. On WebGL
+ * (T and K even) two draws forward and two for the gradient, on WebGPU one dispatch
+ * each (tfjs: a scale, a mask add, a softmax of ~7 draws and a gradient of ~6). Elsewhere
+ * tf ops and their derived gradient.
+ */
+export function attentionSoftmax(scores: tf.Tensor, mask: tf.Tensor, scale: number): tf.Tensor {
+  const [B, H, T, K] = scores.shape as [number, number, number, number];
+  const webgl = studioWebGlOn();
+  const fits = scores.rank === 4 && mask.rank === 4 && mask.shape[1] === 1 && mask.shape[2] === T && mask.shape[3] === K && (mask.shape[0] === 1 || mask.shape[0] === B);
+  if (!fits || !(studioWebGpuOn() || (webgl && T % 2 === 0 && K % 2 === 0))) return attentionSoftmaxOps(scores, mask, scale);
+  const a = tf.reshape(mask, [mask.shape[0]!, T, K]);
+  const attrs = (stage: string) => ({ stage, heads: H, scale }) as unknown as tf.NamedAttrMap;
+  const run = (kernel: string, stage: string, inputs: Record<string, tf.Tensor>) => tf.engine().runKernel(kernel, inputs, attrs(stage)) as tf.Tensor;
+  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    let p: tf.Tensor;
+    if (webgl) p = run(STUDIO_ATTN_SOFTMAX_WEBGL, 'apply', { x, a, s: run(STUDIO_ATTN_SOFTMAX_WEBGL, 'stats', { x, a }) });
+    else p = run(STUDIO_ATTN_SOFTMAX_WEBGPU, 'forward', { x, a });
+    save([p]);
+    return {
+      value: p,
+      gradFunc: (dp: tf.Tensor, saved: tf.Tensor[]) => {
+        const sp = saved[0]!;
+        if (!webgl) return run(STUDIO_ATTN_SOFTMAX_WEBGPU, 'backward', { dp, p: sp });
+        return run(STUDIO_ATTN_SOFTMAX_WEBGL, 'dx', { dp, p: sp, g: run(STUDIO_ATTN_SOFTMAX_WEBGL, 'gradStats', { dp, p: sp }) });
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+  return tf.reshape(f(tf.reshape(scores, [B * H, T, K])), [B, H, T, K]);
 }
 
 /**
  * Sum of the squares of every element of every tensor, as a scalar on the device:
  * on WebGL one draw per SUM_SQUARES_PER_DRAW tensors (each draw adds to the running
- * total), elsewhere tf.sum(tf.square(x)) per tensor summed pairwise (not tf.addN:
- * see sumPairwise).
+ * total), on WebGPU one dispatch per SUM_SQUARES_PER_DISPATCH tensors (each adds to
+ * running partial sums) and one sum of the partials, elsewhere
+ * tf.sum(tf.square(x)) per tensor summed pairwise (not tf.addN: see sumPairwise).
  */
 export function sumOfSquares(xs: tf.Tensor[]): tf.Scalar {
   if (xs.length === 0) throw new Error('sumOfSquares needs at least one tensor.');
+  if (studioWebGpuOn()) {
+    return tf.tidy(() => {
+      let partials: tf.Tensor | null = null;
+      for (let i = 0; i < xs.length; i += SUM_SQUARES_PER_DISPATCH) {
+        const inputs: Record<string, tf.Tensor> = partials ? { partials } : {};
+        xs.slice(i, i + SUM_SQUARES_PER_DISPATCH).forEach((x, j) => (inputs[`g${j}`] = x));
+        partials = tf.engine().runKernel(STUDIO_SUM_SQUARES_WEBGPU, inputs) as tf.Tensor;
+      }
+      return tf.sum(partials!) as tf.Scalar;
+    });
+  }
   if (!studioWebGlOn()) return sumPairwise(xs.map((x) => tf.sum(tf.square(x)))) as tf.Scalar;
   return tf.tidy(() => {
     let total: tf.Tensor | null = null;
@@ -178,13 +265,21 @@ export interface AdamWUpdated {
  * moments m, v and gradient g:
  *   m' = b1 m + gScale g,  v' = b2 v + g2Scale g^2,
  *   p' = p keep - stepSize m' / (sqrt(v') + epsHat),  keep = decayKeep if decayed, else 1.
- * On WebGL three draws per parameter, on WebGPU three dispatches, elsewhere tf ops. Numbers become tensors once
+ * On WebGL one draw per parameter (three render targets), on WebGPU three
+ * dispatches, elsewhere tf ops. Numbers become tensors once
  * per step here, not once per parameter (on WebGL each new scalar tensor is an
  * upload with a draw of its own). Call inside tf.tidy.
  */
 export function adamwUpdate(step: AdamWStep): (p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, decayed: boolean) => AdamWUpdated {
   const { beta1: b1, beta2: b2, stepSize, epsHat, decayKeep, gScale, g2Scale } = step;
-  if (studioWebGlOn() || studioWebGpuOn()) {
+  if (studioWebGlOn()) {
+    return (p, m, v, g, decayed) => {
+      const attrs = { b1, b2, keep: decayed ? decayKeep : 1, stepSize, epsHat };
+      const [m1, v1, param] = tf.engine().runKernel(STUDIO_ADAMW_WEBGL, { p, m, v, g, gScale, g2Scale }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      return { m: m1!, v: v1!, param: param! };
+    };
+  }
+  if (studioWebGpuOn()) {
     return (p, m, v, g, decayed) => {
       const m1 = fusedOp('result = x0 * u0 + x1 * x2;', [m, g, gScale], [b1]);
       const v1 = fusedOp('result = x0 * u0 + x1 * x1 * x2;', [v, g, g2Scale], [b2]);

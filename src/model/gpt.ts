@@ -13,7 +13,7 @@ import { parameterShapes } from './params';
 export { parameterShapes };
 import { embeddingLookup, matMul, matMulConstB } from './ops';
 import { adapterName, assertLoraState, initLora, loraSpecProblems, loraTargets, type LoraSpec, type LoraState } from './lora';
-import { activation, addBias, layerNorm } from './fused';
+import { activation, addBias, addPositions, attentionSoftmax, layerNorm } from './fused';
 import { Rng } from './random';
 
 /** Host-side copy of one parameter: what safetensors and snapshots hold. */
@@ -316,10 +316,10 @@ export class GPT {
   /**
    * Causal self-attention of layer `layer`. x: (B*T, d). The queries attend to this
    * call's own keys and values (B, H, T, hs) or, in a decode step, to the cache with
-   * this token's key and value written into its slot; `masks` (additive, each
-   * broadcasting to (B, H, T, keys)) say what each query may see.
+   * this token's key and value written into its slot; `mask` (additive, (1 or B, 1,
+   * T, keys)) says what each query may see.
    */
-  private attention(x: tf.Tensor2D, layer: number, B: number, T: number, masks: tf.Tensor[], cache: BlockCache | null): tf.Tensor2D {
+  private attention(x: tf.Tensor2D, layer: number, B: number, T: number, mask: tf.Tensor, cache: BlockCache | null): tf.Tensor2D {
     const prefix = `transformer.h.${layer}`;
     const qkv = this.linear(x, `${prefix}.attn.c_attn`); // (B*T, 3d)
     const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x (B*T, d)
@@ -342,17 +342,15 @@ export class GPT {
       cache.kv.keys.push(k);
       cache.kv.values.push(v);
     }
-    let att = tf.mul(matMul(q, k, true), this.scoreScale(layer)); // (B, H, T, hs) x (B, H, hs, S) -> (B, H, T, S)
-    for (const m of masks) att = tf.add(att, m);
-    const probs = tf.softmax(att, -1);
+    const probs = attentionSoftmax(matMul(q, k, true), mask, this.scoreScale(layer)); // (B, H, T, hs) x (B, H, hs, S) -> (B, H, T, S)
     const y = matMul(probs, v) as tf.Tensor4D; // (B, H, T, S) x (B, H, S, hs) -> (B, H, T, hs)
     return this.linear(this.mergeHeads(y, B, T), `${prefix}.attn.c_proj`); // (B*T, d)
   }
 
   /** One transformer block (pre-LN): x + attn(ln_1(x)), then + mlp(ln_2(x)). x: (B*T, d). */
-  private block(x: tf.Tensor2D, layer: number, B: number, T: number, masks: tf.Tensor[], cache: BlockCache | null): tf.Tensor2D {
+  private block(x: tf.Tensor2D, layer: number, B: number, T: number, mask: tf.Tensor, cache: BlockCache | null): tf.Tensor2D {
     const pre = `transformer.h.${layer}`;
-    x = tf.add(x, this.attention(this.layerNorm(x, `${pre}.ln_1`) as tf.Tensor2D, layer, B, T, masks, cache));
+    x = tf.add(x, this.attention(this.layerNorm(x, `${pre}.ln_1`) as tf.Tensor2D, layer, B, T, mask, cache));
     return tf.add(x, this.mlp(this.layerNorm(x, `${pre}.ln_2`) as tf.Tensor2D, pre));
   }
 
@@ -382,18 +380,18 @@ export class GPT {
     if (T > C) throw new Error(`Sequence of ${T} tokens is longer than the context length ${C}.`);
     const tok = this.embed(tf.reshape(ids, [B * T]) as tf.Tensor1D); // (B*T, d)
     const wpe = this.p('transformer.wpe.weight') as tf.Tensor2D;
-    const pos = opts.positionIds
-      ? embeddingLookup(wpe, tf.reshape(opts.positionIds, [B * T]) as tf.Tensor1D) // (B*T, d)
-      : tf.tile(tf.slice(wpe, [0, 0], [T, d]), [B, 1]); // (B*T, d)
-    let x = tf.add(tok, pos) as tf.Tensor2D;
-    const masks: tf.Tensor[] = [T === C ? this.causalMask : tf.slice(this.causalMask, [0, 0, 0, 0], [1, 1, T, T])];
+    let x = opts.positionIds
+      ? (tf.add(tok, embeddingLookup(wpe, tf.reshape(opts.positionIds, [B * T]) as tf.Tensor1D)) as tf.Tensor2D) // (B*T, d)
+      : addPositions(tok, wpe, T); // + rows 0..T-1 of wpe for each sequence
+    // One additive mask for every layer: causal, plus the segments' where examples are packed.
+    let mask: tf.Tensor = T === C ? this.causalMask : tf.slice(this.causalMask, [0, 0, 0, 0], [1, 1, T, T]);
     if (opts.segmentIds) {
       const s = opts.segmentIds;
       const same = tf.equal(tf.reshape(s, [B, 1, T, 1]), tf.reshape(s, [B, 1, 1, T])); // (B, 1, T, T)
-      masks.push(tf.mul(tf.sub(1, tf.cast(same, 'float32')), -1e9));
+      mask = tf.add(mask, tf.mul(tf.sub(1, tf.cast(same, 'float32')), -1e9));
     }
     const cache = opts.kv ? { kv: opts.kv } : null;
-    for (let i = 0; i < this.config.layers; i++) x = this.block(x, i, B, T, masks, cache);
+    for (let i = 0; i < this.config.layers; i++) x = this.block(x, i, B, T, mask, cache);
     return tf.reshape(this.head(x), [B, T, V]);
   }
 
@@ -455,7 +453,7 @@ export class GPT {
       const pe = tf.gather(this.p('transformer.wpe.weight'), tf.reshape(posT, [1])); // (1, d)
       let x = tf.add(tok, pe) as tf.Tensor2D;
       const blockCache: BlockCache = { kv: cache, slot: { slot, keep } };
-      for (let i = 0; i < this.config.layers; i++) x = this.block(x, i, 1, 1, [attMask], blockCache);
+      for (let i = 0; i < this.config.layers; i++) x = this.block(x, i, 1, 1, attMask, blockCache);
       return tf.reshape(this.head(x), [V]) as tf.Tensor1D;
     });
   }

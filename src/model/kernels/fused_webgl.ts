@@ -1,5 +1,6 @@
 // Single-draw WebGL programs: an element-wise formula over same-shaped tensors,
-// a sum of squares, and the stages of layer norm (below).
+// a sum of squares, the stages of layer norm, and an AdamW update on three render
+// targets (below).
 //
 // A formula written with tf ops draws once per op, and every number in it
 // (tf.mul(x, 0.5)) becomes a new scalar tensor that is uploaded with a draw of its
@@ -11,6 +12,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { registerKernelOnce, type WebGlBackendLike, type WebGlProgram } from './common';
+import { drawMrt, mrtFitsTargets, packedTargets, packedWithWidth } from './matmul_webgl';
 
 export const STUDIO_FUSED_WEBGL = 'StudioFusedWebGL';
 
@@ -232,5 +234,216 @@ export function registerLayerNormWebGl(): void {
     if (x.shape.length !== 2 || x.shape[1]! % 2 !== 0) throw new Error(`StudioLayerNormWebGL needs (N, C) with C even, got [${x.shape}].`);
     const program = layerNormProgram(stage, x.shape[0]!, x.shape[1]!, eps);
     return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, xs as tf.TensorInfo[], 'float32');
+  });
+}
+
+export const STUDIO_ADAMW_WEBGL = 'StudioAdamWWebGL';
+
+/**
+ * One AdamW update of a parameter in one draw on three render targets (new m, v and
+ * parameter), the formulas of src/model/fused.ts's adamwUpdate:
+ *   m' = b1 m + s1 g,  v' = b2 v + s2 g^2,  p' = p keep - stepSize m' / (sqrt(v') + epsHat),
+ * with s1, s2 read from scalar textures (they hold the clipping factor, on the device).
+ * Every input and target is a packed texture of the same texture shape, so each
+ * fragment reads its own texel of each.
+ */
+export const ADAMW_WEBGL_SOURCE = `#version 300 es
+precision highp float;
+precision highp int;
+precision highp sampler2D;
+in vec2 resultUV;
+uniform sampler2D P;
+uniform sampler2D M;
+uniform sampler2D V;
+uniform sampler2D G;
+uniform sampler2D S1;
+uniform sampler2D S2;
+uniform float b1;
+uniform float b2;
+uniform float keep;
+uniform float stepSize;
+uniform float epsHat;
+layout(location = 0) out vec4 oM;
+layout(location = 1) out vec4 oV;
+layout(location = 2) out vec4 oP;
+void main() {
+  ivec2 fc = ivec2(gl_FragCoord.xy);
+  vec4 g = texelFetch(G, fc, 0);
+  vec4 m = texelFetch(M, fc, 0) * b1 + g * texelFetch(S1, ivec2(0), 0).x;
+  vec4 v = texelFetch(V, fc, 0) * b2 + g * g * texelFetch(S2, ivec2(0), 0).x;
+  oM = m;
+  oV = v;
+  oP = texelFetch(P, fc, 0) * keep - stepSize * m / (sqrt(v) + epsHat);
+}
+// studio adamw`;
+
+export interface AdamWAttrs {
+  b1: number;
+  b2: number;
+  keep: number;
+  stepSize: number;
+  epsHat: number;
+}
+
+/** Registers 'StudioAdamWWebGL' (inputs p, m, v, g, gScale, g2Scale; attrs AdamWAttrs; outputs [m', v', p']) for webgl. */
+export function registerAdamWWebGl(): void {
+  registerKernelOnce(STUDIO_ADAMW_WEBGL, 'webgl', ({ inputs, backend, attrs }) => {
+    const be = backend as unknown as WebGlBackendLike;
+    const { p, m, v, g, gScale, g2Scale } = inputs as Record<string, tf.TensorInfo>;
+    const { b1, b2, keep, stepSize, epsHat } = attrs as unknown as AdamWAttrs;
+    const shape = p!.shape;
+    for (const x of [p!, m!, v!, g!]) {
+      if (x.dtype !== 'float32' || x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`StudioAdamWWebGL needs float32 p, m, v and g of one shape, got [${x.shape}] ${x.dtype} beside [${shape}].`);
+      }
+    }
+    for (const s of [gScale!, g2Scale!]) if (s.shape.length !== 0 || s.dtype !== 'float32') throw new Error('StudioAdamWWebGL: gScale and g2Scale must be float32 scalars.');
+    if (!mrtFitsTargets(be.gpgpu.gl, 3)) throw new Error('StudioAdamWWebGL needs three render targets (WebGL2).');
+    const targets = packedTargets(be, shape, 3);
+    const texShape = be.texData.get(targets[0]!.dataId).texShape!;
+    const temps: tf.TensorInfo[] = [];
+    try {
+      // Each tensor as a packed texture laid out as the targets are; one that is not
+      // (a gradient reshaped from another shape) is copied into that layout first.
+      const laidOut = [p!, m!, v!, g!].map((x) => {
+        const [px] = packedWithWidth(be, x, temps);
+        const ts = be.texData.get(px.dataId).texShape!;
+        if (ts[0] === texShape[0] && ts[1] === texShape[1]) return px;
+        const copy = be.runWebGLProgram(fusedProgram(shape, 1, 0, 'result = x0;'), [px], 'float32');
+        temps.push(copy);
+        return copy;
+      });
+      for (const s of [gScale!, g2Scale!]) be.uploadToGPU(s.dataId);
+      drawMrt(be, ADAMW_WEBGL_SOURCE, ['P', 'M', 'V', 'G', 'S1', 'S2'], [...laidOut, gScale!, g2Scale!], targets, { b1, b2, keep, stepSize, epsHat });
+      return targets;
+    } catch (e) {
+      for (const t of targets) be.disposeIntermediateTensorInfo(t);
+      throw e;
+    } finally {
+      for (const t of temps) be.disposeIntermediateTensorInfo(t);
+    }
+  });
+}
+
+export const STUDIO_ATTN_SOFTMAX_WEBGL = 'StudioAttnSoftmaxWebGL';
+
+/**
+ * Attention's masked softmax over the last axis of scores x (BH, T, K), T and K even,
+ * in packed programs: p = softmax(x scale + mask), the mask (Bm, T, K) additive and
+ * shared by the `heads` consecutive entries of one sequence (Bm = BH / heads), or by
+ * all (Bm = 1). Stages, each one draw:
+ * - 'stats'  X, A -> S (BH T, 2): per row [max of z, 1 / sum of exp(z - max)], z = x scale + mask;
+ * - 'apply'  X, A, S -> p;
+ * - 'gradStats'  DP, P -> G (BH T, 2): per row [sum of dp p, 0];
+ * - 'dx'     DP, P, G -> scale p (dp - sum of dp p), the gradient for x.
+ */
+export type AttnSoftmaxStage = 'stats' | 'apply' | 'gradStats' | 'dx';
+
+const ATTN_INPUTS: Record<AttnSoftmaxStage, string[]> = {
+  stats: ['X', 'A'],
+  apply: ['X', 'A', 'S'],
+  gradStats: ['DP', 'P'],
+  dx: ['DP', 'P', 'G'],
+};
+
+export function attnSoftmaxProgram(stage: AttnSoftmaxStage, BH: number, T: number, K: number, heads: number, maskBatch: number, scale: number): WebGlProgram {
+  const sc = scale.toPrecision(9);
+  const b = maskBatch === 1 ? '0' : `bh / ${heads}`;
+  const z = `getX(bh, t, k) * ${sc} + getA(${b}, t, k)`;
+  const rowOf = `int bh = r / ${T}; int t = r - bh * ${T};`;
+  let code: string;
+  let outputShape: number[];
+  switch (stage) {
+    case 'stats':
+      outputShape = [BH * T, 2];
+      code = `ivec2 rc = getOutputCoords(); int r = rc.x; ${rowOf}
+        vec2 mx = vec2(-3.402823e38);
+        for (int k = 0; k < ${K}; k += 2) { vec4 z = ${z}; mx = max(mx, vec2(max(z.x, z.y), max(z.z, z.w))); }
+        vec4 m4 = vec4(mx.x, mx.x, mx.y, mx.y);
+        vec2 s = vec2(0.0);
+        for (int k = 0; k < ${K}; k += 2) { vec4 e = exp(${z} - m4); s += vec2(e.x + e.y, e.z + e.w); }
+        result = vec4(mx.x, 1.0 / s.x, mx.y, 1.0 / s.y);`;
+      break;
+    case 'apply':
+      outputShape = [BH, T, K];
+      code = `ivec3 rc = getOutputCoords(); int bh = rc.x; int t = rc.y; int k = rc.z;
+        vec4 st = getS(bh * ${T} + t, 0);
+        result = exp(${z} - vec4(st.x, st.x, st.z, st.z)) * vec4(st.y, st.y, st.w, st.w);`;
+      break;
+    case 'gradStats':
+      outputShape = [BH * T, 2];
+      code = `ivec2 rc = getOutputCoords(); int r = rc.x; ${rowOf}
+        vec2 s = vec2(0.0);
+        for (int k = 0; k < ${K}; k += 2) { vec4 v = getDP(bh, t, k) * getP(bh, t, k); s += vec2(v.x + v.y, v.z + v.w); }
+        result = vec4(s.x, 0.0, s.y, 0.0);`;
+      break;
+    case 'dx':
+      outputShape = [BH, T, K];
+      code = `ivec3 rc = getOutputCoords(); int bh = rc.x; int t = rc.y; int k = rc.z;
+        vec4 g = getG(bh * ${T} + t, 0);
+        result = ${sc} * getP(bh, t, k) * (getDP(bh, t, k) - vec4(g.x, g.x, g.z, g.z));`;
+      break;
+  }
+  return packedProgram(ATTN_INPUTS[stage], outputShape, code);
+}
+
+/**
+ * Registers 'StudioAttnSoftmaxWebGL' (attrs: stage, heads, scale; inputs named as
+ * ATTN_INPUTS, lower-case: x and p (BH, T, K), a (Bm, T, K), s and g (BH T, 2)) for webgl.
+ */
+export function registerAttnSoftmaxWebGl(): void {
+  registerKernelOnce(STUDIO_ATTN_SOFTMAX_WEBGL, 'webgl', ({ inputs, backend, attrs }) => {
+    const { stage, heads, scale } = attrs as unknown as { stage: AttnSoftmaxStage; heads: number; scale: number };
+    const names = ATTN_INPUTS[stage];
+    const xs = names.map((n) => (inputs as Record<string, tf.TensorInfo | undefined>)[n.toLowerCase()]);
+    if (xs.some((x) => !x || x.dtype !== 'float32')) throw new Error(`StudioAttnSoftmaxWebGL ${stage} needs float32 inputs ${names.join(', ')}.`);
+    const x = xs[0]!;
+    const [BH, T, K] = x.shape as [number, number, number];
+    if (x.shape.length !== 3 || T % 2 !== 0 || K % 2 !== 0) throw new Error(`StudioAttnSoftmaxWebGL needs scores (BH, T, K) with T and K even, got [${x.shape}].`);
+    const a = (inputs as Record<string, tf.TensorInfo | undefined>).a;
+    const maskBatch = a ? a.shape[0]! : 1;
+    if (a && (a.shape.length !== 3 || a.shape[1] !== T || a.shape[2] !== K || (maskBatch !== 1 && maskBatch * heads !== BH))) {
+      throw new Error(`StudioAttnSoftmaxWebGL: mask [${a.shape}] does not fit scores [${x.shape}] with ${heads} heads.`);
+    }
+    const program = attnSoftmaxProgram(stage, BH, T, K, heads, maskBatch, scale);
+    return (backend as unknown as WebGlBackendLike).runWebGLProgram(program, xs as tf.TensorInfo[], 'float32');
+  });
+}
+
+export const STUDIO_POSITIONS_WEBGL = 'StudioPositionsWebGL';
+
+/**
+ * Position embeddings added to token rows, in packed programs, for x (B T, d) and the
+ * table (C, d), T <= C, T and d even:
+ * - 'add'   X, P -> x[r] + table[r mod T]  (B T, d);
+ * - 'grad'  DY -> the table's gradient (C, d): row t < T the sum over b of dy[b T + t],
+ *   rows from T on zero.
+ * tfjs's tile of the table's first T rows has a gradient of B slices and B adds.
+ */
+export function positionsProgram(stage: 'add' | 'grad', rows: number, T: number, C: number, d: number): WebGlProgram {
+  if (stage === 'add') {
+    return packedProgram(['X', 'P'], [rows, d], `ivec2 rc = getOutputCoords(); int r = rc.x; int c = rc.y;
+        result = getX(r, c) + getP(r - (r / ${T}) * ${T}, c);`);
+  }
+  return packedProgram(['DY'], [C, d], `ivec2 rc = getOutputCoords(); int t = rc.x; int c = rc.y;
+        vec4 acc = vec4(0.0);
+        if (t < ${T}) {
+          for (int r = t; r < ${rows}; r += ${T}) acc += getDY(r, c);
+        }
+        result = acc;`);
+}
+
+/** Registers 'StudioPositionsWebGL' (attrs: stage, T, C; inputs x, p or dy) for webgl. */
+export function registerPositionsWebGl(): void {
+  registerKernelOnce(STUDIO_POSITIONS_WEBGL, 'webgl', ({ inputs, backend, attrs }) => {
+    const { stage, T, C } = attrs as unknown as { stage: 'add' | 'grad'; T: number; C: number };
+    const named = inputs as Record<string, tf.TensorInfo | undefined>;
+    const xs = stage === 'add' ? [named.x, named.p] : [named.dy];
+    if (xs.some((x) => !x || x.dtype !== 'float32' || x.shape.length !== 2)) throw new Error(`StudioPositionsWebGL ${stage} needs 2-D float32 inputs.`);
+    const [rows, d] = xs[0]!.shape as [number, number];
+    if (T % 2 !== 0 || d % 2 !== 0 || rows % T !== 0 || T > C || (stage === 'add' && (xs[1]!.shape[0] !== C || xs[1]!.shape[1] !== d))) {
+      throw new Error(`StudioPositionsWebGL: rows [${xs[0]!.shape}] do not fit ${T} positions of a (${C}, ${d}) table.`);
+    }
+    return (backend as unknown as WebGlBackendLike).runWebGLProgram(positionsProgram(stage, rows, T, C, d), xs as tf.TensorInfo[], 'float32');
   });
 }

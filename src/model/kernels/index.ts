@@ -3,8 +3,7 @@
 // The kernels: matrix products on WebGPU (matmul_webgpu.ts) and WebGL
 // (matmul_webgl.ts); Sum, Mean, Max and Softmax on WebGPU (reduce_webgpu.ts);
 // element-wise formulas, sums of squares and layer norm as single WebGL draws
-// (fused_webgl.ts) and element-wise formulas as single WebGPU dispatches
-// (fused_webgpu.ts). ../ops.ts and ../fused.ts choose between them and plain tfjs
+// (fused_webgl.ts) and the same as WebGPU dispatches (fused_webgpu.ts). ../ops.ts and ../fused.ts choose between them and plain tfjs
 // ops by asking this module; nothing here imports from above kernels/.
 //
 // - installKernels() registers them with tfjs. Call it once the tfjs backends are
@@ -16,15 +15,15 @@
 //   against. On by default; setStudioKernels(true) turns them back on.
 
 import * as tf from '@tensorflow/tfjs';
-import { registerFusedWebGl, registerLayerNormWebGl, registerSumSquaresWebGl } from './fused_webgl';
-import { registerFusedWebGpu } from './fused_webgpu';
+import { registerAdamWWebGl, registerAttnSoftmaxWebGl, registerFusedWebGl, registerLayerNormWebGl, registerPositionsWebGl, registerSumSquaresWebGl } from './fused_webgl';
+import { registerAttnSoftmaxWebGpu, registerFusedWebGpu, registerLayerNormWebGpu, registerPositionsWebGpu, registerSumSquaresWebGpu } from './fused_webgpu';
 import { registerWebGlMatMul } from './matmul_webgl';
 import { registerWebGpuMatMul } from './matmul_webgpu';
 import { installWebGpuReductions } from './reduce_webgpu';
 
-export { STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_SUM_SQUARES_WEBGL, SUM_SQUARES_PER_DRAW, type LayerNormStage } from './fused_webgl';
-export { STUDIO_FUSED_WEBGPU } from './fused_webgpu';
-export { STUDIO_MATMUL_WEBGL, supportsWebGl } from './matmul_webgl';
+export { STUDIO_ADAMW_WEBGL, STUDIO_ATTN_SOFTMAX_WEBGL, STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_POSITIONS_WEBGL, STUDIO_SUM_SQUARES_WEBGL, SUM_SQUARES_PER_DRAW, type LayerNormStage } from './fused_webgl';
+export { STUDIO_ATTN_SOFTMAX_WEBGPU, STUDIO_FUSED_WEBGPU, STUDIO_LAYER_NORM_WEBGPU, STUDIO_POSITIONS_WEBGPU, STUDIO_SUM_SQUARES_WEBGPU, SUM_SQUARES_PARTS, SUM_SQUARES_PER_DISPATCH } from './fused_webgpu';
+export { mrtDrawCount, STUDIO_MATMUL_WEBGL, supportsWebGl } from './matmul_webgl';
 export { STUDIO_MATMUL, supports as supportsWebGpu } from './matmul_webgpu';
 
 let on = true;
@@ -41,7 +40,14 @@ export function installKernels(): void {
   registerFusedWebGl();
   registerSumSquaresWebGl();
   registerLayerNormWebGl();
+  registerAdamWWebGl();
+  registerAttnSoftmaxWebGl();
+  registerAttnSoftmaxWebGpu();
+  registerPositionsWebGl();
+  registerPositionsWebGpu();
   registerFusedWebGpu();
+  registerLayerNormWebGpu();
+  registerSumSquaresWebGpu();
   installWebGpuReductions(studioKernelsOn);
   installed = true;
 }

@@ -27,7 +27,7 @@ export const STUDIO_MATMUL_WEBGL = 'StudioMatMulWebGL';
  * runWebGLProgram would), with its texture's size [rows, columns] in texels,
  * which the shader bakes in. Packed copies made here go to `temps`.
  */
-function packedWithWidth(be: WebGlBackendLike, info: tf.TensorInfo, temps: tf.TensorInfo[]): [tf.TensorInfo, [number, number]] {
+export function packedWithWidth(be: WebGlBackendLike, info: tf.TensorInfo, temps: tf.TensorInfo[]): [tf.TensorInfo, [number, number]] {
   let data = be.texData.get(info.dataId);
   if (data.texture == null) {
     data.isPacked = true;
@@ -245,84 +245,115 @@ export function webGlMrtGatherProgram(batch: number, M: number, N: number, block
 
 interface MrtProgram {
   program: WebGLProgram & { vao: WebGLVertexArrayObject };
-  a: WebGLUniformLocation;
-  b: WebGLUniformLocation;
+  samplers: WebGLUniformLocation[];
+  uniforms: Map<string, WebGLUniformLocation | null>;
 }
 
 const mrtPrograms = new WeakMap<WebGL2RenderingContext, Map<string, MrtProgram>>();
 
-function mrtProgram(gpgpu: GpgpuLike, source: string): MrtProgram {
+/** The linked program of a fragment shader `source` (cached by source) with its sampler locations. */
+function mrtProgram(gpgpu: GpgpuLike, source: string, samplerNames: string[]): MrtProgram {
   const gl = gpgpu.gl;
   let cache = mrtPrograms.get(gl);
   if (!cache) mrtPrograms.set(gl, (cache = new Map()));
   const hit = cache.get(source);
   if (hit) return hit;
   const shader = gl.createShader(gl.FRAGMENT_SHADER);
-  if (!shader) throw new Error('WebGL could not create a shader for the studio matMul.');
+  if (!shader) throw new Error('WebGL could not create a shader for a studio multi-target program.');
   gl.shaderSource(shader, source);
   gl.compileShader(shader);
   if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) {
-    throw new Error(`The studio matMul shader did not compile: ${gl.getShaderInfoLog(shader) ?? 'no log'}`);
+    throw new Error(`A studio multi-target shader did not compile: ${gl.getShaderInfoLog(shader) ?? 'no log'}`);
   }
   const program = gpgpu.createProgram(shader);
   gpgpu.buildVao(program);
-  const a = gl.getUniformLocation(program, 'A');
-  const b = gl.getUniformLocation(program, 'B');
-  if (!a || !b) throw new Error('The studio matMul shader lost its samplers.');
-  const made = { program, a, b };
+  const samplers = samplerNames.map((n) => {
+    const loc = gl.getUniformLocation(program, n);
+    if (!loc) throw new Error(`A studio multi-target shader lost its sampler ${n}.`);
+    return loc;
+  });
+  const made = { program, samplers, uniforms: new Map<string, WebGLUniformLocation | null>() };
   cache.set(source, made);
   return made;
 }
 
+/**
+ * Draws the fragment shader `source` once into the packed textures of `targets`
+ * (all of one texture shape; colour attachment t is target t), reading `inputs`
+ * (packed, on the GPU) through the samplers `samplerNames`, with float uniforms
+ * set by name. The GL state tfjs relies on is restored before returning.
+ */
+export function drawMrt(be: WebGlBackendLike, source: string, samplerNames: string[], inputs: tf.TensorInfo[], targets: tf.TensorInfo[], uniforms: Record<string, number> = {}): void {
+  const first = be.texData.get(targets[0]!.dataId);
+  const [rows, cols] = first.texShape!;
+  const gpgpu = be.gpgpu;
+  const gl = gpgpu.gl;
+  const prog = mrtProgram(gpgpu, source, samplerNames);
+  gpgpu.setOutputPackedMatrixTexture(first.texture!.texture, rows, cols);
+  const buffers: number[] = [gl.COLOR_ATTACHMENT0];
+  for (let t = 1; t < targets.length; t++) {
+    const d = be.texData.get(targets[t]!.dataId);
+    if (d.texShape![0] !== rows || d.texShape![1] !== cols) throw new Error('Studio multi-target program targets got different texture shapes.');
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + t, gl.TEXTURE_2D, d.texture!.texture, 0);
+    buffers.push(gl.COLOR_ATTACHMENT0 + t);
+  }
+  try {
+    gl.drawBuffers(buffers);
+    gpgpu.setProgram(prog.program);
+    gpgpu.bindVertexArray(prog.program.vao);
+    inputs.forEach((x, i) => gpgpu.setInputMatrixTexture(be.texData.get(x.dataId).texture!.texture, prog.samplers[i]!, i));
+    for (const [name, value] of Object.entries(uniforms)) {
+      if (!prog.uniforms.has(name)) prog.uniforms.set(name, gl.getUniformLocation(prog.program, name));
+      const loc = prog.uniforms.get(name);
+      if (loc) gl.uniform1f(loc, value);
+    }
+    gpgpu.executeProgram();
+    mrtDraws++;
+  } finally {
+    for (let t = 1; t < targets.length; t++) gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + t, gl.TEXTURE_2D, null, 0);
+    gl.drawBuffers([gl.COLOR_ATTACHMENT0]);
+  }
+}
+
+/** New packed tensors of `shape` with their textures allocated, to draw into. */
+export function packedTargets(be: WebGlBackendLike, shape: number[], n: number): tf.TensorInfo[] {
+  const targets: tf.TensorInfo[] = [];
+  for (let t = 0; t < n; t++) {
+    const info = be.makeTensorInfo(shape, 'float32');
+    be.texData.get(info.dataId).isPacked = true;
+    targets.push(info);
+    be.uploadToGPU(info.dataId);
+  }
+  return targets;
+}
+
+let mrtDraws = 0;
+
+/** How many draws drawMrt has made so far (outside tfjs's programs, which tfjs's profiling cannot see). */
+export function mrtDrawCount(): number {
+  return mrtDraws;
+}
+
 const drawBufferLimits = new WeakMap<WebGL2RenderingContext, number>();
 
-/** Whether this context is WebGL2 and can draw the block's rp*cp targets at once. */
-function mrtFits(gl: WebGL2RenderingContext, block: MrtBlock): boolean {
+/** Whether this context is WebGL2 and can draw `n` targets at once. */
+export function mrtFitsTargets(gl: WebGL2RenderingContext, n: number): boolean {
   if (typeof gl.drawBuffers !== 'function') return false;
   let limit = drawBufferLimits.get(gl);
   if (limit === undefined) {
     limit = Math.min(gl.getParameter(gl.MAX_DRAW_BUFFERS) as number, gl.getParameter(gl.MAX_COLOR_ATTACHMENTS) as number);
     drawBufferLimits.set(gl, limit);
   }
-  return block.rp * block.cp <= limit;
+  return n <= limit;
 }
 
 /** The product on the multi-target program; inputs already packed on the GPU. */
 function runMrtProduct(be: WebGlBackendLike, pa: tf.TensorInfo, pb: tf.TensorInfo, batch: number, M: number, K: number, N: number, ta: boolean, tb: boolean, aWidth: [number, number], bWidth: [number, number], block: MrtBlock): tf.TensorInfo {
   const { rp, cp } = block;
-  const targets: tf.TensorInfo[] = [];
+  const targets = packedTargets(be, [batch, M / rp, N / cp], rp * cp);
   try {
-    for (let t = 0; t < rp * cp; t++) {
-      const info = be.makeTensorInfo([batch, M / rp, N / cp], 'float32');
-      be.texData.get(info.dataId).isPacked = true;
-      targets.push(info);
-      be.uploadToGPU(info.dataId);
-    }
-    const first = be.texData.get(targets[0]!.dataId);
-    const [rows, cols] = first.texShape!;
-    const outW = Math.ceil(cols / 2);
-    const gpgpu = be.gpgpu;
-    const gl = gpgpu.gl;
-    const prog = mrtProgram(gpgpu, webGlMrtSource(batch, M, K, N, ta, tb, aWidth, bWidth, outW, block));
-    gpgpu.setOutputPackedMatrixTexture(first.texture!.texture, rows, cols);
-    const buffers: number[] = [gl.COLOR_ATTACHMENT0];
-    for (let t = 1; t < targets.length; t++) {
-      const d = be.texData.get(targets[t]!.dataId);
-      if (d.texShape![0] !== rows || d.texShape![1] !== cols) throw new Error('Studio matMul targets got different texture shapes.');
-      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + t, gl.TEXTURE_2D, d.texture!.texture, 0);
-      buffers.push(gl.COLOR_ATTACHMENT0 + t);
-    }
-    try {
-      gl.drawBuffers(buffers);
-      gpgpu.setProgram(prog.program);
-      gpgpu.bindVertexArray(prog.program.vao);
-      gpgpu.setInputMatrixTexture(be.texData.get(pa.dataId).texture!.texture, prog.a, 0);
-      gpgpu.setInputMatrixTexture(be.texData.get(pb.dataId).texture!.texture, prog.b, 1);
-      gpgpu.executeProgram();
-    } finally {
-      for (let t = 1; t < targets.length; t++) gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0 + t, gl.TEXTURE_2D, null, 0);
-      gl.drawBuffers([gl.COLOR_ATTACHMENT0]);
-    }
+    const outW = Math.ceil(be.texData.get(targets[0]!.dataId).texShape![1] / 2);
+    drawMrt(be, webGlMrtSource(batch, M, K, N, ta, tb, aWidth, bWidth, outW, block), ['A', 'B'], [pa, pb], targets);
     return be.runWebGLProgram(webGlMrtGatherProgram(batch, M, N, block), targets, 'float32');
   } finally {
     for (const t of targets) be.disposeIntermediateTensorInfo(t);
@@ -337,7 +368,7 @@ export function registerWebGlMatMul(): void {
     const [pa, aWidth] = packedWithWidth(be, a, temps);
     const [pb, bWidth] = packedWithWidth(be, b, temps);
     const block = MRT_BLOCK;
-    const useMrt = M % (2 * block.rp) === 0 && N % (2 * block.cp) === 0 && mrtFits(be.gpgpu.gl, block);
+    const useMrt = M % (2 * block.rp) === 0 && N % (2 * block.cp) === 0 && mrtFitsTargets(be.gpgpu.gl, block.rp * block.cp);
     const out = useMrt
       ? runMrtProduct(be, pa, pb, batch, M, K, N, transposeA, transposeB, aWidth, bWidth, block)
       : be.runWebGLProgram(webGlMatMulProgram(batch, M, K, N, transposeA, transposeB, aWidth, bWidth), [pa, pb], 'float32');
