@@ -9,6 +9,7 @@
 //   other flags: --configs S,M  --backends node,wasm,webgl,webgpu  --no-peer
 //                --no-generation / --generation (also on webgpu in --quick)  --no-training
 //                --note "text kept in the report"  --out file.json
+//                --check-only: only the kernel check of each backend (no timing)
 //                --plain / --no-plain: also time plain tfjs on webgpu and webgl (the
 //                studio's kernels off: their before/after), on by default in the full run
 //                --profile [--repeats 3]: where one training step's time goes
@@ -150,9 +151,13 @@ function printProfile(label: string, p: ProfileResult): void {
   for (const k of p.kernels.slice(0, 30)) console.log(`  ${k.name.padEnd(24)} x${String(k.count).padStart(4)}  ${k.ms.toFixed(1).padStart(8)} ms`);
   if (p.programs.length > 0) {
     const n = p.programs.reduce((s, x) => s + x.count, 0);
-    const what = label.includes('webgpu') ? 'WebGPU programs dispatched per step' : "WebGL programs drawn per step (the studio's multi-target products draw one more each, outside tfjs)";
-    console.log(`\n  ${what}: ${n}`);
+    const what = label.includes('webgpu')
+      ? `WebGPU programs dispatched per step: ${n}`
+      : `WebGL programs drawn per step: ${n} tfjs programs + ${p.directDraws} multi-target draws outside tfjs (products, AdamW) = ${n + p.directDraws} draws`;
+    console.log(`\n  ${what}`);
     for (const x of p.programs.slice(0, 60)) console.log(`  ${x.name.padEnd(100)} x${String(x.count).padStart(4)}`);
+    console.log(`\n  the same by the tf kernel (op) that ran them:`);
+    for (const x of p.programsByKernel) console.log(`  ${x.name.padEnd(40)} x${String(x.count).padStart(4)}`);
   }
   const total = p.products.reduce((s, x) => s + x.ms * x.count, 0);
   console.log(`\n  matrix products timed alone: ${total.toFixed(0)} ms per step (${((100 * total) / p.stepMs).toFixed(0)}% of the step)`);
@@ -240,6 +245,7 @@ async function main(): Promise<void> {
         say(`kernel check on ${where}: ${check.error ?? `${check.result!.ok ? 'ok' : 'MISMATCH'}, largest relative difference ${worst.toExponential(1)}`}`);
         for (const c of check.result?.cases ?? []) if (c.maxRelDiff > CHECK_TOLERANCE) say(`    over ${CHECK_TOLERANCE}: ${c.name}: ${c.maxRelDiff.toExponential(2)}`);
       }
+      if (flags.has('check-only')) continue;
       say(`[${i + 1}/${order.length}] ${jobLabel(j)}${j.kind === 'train' ? ` (${j.warmupSteps} warm-up + ${j.steps} timed steps)` : ''}`);
       const t0 = Date.now();
       const entry: Entry = { job: j, wallSeconds: 0 };

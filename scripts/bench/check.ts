@@ -127,6 +127,19 @@ export async function checkKernels(): Promise<CheckResult> {
       }),
     ),
   );
+  // Packed examples: a segment mask per sequence (the attention kernels' per-sequence
+  // mask) and positions restarting within each segment.
+  const segmentIds = tf.tensor2d(Int32Array.from({ length: 64 }, (_, i) => (i % 16 < 6 ? 0 : i % 16 < 11 ? 1 : 2)), [4, 16], 'int32');
+  const positionIds = tf.tensor2d(Int32Array.from({ length: 64 }, (_, i) => { const t = i % 16; return t < 6 ? t : t < 11 ? t - 6 : t - 11; }), [4, 16], 'int32');
+  cases.push(
+    await compare('GPT loss and every parameter gradient, packed (segment mask, restarting positions)', () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => model.loss(ids, targets, mask, { segmentIds, positionIds }), vars);
+        return [value, ...vars.map((v) => grads[v.name]!)];
+      }),
+    ),
+  );
+  tf.dispose([segmentIds, positionIds]);
   // Three AdamW steps (clipped, decayed) from the same gradients (fixed values, not the
   // model's: Adam divides by the gradients' size, so it would magnify the products'
   // rounding differences): parameters and both moments.

@@ -6,6 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { GPT } from '../../src/model/gpt';
+import { mrtDrawCount } from '../../src/model/kernels';
 import { TokenStreamBatches } from '../../src/train/batches';
 import { AdamW } from '../../src/train/optimizer';
 import { trainStep } from '../../src/train/step';
@@ -22,6 +23,10 @@ export interface ProfileResult {
   launches: number;
   /** WebGL: shader programs drawn in one step; WebGPU: programs dispatched. By program class, most frequent first. */
   programs: Array<{ name: string; count: number }>;
+  /** The same programs by the tf kernel (op) that ran them, most first. */
+  programsByKernel: Array<{ name: string; count: number }>;
+  /** WebGL: draws the studio's multi-target programs made outside tfjs's programs (products, AdamW). */
+  directDraws: number;
   /** The step's matrix products grouped by shape, each timed alone (median ms per call). */
   products: Array<{ kernel: string; a: number[]; b: number[]; out: number[]; count: number; ms: number; gflops: number }>;
 }
@@ -39,23 +44,43 @@ function programName(p: { userCode?: string; shaderKey?: string; outputShape?: n
  * dispatches on WebGPU (a tfjs kernel may run several, or none: reshapes and
  * small tensors on the CPU). Each costs a fixed launch overhead whatever its size.
  */
-async function countPrograms(f: () => Promise<void>): Promise<ProfileResult['programs']> {
+async function countPrograms(f: () => Promise<void>): Promise<Pick<ProfileResult, 'programs' | 'programsByKernel' | 'directDraws'>> {
   const method = { webgl: 'runWebGLProgram', webgpu: 'runWebGPUProgram' }[tf.getBackend()];
-  if (!method) return [];
+  if (!method) return { programs: [], programsByKernel: [], directDraws: 0 };
+  const direct0 = mrtDrawCount();
   const be = tf.backend() as unknown as Record<string, (p: object, ...rest: unknown[]) => unknown>;
   const original = be[method]!;
+  // The kernel being run, so each program is charged to the op that drew it.
+  const engine = tf.engine() as unknown as { runKernelFunc(params: { kernelName?: string }): unknown };
+  const originalRun = Object.prototype.hasOwnProperty.call(engine, 'runKernelFunc') ? engine.runKernelFunc : null;
+  const runKernelFunc = engine.runKernelFunc;
+  const stack: string[] = [];
+  engine.runKernelFunc = function (this: unknown, params: { kernelName?: string }) {
+    stack.push(params.kernelName ?? 'unnamed');
+    try {
+      return runKernelFunc.call(this, params);
+    } finally {
+      stack.pop();
+    }
+  };
   const counts = new Map<string, number>();
+  const byKernel = new Map<string, number>();
   be[method] = function (this: unknown, p: object, ...rest: unknown[]) {
     const name = programName(p as { userCode?: string; outputShape?: number[]; constructor: { name: string } });
     counts.set(name, (counts.get(name) ?? 0) + 1);
+    const k = stack[stack.length - 1] ?? '(outside a kernel: uploads)';
+    byKernel.set(k, (byKernel.get(k) ?? 0) + 1);
     return original.call(this, p, ...rest);
   };
   try {
     await f();
   } finally {
     be[method] = original;
+    if (originalRun) engine.runKernelFunc = originalRun;
+    else delete (engine as { runKernelFunc?: unknown }).runKernelFunc;
   }
-  return [...counts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count);
+  const sorted = (m: Map<string, number>) => [...m].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count);
+  return { programs: sorted(counts), programsByKernel: sorted(byKernel), directDraws: mrtDrawCount() - direct0 };
 }
 
 const PRODUCT_KERNELS = new Set(['StudioMatMul', 'StudioMatMulWebGL', 'BatchMatMul', '_FusedMatMul']);
@@ -160,7 +185,7 @@ export async function profileTraining(configId: ConfigId, repeats: number, onPro
       phases.s.push(await timeIt(step));
       onProgress?.(`profile ${i + 1}/${repeats}: forward ${phases.f[i]!.toFixed(0)} ms, +backward ${phases.fb[i]!.toFixed(0)} ms, full step ${phases.s[i]!.toFixed(0)} ms`);
     }
-    const programs = await countPrograms(step);
+    const { programs, programsByKernel, directDraws } = await countPrograms(step);
     const info = await tf.profile(step);
     const byName = new Map<string, { count: number; ms: number }>();
     for (const k of info.kernels) {
@@ -171,7 +196,7 @@ export async function profileTraining(configId: ConfigId, repeats: number, onPro
     }
     const kernels = [...byName].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.count - a.count);
     const products = await timeProducts(info.kernels as unknown as Array<{ name: string; inputShapes: number[][]; outputShapes: number[][] }>);
-    return { programs, forwardMs: median(phases.f), forwardBackwardMs: median(phases.fb), stepMs: median(phases.s), kernels, launches: info.kernels.length, products };
+    return { programs, programsByKernel, directDraws, forwardMs: median(phases.f), forwardBackwardMs: median(phases.fb), stepMs: median(phases.s), kernels, launches: info.kernels.length, products };
   } finally {
     optimizer.dispose();
     model.dispose();
