@@ -4,7 +4,7 @@
 // before timing anything on a GPU backend, so a fast wrong kernel cannot pass.
 
 import * as tf from '@tensorflow/tfjs';
-import { layerNorm } from '../../src/model/fused';
+import { addPositions, attentionSoftmax, layerNorm } from '../../src/model/fused';
 import { GPT } from '../../src/model/gpt';
 import { setStudioKernels } from '../../src/model/kernels';
 import { matMul } from '../../src/model/ops';
@@ -113,6 +113,33 @@ export async function checkKernels(): Promise<CheckResult> {
       ),
     );
   }
+  // Attention's masked softmax with its gradient, one mask per sequence (packed
+  // segments on a causal mask), and the position rows with both gradients. In the
+  // GPT's gradients these are small next to other terms, so they get cases of their own.
+  cases.push(
+    await compare('attention softmax of (2, 4, 16, 16), a mask per sequence, value and gradient', () =>
+      tf.tidy(() => {
+        const scores = tf.mul(values(16, [2, 4, 16, 16]), 3);
+        const m = Float32Array.from({ length: 2 * 16 * 16 }, (_, i) => {
+          const [b, q, k] = [Math.floor(i / 256), Math.floor(i / 16) % 16, i % 16];
+          return k > q || (b === 1 && q >= 7 && k < 7) ? -1e9 : 0;
+        });
+        const mask = tf.tensor(m, [2, 1, 16, 16]);
+        const dp = values(17, [2, 4, 16, 16]);
+        const f = (s: tf.Tensor) => tf.sum(tf.mul(attentionSoftmax(s, mask, 0.35), dp));
+        return [attentionSoftmax(scores, mask, 0.35), tf.grad(f)(scores)];
+      }),
+    ),
+  );
+  cases.push(
+    await compare('position rows: (4 x 16, 32) + table (24, 32), value and both gradients', () =>
+      tf.tidy(() => {
+        const [x, table, dy] = [values(18, [64, 32]), values(19, [24, 32]), values(20, [64, 32])];
+        const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(addPositions(a as tf.Tensor2D, b as tf.Tensor2D, 16), dy));
+        return [addPositions(x as tf.Tensor2D, table as tf.Tensor2D, 16), ...tf.grads(f)([x, table])];
+      }),
+    ),
+  );
   const config = { vocabSize: 64, contextLength: 16, width: 32, layers: 2, heads: 4 };
   const model = GPT.create(config, 5);
   const vars = [...model.params.values()];

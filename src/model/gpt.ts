@@ -376,7 +376,7 @@ export class GPT {
   ): tf.Tensor3D {
     if (this.disposed) throw new Error('This model has been disposed.');
     const [B, T] = ids.shape;
-    const { width: d, vocabSize: V, contextLength: C } = this.config;
+    const { vocabSize: V, contextLength: C } = this.config;
     if (T > C) throw new Error(`Sequence of ${T} tokens is longer than the context length ${C}.`);
     const tok = this.embed(tf.reshape(ids, [B * T]) as tf.Tensor1D); // (B*T, d)
     const wpe = this.p('transformer.wpe.weight') as tf.Tensor2D;
