@@ -154,7 +154,7 @@ describe('lessons slice', () => {
     const req = await loadFor(t, 'shipped:tuned');
     expect(req.run.name).toBe('self-instruct');
     if (req.run.name !== 'self-instruct') return;
-    expect(req.run.settings).toMatchObject({ proposals: 5, measure: false });
+    expect(req.run.settings).toMatchObject({ proposals: 5, measure: false, shapeRules: 'pool' });
     expect(req.run.inputs.seedTasks).toHaveLength(9);
     t.worker().reply('experiment', result('self-instruct', [pair(1), pair(2), pair(3)]));
     await proposing;

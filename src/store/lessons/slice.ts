@@ -264,6 +264,8 @@ export const createLessonsSlice: SliceCreator<
       });
     },
 
+    // The review accepts the tuning pool's own shapes (no final mark, lower case first): the
+    // user reads every pair anyway, and the strict checks dropped sound proposals (docs/EXPERIMENTS.md).
     proposeSelfInstruct: async (count) => {
       if (!Number.isInteger(count) || count < 1 || count > SELF_INSTRUCT_REVIEW_MAX) {
         setExperiment({ error: `Ask for 1 to ${SELF_INSTRUCT_REVIEW_MAX} proposals (got ${count}).`, errorFor: 'self-instruct' });
@@ -271,7 +273,7 @@ export const createLessonsSlice: SliceCreator<
       }
       const result = await runInWorker('self-instruct', async (shipped) => {
         const seedTasks = await svc.shippedDataset(EXPERIMENT_FILES.tune);
-        return { start: shippedTuned(shipped), run: { name: 'self-instruct', inputs: { seedTasks, heldOut: [] }, settings: { ...SELF_INSTRUCT_QUICK, proposals: count, measure: false }, quick: true } };
+        return { start: shippedTuned(shipped), run: { name: 'self-instruct', inputs: { seedTasks, heldOut: [] }, settings: { ...SELF_INSTRUCT_QUICK, proposals: count, measure: false, shapeRules: 'pool' }, quick: true } };
       });
       if (result) set({ selfInstructDrafts: (result.pairs ?? []).map((p) => ({ id: p.id, instruction: p.instruction, response: p.response, accepted: true })), selfInstructSaved: null });
     },
