@@ -11,9 +11,10 @@ test('opens with the shipped base model ready to tune, and asks the France quest
 
   const s = await page.evaluate(() => {
     const st = (window as any).__studio.store.getState();
-    return { kind: st.trainDataKind, dataset: st.selectedDatasetId, steps: st.trainOptions.steps, lr: st.trainOptions.learningRate, shipped: st.shippedModels.map((m: { id: string }) => m.id) };
+    return { kind: st.trainDataKind, dataset: st.selectedDatasetId, steps: st.trainOptions.steps, lr: st.trainOptions.learningRate, warmup: st.trainOptions.warmupSteps, batch: st.trainOptions.batchSize, pack: st.pack, shipped: st.shippedModels.map((m: { id: string }) => m.id) };
   });
-  expect(s).toMatchObject({ kind: 'instructions', steps: 80, lr: 1e-4, shipped: ['base', 'tuned'] });
+  // The lesson settings measured by `npm run bench -- --lesson`, on packed rows.
+  expect(s).toMatchObject({ kind: 'instructions', steps: 40, batch: 16, lr: 5e-4, warmup: 4, pack: true, shipped: ['base', 'tuned'] });
   await expect.poll(() => page.evaluate(() => (window as any).__studio.store.getState().selectedDatasetId), { timeout: 60_000 }).toBe('starter-geo-tune');
 
   await page.getByTestId('gen-prompt').fill('');

@@ -7,7 +7,7 @@ import { test, expect, foreignRequests } from './fixtures';
 // fallback in presenter mode on a 1024x768 projector. Greedy answers: the base
 // model continues with a question, the tuned model says Paris, and the
 // next-token bars show why. Few generated tokens; tuning itself is not run
-// (80 steps take many minutes on emulated GPUs), only its step is walked.
+// (40 steps take many minutes on emulated GPUs), only its step is walked.
 // Both walks run offline: after the first visit the network is cut and the
 // page reloaded from the service worker's copy, under the page's CSP.
 
@@ -113,7 +113,7 @@ async function walk(page: Page, opts: { presenter: boolean }): Promise<void> {
   const load = page.getByTestId('lesson-load-base');
   // A backend switch empties the studio: the lesson offers the base model again.
   if (await load.isVisible()) await load.click();
-  await expect(page.getByTestId('lesson-tune-setup')).toContainText('80 steps of 16 examples, learning rate 0.0001', { timeout: 120_000 });
+  await expect(page.getByTestId('lesson-tune-setup')).toContainText('40 steps of 16 rows, short examples packed several to a row, learning rate 0.0005', { timeout: 120_000 });
   await expect(page.getByTestId('lesson-tune-setup')).toContainText('Base model');
   await expect(page.getByTestId('lesson-tune-start')).toBeEnabled();
   await fits();

@@ -16,7 +16,7 @@
 //                (phases and kernel launches) instead of the benchmark
 //   npm run bench -- --lesson     time to the lesson's outcome (see scripts/bench/lesson.ts):
 //                --backends node,webgl,webgpu  --arms reference,bucket,pack,lesson
-//                --lesson-settings steps=40,batch=16,lr=3e-4,warmup=4  --check-every 10
+//                --lesson-settings steps=40,batch=16,lr=3e-4,warmup=4,pack=false (default: the page's settings)  --check-every 10
 //                --max-steps N (cap every arm, for a slow machine)
 //                --arms ...,lora  --lora-settings rank=8,alpha=16,lr=1e-3: the lesson arm tuned with LoRA
 //   npm run bench -- --lora       full tuning vs LoRA, step by step, wasm in this process
@@ -41,6 +41,7 @@ import { runMeasurement } from './bench/run';
 import { jobLabel, planJobs, studioKernelsFor, type PlannedJob } from './bench/plan';
 import { checks, renderReport, type Entry, type KernelCheck, type Machine } from './bench/report';
 import { formatDuration, initNodeBackend, parseArgs } from './lib/node';
+import { SHIPPED_TUNE_OPTIONS } from '../src/store/startup';
 import { DEFAULT_ARMS, DEFAULT_LESSON, renderLessonReport, runLessonArm, type LessonArm, type LessonArmResult, type LessonBackendResult, type LessonDriver, type LessonFiles, type LessonSettings } from './bench/lesson';
 import { DEFAULT_LORA_STEPS, loraStepBench, renderLoraSteps } from './bench/lora';
 import { StudioEngine } from '../src/worker/engine';
@@ -297,12 +298,14 @@ async function main(): Promise<void> {
 /** The lesson arms asked for: --arms ids, the 'lesson' arm from --lesson-settings. */
 function lessonArms(): LessonArm[] {
   const wanted = (flags.get('arms') ?? 'reference,bucket,pack,lesson').split(',');
-  const kv = new Map((flags.get('lesson-settings') ?? 'steps=40,batch=16,lr=3e-4,warmup=4').split(',').map((p) => p.split('=') as [string, string]));
+  // The lesson arm: the page's first-visit settings (packed, as the page packs by default), each overridable.
+  const kv = new Map((flags.get('lesson-settings') ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]));
   const num = (k: string, fallback: number) => (kv.has(k) ? Number(kv.get(k)) : fallback);
+  const shipped = SHIPPED_TUNE_OPTIONS;
   const lesson: LessonArm = {
     id: 'lesson',
-    label: `lesson: ${num('steps', 40)} steps x ${num('batch', 16)}, lr ${num('lr', 3e-4)}, warm-up ${num('warmup', 4)}, ${kv.get('pack') === 'false' ? 'bucketed' : 'packed, bucketed'}`,
-    options: { steps: num('steps', 40), batchSize: num('batch', 16), learningRate: num('lr', 3e-4), warmupSteps: num('warmup', 4) },
+    label: `lesson: ${num('steps', shipped.steps)} steps x ${num('batch', shipped.batchSize)}, lr ${num('lr', shipped.learningRate)}, warm-up ${num('warmup', shipped.warmupSteps)}, ${kv.get('pack') === 'false' ? 'bucketed' : 'packed, bucketed'}`,
+    options: { steps: num('steps', shipped.steps), batchSize: num('batch', shipped.batchSize), learningRate: num('lr', shipped.learningRate), warmupSteps: num('warmup', shipped.warmupSteps) },
     padding: 'bucket',
     pack: kv.get('pack') !== 'false',
     continueTo: num('continue', 160),

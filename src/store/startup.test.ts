@@ -80,7 +80,10 @@ describe('opening the studio', () => {
     const s = t.store.getState();
     expect(s.model?.config).toEqual(CONFIG);
     expect(s.trainDataKind).toBe('instructions');
+    // The measured lesson settings (docs/BENCHMARK.md), on packed rows.
+    expect(s.trainOptions).toMatchObject({ steps: 40, batchSize: 16, learningRate: 5e-4, warmupSteps: 4 });
     expect(s.trainOptions).toMatchObject(SHIPPED_TUNE_OPTIONS);
+    expect(s.pack).toBe(true);
     expect(s.trainOptions.weightDecay).toBe(DEFAULT_TRAIN_OPTIONS.weightDecay);
     expect(s.prompt).toBe(LESSON_PROMPT);
     // Both shipped models are offered for comparison.

@@ -272,11 +272,13 @@ describe('datasets slice', () => {
     const cfg = t.worker().last('createModel').config;
     t.worker().send({ type: 'modelReady', config: cfg, paramCount: 1, tokenizerVocab: 300, name: 'micro', step: 0, slot: 'main' });
     t.state().setTemplateId('chatml');
-    t.state().setPack(true);
+    // Short examples are packed unless the user turns it off.
+    expect(t.state().pack).toBe(true);
+    t.state().setPack(false);
     t.state().setTrainDataKind('instructions');
     t.state().startTraining();
     const req = t.worker().last('train');
-    expect(req.data).toMatchObject({ kind: 'instructions', trainOnInputs: false, pack: true, overflow: 'truncate' });
+    expect(req.data).toMatchObject({ kind: 'instructions', trainOnInputs: false, pack: false, overflow: 'truncate' });
     if (req.data.kind !== 'instructions') throw new Error('unreachable');
     expect(req.data.examples).toHaveLength(3);
     expect(req.data.template.id).toBe('chatml');

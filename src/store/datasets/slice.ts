@@ -103,7 +103,8 @@ export const createDatasetsSlice: SliceCreator<DatasetsSlice, 'model' | 'modelSt
     userTemplates: [],
     templateId: DEFAULT_TEMPLATE.id,
     trainOnInputs: false,
-    pack: false,
+    // Packed by default: short examples share a row instead of padding it (docs/BENCHMARK.md, the lesson's levers).
+    pack: true,
     overflow: 'truncate',
     dataTokenizer: null,
     modelVersion: 0,

@@ -220,6 +220,7 @@ export function TuneYourself() {
   const options = useStudio((s) => s.trainOptions);
   const datasetName = useStudio((s) => s.datasets.find((d) => d.id === s.selectedDatasetId)?.name ?? null);
   const kind = useStudio((s) => s.trainDataKind);
+  const pack = useStudio((s) => s.pack);
   const trainState = useStudio((s) => s.trainState);
   const step = useStudio((s) => s.step);
   const total = useStudio((s) => s.totalSteps);
@@ -247,7 +248,7 @@ export function TuneYourself() {
     <>
       <p data-testid="lesson-tune-setup">
         Tuning <strong>{model.name}</strong> on {kind === 'instructions' ? <strong>{datasetName ?? 'the chosen dataset'}</strong> : 'raw text (choose instructions in the Studio tab)'}:{' '}
-        {options.steps} steps of {options.batchSize} examples, learning rate {options.learningRate}.
+        {options.steps} steps of {options.batchSize} {kind !== 'text' && pack ? 'rows, short examples packed several to a row' : 'examples'}, learning rate {options.learningRate}.
       </p>
       <div className="lesson-ask-row">
         {!active ? (
