@@ -72,7 +72,8 @@ test('pauses, resumes and stops a run from the buttons', async ({ page }) => {
     });
   });
   await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('train-step')).toContainText(/^\s*([4-9]|\d\d+) \/ 1000/);
+  // The first step compiles the GPU programs: minutes on a busy emulated GPU.
+  await expect(page.getByTestId('train-step')).toContainText(/^\s*([4-9]|\d\d+) \/ 1000/, { timeout: 180_000 });
   await page.getByTestId('train-pause').click();
   await expect(page.getByTestId('train-status')).toHaveText(/paused/i);
   const pausedAt = await page.getByTestId('train-step').textContent();
