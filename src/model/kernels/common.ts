@@ -117,3 +117,20 @@ export function registerProductKernel(
     return run(backend, a, b, dims, transposeA, transposeB);
   });
 }
+
+/**
+ * The stages of the fused layer norm, the same on WebGL and WebGPU, each one launch:
+ * 'stats' X -> S (N, 2): per row [mean, 1/sqrt(var + eps)]; 'apply' -> (x - mean) * rstd * w + b;
+ * 'gradStats' -> G (N, 2): per row [mean(dy w), mean(dy w xhat)]; 'dx'; 'dw' and 'db'
+ * (sums over rows of dy xhat and of dy). LN_INPUTS names each stage's inputs in order.
+ */
+export type LayerNormStage = 'stats' | 'apply' | 'gradStats' | 'dx' | 'dw' | 'db';
+
+export const LN_INPUTS: Record<LayerNormStage, string[]> = {
+  stats: ['X'],
+  apply: ['X', 'S', 'W', 'B'],
+  gradStats: ['DY', 'X', 'S', 'W'],
+  dx: ['DY', 'X', 'S', 'W', 'G'],
+  dw: ['DY', 'X', 'S'],
+  db: ['DY'],
+};

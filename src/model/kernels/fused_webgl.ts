@@ -11,7 +11,7 @@
 // gradient norm on these.
 
 import * as tf from '@tensorflow/tfjs';
-import { registerKernelOnce, type WebGlBackendLike, type WebGlProgram } from './common';
+import { LN_INPUTS, registerKernelOnce, type LayerNormStage, type WebGlBackendLike, type WebGlProgram } from './common';
 import { drawMrt, mrtFitsTargets, packedTargets, packedWithWidth } from './matmul_webgl';
 
 export const STUDIO_FUSED_WEBGL = 'StudioFusedWebGL';
@@ -139,16 +139,7 @@ export const STUDIO_LAYER_NORM_WEBGL = 'StudioLayerNormWebGL';
  * - 'dx'     DY, X, S, W, G -> rstd (dy w - mean(dy w) - xhat mean(dy w xhat));
  * - 'dw'     DY, X, S -> sum over rows of dy xhat (C);  'db'  DY -> sum over rows of dy (C).
  */
-export type LayerNormStage = 'stats' | 'apply' | 'gradStats' | 'dx' | 'dw' | 'db';
 
-const LN_INPUTS: Record<LayerNormStage, string[]> = {
-  stats: ['X'],
-  apply: ['X', 'S', 'W', 'B'],
-  gradStats: ['DY', 'X', 'S', 'W'],
-  dx: ['DY', 'X', 'S', 'W', 'G'],
-  dw: ['DY', 'X', 'S'],
-  db: ['DY'],
-};
 
 export function layerNormProgram(stage: LayerNormStage, N: number, C: number, eps: number): WebGlProgram {
   // Row statistics of rows (r, r+1) spread over a texel's lanes.

@@ -5,7 +5,7 @@
 // call are uniforms (`u0`..`uM`, so the shader compiles once per formula and size).
 
 import type * as tf from '@tensorflow/tfjs';
-import { registerKernelOnce, type WebGpuProgram } from './common';
+import { LN_INPUTS, registerKernelOnce, type LayerNormStage, type WebGpuProgram } from './common';
 
 export const STUDIO_FUSED_WEBGPU = 'StudioFusedWebGPU';
 
@@ -90,17 +90,6 @@ function simpleProgram(names: string[], outputShape: number[], key: string, invo
 
 export const STUDIO_LAYER_NORM_WEBGPU = 'StudioLayerNormWebGPU';
 
-/** The layer-norm stages of fused_webgl.ts (the same names, inputs and outputs), in WGSL. */
-export type LayerNormStageWebGpu = 'stats' | 'apply' | 'gradStats' | 'dx' | 'dw' | 'db';
-
-const LN_INPUTS_WEBGPU: Record<LayerNormStageWebGpu, string[]> = {
-  stats: ['X'],
-  apply: ['X', 'S', 'W', 'B'],
-  gradStats: ['DY', 'X', 'S', 'W'],
-  dx: ['DY', 'X', 'S', 'W', 'G'],
-  dw: ['DY', 'X', 'S'],
-  db: ['DY'],
-};
 
 /**
  * Layer norm over the last axis of x (N, C), one dispatch per stage: 'stats' and
@@ -108,9 +97,9 @@ const LN_INPUTS_WEBGPU: Record<LayerNormStageWebGpu, string[]> = {
  * [mean(dy w), mean(dy w xhat)]), 'apply' and 'dx' one per element, 'dw' and 'db'
  * one per column (sums over rows of dy xhat and of dy).
  */
-export function layerNormWebGpuProgram(stage: LayerNormStageWebGpu, N: number, C: number, eps: number): WebGpuProgram {
+export function layerNormWebGpuProgram(stage: LayerNormStage, N: number, C: number, eps: number): WebGpuProgram {
   const key = `studioLayerNorm_${stage}_${N}_${C}_${eps}`;
-  const names = LN_INPUTS_WEBGPU[stage];
+  const names = LN_INPUTS[stage];
   const rowOf = `let r = index / ${C}; let c = index - r * ${C};
         let mean = S[2 * r]; let rstd = S[2 * r + 1];`;
   switch (stage) {
@@ -165,8 +154,8 @@ export function layerNormWebGpuProgram(stage: LayerNormStageWebGpu, N: number, C
 /** Registers 'StudioLayerNormWebGPU' (attrs: stage, eps; inputs named as the stage's, lower-case) for webgpu. */
 export function registerLayerNormWebGpu(): void {
   registerKernelOnce(STUDIO_LAYER_NORM_WEBGPU, 'webgpu', ({ inputs, backend, attrs }) => {
-    const { stage, eps } = attrs as unknown as { stage: LayerNormStageWebGpu; eps: number };
-    const names = LN_INPUTS_WEBGPU[stage];
+    const { stage, eps } = attrs as unknown as { stage: LayerNormStage; eps: number };
+    const names = LN_INPUTS[stage];
     const xs = names.map((n) => (inputs as Record<string, tf.TensorInfo | undefined>)[n.toLowerCase()]);
     if (xs.some((x) => !x || x.dtype !== 'float32')) throw new Error(`StudioLayerNormWebGPU ${stage} needs float32 inputs ${names.join(', ')}.`);
     const x = xs[names.indexOf(stage === 'db' ? 'DY' : 'X')]!;

@@ -21,7 +21,8 @@ import { registerWebGlMatMul } from './matmul_webgl';
 import { registerWebGpuMatMul } from './matmul_webgpu';
 import { installWebGpuReductions } from './reduce_webgpu';
 
-export { STUDIO_ADAMW_WEBGL, STUDIO_ATTN_SOFTMAX_WEBGL, STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_POSITIONS_WEBGL, STUDIO_SUM_SQUARES_WEBGL, SUM_SQUARES_PER_DRAW, type LayerNormStage } from './fused_webgl';
+export { STUDIO_ADAMW_WEBGL, STUDIO_ATTN_SOFTMAX_WEBGL, STUDIO_FUSED_WEBGL, STUDIO_LAYER_NORM_WEBGL, STUDIO_POSITIONS_WEBGL, STUDIO_SUM_SQUARES_WEBGL, SUM_SQUARES_PER_DRAW } from './fused_webgl';
+export type { LayerNormStage } from './common';
 export { STUDIO_ATTN_SOFTMAX_WEBGPU, STUDIO_FUSED_WEBGPU, STUDIO_LAYER_NORM_WEBGPU, STUDIO_POSITIONS_WEBGPU, STUDIO_SUM_SQUARES_WEBGPU, SUM_SQUARES_PARTS, SUM_SQUARES_PER_DISPATCH } from './fused_webgpu';
 export { mrtDrawCount, STUDIO_MATMUL_WEBGL, supportsWebGl } from './matmul_webgl';
 export { STUDIO_MATMUL, supports as supportsWebGpu } from './matmul_webgpu';
