@@ -134,3 +134,27 @@ export const LN_INPUTS: Record<LayerNormStage, string[]> = {
   dw: ['DY', 'X', 'S'],
   db: ['DY'],
 };
+
+/**
+ * A WebGPU program with one f32 output element per invocation (64 a workgroup) over
+ * the f32 buffers `names`; `body` assigns the output for `index`, which is in range.
+ */
+export function flatWebGpuProgram(names: string[], outputShape: number[], key: string, invocations: number, body: string): WebGpuProgram {
+  return {
+    outputShape,
+    shaderKey: key,
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [Math.ceil(invocations / 64), 1, 1],
+    variableNames: names,
+    variableComponents: names.map(() => 1),
+    outputComponent: 1,
+    workgroupSize: [64, 1, 1],
+    // Declares uniforms.size, which the bounds check reads so the uniform binding stays in the layout.
+    size: true,
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index >= ${invocations} || uniforms.size < 0) { return; }
+        ${body}
+      }`,
+  };
+}

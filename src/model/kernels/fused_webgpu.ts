@@ -5,7 +5,7 @@
 // call are uniforms (`u0`..`uM`, so the shader compiles once per formula and size).
 
 import type * as tf from '@tensorflow/tfjs';
-import { LN_INPUTS, registerKernelOnce, type LayerNormStage, type WebGpuProgram } from './common';
+import { flatWebGpuProgram, LN_INPUTS, registerKernelOnce, type LayerNormStage, type WebGpuProgram } from './common';
 
 export const STUDIO_FUSED_WEBGPU = 'StudioFusedWebGPU';
 
@@ -68,26 +68,6 @@ export function registerFusedWebGpu(): void {
   });
 }
 
-/** A one-output-per-invocation program over f32 inputs `names` (row-major buffers). */
-function simpleProgram(names: string[], outputShape: number[], key: string, invocations: number, body: string): WebGpuProgram {
-  return {
-    outputShape,
-    shaderKey: key,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(invocations / WORKGROUP), 1, 1],
-    variableNames: names,
-    variableComponents: names.map(() => 1),
-    outputComponent: 1,
-    workgroupSize: [WORKGROUP, 1, 1],
-    size: true,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index >= ${invocations} || uniforms.size < 0) { return; }
-        ${body}
-      }`,
-  };
-}
-
 export const STUDIO_LAYER_NORM_WEBGPU = 'StudioLayerNormWebGPU';
 
 
@@ -104,7 +84,7 @@ export function layerNormWebGpuProgram(stage: LayerNormStage, N: number, C: numb
         let mean = S[2 * r]; let rstd = S[2 * r + 1];`;
   switch (stage) {
     case 'stats':
-      return simpleProgram(names, [N, 2], key, N, `
+      return flatWebGpuProgram(names, [N, 2], key, N, `
         let base = index * ${C};
         var s = 0.0;
         for (var k = 0; k < ${C}; k = k + 1) { s = s + X[base + k]; }
@@ -114,11 +94,11 @@ export function layerNormWebGpuProgram(stage: LayerNormStage, N: number, C: numb
         result[2 * index] = m;
         result[2 * index + 1] = inverseSqrt(q / ${C}.0 + ${eps.toExponential(6)});`);
     case 'apply':
-      return simpleProgram(names, [N, C], key, N * C, `
+      return flatWebGpuProgram(names, [N, C], key, N * C, `
         ${rowOf}
         result[index] = (X[index] - mean) * rstd * W[c] + B[c];`);
     case 'gradStats':
-      return simpleProgram(names, [N, 2], key, N, `
+      return flatWebGpuProgram(names, [N, 2], key, N, `
         let base = index * ${C};
         let mean = S[2 * index]; let rstd = S[2 * index + 1];
         var a = 0.0;
@@ -131,12 +111,12 @@ export function layerNormWebGpuProgram(stage: LayerNormStage, N: number, C: numb
         result[2 * index] = a / ${C}.0;
         result[2 * index + 1] = b / ${C}.0;`);
     case 'dx':
-      return simpleProgram(names, [N, C], key, N * C, `
+      return flatWebGpuProgram(names, [N, C], key, N * C, `
         ${rowOf}
         let xhat = (X[index] - mean) * rstd;
         result[index] = rstd * (DY[index] * W[c] - G[2 * r] - xhat * G[2 * r + 1]);`);
     case 'dw':
-      return simpleProgram(names, [C], key, C, `
+      return flatWebGpuProgram(names, [C], key, C, `
         var acc = 0.0;
         for (var r = 0; r < ${N}; r = r + 1) {
           let i = r * ${C} + index;
@@ -144,7 +124,7 @@ export function layerNormWebGpuProgram(stage: LayerNormStage, N: number, C: numb
         }
         result[index] = acc;`);
     case 'db':
-      return simpleProgram(names, [C], key, C, `
+      return flatWebGpuProgram(names, [C], key, C, `
         var acc = 0.0;
         for (var r = 0; r < ${N}; r = r + 1) { acc = acc + DY[r * ${C} + index]; }
         result[index] = acc;`);
@@ -185,7 +165,7 @@ export const SUM_SQUARES_PARTS = 256;
 export function sumSquaresWebGpuProgram(sizes: number[], withPartials: boolean): WebGpuProgram {
   const names = sizes.map((_, i) => `G${i}`);
   const loops = sizes.map((n, i) => `for (var e = index; e < ${n}; e = e + ${SUM_SQUARES_PARTS}) { let g = G${i}[e]; s = s + g * g; }`);
-  return simpleProgram(
+  return flatWebGpuProgram(
     withPartials ? [...names, 'P'] : names,
     [SUM_SQUARES_PARTS],
     `studioSumSquares_${sizes.join('_')}_${withPartials}`,
@@ -226,7 +206,7 @@ export function attnSoftmaxWebGpuProgram(stage: 'forward' | 'backward', BH: numb
   const key = `studioAttnSoftmax_${stage}_${BH}_${T}_${K}_${heads}_${maskBatch}_${sc}`;
   if (stage === 'forward') {
     const b = maskBatch === 1 ? '0' : `bh / ${heads}`;
-    return simpleProgram(['X', 'A'], [BH, T, K], key, BH * T, `
+    return flatWebGpuProgram(['X', 'A'], [BH, T, K], key, BH * T, `
         let bh = index / ${T};
         let t = index - bh * ${T};
         let xb = index * ${K};
@@ -238,7 +218,7 @@ export function attnSoftmaxWebGpuProgram(stage: 'forward' | 'backward', BH: numb
         let inv = 1.0 / s;
         for (var k = 0; k < ${K}; k = k + 1) { result[xb + k] = exp(X[xb + k] * ${sc} + A[ab + k] - m) * inv; }`);
   }
-  return simpleProgram(['DP', 'P'], [BH, T, K], key, BH * T, `
+  return flatWebGpuProgram(['DP', 'P'], [BH, T, K], key, BH * T, `
         let xb = index * ${K};
         var s = 0.0;
         for (var k = 0; k < ${K}; k = k + 1) { s = s + DP[xb + k] * P[xb + k]; }
@@ -277,12 +257,12 @@ export const STUDIO_POSITIONS_WEBGPU = 'StudioPositionsWebGPU';
 export function positionsWebGpuProgram(stage: 'add' | 'grad', rows: number, T: number, C: number, d: number): WebGpuProgram {
   const key = `studioPositions_${stage}_${rows}_${T}_${C}_${d}`;
   if (stage === 'add') {
-    return simpleProgram(['X', 'P'], [rows, d], key, rows * d, `
+    return flatWebGpuProgram(['X', 'P'], [rows, d], key, rows * d, `
         let r = index / ${d};
         let c = index - r * ${d};
         result[index] = X[index] + P[(r % ${T}) * ${d} + c];`);
   }
-  return simpleProgram(['DY'], [C, d], key, C * d, `
+  return flatWebGpuProgram(['DY'], [C, d], key, C * d, `
         let t = index / ${d};
         let c = index - t * ${d};
         var acc = 0.0;

@@ -12,31 +12,9 @@
 // original kernel.
 
 import * as tf from '@tensorflow/tfjs';
-import type { WebGpuBackendLike, WebGpuProgram } from './common';
-
-const WORKGROUP = 64;
+import { flatWebGpuProgram, type WebGpuBackendLike, type WebGpuProgram } from './common';
 
 export type ReduceOp = 'sum' | 'max';
-
-function program(outputShape: number[], key: string, invocations: number, body: string): WebGpuProgram {
-  return {
-    outputShape,
-    shaderKey: key,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(invocations / WORKGROUP), 1, 1],
-    variableNames: ['X'],
-    variableComponents: [1],
-    outputComponent: 1,
-    workgroupSize: [WORKGROUP, 1, 1],
-    // Declares uniforms.size, which the bounds check reads so the uniform binding stays in the layout.
-    size: true,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index >= ${invocations} || uniforms.size < 0) { return; }
-        ${body}
-      }`,
-  };
-}
 
 /**
  * x viewed as (outer, n, inner) reduced over n: output (outer, parts, inner), where
@@ -60,7 +38,7 @@ export function reduceProgram(outer: number, n: number, inner: number, parts: nu
           ${combine}
         }
         result[index] = acc${scale !== 1 ? ` * ${scale.toPrecision(9)}` : ''};`;
-  return program(outputShape, `studioReduce_${op}_${outer}_${n}_${inner}_${parts}_${scale}`, invocations, body);
+  return flatWebGpuProgram(['X'], outputShape, `studioReduce_${op}_${outer}_${n}_${inner}_${parts}_${scale}`, invocations, body);
 }
 
 /** Softmax over the last axis of x (rows, cols): one invocation per row, three passes. */
@@ -73,7 +51,7 @@ export function softmaxProgram(rows: number, cols: number, outputShape: number[]
         for (var k = 0; k < ${cols}; k = k + 1) { s = s + exp(X[base + k] - m); }
         let inv = 1.0 / s;
         for (var k = 0; k < ${cols}; k = k + 1) { result[base + k] = exp(X[base + k] - m) * inv; }`;
-  return program(outputShape, `studioSoftmax_${rows}_${cols}`, rows, body);
+  return flatWebGpuProgram(['X'], outputShape, `studioSoftmax_${rows}_${cols}`, rows, body);
 }
 
 /**
