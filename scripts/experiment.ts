@@ -1,7 +1,7 @@
 // npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
-// [--steps N] [--lr X] [--share X (mix)] [--temperature X --shape strict|pool
-// --propose-only (self-instruct)] [--arms list --no-before (flan, mix: one
-// run split over processes)]: the
+// [--steps N] [--lr X] [--lora-rank R --lora-alpha A] [--share X (mix)]
+// [--temperature X --shape strict|pool --propose-only (self-instruct)]
+// [--arms list --no-before (flan, mix: one run split over processes)]: the
 // seed's experiments on the shipped models, with the same code the studio's
 // lessons run (src/experiments/). Prints a table and one `- [x] claim` /
 // `- [ ] claim` line per claim, and writes the result as JSON to
@@ -15,6 +15,8 @@ import { formatResult, type ExperimentEnv, type ExperimentResult } from '../src/
 import { FLAN_FULL, FLAN_QUICK, readFlanCountries, runFlan } from '../src/experiments/flan';
 import { MIX_FULL, MIX_QUICK, runMix } from '../src/experiments/mix';
 import { runSelfInstruct, SELF_INSTRUCT_FULL, SELF_INSTRUCT_QUICK } from '../src/experiments/selfInstruct';
+import type { LoraSpec } from '../src/model/lora';
+import { loraSpecProblems } from '../src/model/lora';
 import { messageOf } from '../src/util/errors';
 import { atomicWrite, formatDuration, initNodeBackend, loadModelDir, numberFlag, parseArgs, readDataset, templateById } from './lib/node';
 
@@ -54,7 +56,7 @@ function flanCountries() {
  * stops once the pairs are written), so other settings can be tried without editing the defaults
  * the studio uses. Returns the settings and a tag naming the overrides for the output file.
  */
-function withOverrides<S extends { steps: number; learningRate: number; instructionShare?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
+function withOverrides<S extends { steps: number; learningRate: number; lora?: LoraSpec; instructionShare?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
   const settings = { ...base };
   const tags: string[] = [];
   if (flags.has('steps')) {
@@ -68,6 +70,15 @@ function withOverrides<S extends { steps: number; learningRate: number; instruct
     if (!(lr > 0 && lr < 1)) throw new Error(`--lr must be a learning rate between 0 and 1, got "${flags.get('lr')}".`);
     settings.learningRate = lr;
     tags.push(`lr${flags.get('lr')}`);
+  }
+  if (flags.has('lora-rank') || flags.has('lora-alpha')) {
+    // Given alone, the alpha keeps the settings' rank (or 8) and the rank gets alpha twice its size, as the studio's Train panel does.
+    const rank = numberFlag(flags, 'lora-rank', base.lora?.rank ?? 8);
+    const spec = { rank, alpha: numberFlag(flags, 'lora-alpha', flags.has('lora-rank') ? 2 * rank : (base.lora?.alpha ?? 2 * rank)) };
+    const [problem] = loraSpecProblems(spec);
+    if (problem) throw new Error(`--${problem.field === 'loraRank' ? 'lora-rank' : 'lora-alpha'}: ${problem.message}`);
+    settings.lora = spec;
+    tags.push(`lora${spec.rank}a${spec.alpha}`);
   }
   if (flags.has('share')) {
     if (name !== 'mix') throw new Error('--share (the share of instruction batches) applies to the mix experiment only.');
@@ -159,7 +170,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--share X (mix)] [--temperature X] [--shape strict|pool] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A] [--share X (mix)] [--temperature X] [--shape strict|pool] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
     process.exit(2);
   }
   const quick = flags.has('quick');

@@ -9,6 +9,7 @@ import type { Example, InstructionExample } from '../data/schema';
 import type { PromptTemplate } from '../data/templates';
 import { generateTokens } from '../model/generate';
 import { GPT } from '../model/gpt';
+import { loraSpecProblems, type LoraSpec } from '../model/lora';
 import type { Tokenizer } from '../tokenizer/types';
 import type { BatchSource } from '../train/batches';
 import { AdamW } from '../train/optimizer';
@@ -35,6 +36,11 @@ export interface TuneSettings {
   learningRate: number;
   warmupSteps: number;
   seed: number;
+  /**
+   * Train LoRA adapters of this rank and alpha on the frozen copy instead of every
+   * parameter (merged before the copy is measured); absent: full tuning.
+   */
+  lora?: LoraSpec;
 }
 
 export interface Claim {
@@ -98,6 +104,13 @@ export function armData(examples: readonly Example[], env: Pick<ExperimentEnv, '
   );
 }
 
+/** Why `s` cannot tune copies of `model` (a LoRA rank or alpha it cannot take), or null: checked before any arm runs. */
+export function tuneSettingsProblem(s: TuneSettings, model: GPT): string | null {
+  if (!s.lora) return null;
+  const [p] = loraSpecProblems(s.lora, model.config.width);
+  return p ? p.message : null;
+}
+
 export function checkStopped(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new ExperimentStopped();
 }
@@ -107,9 +120,13 @@ export async function copyModel(model: GPT): Promise<GPT> {
   return GPT.fromWeights(model.config, await model.readWeights());
 }
 
-/** Tunes `model` in place on `source` with AdamW and the Trainer the studio and `npm run tune` use. */
+/**
+ * Tunes `model` in place on `source` with AdamW and the Trainer the studio and `npm run tune`
+ * use: every parameter, or LoRA adapters (`s.lora`) merged into the weights at the end.
+ */
 export async function tune(model: GPT, source: BatchSource, s: TuneSettings, env: Pick<ExperimentEnv, 'onProgress' | 'signal'>, label: string): Promise<{ finalLoss: number }> {
-  const optimizer = new AdamW(model.params);
+  if (s.lora) model.attachLora(s.lora, s.seed);
+  const optimizer = new AdamW(model.trainable);
   const losses: number[] = [];
   try {
     await new Trainer(
@@ -128,6 +145,8 @@ export async function tune(model: GPT, source: BatchSource, s: TuneSettings, env
   } finally {
     optimizer.dispose();
   }
+  // Measured as a plain model, as the shipped LoRA-tuned model is.
+  model.mergeLora();
   checkStopped(env.signal);
   const tail = losses.slice(-10);
   return { finalLoss: tail.reduce((a, b) => a + b, 0) / Math.max(1, tail.length) };

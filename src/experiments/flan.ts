@@ -8,7 +8,7 @@ import { HELDOUT_TEMPLATES, question, RELATIONS, TEMPLATE_POOL, type CountryFact
 import { TUNED_RELATIONS, UNTUNED_RELATION } from '../corpus/split';
 import type { InstructionExample } from '../data/schema';
 import { Random } from '../util/random';
-import { armData, askAll, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
+import { armData, askAll, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings, tuneSettingsProblem } from './common';
 
 export type FlanArm = 'a' | 'b' | 'c';
 
@@ -86,7 +86,7 @@ export function flanInputProblem(inputs: FlanInputs): string | null {
 }
 
 export async function runFlan(env: ExperimentEnv, inputs: FlanInputs, s: FlanSettings, quick: boolean): Promise<ExperimentResult> {
-  const problem = flanInputProblem(inputs);
+  const problem = flanInputProblem(inputs) ?? tuneSettingsProblem(s, env.model);
   if (problem) throw new ExperimentInputError(problem);
   const rng = new Random(s.seed);
   const measures = {

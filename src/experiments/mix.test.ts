@@ -8,7 +8,7 @@ import { PLAIN_TEMPLATE } from '../data/templates';
 import type { InstructionExample } from '../data/schema';
 import { GPT } from '../model/gpt';
 import { BpeTokenizer } from '../tokenizer/bpe';
-import { completesWith, ExperimentStopped, formatResult, type ExperimentEnv } from './common';
+import { armData, completesWith, ExperimentInputError, ExperimentStopped, formatResult, tune, type ExperimentEnv } from './common';
 import { domainProbes, domainProse, domainQuestions, inventDomain } from './domain';
 import { MIX_QUICK, mixInputProblem, runMix, type MixSettings } from './mix';
 
@@ -95,3 +95,41 @@ describe('the mix experiment', () => {
     for (const [k, v] of before) expect(after.get(k)!.data).toEqual(v.data);
   }, 120_000);
 });
+
+describe('tuning an arm with LoRA adapters', () => {
+  const settings = { steps: 3, batchSize: 2, learningRate: 1e-2, warmupSteps: 1, seed: 4 };
+  const model = () => GPT.create({ vocabSize: 300, contextLength: 32, width: 16, layers: 1, heads: 2 }, 3);
+  const tokenizer = BpeTokenizer.train(old.map((e) => `Question: ${e.instruction}\nAnswer: ${e.response}`).join('\n'), { vocabSize: 300 });
+
+  it('changes only the adapted projections, and leaves a plain model to measure', async () => {
+    const m = model();
+    const before = await m.readWeights();
+    const data = armData(old, { tokenizer, template: PLAIN_TEMPLATE, model: m }, settings);
+    await tune(m, data.source, { ...settings, lora: { rank: 2, alpha: 4 } }, {}, 'lora');
+    expect(m.lora).toBeNull();
+    const after = await m.readWeights();
+    const changed = [...before.keys()].filter((k) => after.get(k)!.data.some((v, i) => v !== before.get(k)!.data[i]));
+    // The four adapted projections of the one block moved; embeddings, norms and biases did not.
+    expect(changed.sort()).toEqual(['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'].map((t) => `transformer.h.0.${t}.weight`).sort());
+    m.dispose();
+
+    // Full tuning of the same data moves the embeddings too: the LoRA run above is not just a quiet one.
+    const full = model();
+    await tune(full, armData(old, { tokenizer, template: PLAIN_TEMPLATE, model: full }, settings).source, settings, {}, 'full');
+    const fullAfter = await full.readWeights();
+    expect(fullAfter.get('transformer.wte.weight')!.data).not.toEqual(before.get('transformer.wte.weight')!.data);
+    full.dispose();
+  }, 60_000);
+
+  it('refuses a rank the model cannot take before measuring anything', async () => {
+    const lines: string[] = [];
+    const e: ExperimentEnv = { model: model(), tokenizer, template: PLAIN_TEMPLATE, onProgress: (l) => lines.push(l) };
+    const tiny: MixSettings = { ...MIX_QUICK, steps: 2, batchSize: 2, countries: 3, taughtCountries: 1, docsPerCountry: 2, heldOutQuestions: 10, oldExamples: 10, lora: { rank: 64, alpha: 128 } };
+    const run = runMix(e, { tuneExamples: old, heldOut: old }, tiny, true);
+    await expect(run).rejects.toBeInstanceOf(ExperimentInputError);
+    await expect(run).rejects.toThrow(/LoRA rank 64 is larger than the model's width \(16\)/);
+    expect(lines).toEqual([]);
+    e.model.dispose();
+  });
+});
+

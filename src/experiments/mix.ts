@@ -10,7 +10,7 @@ import type { BatchSource } from '../train/batches';
 import { MixedBatches } from '../train/mix';
 import { prepareTextData } from '../train/text';
 import { Random } from '../util/random';
-import { armData, askAll, asInputProblem, checkStopped, ExperimentInputError, copyModel, formatShare, textRecall, tune, type Claim, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
+import { armData, askAll, asInputProblem, checkStopped, ExperimentInputError, copyModel, formatShare, textRecall, tune, type Claim, type ExperimentEnv, type ExperimentResult, type TuneSettings, tuneSettingsProblem } from './common';
 import { domainProbes, domainProse, domainQuestions, inventDomain } from './domain';
 
 export interface MixSettings extends TuneSettings {
@@ -66,7 +66,7 @@ export function mixInputProblem(inputs: MixInputs, s: MixSettings): string | nul
 }
 
 export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettings, quick: boolean): Promise<ExperimentResult> {
-  const problem = mixInputProblem(inputs, s);
+  const problem = mixInputProblem(inputs, s) ?? tuneSettingsProblem(s, env.model);
   if (problem) throw new ExperimentInputError(problem);
   const ctx = env.model.config.contextLength;
   const domain = inventDomain(s.seed, s.countries, inputs.avoid);
@@ -115,6 +115,8 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
   const prose_ = chosen.has('prose') ? await armRun('prose only', () => textData().source) : null;
   const mix_ = chosen.has('mix') ? await armRun('prose + instructions', () => new MixedBatches(textData().source, ins.source, s.instructionShare)) : null;
 
+  // How the copies were tuned, for the rows' labels: LoRA, or every parameter.
+  const how = s.lora ? `, LoRA rank ${s.lora.rank}` : '';
   const points = (x: number) => `${(x * 100).toFixed(1)} points`;
   const unmeasured = { text: 0, heldOutExact: 0, heldOutQuestion: 0, domainExact: 0 };
   const b = before?.values ?? unmeasured;
@@ -152,8 +154,8 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
     ],
     rows: [
       ...(before ? [{ arm: 'before', label: 'before (starting model)', values: b }] : []),
-      ...(prose_ ? [{ arm: 'prose', label: `(a) prose only, ${s.steps} steps`, values: p }] : []),
-      ...(mix_ ? [{ arm: 'mix', label: `(b) prose + ${Math.round(s.instructionShare * 100)}% instruction batches, ${s.steps} steps`, values: m }] : []),
+      ...(prose_ ? [{ arm: 'prose', label: `(a) prose only, ${s.steps} steps${how}`, values: p }] : []),
+      ...(mix_ ? [{ arm: 'mix', label: `(b) prose + ${Math.round(s.instructionShare * 100)}% instruction batches, ${s.steps} steps${how}`, values: m }] : []),
     ],
     claims,
     samples: [...(before ? [{ arm: 'before', text: before.sample }] : []), ...(prose_ ? [{ arm: 'prose', text: prose_.sample }] : []), ...(mix_ ? [{ arm: 'mix', text: mix_.sample }] : [])],

@@ -18,7 +18,7 @@ import { continuesWithQuestion } from '../eval/metrics';
 import { generateTokens } from '../model/generate';
 import type { GPT } from '../model/gpt';
 import { Random } from '../util/random';
-import { armData, askAll, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings } from './common';
+import { armData, askAll, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings, tuneSettingsProblem } from './common';
 
 export interface SelfInstructSettings extends TuneSettings {
   /** Seed tasks the pool starts from (a seeded sample of the seed set). */
@@ -140,7 +140,7 @@ export interface Proposal {
 }
 
 export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructInputs, s: SelfInstructSettings, quick: boolean): Promise<ExperimentResult & { pairs: InstructionExample[] }> {
-  const problem = selfInstructInputProblem(inputs, s);
+  const problem = selfInstructInputProblem(inputs, s) ?? tuneSettingsProblem(s, env.model);
   if (problem) throw new ExperimentInputError(problem);
   const rng = new Random(s.seed);
   const seeds = rng.sample(inputs.seedTasks, s.seeds);
