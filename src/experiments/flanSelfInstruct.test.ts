@@ -127,6 +127,9 @@ describe('self-instruct filters', () => {
     expect(v.pairsCount).toBe(r.pairs.length);
     expect(r.pairs.every((p) => instructionProblem(p.instruction) === null && responseProblem(p.response) === null)).toBe(true);
     expect(r.claims).toHaveLength(2);
+    // The held-out claim says which arm the target is judged on: the pairs alone, against the starting model.
+    expect(r.claims[1]!.text).toMatch(/^the target: tuning on the kept pairs alone does not lower held-out accuracy/);
+    expect(r.notes.join(' ')).toMatch(/judged on the pairs-alone arm/);
   }, 120_000);
 
   it('proposes and answers only, with no held-out set, when not measuring (the studio\'s review)', async () => {
