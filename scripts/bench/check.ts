@@ -4,7 +4,7 @@
 // before timing anything on a GPU backend, so a fast wrong kernel cannot pass.
 
 import * as tf from '@tensorflow/tfjs';
-import { addPositions, attentionSoftmax, layerNorm } from '../../src/model/fused';
+import { addPositions, attentionSoftmax, headAttention, layerNorm } from '../../src/model/fused';
 import { GPT } from '../../src/model/gpt';
 import { setStudioKernels } from '../../src/model/kernels';
 import { matMul } from '../../src/model/ops';
@@ -128,6 +128,24 @@ export async function checkKernels(): Promise<CheckResult> {
         const dp = values(17, [2, 4, 16, 16]);
         const f = (s: tf.Tensor) => tf.sum(tf.mul(attentionSoftmax(s, mask, 0.35), dp));
         return [attentionSoftmax(scores, mask, 0.35), tf.grad(f)(scores)];
+      }),
+    ),
+  );
+  // Attention from the packed projection to the merged heads (WebGL reads q, k, v in
+  // place and writes y and dqkv merged): value and the gradient for qkv, whose three
+  // parts come from three different products.
+  cases.push(
+    await compare('head attention: qkv (2 x 16, 3 x 32), 4 heads, a mask per sequence, value and gradient', () =>
+      tf.tidy(() => {
+        const qkv = tf.mul(values(21, [32, 96]), 1.5) as tf.Tensor2D;
+        const m = Float32Array.from({ length: 2 * 16 * 16 }, (_, i) => {
+          const [b, q, k] = [Math.floor(i / 256), Math.floor(i / 16) % 16, i % 16];
+          return k > q || (b === 1 && q >= 5 && k < 5) ? -1e9 : 0;
+        });
+        const mask = tf.tensor(m, [2, 1, 16, 16]);
+        const dy = values(22, [32, 32]);
+        const f = (x: tf.Tensor) => tf.sum(tf.mul(headAttention(x as tf.Tensor2D, mask, 2, 16, 4, 0.35), dy));
+        return [headAttention(qkv, mask, 2, 16, 4, 0.35), tf.grad(f)(qkv)];
       }),
     ),
   );

@@ -1,7 +1,8 @@
 // Operations that run as a few draws on WebGL (./kernels/fused_webgl.ts), as a few
 // dispatches on WebGPU (./kernels/fused_webgpu.ts) and as ordinary tf ops elsewhere:
-// GELU, layer norm, bias gradients, the AdamW update's formulas and the gradient
-// norm's sum of squares. Each tf op is a launch of its own, with a
+// GELU, layer norm, bias gradients, attention (its masked softmax, and its per-head
+// products read and written in the merged layouts), the AdamW update's formulas and
+// the gradient norm's sum of squares. Each tf op is a launch of its own, with a
 // fixed cost whatever its size, so these formulas as tf ops were mostly launch
 // overhead; wasm and cpu run small ops cheaply and keep the tf-op forms. The tf-op
 // forms are also the reference the fused ones are checked against
@@ -14,6 +15,7 @@ import {
   STUDIO_ATTN_SOFTMAX_WEBGPU,
   STUDIO_FUSED_WEBGL,
   STUDIO_FUSED_WEBGPU,
+  STUDIO_HEADS_WEBGL,
   STUDIO_LAYER_NORM_WEBGL,
   STUDIO_LAYER_NORM_WEBGPU,
   STUDIO_POSITIONS_WEBGL,
@@ -24,8 +26,11 @@ import {
   SUM_SQUARES_PER_DRAW,
   studioWebGlOn,
   studioWebGpuOn,
+  headsFit,
+  type HeadsStage,
   type LayerNormStage,
 } from './kernels';
+import { matMul } from './ops';
 import type { Activation } from './config';
 
 /**
@@ -203,6 +208,68 @@ export function attentionSoftmax(scores: tf.Tensor, mask: tf.Tensor, scale: numb
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
   return tf.reshape(f(tf.reshape(scores, [B * H, T, K])), [B, H, T, K]);
+}
+
+/** (B T, d) -> (B, H, T, hs): the heads of each sequence as entries of their own. */
+function splitHeads(x: tf.Tensor2D, B: number, T: number, H: number): tf.Tensor4D {
+  return tf.transpose(tf.reshape(x, [B, T, H, x.shape[1] / H]), [0, 2, 1, 3]);
+}
+
+/**
+ * Causal self-attention's core as tf ops, the reference form: from the projection
+ * qkv (B T, 3d) (queries, keys, values side by side) to the heads' outputs merged
+ * back to (B T, d): per head softmax(q k^T scale + mask) v, with the mask (1 or B,
+ * 1, T, T) additive.
+ */
+export function headAttentionOps(qkv: tf.Tensor2D, mask: tf.Tensor, B: number, T: number, H: number, scale: number): tf.Tensor2D {
+  const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x (B T, d)
+  const [q, k, v] = [q2, k2, v2].map((x) => splitHeads(x, B, T, H)) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  const probs = attentionSoftmax(matMul(q, k, true), mask, scale); // (B, H, T, hs) x (B, H, hs, T) -> (B, H, T, T)
+  const y = matMul(probs, v) as tf.Tensor4D; // (B, H, T, T) x (B, H, T, hs) -> (B, H, T, hs)
+  return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, q2.shape[1]]);
+}
+
+/**
+ * Causal self-attention's core: headAttentionOps's value and gradient. On WebGL (T
+ * and the head size even, the mask fitting attentionSoftmax's) 4 draws forward and
+ * 4 back that read q, k and v where they lie in qkv and write y and dqkv in their
+ * merged layouts (./kernels/attention_webgl.ts); the softmax is attentionSoftmax's
+ * stages. tfjs's split, reshapes and transposes of the heads and their gradients
+ * are about 20 draws a layer more. Elsewhere headAttentionOps.
+ */
+export function headAttention(qkv: tf.Tensor2D, mask: tf.Tensor, B: number, T: number, H: number, scale: number): tf.Tensor2D {
+  const dims = { B, T, H, hs: qkv.shape[1] / 3 / H };
+  const fits =
+    studioWebGlOn() &&
+    headsFit(dims) &&
+    qkv.shape[0] === B * T &&
+    qkv.shape[1] === 3 * H * dims.hs &&
+    mask.rank === 4 &&
+    mask.shape[1] === 1 &&
+    mask.shape[2] === T &&
+    mask.shape[3] === T &&
+    (mask.shape[0] === 1 || mask.shape[0] === B);
+  if (!fits) return headAttentionOps(qkv, mask, B, T, H, scale);
+  const a = tf.reshape(mask, [mask.shape[0]!, T, T]);
+  const heads = (stage: HeadsStage, inputs: Record<string, tf.Tensor>) =>
+    tf.engine().runKernel(STUDIO_HEADS_WEBGL, inputs, { stage, ...dims } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const softmax = (stage: string, inputs: Record<string, tf.Tensor>) =>
+    tf.engine().runKernel(STUDIO_ATTN_SOFTMAX_WEBGL, inputs, { stage, heads: H, scale } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const scores = heads('scores', { qkv: x });
+    const p = softmax('apply', { x: scores, a, s: softmax('stats', { x: scores, a }) });
+    save([x, p]);
+    return {
+      value: heads('values', { p, qkv: x }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sp] = saved as [tf.Tensor, tf.Tensor];
+        const dp = heads('dProbs', { dy, qkv: sx });
+        const ds = softmax('dx', { dp, p: sp, g: softmax('gradStats', { dp, p: sp }) });
+        return heads('dQkv', { ds, p: sp, qkv: sx, dy });
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+  return f(qkv) as tf.Tensor2D;
 }
 
 /**

@@ -13,7 +13,7 @@ import { parameterShapes } from './params';
 export { parameterShapes };
 import { embeddingLookup, matMul, matMulConstB } from './ops';
 import { adapterName, assertLoraState, initLora, loraSpecProblems, loraTargets, type LoraSpec, type LoraState } from './lora';
-import { activation, addBias, addPositions, attentionSoftmax, layerNorm } from './fused';
+import { activation, addBias, addPositions, attentionSoftmax, headAttention, layerNorm } from './fused';
 import { Rng } from './random';
 
 /** Host-side copy of one parameter: what safetensors and snapshots hold. */
@@ -322,11 +322,14 @@ export class GPT {
   private attention(x: tf.Tensor2D, layer: number, B: number, T: number, mask: tf.Tensor, cache: BlockCache | null): tf.Tensor2D {
     const prefix = `transformer.h.${layer}`;
     const qkv = this.linear(x, `${prefix}.attn.c_attn`); // (B*T, 3d)
+    // Without a cache the keys and values need no heads of their own: q, k and v are
+    // read where they lie in qkv (on WebGL; the same ops as below elsewhere).
+    if (!cache) return this.linear(headAttention(qkv, mask, B, T, this.config.heads, this.scoreScale(layer)), `${prefix}.attn.c_proj`);
     const [q2, k2, v2] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // 3 x (B*T, d)
     const q = this.splitHeads(q2, B, T); // (B, H, T, hs)
     let k = this.splitHeads(k2, B, T);
     let v = this.splitHeads(v2, B, T);
-    if (cache?.slot) {
+    if (cache.slot) {
       // Slot pos takes the new key/value by broadcasting products, which every backend
       // does natively (tf.where + broadcastTo would run a Tile, slow on wasm).
       const { slot, keep } = cache.slot;
@@ -338,7 +341,7 @@ export class GPT {
       cache.kv.values[layer]!.dispose();
       cache.kv.keys[layer] = k;
       cache.kv.values[layer] = v;
-    } else if (cache) {
+    } else {
       cache.kv.keys.push(k);
       cache.kv.values.push(v);
     }

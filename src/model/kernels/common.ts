@@ -136,6 +136,41 @@ export const LN_INPUTS: Record<LayerNormStage, string[]> = {
 };
 
 /**
+ * The per-head attention programs (attention_webgl.ts), for B
+ * sequences of T tokens, H heads of hs columns, d = H hs, q, k and v side by side in
+ * qkv (B T, 3d); entry e = s H + h of a (B H, T, T) tensor is head h of sequence s:
+ * - 'scores' QKV -> (B H, T, T): q k^T per head;
+ * - 'values' P, QKV -> y (B T, d): p v per head, written where head h's columns are;
+ * - 'dProbs' DY, QKV -> (B H, T, T): dy v^T per head (dy (B T, d) as y);
+ * - 'dQkv'   DS, P, QKV, DY -> (B T, 3d): [ds k | ds^T q | p^T dy] per head.
+ * HEADS_INPUTS names each stage's inputs in order.
+ */
+export type HeadsStage = 'scores' | 'values' | 'dProbs' | 'dQkv';
+
+export const HEADS_INPUTS: Record<HeadsStage, string[]> = {
+  scores: ['QKV'],
+  values: ['P', 'QKV'],
+  dProbs: ['DY', 'QKV'],
+  dQkv: ['DS', 'P', 'QKV', 'DY'],
+};
+
+export interface HeadsDims {
+  /** Sequences, tokens per sequence, heads, columns per head. */
+  B: number;
+  T: number;
+  H: number;
+  hs: number;
+}
+
+/** The shape the heads programs' input `name` (HEADS_INPUTS) must have. */
+export function headsInputShape(name: string, dims: HeadsDims): number[] {
+  const { B, T, H, hs } = dims;
+  if (name === 'QKV') return [B * T, 3 * H * hs];
+  if (name === 'DY') return [B * T, H * hs];
+  return [B * H, T, T];
+}
+
+/**
  * A WebGPU program with one f32 output element per invocation (64 a workgroup) over
  * the f32 buffers `names`; `body` assigns the output for `index`, which is in range.
  */

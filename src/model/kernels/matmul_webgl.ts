@@ -47,16 +47,17 @@ export function packedWithWidth(be: WebGlBackendLike, info: tf.TensorInfo, temps
  * GLSL that places a texel cursor for operand `name` at flat texel index `start`
  * and steps it by `step` texels per shared-dimension pair. Packed textures hold
  * texels row-major: (batch, row / 2, col / 2) flattened, wrapped at the texture's
- * width `w` (in texels). `run` is how many consecutive steps a fragment takes
- * from a start that is a multiple of `run * step` when step is 1.
+ * width `w` (in texels). `run` is how many consecutive steps a fragment takes;
+ * `aligned` says every start is a multiple of `run` (so with step 1 and `w` a
+ * multiple of `run`, a run never crosses a texture row).
  * Returns [setup, advance]; where the walk never leaves a texture row (or always
  * moves down whole rows) the advance is a single add.
  */
-function cursor(name: string, start: string, step: number, w: number, h: number, run: number): [string, string] {
+function cursor(name: string, start: string, step: number, w: number, h: number, run: number, aligned: boolean): [string, string] {
   const setup = `int ${name}Start = ${start};
         int ${name}Yi = ${name}Start / ${w};
         vec2 ${name}UV = (vec2(float(${name}Start - ${name}Yi * ${w}), float(${name}Yi)) + 0.5) / vec2(${w}.0, ${h}.0);`;
-  if (step === 1 && w % run === 0) return [setup, `${name}UV.x += ${(1 / w).toPrecision(9)};`];
+  if (step === 1 && aligned && w % run === 0) return [setup, `${name}UV.x += ${(1 / w).toPrecision(9)};`];
   if (step % w === 0) return [setup, `${name}UV.y += ${(step / w / h).toPrecision(9)};`];
   // General case: back to a division by the (constant) width per step.
   const general = `int ${name}Idx = ${name}Start;`;
@@ -67,33 +68,57 @@ function cursor(name: string, start: string, step: number, w: number, h: number,
 }
 
 /**
- * The part of a product's shader both forms share: cursors for rp texels of A (row
- * pairs `rowPair(p)`) and cp texels of B (column pairs `colPair(q)`) of batch entry
- * `b`, stepped along K; accumulators acc0..acc{rp*cp-1} (acc{p*cp+q} is the 2 x 2
- * output block of A texel p and B texel q); and the loop over K, taking as many
- * pairs per iteration (of `unrolls`, first that divides K/2) to cut loop overhead.
- * A texel of A holds (rows r, r+1) x (k, k+1), or with ta (k, k+1) x (r, r+1); of B
- * (k, k+1) x (c, c+1), or with tb (c, c+1) x (k, k+1). An output texel is
- * (o[r][c], o[r][c+1], o[r+1][c], o[r+1][c+1]).
+ * Where one batch entry's matrix lies in a packed texture: as stored (before any
+ * transpose), its texel (row pair i, column pair j) is at flat texel index
+ * `base + i * rowStride + j`. `base` is GLSL (it may use the fragment's batch
+ * entry); `align` divides every value of `base` and `rowStride`; `tex` is the
+ * texture's size in texels [rows, columns].
  */
-function productLoop(M: number, K: number, N: number, ta: boolean, tb: boolean, aWidth: [number, number], bWidth: [number, number], rp: number, cp: number, rowPair: (p: number) => string, colPair: (q: number) => string, unrolls: number[]): string {
-  const [m2, k2, n2] = [M / 2, K / 2, N / 2];
+export interface OperandLayout {
+  sampler: string;
+  base: string;
+  rowStride: number;
+  align: number;
+  tex: [number, number];
+}
+
+/** The layout of entry `b` of a packed (batch, rows, cols) tensor, for sampler `sampler`. */
+export function batchLayout(sampler: string, rows: number, cols: number, tex: [number, number], b = 'b'): OperandLayout {
+  const stride = cols / 2;
+  return { sampler, base: `${b} * ${(rows / 2) * stride}`, rowStride: stride, align: stride, tex };
+}
+
+/**
+ * The part of a product's shader every form shares: cursors for rp texels of A (row
+ * pairs `rowPair(p)`) and cp texels of B (column pairs `colPair(q)`), each operand
+ * where its layout says, stepped along K; accumulators acc0..acc{rp*cp-1}
+ * (acc{p*cp+q} is the 2 x 2 output block of A texel p and B texel q); and the loop
+ * over K, taking as many pairs per iteration (of `unrolls`, first that divides K/2)
+ * to cut loop overhead. A texel of A holds (rows r, r+1) x (k, k+1), or with ta (k,
+ * k+1) x (r, r+1); of B (k, k+1) x (c, c+1), or with tb (c, c+1) x (k, k+1). An
+ * output texel is (o[r][c], o[r][c+1], o[r+1][c], o[r+1][c+1]).
+ */
+export function productLoopOn(K: number, a: OperandLayout, ta: boolean, b: OperandLayout, tb: boolean, rp: number, cp: number, rowPair: (p: number) => string, colPair: (q: number) => string, unrolls: number[]): string {
+  const k2 = K / 2;
   const setups: string[] = [];
   const advances: string[] = [];
   const fetches: string[] = [];
   for (let p = 0; p < rp; p++) {
-    const start = ta ? `b * ${k2 * m2} + ${rowPair(p)}` : `b * ${m2 * k2} + ${rowPair(p)} * ${k2}`;
-    const [setup, advance] = cursor(`A${p}`, start, ta ? m2 : 1, aWidth[1], aWidth[0], k2);
+    // Stored (M, K): start at the row pair, step 1; stored (K, M): start at the column pair, step a row.
+    const start = ta ? `${a.base} + ${rowPair(p)}` : `${a.base} + ${rowPair(p)} * ${a.rowStride}`;
+    const step = ta ? a.rowStride : 1;
+    const [setup, advance] = cursor(`A${p}`, start, step, a.tex[1], a.tex[0], k2, a.align % k2 === 0);
     setups.push(setup);
     advances.push(advance);
-    fetches.push(`vec4 a${p} = texture(A, A${p}UV);`);
+    fetches.push(`vec4 a${p} = texture(${a.sampler}, A${p}UV);`);
   }
   for (let q = 0; q < cp; q++) {
-    const start = tb ? `b * ${n2 * k2} + ${colPair(q)} * ${k2}` : `b * ${k2 * n2} + ${colPair(q)}`;
-    const [setup, advance] = cursor(`B${q}`, start, tb ? 1 : n2, bWidth[1], bWidth[0], k2);
+    const start = tb ? `${b.base} + ${colPair(q)} * ${b.rowStride}` : `${b.base} + ${colPair(q)}`;
+    const step = tb ? 1 : b.rowStride;
+    const [setup, advance] = cursor(`B${q}`, start, step, b.tex[1], b.tex[0], k2, b.align % k2 === 0);
     setups.push(setup);
     advances.push(advance);
-    fetches.push(`vec4 b${q} = texture(B, B${q}UV);`);
+    fetches.push(`vec4 b${q} = texture(${b.sampler}, B${q}UV);`);
   }
   const [sa0, sa1] = ta ? ['xxyy', 'zzww'] : ['xxzz', 'yyww'];
   const [sb0, sb1] = tb ? ['xzxz', 'ywyw'] : ['xyxy', 'zwzw'];
@@ -117,6 +142,13 @@ function productLoop(M: number, K: number, N: number, ta: boolean, tb: boolean, 
         for (int s = 0; s < ${k2 / unroll}; s++) {
           ${body.repeat(unroll)}
         }`;
+}
+
+/** productLoopOn for entry `b` of packed (batch, ...) operands A and B of op(A) (M, K) and op(B) (K, N). */
+function productLoop(M: number, K: number, N: number, ta: boolean, tb: boolean, aWidth: [number, number], bWidth: [number, number], rp: number, cp: number, rowPair: (p: number) => string, colPair: (q: number) => string, unrolls: number[]): string {
+  const a = ta ? batchLayout('A', K, M, aWidth) : batchLayout('A', M, K, aWidth);
+  const b = tb ? batchLayout('B', N, K, bWidth) : batchLayout('B', K, N, bWidth);
+  return productLoopOn(K, a, ta, b, tb, rp, cp, rowPair, colPair, unrolls);
 }
 
 /**
