@@ -7,7 +7,7 @@
 
 import { RenameForm } from '../RenameForm';
 import { ConfirmDelete } from '../ConfirmDelete';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useStudio, type CheckpointMeta } from '../../store';
 import { formatBytes, plural } from '../../util/text';
 import { downloadBytes } from '../data/download';
@@ -15,6 +15,7 @@ import { NumberField } from '../NumberField';
 import './checkpoints.css';
 import { droppedFiles } from './dropped';
 import { WorkshopPack } from './WorkshopPack';
+import { FileBytesInput } from '../FileBytesInput';
 
 const KIND_LABEL: Record<CheckpointMeta['kind'], string> = { auto: 'autosave', manual: 'saved', import: 'imported' };
 
@@ -178,8 +179,6 @@ function SaveAndImport() {
   const save = useStudio((s) => s.saveCheckpointNow);
   const importFile = useStudio((s) => s.importCheckpointFile);
   const importHf = useStudio((s) => s.importHfModel);
-  const input = useRef<HTMLInputElement>(null);
-  const hfInput = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   return (
     <section aria-labelledby="ck-save-title">
@@ -192,20 +191,12 @@ function SaveAndImport() {
       </div>
       <div className="field">
         <label htmlFor="checkpoint-import-input">Import a checkpoint file (.safetensors exported from this studio)</label>
-        <input
-          ref={input}
+        <FileBytesInput
           id="checkpoint-import-input"
-          type="file"
+          testId="checkpoint-import-input"
           accept=".safetensors,application/octet-stream"
-          data-testid="checkpoint-import-input"
           disabled={busy !== null}
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (!file) return;
-            void file.arrayBuffer().then((bytes) => importFile(file.name, bytes)).finally(() => {
-              if (input.current) input.current.value = '';
-            });
-          }}
+          onFiles={([file]) => importFile(file!.name, file!.bytes)}
         />
         <small className="field-hint">A damaged or foreign file is refused whole; nothing already saved changes.</small>
       </div>
@@ -227,23 +218,13 @@ function SaveAndImport() {
         <label htmlFor="hf-import-input">
           Import a Hugging Face GPT-2 model: drop its folder or a .zip of it here, or choose its model.safetensors, config.json and tokenizer.json together
         </label>
-        <input
-          ref={hfInput}
+        <FileBytesInput
           id="hf-import-input"
-          type="file"
+          testId="hf-import-input"
           multiple
           accept=".zip,.json,.safetensors"
-          data-testid="hf-import-input"
           disabled={busy !== null}
-          onChange={(e) => {
-            const chosen = Array.from(e.target.files ?? []);
-            if (chosen.length === 0) return;
-            void Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })))
-              .then((files) => importHf(files))
-              .finally(() => {
-                if (hfInput.current) hfInput.current.value = '';
-              });
-          }}
+          onFiles={(files) => importHf(files)}
         />
         <small className="field-hint">float16 and bfloat16 weights are widened; a config the studio cannot compute is refused naming the field.</small>
       </div>

@@ -3,10 +3,11 @@
 // needed) importing it adds all of it, or, for a damaged file, nothing. Names
 // come from users and files and are rendered as text.
 
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useStudio } from '../../store';
 import { formatBytes, plural } from '../../util/text';
 import { downloadBytes } from '../data/download';
+import { FileBytesInput } from '../FileBytesInput';
 
 /** Toggles `id` in a set held in state. */
 function toggled(set: ReadonlySet<string>, id: string): Set<string> {
@@ -27,7 +28,6 @@ export function WorkshopPack() {
   const [chosenData, setChosenData] = useState<Set<string>>(new Set());
   const [chosenCkpts, setChosenCkpts] = useState<Set<string>>(new Set());
   const [lessons, setLessons] = useState(true);
-  const input = useRef<HTMLInputElement>(null);
   // Only what still exists counts (a dataset or checkpoint may be deleted after it was ticked).
   const dataIds = datasets.filter((d) => chosenData.has(d.id)).map((d) => d.id);
   const ckptIds = checkpoints.filter((c) => chosenCkpts.has(c.id)).map((c) => c.id);
@@ -80,23 +80,12 @@ export function WorkshopPack() {
       </div>
       <div className="field">
         <label htmlFor="pack-import-input">Import a workshop pack (.zip)</label>
-        <input
-          ref={input}
+        <FileBytesInput
           id="pack-import-input"
-          type="file"
+          testId="pack-import-input"
           accept=".zip,application/zip"
-          data-testid="pack-import-input"
           disabled={busy !== null}
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (!file) return;
-            void file
-              .arrayBuffer()
-              .then((bytes) => importPack(file.name, bytes))
-              .finally(() => {
-                if (input.current) input.current.value = '';
-              });
-          }}
+          onFiles={([file]) => importPack(file!.name, file!.bytes)}
         />
         <small className="field-hint">Adds to what is here; nothing already saved is replaced.</small>
       </div>

@@ -23,6 +23,7 @@ import {
   type CompareColumn,
 } from '../../store';
 import { downloadText } from '../data/download';
+import { FileBytesInput } from '../FileBytesInput';
 import { formatRate } from '../format';
 import { NumberField } from '../NumberField';
 import { PromptBox } from '../PromptBox';
@@ -355,19 +356,8 @@ function BatchMode() {
         </div>
         <div className="field">
           <label htmlFor="batch-file">…or a file (Alpaca JSON, JSONL, CSV)</label>
-          <input
-            id="batch-file"
-            type="file"
-            data-testid="batch-file"
-            accept=".json,.jsonl,.csv,.tsv"
-            disabled={running}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              // The bytes, so the encoding check of the Data tab's import applies here too.
-              if (file) void file.arrayBuffer().then((bytes) => importEvalSet(file.name, bytes));
-            }}
-          />
+          {/* The bytes, so the encoding check of the Data tab's import applies here too. */}
+          <FileBytesInput id="batch-file" testId="batch-file" accept=".json,.jsonl,.csv,.tsv" disabled={running} onFiles={([file]) => importEvalSet(file!.name, file!.bytes)} />
         </div>
         <NumberField label="Questions" testId="batch-limit" value={limit} min={1} step={1} disabled={running} onChange={setLimit} errors={limitProblem ? [limitProblem] : []} />
         <label className="check">
