@@ -24,6 +24,7 @@ import { AdamW } from '../src/train/optimizer';
 import { prepareInstructionData } from '../src/train/instructions';
 import { prepareTextData } from '../src/train/text';
 import { MixedBatches } from '../src/train/mix';
+import { LORA_TARGET_SETS } from '../src/model/lora';
 import { readFileSync } from 'node:fs';
 import { evaluate } from '../src/train/step';
 import { scaleOutFiles } from '../src/checkpoint/scaleOut';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const dataPath = flags.get('data');
   const outDir = flags.get('out');
   if (!modelDir || !dataPath || !outDir) {
-    console.error('usage: npm run tune -- --model <dir> --data <dataset file> --out <dir> [--steps 80] [--lr 1e-4] [--batch 32] [--warmup 5] [--min-lr-ratio 0.1] [--template plain] [--seed 1] [--train-on-inputs] [--pack] [--heldout <dataset> --heldout-every 20 --heldout-stride 8 [--keep-best]] [--mix-text <text file> --instruction-share 0.5] [--lora-rank 8 --lora-alpha 16]');
+    console.error('usage: npm run tune -- --model <dir> --data <dataset file> --out <dir> [--steps 80] [--lr 1e-4] [--batch 32] [--warmup 5] [--min-lr-ratio 0.1] [--template plain] [--seed 1] [--train-on-inputs] [--pack] [--heldout <dataset> --heldout-every 20 --heldout-stride 8 [--keep-best]] [--mix-text <text file> --instruction-share 0.5] [--lora-rank 8 --lora-alpha 16 [--lora-targets all|attention]]');
     process.exit(2);
   }
   const o = {
@@ -70,10 +71,17 @@ async function main(): Promise<void> {
   const source = mixPath
     ? new MixedBatches(prepareTextData(readFileSync(mixPath, 'utf8'), base.tokenizer, { batchSize: o.batchSize, contextLength: base.config.contextLength, seed: o.seed, valFraction: 0 }).source, data.source, share)
     : data.source;
-  const lora = flags.has('lora-rank') ? { rank: numberFlag(flags, 'lora-rank', 8), alpha: numberFlag(flags, 'lora-alpha', 16) } : null;
+  const targetSet = flags.get('lora-targets') ?? 'all';
+  if (targetSet !== 'all' && targetSet !== 'attention') {
+    console.error(`--lora-targets must be "all" (every attention and MLP projection) or "attention" (got "${targetSet}").`);
+    process.exit(2);
+  }
+  const lora = flags.has('lora-rank')
+    ? { rank: numberFlag(flags, 'lora-rank', 8), alpha: numberFlag(flags, 'lora-alpha', 16), ...(targetSet === 'attention' ? { targets: LORA_TARGET_SETS.attention } : {}) }
+    : null;
   if (lora) base.model.attachLora(lora, o.seed);
   const mixNote = mixPath ? `, ${share} of batches from the dataset and the rest from ${mixPath}` : '';
-  const loraNote = lora ? `, LoRA rank ${lora.rank} alpha ${lora.alpha} (${base.model.trainableCount} trainable parameters)` : '';
+  const loraNote = lora ? `, LoRA rank ${lora.rank} alpha ${lora.alpha} on ${targetSet === 'attention' ? 'attention projections only' : 'every projection'} (${base.model.trainableCount} trainable parameters)` : '';
   console.log(`tune on ${backend}: ${modelDir} + ${dataPath} (${data.summary}); ${o.steps} steps x ${o.batchSize} rows, lr ${o.learningRate}, template ${o.template}${mixNote}${loraNote}`);
   const heldoutPath = flags.get('heldout');
   const heldoutEvery = numberFlag(flags, 'heldout-every', 20);
@@ -129,7 +137,7 @@ question it answers instead of continuing with more questions.
 | base | ${modelDir} (${baseSteps} pretraining steps) |
 | config | vocab ${base.config.vocabSize}, context ${base.config.contextLength}, width ${base.config.width}, ${base.config.layers} layers, ${base.config.heads} heads |
 | data | ${dataPath}: ${data.summary} ${data.trainExamples} train / ${data.valExamples} validation examples |
-| template | ${o.template}; loss on ${o.trainOnInputs ? 'prompt and response' : 'response tokens only (plus the end-of-text token)'}${o.pack ? ', packed' : ''} |${mixPath ? `\n| mixed with text | ${share} of batches from the dataset, the rest from ${mixPath} (next-token loss on every token) |` : ''}${lora ? `\n| LoRA | rank ${lora.rank}, alpha ${lora.alpha} on every attention and MLP projection, merged into the weights written here |` : ''}
+| template | ${o.template}; loss on ${o.trainOnInputs ? 'prompt and response' : 'response tokens only (plus the end-of-text token)'}${o.pack ? ', packed' : ''} |${mixPath ? `\n| mixed with text | ${share} of batches from the dataset, the rest from ${mixPath} (next-token loss on every token) |` : ''}${lora ? `\n| LoRA | rank ${lora.rank}, alpha ${lora.alpha} on ${targetSet === 'attention' ? 'the attention projections only (the MLPs stay as pretrained)' : 'every attention and MLP projection'}, merged into the weights written here |` : ''}
 | training | ${stepsKept} steps${stepsKept !== o.steps ? ` (the best held-out step of a ${o.steps}-step run)` : ''} x ${o.batchSize} rows of ${base.config.contextLength} tokens, AdamW lr ${o.learningRate} (${o.warmupSteps} warm-up steps, ${o.minLrRatio === 1 ? 'then constant' : `cosine to ${o.learningRate * o.minLrRatio}`}), clip ${o.gradClip}, seed ${o.seed} |${heldoutLog.length > 0 ? `\n| held-out exact match during tuning | ${heldoutLog.map(([st, x]) => `step ${st}: ${(x * 100).toFixed(1)}%`).join(', ')} (${heldout.length} rows of ${heldoutPath}) |` : ''}
 | final losses | train ${trainLoss.toFixed(4)} (mean of the last 10 steps), validation ${Number.isFinite(valLoss) ? valLoss.toFixed(4) : 'n/a'} |
 | compute | ${formatDuration(seconds)} on tfjs ${backend} in Node |
@@ -138,7 +146,7 @@ Licence: CC0-1.0 (weights), by the Instruct Studio team; the data's sources are 
 
 ## Reproduce
 \`\`\`sh
-npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps ${o.steps} --lr ${o.learningRate} --batch ${o.batchSize} --warmup ${o.warmupSteps} --min-lr-ratio ${o.minLrRatio} --template ${o.template} --seed ${o.seed}${o.trainOnInputs ? ' --train-on-inputs' : ''}${o.pack ? ' --pack' : ''}${mixPath ? ` --mix-text ${mixPath} --instruction-share ${share}` : ''}${lora ? ` --lora-rank ${lora.rank} --lora-alpha ${lora.alpha}` : ''}${heldoutPath ? ` --heldout ${heldoutPath} --heldout-every ${heldoutEvery} --heldout-stride ${heldoutStride}${keepBest ? ' --keep-best' : ''}` : ''}
+npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps ${o.steps} --lr ${o.learningRate} --batch ${o.batchSize} --warmup ${o.warmupSteps} --min-lr-ratio ${o.minLrRatio} --template ${o.template} --seed ${o.seed}${o.trainOnInputs ? ' --train-on-inputs' : ''}${o.pack ? ' --pack' : ''}${mixPath ? ` --mix-text ${mixPath} --instruction-share ${share}` : ''}${lora ? ` --lora-rank ${lora.rank} --lora-alpha ${lora.alpha}${targetSet === 'attention' ? ' --lora-targets attention' : ''}` : ''}${heldoutPath ? ` --heldout ${heldoutPath} --heldout-every ${heldoutEvery} --heldout-stride ${heldoutStride}${keepBest ? ' --keep-best' : ''}` : ''}
 \`\`\`
 `;
   await saveModelDir(outDir, base.model, base.tokenizer, { step: String(baseSteps + stepsKept), kind: 'tuned', template: o.template, valLoss: String(valLoss), trainLoss: trainLoss.toFixed(4) }, card);

@@ -8,7 +8,7 @@ import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { decodeCheckpoint, encodeCheckpoint } from './file';
 import { tinyCheckpoint } from './fixtures';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, PLAIN_CHECKPOINT_VERSION } from './format';
-import { initLora, loraShapes, loraTargets } from '../model/lora';
+import { initLora, LORA_TARGET_SETS, loraShapes, loraTargets } from '../model/lora';
 import { readInfo } from './info';
 
 describe('checkpoint encoding', () => {
@@ -67,5 +67,21 @@ describe('checkpoint encoding', () => {
     const { metadata, tensors } = readSafetensors(bytes);
     tensors.delete('lora.adapter.transformer.h.0.attn.c_proj.lora_B');
     expect(() => decodeCheckpoint(writeSafetensors(tensors, metadata))).toThrow('The LoRA adapter "transformer.h.0.attn.c_proj.lora_B" is missing.');
+  });
+
+  it('keeps which projections a LoRA run adapted, and needs only their adapters and base weights', () => {
+    const cfg: ModelConfig = { vocabSize: 12, contextLength: 8, width: 16, layers: 1, heads: 2 };
+    const targets = LORA_TARGET_SETS.attention;
+    const adapters = initLora(cfg, 2, 3, targets);
+    const base = new Map(loraTargets(cfg, targets).map((t) => [t.weight, { shape: [t.inSize, t.outSize], data: new Float32Array(t.inSize * t.outSize).fill(0.5) }]));
+    const bytes = encodeCheckpoint({ config: cfg, weights: initParameters(cfg, 6), lora: { rank: 2, alpha: 4, targets, adapters, base }, meta: {} });
+    const ck = decodeCheckpoint(bytes);
+    expect(ck.lora!.targets).toEqual(['attn.c_attn', 'attn.c_proj']);
+    expect([...ck.lora!.adapters.keys()]).toEqual(loraShapes(cfg, 2, targets).map(([n]) => n));
+    expect([...ck.lora!.base.keys()]).toEqual(['transformer.h.0.attn.c_attn.weight', 'transformer.h.0.attn.c_proj.weight']);
+    // Without the targets in its metadata, the same tensors read as a run that lost its MLP adapters.
+    const { metadata, tensors } = readSafetensors(bytes);
+    metadata.lora = JSON.stringify({ rank: 2, alpha: 4 });
+    expect(() => decodeCheckpoint(writeSafetensors(tensors, metadata))).toThrow('The LoRA adapter "transformer.h.0.mlp.c_fc.lora_A" is missing.');
   });
 });

@@ -52,7 +52,7 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
     [META.version]: String(ck.lora ? CHECKPOINT_VERSION : PLAIN_CHECKPOINT_VERSION),
     [META.config]: JSON.stringify(toHfConfig(ck.config)),
   };
-  if (ck.lora) metadata[META.lora] = JSON.stringify({ rank: ck.lora.rank, alpha: ck.lora.alpha });
+  if (ck.lora) metadata[META.lora] = JSON.stringify({ rank: ck.lora.rank, alpha: ck.lora.alpha, ...(ck.lora.targets ? { targets: ck.lora.targets } : {}) });
   if (ck.optimizer) metadata[META.optimizerStep] = String(ck.optimizer.step);
   return writeSafetensors(entries, metadata);
 }
@@ -105,8 +105,8 @@ export function decodeCheckpoint(bytes: ArrayBuffer | Uint8Array, configJson?: s
   const loraMeta = meta[META.lora];
   if (loraMeta !== undefined) {
     try {
-      const spec = JSON.parse(loraMeta) as { rank: number; alpha: number };
-      const lora: LoraState = { rank: spec.rank, alpha: spec.alpha, adapters, base };
+      const spec = JSON.parse(loraMeta) as Omit<LoraState, 'adapters' | 'base'>;
+      const lora: LoraState = { rank: spec.rank, alpha: spec.alpha, ...(spec.targets !== undefined ? { targets: spec.targets } : {}), adapters, base };
       assertLoraState(config, lora);
       ck.lora = lora;
     } catch (e) {

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { initParameters } from '../model/gpt';
-import { initLora, loraTargets } from '../model/lora';
+import { initLora, LORA_TARGET_SETS, loraTargets } from '../model/lora';
 import { readSafetensors, writeSafetensors, type StoredTensor } from '../model/safetensors';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { openModelFiles } from '../worker/models';
@@ -211,5 +211,19 @@ describe('readImportable', () => {
     });
     expect(refusal(reshaped)).toMatch(/tensor "lora\.base\.transformer\.h\.0\.mlp\.c_fc\.weight" has shape \[64, 16\] but its config .* needs \[16, 64\]\.$/);
     expect(loadFails(reshaped)).toBe(true);
+  });
+
+  it("accepts a run's file with adapters on the attention only, and refuses unknown targets naming them", () => {
+    const cfg = { vocabSize: 260, contextLength: 8, width: 16, layers: 1, heads: 2 };
+    const targets = LORA_TARGET_SETS.attention;
+    const adapters = initLora(cfg, 2, 3, targets);
+    const base = new Map(loraTargets(cfg, targets).map((t) => [t.weight, { shape: [t.inSize, t.outSize], data: new Float32Array(t.inSize * t.outSize).fill(0.5) }]));
+    const bytes = encodeCheckpoint({ config: cfg, weights: initParameters(cfg, 6), lora: { rank: 2, alpha: 4, targets, adapters, base }, meta: { [META.tokenizer]: TINY_TOKENIZER, [META.step]: '3' } });
+    expect(readImportable(bytes).info.config.width).toBe(16);
+    expect(loadFails(bytes)).toBe(false);
+    const unknown = rewrite(bytes, (_t, m) => {
+      m[META.lora] = JSON.stringify({ rank: 2, alpha: 4, targets: ['attn.c_attn', 'attn.q'] });
+    });
+    expect(refusal(unknown)).toContain('its LoRA settings are out of range. LoRA targets must be a non-empty list of distinct projections from attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj (got ["attn.c_attn","attn.q"]).');
   });
 });

@@ -13,7 +13,7 @@ import type { SafetensorsFile, StoredTensor } from '../model/safetensors';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { DEFAULT_TRAIN_OPTIONS, trainOptionProblems } from '../train/options';
 import { messageOf } from '../util/errors';
-import { loraShapes, loraSpecProblems, loraTargets } from '../model/lora';
+import { loraShapes, loraSpecProblems, loraTargets, loraTargetsProblem, type LoraSpec } from '../model/lora';
 import { CheckpointFileError, LORA_PREFIX, META, MOMENT_PREFIX } from './format';
 import { describeFile, parseFile, type CheckpointFile } from './info';
 
@@ -55,26 +55,28 @@ function firstNonFinite(data: StoredTensor['data']): number {
   return -1;
 }
 
-/** A LoRA run's rank and alpha from the metadata; null for a file of a full run. */
-function loraSpecOf(meta: Record<string, string>, config: ModelConfig, fileName: string): { rank: number; alpha: number } | null {
+/** A LoRA run's rank, alpha and targets from the metadata; null for a file of a full run. */
+function loraSpecOf(meta: Record<string, string>, config: ModelConfig, fileName: string): LoraSpec | null {
   const raw = meta[META.lora];
   if (raw === undefined) return null;
-  let spec: { rank: unknown; alpha: unknown };
+  let spec: { rank: unknown; alpha: unknown; targets?: unknown };
   try {
-    spec = JSON.parse(raw) as { rank: unknown; alpha: unknown };
+    spec = JSON.parse(raw) as { rank: unknown; alpha: unknown; targets?: unknown };
   } catch {
     refuse(fileName, `its LoRA settings ${JSON.stringify(raw)} are not valid JSON.`);
   }
-  const problems = loraSpecProblems(spec ?? {}, config.width);
-  if (problems.length > 0) refuse(fileName, `its LoRA settings are out of range. ${problems.map((p) => p.message).join(' ')}`);
-  return spec as { rank: number; alpha: number };
+  const problems = loraSpecProblems(spec ?? {}, config.width).map((p) => p.message);
+  const targetsProblem = loraTargetsProblem(spec?.targets);
+  if (targetsProblem) problems.push(targetsProblem);
+  if (problems.length > 0) refuse(fileName, `its LoRA settings are out of range. ${problems.join(' ')}`);
+  return spec as LoraSpec;
 }
 
-function checkTensors(file: SafetensorsFile, config: ModelConfig, hasOptimizer: boolean, lora: { rank: number } | null, fileName: string): void {
+function checkTensors(file: SafetensorsFile, config: ModelConfig, hasOptimizer: boolean, lora: LoraSpec | null, fileName: string): void {
   const shapes = new Map(parameterShapes(config));
   // A LoRA run keeps its adapters and the weights under them; its moments are the adapters'.
-  const adapters = new Map(lora ? loraShapes(config, lora.rank) : []);
-  const base = new Map(lora ? loraTargets(config).map((t): [string, number[]] => [t.weight, [t.inSize, t.outSize]]) : []);
+  const adapters = new Map(lora ? loraShapes(config, lora.rank, lora.targets) : []);
+  const base = new Map(lora ? loraTargets(config, lora.targets).map((t): [string, number[]] => [t.weight, [t.inSize, t.outSize]]) : []);
   const trained = lora ? adapters : shapes;
   const expected = (name: string): number[] | undefined => {
     if (name.startsWith(MOMENT_PREFIX.v)) return trained.get(name.slice(MOMENT_PREFIX.v.length));

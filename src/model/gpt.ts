@@ -12,7 +12,7 @@ import { parameterShapes } from './params';
 
 export { parameterShapes };
 import { embeddingLookup, matMul, matMulConstB } from './ops';
-import { adapterName, assertLoraState, initLora, loraSpecProblems, loraTargets, type LoraSpec, type LoraState } from './lora';
+import { adapterName, assertLoraState, initLora, loraSpecProblems, loraTargets, loraTargetsProblem, type LoraSpec, type LoraState } from './lora';
 import { activation, addBias, addPositions, attentionSoftmax, headAttention, layerNorm } from './fused';
 import { Rng } from './random';
 
@@ -180,27 +180,31 @@ export class GPT {
     return n;
   }
 
-  /** Rank and alpha of the attached adapters; null when the model trains in full. */
+  /** Rank, alpha and targets of the attached adapters; null when the model trains in full. */
   get lora(): LoraSpec | null {
     return this.adapters ? { ...this.adapters.spec } : null;
   }
 
   /**
-   * Attaches fresh adapters (A seeded from `seed`, B zero) to every attention and MLP
-   * projection: the model's outputs do not change until they train. The model's own
-   * parameters are frozen while they are attached.
+   * Attaches fresh adapters (A seeded from `seed`, B zero) to the spec's projections
+   * (every attention and MLP projection by default): the model's outputs do not change
+   * until they train. The model's own parameters are frozen while they are attached.
    */
   attachLora(spec: LoraSpec, seed: number): void {
-    this.attachAdapters(spec, initLora(this.config, spec.rank, seed));
+    const targetsProblem = loraTargetsProblem(spec.targets);
+    if (targetsProblem) throw new Error(targetsProblem);
+    this.attachAdapters(spec, initLora(this.config, spec.rank, seed, spec.targets));
   }
 
   private attachAdapters(spec: LoraSpec, adapters: Map<string, HostTensor>): void {
     if (this.adapters) throw new Error('This model already has LoRA adapters: merge them first.');
     const [problem] = loraSpecProblems(spec, this.config.width);
     if (problem) throw new Error(problem.message);
+    const targetsProblem = loraTargetsProblem(spec.targets);
+    if (targetsProblem) throw new Error(targetsProblem);
     const params = new Map<string, tf.Variable>();
     try {
-      for (const { projection } of loraTargets(this.config)) {
+      for (const { projection } of loraTargets(this.config, spec.targets)) {
         for (const which of ['A', 'B'] as const) {
           const name = adapterName(projection, which);
           const h = adapters.get(name);
@@ -212,7 +216,8 @@ export class GPT {
       for (const v of params.values()) v.dispose();
       throw e;
     }
-    this.adapters = { spec: { rank: spec.rank, alpha: spec.alpha }, scale: tf.scalar(spec.alpha / spec.rank), params };
+    const kept: LoraSpec = { rank: spec.rank, alpha: spec.alpha, ...(spec.targets ? { targets: [...spec.targets] } : {}) };
+    this.adapters = { spec: kept, scale: tf.scalar(spec.alpha / spec.rank), params };
   }
 
   /** Each adapted weight merged with its adapter, W + (alpha / r) A B, as new tensors the caller disposes. */
@@ -220,7 +225,7 @@ export class GPT {
     const out = new Map<string, tf.Tensor>();
     const a = this.adapters;
     if (!a) return out;
-    for (const { projection, weight } of loraTargets(this.config)) {
+    for (const { projection, weight } of loraTargets(this.config, a.spec.targets)) {
       const merged = tf.tidy(() => {
         const delta = matMul(a.params.get(adapterName(projection, 'A'))!, a.params.get(adapterName(projection, 'B'))!); // (in, r) x (r, out) -> (in, out)
         return tf.add(this.p(weight), tf.mul(delta, a.scale));
@@ -237,7 +242,7 @@ export class GPT {
     const adapters = new Map<string, HostTensor>();
     for (const [name, v] of a.params) adapters.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
     const base = new Map<string, HostTensor>();
-    for (const { weight } of loraTargets(this.config)) {
+    for (const { weight } of loraTargets(this.config, a.spec.targets)) {
       const v = this.p(weight);
       base.set(weight, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
     }
@@ -279,7 +284,9 @@ export class GPT {
     const a = this.adapters;
     if (!a) return addBias(matMul(x, w), this.p(`${prefix}.bias`)) as tf.Tensor2D;
     const y = addBias(matMulConstB(x, w), this.p(`${prefix}.bias`));
-    const lowRank = matMul(matMul(x, a.params.get(adapterName(prefix, 'A'))! as tf.Tensor2D), a.params.get(adapterName(prefix, 'B'))! as tf.Tensor2D); // (N, in) x (in, r) x (r, out) -> (N, out)
+    const A = a.params.get(adapterName(prefix, 'A')) as tf.Tensor2D | undefined;
+    if (!A) return y as tf.Tensor2D; // a projection the spec does not adapt: frozen as it is
+    const lowRank = matMul(matMul(x, A), a.params.get(adapterName(prefix, 'B'))! as tf.Tensor2D); // (N, in) x (in, r) x (r, out) -> (N, out)
     return tf.add(y, tf.mul(lowRank, a.scale)) as tf.Tensor2D;
   }
 

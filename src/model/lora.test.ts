@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useCpuBackend } from '../test/tf';
 import { GPT } from './gpt';
 import type { ModelConfig } from './config';
-import { loraParamCount, loraShapes, loraSpecProblems } from './lora';
+import { initLora, LORA_TARGET_SETS, loraParamCount, loraShapes, loraSpecProblems, loraTargetsProblem } from './lora';
 import { matMul, matMulConstB } from './ops';
 import { AdamW } from '../train/optimizer';
 import { trainStep } from '../train/step';
@@ -143,6 +143,51 @@ describe('LoRA adapters', () => {
     expect(Array.from(logits(again))).toEqual(Array.from(logits(model)));
     for (const [name, v] of hostValues(again.params)) expect(Array.from(v), name).toEqual(Array.from(model.params.get(name)!.dataSync()));
     again.dispose();
+    model.dispose();
+  });
+
+  it('on the attention projections only: the MLPs stay as pretrained through training and merging, and a resume rebuilds them', async () => {
+    const model = GPT.create(tiny, 5);
+    model.attachLora({ rank: 3, alpha: 6, targets: LORA_TARGET_SETS.attention }, 1);
+    expect([...model.trainable.keys()].filter((n) => n.startsWith('transformer.h.1.'))).toEqual([
+      'transformer.h.1.attn.c_attn.lora_A',
+      'transformer.h.1.attn.c_attn.lora_B',
+      'transformer.h.1.attn.c_proj.lora_A',
+      'transformer.h.1.attn.c_proj.lora_B',
+    ]);
+    // r (in + out): (8+24) + (8+8) = 48 per block, x 3, x 2 blocks.
+    expect(model.trainableCount).toBe(288);
+    expect(loraParamCount(tiny, 3, LORA_TARGET_SETS.attention)).toBe(288);
+    // The same seed gives an attention projection the same A whichever projections are adapted.
+    const every = initLora(tiny, 3, 1);
+    expect(Array.from(model.trainable.get('transformer.h.0.attn.c_proj.lora_A')!.dataSync())).toEqual(Array.from(every.get('transformer.h.0.attn.c_proj.lora_A')!.data));
+    const before = hostValues(model.params);
+    trainAdapters(model, 6).dispose();
+    const state = (await model.readLora())!;
+    expect(state.targets).toEqual(LORA_TARGET_SETS.attention);
+    expect([...state.base.keys()].every((k) => k.includes('.attn.'))).toBe(true);
+    const again = GPT.fromWeights(tiny, await model.readWeights(), state);
+    expect(Array.from(logits(again))).toEqual(Array.from(logits(model)));
+    const adapted = logits(model);
+    model.mergeLora();
+    expect(Math.max(...logits(model).map((x, i) => Math.abs(x - adapted[i]!)))).toBeLessThan(1e-5);
+    const after = hostValues(model.params);
+    for (const [name, v] of after) {
+      const same = Array.from(v).every((x, i) => x === before.get(name)![i]);
+      expect(same, name).toBe(!/attn\.c_(attn|proj)\.weight$/.test(name));
+    }
+    again.dispose();
+    model.dispose();
+  });
+
+  it('refuse targets that name no projection', () => {
+    const model = GPT.create(tiny, 5);
+    const message = 'LoRA targets must be a non-empty list of distinct projections from attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj (got ["attn.q"]).';
+    expect(() => model.attachLora({ rank: 2, alpha: 4, targets: ['attn.q'] as never }, 1)).toThrow(message);
+    expect(model.lora).toBeNull();
+    expect(loraTargetsProblem([])).toContain('non-empty');
+    expect(loraTargetsProblem(['mlp.c_fc', 'mlp.c_fc'])).toContain('distinct');
+    expect(loraTargetsProblem(undefined)).toBeNull();
     model.dispose();
   });
 

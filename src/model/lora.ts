@@ -13,6 +13,8 @@ import { Rng } from './random';
 export interface LoraSpec {
   rank: number;
   alpha: number;
+  /** The projections adapted, as LORA_TARGETS suffixes; every one of them when absent. */
+  targets?: readonly LoraTarget[];
 }
 
 /**
@@ -25,8 +27,28 @@ export interface LoraState extends LoraSpec {
   base: Map<string, HostTensor>;
 }
 
-/** The projections that get adapters, as name suffixes within a block. */
+/** The projections that can get adapters, as name suffixes within a block. */
 export const LORA_TARGETS = ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'] as const;
+export type LoraTarget = (typeof LORA_TARGETS)[number];
+
+/**
+ * Named sets of targets: 'all' (the default), or 'attention' only, which leaves the
+ * MLPs (where much of a model's factual recall sits) exactly as pretrained.
+ */
+export const LORA_TARGET_SETS: Record<'all' | 'attention', readonly LoraTarget[]> = {
+  all: LORA_TARGETS,
+  attention: ['attn.c_attn', 'attn.c_proj'],
+};
+
+/** Why `targets` cannot name adapted projections; null when it can. */
+export function loraTargetsProblem(targets: unknown): string | null {
+  if (targets === undefined) return null;
+  const known = LORA_TARGETS as readonly unknown[];
+  if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => known.includes(t)) || new Set(targets).size !== targets.length) {
+    return `LoRA targets must be a non-empty list of distinct projections from ${LORA_TARGETS.join(', ')} (got ${JSON.stringify(targets) ?? 'nothing'}).`;
+  }
+  return null;
+}
 
 /** Name of a projection's A or B matrix: `transformer.h.0.attn.c_attn.lora_A`. */
 export function adapterName(projection: string, which: 'A' | 'B'): string {
@@ -34,7 +56,7 @@ export function adapterName(projection: string, which: 'A' | 'B'): string {
 }
 
 /** The adapted projections of a config with their (in, out) sizes, block by block. */
-export function loraTargets(c: ModelConfig): Array<{ projection: string; weight: string; inSize: number; outSize: number }> {
+export function loraTargets(c: ModelConfig, targets: readonly LoraTarget[] = LORA_TARGETS): Array<{ projection: string; weight: string; inSize: number; outSize: number }> {
   const d = c.width;
   const f = mlpWidthOf(c);
   const sizes: Record<(typeof LORA_TARGETS)[number], [number, number]> = {
@@ -46,6 +68,7 @@ export function loraTargets(c: ModelConfig): Array<{ projection: string; weight:
   const out = [];
   for (let i = 0; i < c.layers; i++) {
     for (const t of LORA_TARGETS) {
+      if (!targets.includes(t)) continue;
       const projection = `transformer.h.${i}.${t}`;
       const [inSize, outSize] = sizes[t];
       out.push({ projection, weight: `${projection}.weight`, inSize, outSize });
@@ -55,29 +78,32 @@ export function loraTargets(c: ModelConfig): Array<{ projection: string; weight:
 }
 
 /** Every adapter matrix's name and shape: A (in, r), then B (r, out), per projection. */
-export function loraShapes(c: ModelConfig, rank: number): Array<[string, number[]]> {
-  return loraTargets(c).flatMap(({ projection, inSize, outSize }): Array<[string, number[]]> => [
+export function loraShapes(c: ModelConfig, rank: number, targets?: readonly LoraTarget[]): Array<[string, number[]]> {
+  return loraTargets(c, targets).flatMap(({ projection, inSize, outSize }): Array<[string, number[]]> => [
     [adapterName(projection, 'A'), [inSize, rank]],
     [adapterName(projection, 'B'), [rank, outSize]],
   ]);
 }
 
 /** Trainable values with adapters of `rank`: r (in + out) per adapted projection. */
-export function loraParamCount(c: ModelConfig, rank: number): number {
-  return loraTargets(c).reduce((n, t) => n + rank * (t.inSize + t.outSize), 0);
+export function loraParamCount(c: ModelConfig, rank: number, targets?: readonly LoraTarget[]): number {
+  return loraTargets(c, targets).reduce((n, t) => n + rank * (t.inSize + t.outSize), 0);
 }
 
 /**
  * Fresh adapters from `seed`, as PEFT initialises them: A uniform in
- * +-1/sqrt(in) (kaiming-uniform with a = sqrt 5), B zeros.
+ * +-1/sqrt(in) (kaiming-uniform with a = sqrt 5), B zeros. A projection's A is
+ * the same whichever other projections are adapted.
  */
-export function initLora(c: ModelConfig, rank: number, seed: number): Map<string, HostTensor> {
+export function initLora(c: ModelConfig, rank: number, seed: number, targets?: readonly LoraTarget[]): Map<string, HostTensor> {
   const rng = new Rng(seed);
+  const chosen = new Set(loraTargets(c, targets).map((t) => t.projection));
   const out = new Map<string, HostTensor>();
   for (const { projection, inSize, outSize } of loraTargets(c)) {
     const a = new Float32Array(inSize * rank);
     const bound = 1 / Math.sqrt(inSize);
     for (let i = 0; i < a.length; i++) a[i] = (2 * rng.next() - 1) * bound;
+    if (!chosen.has(projection)) continue;
     out.set(adapterName(projection, 'A'), { shape: [inSize, rank], data: a });
     out.set(adapterName(projection, 'B'), { shape: [rank, outSize], data: new Float32Array(rank * outSize) });
   }
@@ -118,12 +144,14 @@ export function loraSpecProblems(spec: { rank: unknown; alpha: unknown }, width?
 export function assertLoraState(c: ModelConfig, state: LoraState): void {
   const [p] = loraSpecProblems(state, c.width);
   if (p) throw new Error(p.message);
-  for (const [name, shape] of loraShapes(c, state.rank)) {
+  const targetsProblem = loraTargetsProblem(state.targets);
+  if (targetsProblem) throw new Error(targetsProblem);
+  for (const [name, shape] of loraShapes(c, state.rank, state.targets)) {
     const t = state.adapters.get(name);
     if (!t) throw new Error(`The LoRA adapter "${name}" is missing.`);
     if (t.shape.join() !== shape.join()) throw new Error(`The LoRA adapter "${name}" has shape [${t.shape.join(', ')}] but rank ${state.rank} needs [${shape.join(', ')}].`);
   }
-  for (const { weight, inSize, outSize } of loraTargets(c)) {
+  for (const { weight, inSize, outSize } of loraTargets(c, state.targets)) {
     const t = state.base.get(weight);
     if (!t) throw new Error(`The base weight "${weight}" under the LoRA adapters is missing.`);
     if (t.shape.join() !== [inSize, outSize].join()) throw new Error(`The base weight "${weight}" has shape [${t.shape.join(', ')}], expected [${inSize}, ${outSize}].`);

@@ -7,7 +7,7 @@
 import { validateConfig, type DeviceLimits } from '../model/config';
 import { GPT, type HostTensor } from '../model/gpt';
 import type { ModelConfig } from '../model/config';
-import type { LoraSpec, LoraState } from '../model/lora';
+import { LORA_TARGETS, type LoraSpec, type LoraState } from '../model/lora';
 import type { BpeTokenizer } from '../tokenizer/bpe';
 import { dataFingerprint } from './fingerprint';
 import type { Batch, BatchSource } from './batches';
@@ -378,7 +378,7 @@ export class TrainingSession {
       throw new SessionError('bad-input', 'Cannot resume: the model has no optimizer state. Load a checkpoint that was saved during training first.');
     }
     const asked = options.tuning === 'lora' ? `LoRA rank ${options.loraRank}, alpha ${options.loraAlpha}` : 'full tuning';
-    const held = lora ? `LoRA rank ${lora.rank}, alpha ${lora.alpha}` : 'full tuning';
+    const held = lora ? `LoRA rank ${lora.rank}, alpha ${lora.alpha}${lora.targets && lora.targets.length < LORA_TARGETS.length ? ` on ${lora.targets.join(', ')} only` : ''}` : 'full tuning';
     if (asked !== held) {
       throw new SessionError('bad-input', `Cannot resume: the checkpoint was saved by a run with ${held}, but this run asks for ${asked}. Resume with the run's own settings, or start a new run.`);
     }
