@@ -1,5 +1,5 @@
 // npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
-// [--steps N] [--lr X] [--lora-rank R --lora-alpha A] [--share X (mix)]
+// [--steps N] [--lr X] [--lora-rank R --lora-alpha A] [--share X --taught N (mix)]
 // [--temperature X --shape strict|pool --propose-only (self-instruct)]
 // [--arms list --no-before (flan, mix: one run split over processes)]: the
 // seed's experiments on the shipped models, with the same code the studio's
@@ -56,7 +56,7 @@ function flanCountries() {
  * stops once the pairs are written), so other settings can be tried without editing the defaults
  * the studio uses. Returns the settings and a tag naming the overrides for the output file.
  */
-function withOverrides<S extends { steps: number; learningRate: number; lora?: LoraSpec; instructionShare?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
+function withOverrides<S extends { steps: number; learningRate: number; lora?: LoraSpec; instructionShare?: number; taughtCountries?: number; countries?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
   const settings = { ...base };
   const tags: string[] = [];
   if (flags.has('steps')) {
@@ -86,6 +86,14 @@ function withOverrides<S extends { steps: number; learningRate: number; lora?: L
     if (!(share > 0 && share < 1)) throw new Error(`--share must be between 0 and 1 (exclusive), got "${flags.get('share')}".`);
     settings.instructionShare = share;
     tags.push(`share${flags.get('share')}`);
+  }
+  if (flags.has('taught')) {
+    if (name !== 'mix') throw new Error('--taught (invented countries asked about in the mixed arm\'s instructions) applies to the mix experiment only.');
+    const taught = numberFlag(flags, 'taught', base.taughtCountries ?? 6);
+    const countries = base.countries ?? 24;
+    if (!Number.isInteger(taught) || taught < 1 || taught >= countries) throw new Error(`--taught must be a whole number from 1 to ${countries - 1} (of ${countries} invented countries, the rest are asked after), got "${flags.get('taught')}".`);
+    settings.taughtCountries = taught;
+    tags.push(`taught${taught}`);
   }
   if (flags.has('temperature')) {
     if (name !== 'self-instruct') throw new Error('--temperature (of the proposals) applies to the self-instruct experiment only.');
@@ -170,7 +178,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A] [--share X (mix)] [--temperature X] [--shape strict|pool] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A] [--share X --taught N (mix)] [--temperature X] [--shape strict|pool] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
     process.exit(2);
   }
   const quick = flags.has('quick');
