@@ -16,6 +16,7 @@ import {
   STUDIO_FUSED_WEBGL,
   STUDIO_FUSED_WEBGPU,
   STUDIO_HEADS_WEBGL,
+  STUDIO_HEADS_WEBGPU,
   STUDIO_LAYER_NORM_WEBGL,
   STUDIO_LAYER_NORM_WEBGPU,
   STUDIO_POSITIONS_WEBGL,
@@ -27,6 +28,7 @@ import {
   studioWebGlOn,
   studioWebGpuOn,
   headsFit,
+  headsFitWebGpu,
   type HeadsStage,
   type LayerNormStage,
 } from './kernels';
@@ -231,17 +233,19 @@ export function headAttentionOps(qkv: tf.Tensor2D, mask: tf.Tensor, B: number, T
 
 /**
  * Causal self-attention's core: headAttentionOps's value and gradient. On WebGL (T
- * and the head size even, the mask fitting attentionSoftmax's) 4 draws forward and
- * 4 back that read q, k and v where they lie in qkv and write y and dqkv in their
- * merged layouts (./kernels/attention_webgl.ts); the softmax is attentionSoftmax's
- * stages. tfjs's split, reshapes and transposes of the heads and their gradients
- * are about 20 draws a layer more. Elsewhere headAttentionOps.
+ * and the head size even) and WebGPU (both multiples of 4), with a mask that fits
+ * attentionSoftmax's, the per-head products read q, k and v where they lie in qkv
+ * and write y and dqkv in their merged layouts (./kernels/attention_webgl.ts,
+ * attention_webgpu.ts): 4 draws forward and 4 back on WebGL, 3 and 3 dispatches on
+ * WebGPU, the softmax's stages included. tfjs's split, reshapes and transposes of
+ * the heads and their gradients are about 20 launches a layer more. Elsewhere
+ * headAttentionOps.
  */
 export function headAttention(qkv: tf.Tensor2D, mask: tf.Tensor, B: number, T: number, H: number, scale: number): tf.Tensor2D {
   const dims = { B, T, H, hs: qkv.shape[1] / 3 / H };
+  const webgl = studioWebGlOn();
   const fits =
-    studioWebGlOn() &&
-    headsFit(dims) &&
+    (webgl ? headsFit(dims) : studioWebGpuOn() && headsFitWebGpu(dims)) &&
     qkv.shape[0] === B * T &&
     qkv.shape[1] === 3 * H * dims.hs &&
     mask.rank === 4 &&
@@ -252,19 +256,19 @@ export function headAttention(qkv: tf.Tensor2D, mask: tf.Tensor, B: number, T: n
   if (!fits) return headAttentionOps(qkv, mask, B, T, H, scale);
   const a = tf.reshape(mask, [mask.shape[0]!, T, T]);
   const heads = (stage: HeadsStage, inputs: Record<string, tf.Tensor>) =>
-    tf.engine().runKernel(STUDIO_HEADS_WEBGL, inputs, { stage, ...dims } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    tf.engine().runKernel(webgl ? STUDIO_HEADS_WEBGL : STUDIO_HEADS_WEBGPU, inputs, { stage, ...dims } as unknown as tf.NamedAttrMap) as tf.Tensor;
   const softmax = (stage: string, inputs: Record<string, tf.Tensor>) =>
-    tf.engine().runKernel(STUDIO_ATTN_SOFTMAX_WEBGL, inputs, { stage, heads: H, scale } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    tf.engine().runKernel(webgl ? STUDIO_ATTN_SOFTMAX_WEBGL : STUDIO_ATTN_SOFTMAX_WEBGPU, inputs, { stage, heads: H, scale } as unknown as tf.NamedAttrMap) as tf.Tensor;
   const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const scores = heads('scores', { qkv: x });
-    const p = softmax('apply', { x: scores, a, s: softmax('stats', { x: scores, a }) });
+    const p = webgl ? softmax('apply', { x: scores, a, s: softmax('stats', { x: scores, a }) }) : softmax('forward', { x: scores, a });
     save([x, p]);
     return {
       value: heads('values', { p, qkv: x }),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sp] = saved as [tf.Tensor, tf.Tensor];
         const dp = heads('dProbs', { dy, qkv: sx });
-        const ds = softmax('dx', { dp, p: sp, g: softmax('gradStats', { dp, p: sp }) });
+        const ds = webgl ? softmax('dx', { dp, p: sp, g: softmax('gradStats', { dp, p: sp }) }) : softmax('backward', { dp, p: sp });
         return heads('dQkv', { ds, p: sp, qkv: sx, dy });
       },
     };

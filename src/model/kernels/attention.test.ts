@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { headsFit, headsProgram } from './attention_webgl';
+import { headsFitWebGpu, headsWebGpuProgram } from './attention_webgpu';
 
 // Shader plans; the values are checked in the browser by the benchmark's kernel
 // check ("head attention") and e2e/parity.
@@ -52,5 +53,40 @@ describe('WebGL attention heads in the merged layouts (shader plans)', () => {
     expect(headsFit({ ...dims, T: 7 })).toBe(false);
     expect(headsFit({ ...dims, hs: 3 })).toBe(false);
     expect(headsFit({ ...dims, B: 0 })).toBe(false);
+  });
+});
+
+describe('WebGPU attention heads in the merged layouts (shader plans)', () => {
+  it('addresses head h of sequence sq in qkv, dy and the merged outputs (in vec4s)', () => {
+    const scores = headsWebGpuProgram('scores', dims).getUserCode();
+    // A row of qkv is 3d/4 = 96 vec4s; a sequence 64 rows; a head 8 vec4s; k is d/4 = 32 further.
+    expect(scores).toContain('let aOff = sq * 6144 + h * 8 + 0;');
+    expect(scores).toContain('let bOff = sq * 6144 + h * 8 + 32;');
+    expect(scores).toContain('let oOff = b * 1024;');
+    const y = headsWebGpuProgram('values', dims);
+    expect(y.outputShape).toEqual([1024, 128]);
+    expect(y.getUserCode()).toContain('let oOff = sq * 2048 + h * 8 + 0;');
+  });
+
+  it('runs dq, dk and dv as three parts of one dispatch, each writing its third of dqkv', () => {
+    const p = headsWebGpuProgram('dQkv', dims);
+    expect(p.variableNames).toEqual(['DS', 'P', 'QKV', 'DY']);
+    const code = p.getUserCode();
+    for (const [n, off] of [[0, 0], [1, 32], [2, 64]] as const) {
+      const part = code.slice(code.indexOf(`fn studioHeadsPart${n}`), n < 2 ? code.indexOf(`fn studioHeadsPart${n + 1}`) : code.indexOf('fn main'));
+      expect(part).toContain(`let oOff = sq * 6144 + h * 8 + ${off};`);
+    }
+    // dq: rows of 16 x 8 vec4 blocks, 1 column block each (8 invocations per row block);
+    // dk, dv: two column blocks per invocation; 64 entries x 16 row blocks in all.
+    const total = 64 * 16 * 8 + 2 * 64 * 16 * 4;
+    expect(code).toContain(`if (index >= ${total}`);
+    expect(code).toContain('if (index < 8192) { studioHeadsPart0(index - 0); return; }');
+    expect(p.dispatch).toEqual([Math.ceil(total / 64), 1, 1]);
+  });
+
+  it('takes T and the head size multiples of 4 only', () => {
+    expect(headsFitWebGpu(dims)).toBe(true);
+    expect(headsFitWebGpu({ ...dims, T: 10 })).toBe(false);
+    expect(headsFitWebGpu({ ...dims, hs: 6 })).toBe(false);
   });
 });

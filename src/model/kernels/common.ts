@@ -136,7 +136,7 @@ export const LN_INPUTS: Record<LayerNormStage, string[]> = {
 };
 
 /**
- * The per-head attention programs (attention_webgl.ts), for B
+ * The per-head attention programs (attention_webgl.ts, attention_webgpu.ts), for B
  * sequences of T tokens, H heads of hs columns, d = H hs, q, k and v side by side in
  * qkv (B T, 3d); entry e = s H + h of a (B H, T, T) tensor is head h of sequence s:
  * - 'scores' QKV -> (B H, T, T): q k^T per head;

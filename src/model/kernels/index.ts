@@ -1,8 +1,9 @@
 // The studio's own kernels and the one switch that turns them on or off.
 //
 // The kernels: matrix products on WebGPU (matmul_webgpu.ts) and WebGL
-// (matmul_webgl.ts); attention's per-head products on WebGL in the merged layouts
-// (attention_webgl.ts); Sum, Mean, Max and Softmax on WebGPU (reduce_webgpu.ts);
+// (matmul_webgl.ts); attention's per-head products in the merged layouts on both
+// (attention_webgl.ts, attention_webgpu.ts); Sum, Mean, Max and Softmax on WebGPU
+// (reduce_webgpu.ts);
 // element-wise formulas, sums of squares and layer norm as single WebGL draws
 // (fused_webgl.ts) and the same as WebGPU dispatches (fused_webgpu.ts). ../ops.ts and ../fused.ts choose between them and plain tfjs
 // ops by asking this module; nothing here imports from above kernels/.
@@ -19,6 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerAdamWWebGl, registerAttnSoftmaxWebGl, registerFusedWebGl, registerLayerNormWebGl, registerPositionsWebGl, registerSumSquaresWebGl } from './fused_webgl';
 import { registerAttnSoftmaxWebGpu, registerFusedWebGpu, registerLayerNormWebGpu, registerPositionsWebGpu, registerSumSquaresWebGpu } from './fused_webgpu';
 import { registerHeadsWebGl } from './attention_webgl';
+import { registerHeadsWebGpu } from './attention_webgpu';
 import { registerWebGlMatMul } from './matmul_webgl';
 import { registerWebGpuMatMul } from './matmul_webgpu';
 import { installWebGpuReductions } from './reduce_webgpu';
@@ -27,6 +29,7 @@ export { STUDIO_ADAMW_WEBGL, STUDIO_ATTN_SOFTMAX_WEBGL, STUDIO_FUSED_WEBGL, STUD
 export type { LayerNormStage } from './common';
 export { STUDIO_ATTN_SOFTMAX_WEBGPU, STUDIO_FUSED_WEBGPU, STUDIO_LAYER_NORM_WEBGPU, STUDIO_POSITIONS_WEBGPU, STUDIO_SUM_SQUARES_WEBGPU, SUM_SQUARES_PARTS, SUM_SQUARES_PER_DISPATCH } from './fused_webgpu';
 export { headsFit, STUDIO_HEADS_WEBGL } from './attention_webgl';
+export { headsFitWebGpu, STUDIO_HEADS_WEBGPU } from './attention_webgpu';
 export type { HeadsStage } from './common';
 export { mrtDrawCount, STUDIO_MATMUL_WEBGL, supportsWebGl } from './matmul_webgl';
 export { STUDIO_MATMUL, supports as supportsWebGpu } from './matmul_webgpu';
@@ -48,6 +51,7 @@ export function installKernels(): void {
   registerAdamWWebGl();
   registerAttnSoftmaxWebGl();
   registerHeadsWebGl();
+  registerHeadsWebGpu();
   registerAttnSoftmaxWebGpu();
   registerPositionsWebGl();
   registerPositionsWebGpu();

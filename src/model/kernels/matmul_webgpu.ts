@@ -17,14 +17,27 @@ export const STUDIO_MATMUL = 'StudioMatMul';
 
 /** Rows and columns of the output block one invocation computes. */
 const BLOCK = 4;
-const WORKGROUP = 64;
+export const WORKGROUP = 64;
 
 /**
- * out[b] = op(a[b]) @ op(b[b]) for a (batch, M, K) or, with ta, (batch, K, M), and
- * b (batch, K, N) or, with tb, (batch, N, K). Output (batch, M, N). One invocation
- * writes rows r..r+3 (those below M) and columns 4*c4..4*c4+4*cols-1.
+ * Where an operand of batch entry `b` lies in its buffer of vec4s: its element
+ * (0, 0) as stored (before any transpose) at vec4 `off` (WGSL, may use `b` and what
+ * the caller's placement defines), `row` vec4s from one stored row to the next.
  */
-export function matMulProgram(batch: number, M: number, K: number, N: number, ta: boolean, tb: boolean): WebGpuProgram {
+export interface WgslOperand {
+  name: string;
+  off: string;
+  row: number;
+}
+
+/**
+ * The statements of one product invocation `idx` (0 <= idx < invocations, returned):
+ * out[b] = op(a[b]) @ op(b[b]) with op(a) (M, K) and op(b) (K, N) where the operands'
+ * layouts say, written where `out` says (its `name` unused); `place` is WGSL that may
+ * define names from the entry `b` for the offsets. One invocation writes rows
+ * r..r+3 (those below M) and columns 4*c4..4*c4+4*cols-1.
+ */
+export function productCode(batch: number, M: number, K: number, N: number, ta: boolean, tb: boolean, a: WgslOperand, b: WgslOperand, out: WgslOperand, place: string, idx: string): { code: string; invocations: number } {
   if (ta && tb) throw new Error('matMulProgram: transposing both operands is not supported.');
   // Two column blocks per invocation pay off when A is read one column at a time (ta).
   const cols = ta && (N / 4) % 2 === 0 ? 2 : 1;
@@ -35,35 +48,33 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
   // Row r + i of A, clamped into 0..M-1 for the last, partial block of rows.
   const ragged = M % BLOCK !== 0;
   const row = (i: number): string => (ragged ? `min(r + ${i}, ${M - 1})` : `(r + ${i})`);
-  const aStride = (M * K) / 4; // vec4s per batch entry
-  const bStride = (K * N) / 4;
-  const outStride = (M * N) / 4;
+  const [A, B] = [a.name, b.name];
   const acc: string[] = [];
   for (let i = 0; i < BLOCK; i++) for (let j = 0; j < cols; j++) acc.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
   let loop: string;
   if (!ta && !tb) {
     // A rows r..r+3 four k at a time; B rows 4k..4k+3 at column block c4 + j.
     const body: string[] = [];
-    for (let j = 0; j < cols; j++) for (let q = 0; q < 4; q++) body.push(`let b${q}_${j} = B[bOff + (k * 4 + ${q}) * ${N / 4} + c4 + ${j}];`);
+    for (let j = 0; j < cols; j++) for (let q = 0; q < 4; q++) body.push(`let b${q}_${j} = ${B}[bOff + (k * 4 + ${q}) * ${b.row} + c4 + ${j}];`);
     for (let i = 0; i < BLOCK; i++) {
-      body.push(`let a${i} = A[aOff + ${row(i)} * ${K / 4} + k];`);
+      body.push(`let a${i} = ${A}[aOff + ${row(i)} * ${a.row} + k];`);
       for (let j = 0; j < cols; j++) body.push(`acc${i}_${j} = acc${i}_${j} + a${i}.x * b0_${j} + a${i}.y * b1_${j} + a${i}.z * b2_${j} + a${i}.w * b3_${j};`);
     }
     loop = `for (var k = 0; k < ${K / 4}; k = k + 1) {\n${body.join('\n')}\n}`;
   } else if (ta) {
     // A stored (K, M): the vec4 at (k, r/4) is column k of rows r..r+3; outer products.
-    const body: string[] = [`let a = A[aOff + k * ${M / 4} + r / 4];`];
+    const body: string[] = [`let a = ${A}[aOff + k * ${a.row} + r / 4];`];
     for (let j = 0; j < cols; j++) {
-      body.push(`let b${j} = B[bOff + k * ${N / 4} + c4 + ${j}];`);
+      body.push(`let b${j} = ${B}[bOff + k * ${b.row} + c4 + ${j}];`);
       for (let i = 0; i < BLOCK; i++) body.push(`acc${i}_${j} = acc${i}_${j} + a[${i}] * b${j};`);
     }
     loop = `for (var k = 0; k < ${K}; k = k + 1) {\n${body.join('\n')}\n}`;
   } else {
     // B stored (N, K): each output is a dot product of an A row and a B row.
     const body: string[] = [];
-    for (let i = 0; i < BLOCK; i++) body.push(`let a${i} = A[aOff + ${row(i)} * ${K / 4} + k];`);
+    for (let i = 0; i < BLOCK; i++) body.push(`let a${i} = ${A}[aOff + ${row(i)} * ${a.row} + k];`);
     for (let j = 0; j < cols; j++) {
-      for (let q = 0; q < 4; q++) body.push(`let b${q}_${j} = B[bOff + ((c4 + ${j}) * 4 + ${q}) * ${K / 4} + k];`);
+      for (let q = 0; q < 4; q++) body.push(`let b${q}_${j} = ${B}[bOff + ((c4 + ${j}) * 4 + ${q}) * ${b.row} + k];`);
       for (let i = 0; i < BLOCK; i++) {
         body.push(`acc${i}_${j} = acc${i}_${j} + vec4<f32>(dot(a${i}, b0_${j}), dot(a${i}, b1_${j}), dot(a${i}, b2_${j}), dot(a${i}, b3_${j}));`);
       }
@@ -73,10 +84,32 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
   const stores: string[] = [];
   for (let i = 0; i < BLOCK; i++) {
     for (let j = 0; j < cols; j++) {
-      const store = `result[oOff + (r + ${i}) * ${N / 4} + c4 + ${j}] = acc${i}_${j};`;
+      const store = `result[oOff + (r + ${i}) * ${out.row} + c4 + ${j}] = acc${i}_${j};`;
       stores.push(ragged && i > 0 ? `if (r + ${i} < ${M}) { ${store} }` : store);
     }
   }
+  const code = `let b = ${idx} / ${rowBlocks * colBlocks};
+        let rem = ${idx} % ${rowBlocks * colBlocks};
+        let c4 = (rem % ${colBlocks}) * ${cols};
+        let r = (rem / ${colBlocks}) * ${BLOCK};${place ? `\n        ${place}` : ''}
+        let aOff = ${a.off};
+        let bOff = ${b.off};
+        let oOff = ${out.off};
+        ${acc.join('\n')}
+        ${loop}
+        ${stores.join('\n')}`;
+  return { code, invocations };
+}
+
+/**
+ * out[b] = op(a[b]) @ op(b[b]) for a (batch, M, K) or, with ta, (batch, K, M), and
+ * b (batch, K, N) or, with tb, (batch, N, K). Output (batch, M, N).
+ */
+export function matMulProgram(batch: number, M: number, K: number, N: number, ta: boolean, tb: boolean): WebGpuProgram {
+  const a = { name: 'A', off: `b * ${(M * K) / 4}`, row: ta ? M / 4 : K / 4 };
+  const b = { name: 'B', off: `b * ${(K * N) / 4}`, row: tb ? K / 4 : N / 4 };
+  const out = { name: 'result', off: `b * ${(M * N) / 4}`, row: N / 4 };
+  const { code, invocations } = productCode(batch, M, K, N, ta, tb, a, b, out, '', 'index');
   return {
     outputShape: [batch, M, N],
     shaderKey: `studioMatMul_${batch}_${M}_${K}_${N}_${ta ? 't' : 'n'}${tb ? 't' : 'n'}`,
@@ -91,16 +124,7 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
     getUserCode: () => `
       fn main(index : i32) {
         if (index >= ${invocations} || uniforms.size < 0) { return; }
-        let b = index / ${rowBlocks * colBlocks};
-        let rem = index % ${rowBlocks * colBlocks};
-        let c4 = (rem % ${colBlocks}) * ${cols};
-        let r = (rem / ${colBlocks}) * ${BLOCK};
-        let aOff = b * ${aStride};
-        let bOff = b * ${bStride};
-        let oOff = b * ${outStride};
-        ${acc.join('\n')}
-        ${loop}
-        ${stores.join('\n')}
+        ${code}
       }`,
   };
 }
