@@ -3,9 +3,9 @@
 // The kernels: matrix products on WebGPU (matmul_webgpu.ts) and WebGL
 // (matmul_webgl.ts); attention's per-head products in the merged layouts on both
 // (attention_webgl.ts, attention_webgpu.ts); Sum, Mean, Max and Softmax on WebGPU
-// (reduce_webgpu.ts);
-// element-wise formulas, sums of squares and layer norm as single WebGL draws
-// (fused_webgl.ts) and the same as WebGPU dispatches (fused_webgpu.ts). ../ops.ts and ../fused.ts choose between them and plain tfjs
+// (reduce_webgpu.ts); element-wise formulas, sums of squares and layer norm as
+// single WebGL draws (fused_webgl.ts) and the same as WebGPU dispatches
+// (fused_webgpu.ts). ../ops.ts and ../fused.ts choose between them and plain tfjs
 // ops by asking this module; nothing here imports from above kernels/.
 //
 // - installKernels() registers them with tfjs. Call it once the tfjs backends are
