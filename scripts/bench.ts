@@ -16,7 +16,8 @@
 //                (phases and kernel launches) instead of the benchmark
 //   npm run bench -- --lesson     time to the lesson's outcome (see scripts/bench/lesson.ts):
 //                --backends node,webgl,webgpu  --arms reference,bucket,pack,lesson
-//                --lesson-settings steps=40,batch=16,lr=3e-4,warmup=4,pack=false (default: the page's settings)  --check-every 10
+//                --lesson-settings steps=40,batch=16,lr=3e-4,warmup=4,pack=false,tuning=lora,rank=8,alpha=16
+//                (default: the page's settings; more entries separated by ';' add arms lesson2, lesson3, ...)  --check-every 10
 //                --max-steps N (cap every arm, for a slow machine)
 //                --arms ...,lora  --lora-settings rank=8,alpha=16,lr=1e-3: the lesson arm tuned with LoRA
 //   npm run bench -- --lora       full tuning vs LoRA, step by step, wasm in this process
@@ -42,6 +43,7 @@ import { jobLabel, planJobs, studioKernelsFor, type PlannedJob } from './bench/p
 import { checks, renderReport, type Entry, type KernelCheck, type Machine } from './bench/report';
 import { formatDuration, initNodeBackend, parseArgs } from './lib/node';
 import { SHIPPED_TUNE_OPTIONS } from '../src/store/startup';
+import type { TrainOptions } from '../src/train/options';
 import { DEFAULT_ARMS, DEFAULT_LESSON, renderLessonReport, runLessonArm, type LessonArm, type LessonArmResult, type LessonBackendResult, type LessonDriver, type LessonFiles, type LessonSettings } from './bench/lesson';
 import { DEFAULT_LORA_STEPS, loraStepBench, renderLoraSteps } from './bench/lora';
 import { StudioEngine } from '../src/worker/engine';
@@ -295,21 +297,54 @@ async function main(): Promise<void> {
   if (entries.some((e) => e.error) || kernelChecks.some((c) => !c.result?.ok)) process.exitCode = 1;
 }
 
-/** The lesson arms asked for: --arms ids, the 'lesson' arm from --lesson-settings. */
-function lessonArms(): LessonArm[] {
-  const wanted = (flags.get('arms') ?? 'reference,bucket,pack,lesson').split(',');
-  // The lesson arm: the page's first-visit settings (packed, as the page packs by default), each overridable.
-  const kv = new Map((flags.get('lesson-settings') ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]));
-  const num = (k: string, fallback: number) => (kv.has(k) ? Number(kv.get(k)) : fallback);
-  const shipped = SHIPPED_TUNE_OPTIONS;
-  const lesson: LessonArm = {
-    id: 'lesson',
-    label: `lesson: ${num('steps', shipped.steps)} steps x ${num('batch', shipped.batchSize)}, lr ${num('lr', shipped.learningRate)}, warm-up ${num('warmup', shipped.warmupSteps)}, ${kv.get('pack') === 'false' ? 'bucketed' : 'packed, bucketed'}`,
-    options: { steps: num('steps', shipped.steps), batchSize: num('batch', shipped.batchSize), learningRate: num('lr', shipped.learningRate), warmupSteps: num('warmup', shipped.warmupSteps) },
+/** The keys --lesson-settings accepts; anything else is refused rather than silently ignored. */
+const LESSON_KEYS = ['steps', 'batch', 'lr', 'warmup', 'pack', 'continue', 'tuning', 'rank', 'alpha'] as const;
+
+/** One lesson arm from one --lesson-settings entry ("steps=25,lr=1e-3"), over the page's first-visit settings. */
+function lessonArm(id: string, entry: string): LessonArm {
+  const kv = new Map(entry.split(',').filter(Boolean).map((p) => p.split('=') as [string, string]));
+  for (const k of kv.keys()) {
+    if (!(LESSON_KEYS as readonly string[]).includes(k)) throw new Error(`--lesson-settings: unknown key "${k}" in "${entry}" (use ${LESSON_KEYS.join(', ')}).`);
+  }
+  const shipped: Partial<TrainOptions> = SHIPPED_TUNE_OPTIONS;
+  const num = (k: string, fallback: number) => {
+    if (!kv.has(k)) return fallback;
+    const v = Number(kv.get(k));
+    if (!Number.isFinite(v)) throw new Error(`--lesson-settings: ${k}=${kv.get(k)} is not a number.`);
+    return v;
+  };
+  const tuning = kv.get('tuning') ?? shipped.tuning ?? 'full';
+  if (tuning !== 'full' && tuning !== 'lora') throw new Error(`--lesson-settings: tuning=${tuning} (use full or lora).`);
+  const options: LessonArm['options'] = {
+    steps: num('steps', shipped.steps!),
+    batchSize: num('batch', shipped.batchSize!),
+    learningRate: num('lr', shipped.learningRate!),
+    warmupSteps: num('warmup', shipped.warmupSteps!),
+    tuning,
+    ...(tuning === 'lora' ? { loraRank: num('rank', shipped.loraRank ?? 8), loraAlpha: num('alpha', shipped.loraAlpha ?? 2 * num('rank', shipped.loraRank ?? 8)) } : {}),
+  };
+  const pack = kv.get('pack') !== 'false';
+  const how = tuning === 'lora' ? `LoRA r=${options.loraRank} alpha ${options.loraAlpha}, ` : '';
+  return {
+    id,
+    label: `${id}: ${how}${options.steps} steps x ${options.batchSize}, lr ${options.learningRate}, warm-up ${options.warmupSteps}, ${pack ? 'packed, bucketed' : 'bucketed'}`,
+    options,
     padding: 'bucket',
-    pack: kv.get('pack') !== 'false',
+    pack,
     continueTo: num('continue', 160),
   };
+}
+
+/**
+ * The lesson arms asked for: --arms ids. The 'lesson' arm is the page's first-visit settings
+ * (packed, as the page packs by default), each overridable with --lesson-settings; more
+ * entries separated by ';' add arms lesson2, lesson3, ... (candidates timed in one process).
+ */
+function lessonArms(): LessonArm[] {
+  const wanted = (flags.get('arms') ?? 'reference,bucket,pack,lesson').split(',');
+  const entries = (flags.get('lesson-settings') ?? '').split(';');
+  const lessons = entries.map((e, i) => lessonArm(i === 0 ? 'lesson' : `lesson${i + 1}`, e));
+  const lesson = lessons[0]!;
   const lk = new Map((flags.get('lora-settings') ?? '').split(',').filter(Boolean).map((p) => p.split('=') as [string, string]));
   const lnum = (k: string, fallback: number) => (lk.has(k) ? Number(lk.get(k)) : fallback);
   const rank = lnum('rank', 8);
@@ -318,12 +353,14 @@ function lessonArms(): LessonArm[] {
   const lora: LessonArm = {
     ...lesson,
     id: 'lora',
-    label: `${lesson.label.replace(/^lesson: /, 'LoRA r=' + rank + ' alpha ' + alpha + ': ').replace(/lr [^,]+/, `lr ${lnum('lr', 1e-3)}`)}`,
+    label: `${lesson.label.replace(/^lesson: (LoRA [^,]*, )?/, 'LoRA r=' + rank + ' alpha ' + alpha + ': ').replace(/lr [^,]+/, `lr ${lnum('lr', 1e-3)}`)}`,
     options: { ...lesson.options, learningRate: lnum('lr', 1e-3), tuning: 'lora', loraRank: rank, loraAlpha: alpha },
   };
-  const all = [...DEFAULT_ARMS, lesson, lora];
+  const all = [...DEFAULT_ARMS, ...lessons, lora];
   const maxSteps = flags.has('max-steps') ? Number(flags.get('max-steps')) : undefined;
-  return wanted.map((id) => {
+  // 'lesson' brings its candidates with it.
+  const ids = wanted.flatMap((id) => (id === 'lesson' ? lessons.map((l) => l.id) : [id]));
+  return ids.map((id) => {
     const arm = all.find((a) => a.id === id);
     if (!arm) throw new Error(`--arms: unknown arm "${id}" (use ${all.map((a) => a.id).join(', ')}).`);
     return maxSteps ? { ...arm, maxSteps } : arm;
