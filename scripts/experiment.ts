@@ -1,5 +1,6 @@
 // npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
-// [--steps N] [--lr X] [--lora-rank R --lora-alpha A] [--share X --taught N (mix)]
+// [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention]
+// [--share X --taught N (mix)]
 // [--temperature X --shape strict|pool --propose-only (self-instruct)]
 // [--arms list --no-before (flan, mix: one run split over processes)]: the
 // seed's experiments on the shipped models, with the same code the studio's
@@ -16,7 +17,7 @@ import { FLAN_FULL, FLAN_QUICK, readFlanCountries, runFlan } from '../src/experi
 import { MIX_FULL, MIX_QUICK, runMix } from '../src/experiments/mix';
 import { runSelfInstruct, SELF_INSTRUCT_FULL, SELF_INSTRUCT_QUICK } from '../src/experiments/selfInstruct';
 import type { LoraSpec } from '../src/model/lora';
-import { loraSpecProblems } from '../src/model/lora';
+import { LORA_TARGET_SETS, loraSpecProblems } from '../src/model/lora';
 import { messageOf } from '../src/util/errors';
 import { atomicWrite, formatDuration, initNodeBackend, loadModelDir, numberFlag, parseArgs, readDataset, templateById } from './lib/node';
 
@@ -71,14 +72,17 @@ function withOverrides<S extends { steps: number; learningRate: number; lora?: L
     settings.learningRate = lr;
     tags.push(`lr${flags.get('lr')}`);
   }
+  if (flags.has('lora-targets') && !flags.has('lora-rank') && !flags.has('lora-alpha')) throw new Error('--lora-targets needs --lora-rank (and optionally --lora-alpha): it says where the adapters go.');
   if (flags.has('lora-rank') || flags.has('lora-alpha')) {
     // Given alone, the alpha keeps the settings' rank (or 8) and the rank gets alpha twice its size, as the studio's Train panel does.
     const rank = numberFlag(flags, 'lora-rank', base.lora?.rank ?? 8);
-    const spec = { rank, alpha: numberFlag(flags, 'lora-alpha', flags.has('lora-rank') ? 2 * rank : (base.lora?.alpha ?? 2 * rank)) };
+    const targetSet = flags.get('lora-targets') ?? 'all';
+    if (targetSet !== 'all' && targetSet !== 'attention') throw new Error(`--lora-targets must be "all" (every attention and MLP projection) or "attention" (got "${targetSet}").`);
+    const spec: LoraSpec = { rank, alpha: numberFlag(flags, 'lora-alpha', flags.has('lora-rank') ? 2 * rank : (base.lora?.alpha ?? 2 * rank)), ...(targetSet === 'attention' ? { targets: LORA_TARGET_SETS.attention } : {}) };
     const [problem] = loraSpecProblems(spec);
     if (problem) throw new Error(`--${problem.field === 'loraRank' ? 'lora-rank' : 'lora-alpha'}: ${problem.message}`);
     settings.lora = spec;
-    tags.push(`lora${spec.rank}a${spec.alpha}`);
+    tags.push(`lora${spec.rank}a${spec.alpha}${targetSet === 'attention' ? '-attention' : ''}`);
   }
   if (flags.has('share')) {
     if (name !== 'mix') throw new Error('--share (the share of instruction batches) applies to the mix experiment only.');
@@ -178,7 +182,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A] [--share X --taught N (mix)] [--temperature X] [--shape strict|pool] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention] [--share X --taught N (mix)] [--temperature X] [--shape strict|pool] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
     process.exit(2);
   }
   const quick = flags.has('quick');

@@ -121,6 +121,16 @@ describe('tuning an arm with LoRA adapters', () => {
     full.dispose();
   }, 60_000);
 
+  it('puts the adapters where the spec says: attention only leaves the MLPs as they were', async () => {
+    const m = model();
+    const before = await m.readWeights();
+    await tune(m, armData(old, { tokenizer, template: PLAIN_TEMPLATE, model: m }, settings).source, { ...settings, lora: { rank: 2, alpha: 4, targets: ['attn.c_attn', 'attn.c_proj'] } }, {}, 'lora');
+    const after = await m.readWeights();
+    const changed = [...before.keys()].filter((k) => after.get(k)!.data.some((v, i) => v !== before.get(k)!.data[i]));
+    expect(changed.sort()).toEqual(['transformer.h.0.attn.c_attn.weight', 'transformer.h.0.attn.c_proj.weight']);
+    m.dispose();
+  }, 60_000);
+
   it('refuses a rank the model cannot take before measuring anything', async () => {
     const lines: string[] = [];
     const e: ExperimentEnv = { model: model(), tokenizer, template: PLAIN_TEMPLATE, onProgress: (l) => lines.push(l) };

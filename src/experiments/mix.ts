@@ -116,7 +116,7 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
   const mix_ = chosen.has('mix') ? await armRun('prose + instructions', () => new MixedBatches(textData().source, ins.source, s.instructionShare)) : null;
 
   // How the copies were tuned, for the rows' labels: LoRA, or every parameter.
-  const how = s.lora ? `, LoRA rank ${s.lora.rank}` : '';
+  const how = s.lora ? `, LoRA rank ${s.lora.rank}${s.lora.targets ? ` on ${s.lora.targets.join(', ')}` : ''}` : '';
   const points = (x: number) => `${(x * 100).toFixed(1)} points`;
   const unmeasured = { text: 0, heldOutExact: 0, heldOutQuestion: 0, domainExact: 0 };
   const b = before?.values ?? unmeasured;
