@@ -93,7 +93,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     text: [
       'To teach a model about your own field, you might tune it on raw text from that field. Here the field is invented: two dozen made-up countries with made-up capitals and currencies, written as short prose, so no model here knew them before.',
       'The experiment tunes two copies of the shipped tuned model for the same number of steps: one on the prose alone, one on the prose mixed half and half with instruction examples (questions about the real countries, and about a few of the new ones). Then it measures each: the new facts completed as text (“The capital of X is …”), held-out capital questions answered and how many answers turn into another question, and questions about new countries neither copy was asked about.',
-      'Raw text adds knowledge but can wear away instruction following; instruction examples in the mix keep it. The shipped models are only read: both copies are thrown away afterwards.',
+      'Raw text adds knowledge but can wear away instruction following; instruction examples in the mix keep more of it. The shipped models are only read: both copies are thrown away afterwards.',
     ],
     Experiment: MixBeforeAfter,
   },
@@ -102,7 +102,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     title: 'Your own models',
     text: [
       'Tuning teaches format, not facts: the shipped tuned model answers 90% of capital questions about countries it was never tuned on, in phrasings it never saw, because pretraining put the facts there; the base model answers none of them.',
-      'Raw text adds knowledge but can wear away instruction following. In this project’s mix experiment (run on an earlier version of these models), 150 steps on prose about invented countries taught the new facts as text (0% → 94% completed) and cut held-out capital questions answered from 84% to 0%. With instruction examples in half the batches, the model kept answering with a city, but at that learning rate only 15% were right. Keep instruction-formatted examples in the mix, and tune gently: docs/EXPERIMENTS.md has every figure and what limits it.',
+      'Raw text adds knowledge but can wear away instruction following. In this project’s mix experiment on the shipped tuned model (full tuning at lr 2e-4), 150 steps on prose about invented countries taught the new facts as text (0% → 79% completed) and cut held-out capital questions answered from 82% to 6%. With instruction examples in half the batches, the same steps kept 61%, but learned only 31% of the new facts, and answered few questions about the new countries (6%). Gentler LoRA tuning kept 71% and learned none of them. Keep instruction-formatted examples in the mix, and expect a model this small to trade some old answers for new knowledge: docs/EXPERIMENTS.md has every figure and what limits it.',
       'The Data tab imports and edits datasets and shows each example’s tokens and loss mask; the Studio tab tunes; Compare scores held-out questions; Checkpoints saves and exports models that Hugging Face tools read as GPT-2.',
     ],
   },
