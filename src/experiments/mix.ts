@@ -35,7 +35,7 @@ export interface MixSettings extends TuneSettings {
 export const MIX_QUICK: MixSettings = {
   steps: 150,
   batchSize: 16,
-  learningRate: 5e-4,
+  learningRate: 2e-4,
   warmupSteps: 10,
   seed: 13,
   countries: 24,
