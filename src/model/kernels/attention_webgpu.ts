@@ -7,8 +7,8 @@
 // invocation taking one of them. Registered as 'StudioHeadsWebGPU' (./index.ts).
 
 import type * as tf from '@tensorflow/tfjs';
-import { HEADS_INPUTS, headsInputShape, registerKernelOnce, type HeadsDims, type HeadsStage, type WebGpuBackendLike, type WebGpuProgram } from './common';
-import { productCode, WORKGROUP, type WgslOperand } from './matmul_webgpu';
+import { flatWebGpuProgram, HEADS_INPUTS, headsInputShape, registerKernelOnce, type HeadsDims, type HeadsStage, type WebGpuBackendLike, type WebGpuProgram } from './common';
+import { productCode, type WgslOperand } from './matmul_webgpu';
 
 export const STUDIO_HEADS_WEBGPU = 'StudioHeadsWebGPU';
 
@@ -67,24 +67,7 @@ export function headsWebGpuProgram(stage: HeadsStage, dims: HeadsDims): WebGpuPr
     first += p.invocations;
   });
   const names = HEADS_INPUTS[stage];
-  return {
-    outputShape,
-    shaderKey: `studioHeads_${stage}_${B}_${T}_${H}_${hs}`,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(total / WORKGROUP), 1, 1],
-    variableNames: names,
-    variableComponents: names.map(() => 4),
-    outputComponent: 4,
-    workgroupSize: [WORKGROUP, 1, 1],
-    // Declares uniforms.size, which the bounds check reads so the uniform binding stays in the layout.
-    size: true,
-    getUserCode: () => `
-      ${fns.join('\n      ')}
-      fn main(index : i32) {
-        if (index >= ${total} || uniforms.size < 0) { return; }
-        ${calls.join('\n        ')}
-      }`,
-  };
+  return flatWebGpuProgram(names, outputShape, `studioHeads_${stage}_${B}_${T}_${H}_${hs}`, total, calls.join('\n        '), 4, fns.join('\n      '));
 }
 
 /**

@@ -171,22 +171,25 @@ export function headsInputShape(name: string, dims: HeadsDims): number[] {
 }
 
 /**
- * A WebGPU program with one f32 output element per invocation (64 a workgroup) over
- * the f32 buffers `names`; `body` assigns the output for `index`, which is in range.
+ * A WebGPU program with one output per invocation (64 a workgroup) over the buffers
+ * `names`; `body` assigns the output for `index`, which is in range. Inputs and output
+ * are read and written `components` floats at a time (1: f32, 4: vec4<f32>);
+ * `functions` are WGSL functions the body calls.
  */
-export function flatWebGpuProgram(names: string[], outputShape: number[], key: string, invocations: number, body: string): WebGpuProgram {
+export function flatWebGpuProgram(names: string[], outputShape: number[], key: string, invocations: number, body: string, components: 1 | 4 = 1, functions = ''): WebGpuProgram {
   return {
     outputShape,
     shaderKey: key,
     dispatchLayout: { x: outputShape.map((_, i) => i) },
     dispatch: [Math.ceil(invocations / 64), 1, 1],
     variableNames: names,
-    variableComponents: names.map(() => 1),
-    outputComponent: 1,
+    variableComponents: names.map(() => components),
+    outputComponent: components,
     workgroupSize: [64, 1, 1],
     // Declares uniforms.size, which the bounds check reads so the uniform binding stays in the layout.
     size: true,
     getUserCode: () => `
+      ${functions}
       fn main(index : i32) {
         if (index >= ${invocations} || uniforms.size < 0) { return; }
         ${body}

@@ -9,8 +9,6 @@ import { flatWebGpuProgram, LN_INPUTS, registerKernelOnce, type LayerNormStage, 
 
 export const STUDIO_FUSED_WEBGPU = 'StudioFusedWebGPU';
 
-const WORKGROUP = 64;
-
 /**
  * The program for `code` (statements assigning the f32 `result` from x0..x{n-1}
  * and u0..u{m-1}) over inputs of `size` elements, `scalar[i]` marking inputs of
@@ -19,27 +17,15 @@ const WORKGROUP = 64;
 export function fusedWebGpuProgram(size: number, shape: number[], scalar: boolean[], m: number, code: string): WebGpuProgram & { uniforms: string } {
   const reads = scalar.map((s, i) => `let x${i} = X${i}[${s ? '0' : 'index'}];`).join('\n        ');
   const us = Array.from({ length: m }, (_, i) => `let u${i} = uniforms.u${i};`).join('\n        ');
-  return {
-    outputShape: shape,
-    shaderKey: `studioFused_${size}_${scalar.map((s) => (s ? 's' : 't')).join('')}_${m}_${code}`,
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
-    variableNames: scalar.map((_, i) => `X${i}`),
-    variableComponents: scalar.map(() => 1),
-    outputComponent: 1,
-    workgroupSize: [WORKGROUP, 1, 1],
-    // Declares uniforms.size, which the bounds check reads so the uniform binding stays in the layout.
-    size: true,
-    uniforms: Array.from({ length: m }, (_, i) => `u${i} : f32,`).join(' '),
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index >= ${size} || uniforms.size < 0) { return; }
-        ${reads}
+  const key = `studioFused_${size}_${scalar.map((s) => (s ? 's' : 't')).join('')}_${m}_${code}`;
+  const body = `${reads}
         ${us}
         var studio_result : f32;
         ${code.replace(/\bresult\b/g, 'studio_result')}
-        result[index] = studio_result;
-      }`,
+        result[index] = studio_result;`;
+  return {
+    ...flatWebGpuProgram(scalar.map((_, i) => `X${i}`), shape, key, size, body),
+    uniforms: Array.from({ length: m }, (_, i) => `u${i} : f32,`).join(' '),
   };
 }
 

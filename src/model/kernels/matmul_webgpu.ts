@@ -11,13 +11,12 @@
 // when A is not transposed (the last block of rows reads row M-1 again and stores
 // nothing), so a KV-cache decode step's single-row products (M = 1) run here too.
 
-import { productDims, registerProductKernel, type WebGpuBackendLike, type WebGpuProgram } from './common';
+import { flatWebGpuProgram, productDims, registerProductKernel, type WebGpuBackendLike, type WebGpuProgram } from './common';
 
 export const STUDIO_MATMUL = 'StudioMatMul';
 
 /** Rows and columns of the output block one invocation computes. */
 const BLOCK = 4;
-export const WORKGROUP = 64;
 
 /**
  * Where an operand of batch entry `b` lies in its buffer of vec4s: its element
@@ -110,23 +109,7 @@ export function matMulProgram(batch: number, M: number, K: number, N: number, ta
   const b = { name: 'B', off: `b * ${(K * N) / 4}`, row: tb ? K / 4 : N / 4 };
   const out = { name: 'result', off: `b * ${(M * N) / 4}`, row: N / 4 };
   const { code, invocations } = productCode(batch, M, K, N, ta, tb, a, b, out, '', 'index');
-  return {
-    outputShape: [batch, M, N],
-    shaderKey: `studioMatMul_${batch}_${M}_${K}_${N}_${ta ? 't' : 'n'}${tb ? 't' : 'n'}`,
-    dispatchLayout: { x: [0, 1, 2] },
-    dispatch: [Math.ceil(invocations / WORKGROUP), 1, 1],
-    variableNames: ['A', 'B'],
-    variableComponents: [4, 4],
-    outputComponent: 4,
-    workgroupSize: [WORKGROUP, 1, 1],
-    // Declares uniforms.size, which the bounds check reads so the uniform binding stays in the layout.
-    size: true,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index >= ${invocations} || uniforms.size < 0) { return; }
-        ${code}
-      }`,
-  };
+  return flatWebGpuProgram(['A', 'B'], [batch, M, N], `studioMatMul_${batch}_${M}_${K}_${N}_${ta ? 't' : 'n'}${tb ? 't' : 'n'}`, invocations, code, 4);
 }
 
 /**
