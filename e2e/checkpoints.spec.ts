@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
-import { test, expect, openStudio } from './fixtures';
+import { test, expect, lossHistory, openStudio, storedCheckpoints } from './fixtures';
 
 // Checkpoints tab and resuming: a reload mid-run resumes from the last autosave
 // on the same loss curve, a failed save leaves nothing behind, and imports of
@@ -11,7 +11,6 @@ import { test, expect, openStudio } from './fixtures';
 const MICRO = { vocabSize: 300, contextLength: 16, width: 32, layers: 1, heads: 2 };
 const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(12);
 
-type LossPoint = { step: number; loss: number };
 
 async function createMicroModel(page: Page): Promise<void> {
   await page.getByTestId('studio-tab').click();
@@ -34,28 +33,11 @@ async function openCheckpoints(page: Page): Promise<void> {
   await expect(page.getByTestId('checkpoints-view')).toBeVisible();
 }
 
-const lossHistory = (page: Page) => page.evaluate(() => window.__studio!.store.getState().lossHistory as LossPoint[]);
 
 /** Keys of both checkpoint stores, read straight from IndexedDB. */
-function rawCheckpointKeys(page: Page): Promise<{ meta: string[]; data: string[] }> {
-  return page.evaluate(
-    () =>
-      new Promise<{ meta: string[]; data: string[] }>((resolve, reject) => {
-        const open = indexedDB.open('instruct-studio');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const tx = db.transaction(['checkpoints', 'checkpointData']);
-          const meta = tx.objectStore('checkpoints').getAllKeys();
-          const data = tx.objectStore('checkpointData').getAllKeys();
-          tx.oncomplete = () => {
-            db.close();
-            resolve({ meta: (meta.result as string[]).sort(), data: (data.result as string[]).sort() });
-          };
-          tx.onerror = () => reject(tx.error);
-        };
-      }),
-  );
+async function rawCheckpointKeys(page: Page): Promise<{ meta: string[]; data: string[] }> {
+  const { meta, data } = await storedCheckpoints(page);
+  return { meta: meta.map((m) => m.id).sort(), data: data.map((d) => d.id).sort() };
 }
 
 async function download(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {

@@ -39,3 +39,33 @@ export function foreignRequests(urls: string[], origin: string): string[] {
     return new URL(u).origin !== origin;
   });
 }
+
+export type LossPoint = { step: number; loss: number };
+
+/** The studio's loss history, as its store holds it. */
+export const lossHistory = (page: Page) => page.evaluate(() => window.__studio!.store.getState().lossHistory as LossPoint[]);
+
+/** Every checkpoint record and every checkpoint's bytes, by key, read straight from IndexedDB. */
+export function storedCheckpoints(page: Page): Promise<{ meta: Array<{ id: string; runStep?: number; sizeBytes: number }>; data: Array<{ id: string; size: number }> }> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('instruct-studio');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(['checkpoints', 'checkpointData']);
+          const meta = tx.objectStore('checkpoints').getAll();
+          const data = tx.objectStore('checkpointData').getAll();
+          tx.oncomplete = () => {
+            db.close();
+            resolve({
+              meta: (meta.result as Array<{ id: string; runStep?: number; sizeBytes: number }>).map((m) => ({ id: m.id, runStep: m.runStep, sizeBytes: m.sizeBytes })),
+              data: (data.result as Array<{ id: string; bytes: ArrayBuffer }>).map((d) => ({ id: d.id, size: d.bytes.byteLength })),
+            });
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+  );
+}

@@ -1,5 +1,5 @@
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';
-import { test, expect } from './fixtures';
+import { test, expect, lossHistory, storedCheckpoints } from './fixtures';
 
 // A training run killed again and again, as a crashing or killed tab is: the
 // page's renderer is crashed (no unload, no pagehide; its workers, locks and
@@ -84,33 +84,7 @@ function armPage(kill: Kill | null): void {
   };
 }
 
-type LossPoint = { step: number; loss: number };
-const lossHistory = (page: Page) => page.evaluate(() => window.__studio!.store.getState().lossHistory as LossPoint[]);
 
-/** Every checkpoint record and every checkpoint's bytes, by key, read straight from IndexedDB. */
-function storedCheckpoints(page: Page): Promise<{ meta: Array<{ id: string; runStep?: number; sizeBytes: number }>; data: Array<{ id: string; size: number }> }> {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('instruct-studio');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const tx = db.transaction(['checkpoints', 'checkpointData']);
-          const meta = tx.objectStore('checkpoints').getAll();
-          const data = tx.objectStore('checkpointData').getAll();
-          tx.oncomplete = () => {
-            db.close();
-            resolve({
-              meta: (meta.result as Array<{ id: string; runStep?: number; sizeBytes: number }>).map((m) => ({ id: m.id, runStep: m.runStep, sizeBytes: m.sizeBytes })),
-              data: (data.result as Array<{ id: string; bytes: ArrayBuffer }>).map((d) => ({ id: d.id, size: d.bytes.byteLength })),
-            });
-          };
-          tx.onerror = () => reject(tx.error);
-        };
-      }),
-  );
-}
 
 async function newLife(context: BrowserContext, kill: Kill | null): Promise<{ page: Page; cdp: CDPSession }> {
   const page = await context.newPage();
