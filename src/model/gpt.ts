@@ -191,8 +191,6 @@ export class GPT {
    * until they train. The model's own parameters are frozen while they are attached.
    */
   attachLora(spec: LoraSpec, seed: number): void {
-    const targetsProblem = loraTargetsProblem(spec.targets);
-    if (targetsProblem) throw new Error(targetsProblem);
     this.attachAdapters(spec, initLora(this.config, spec.rank, seed, spec.targets));
   }
 
