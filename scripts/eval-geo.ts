@@ -83,7 +83,9 @@ async function main(): Promise<void> {
   for (const [label, rows] of byKey(heldout, (_, k) => heldout.phrasings[k]!)) console.log(`| ${label} | ${rows[0]!.question} | ${pct(totalsOf(rows).exactMatch)} (n=${rows.length}) |`);
 
   const cap = capitals.report.totals.exactMatch;
-  const lang = untuned.report.totals.exactMatch;
+  const untunedExact = untuned.report.totals.exactMatch;
+  // Prose recall is measured on held-out countries; the never-tuned set asks about every country, so the ratio is indicative.
+  const untunedRecall = totalsOf(recallBy.get(UNTUNED_RELATION) ?? []).exactMatch;
   const majority = majorityBaseline(untuned.report.rows);
   const baseExact = baseQ.report.totals.exactMatch;
   const baseQuestion = baseQ.report.totals.questionLike;
@@ -94,14 +96,14 @@ async function main(): Promise<void> {
   console.log(`held-out countries, held-out phrasings, all tuned relations: ${pct(heldout.report.totals.exactMatch)} (n=${heldout.report.rows.length})`);
   console.log(`held-out countries, pool (tuned) phrasings, capitals: ${pct(tunedPhrasings.report.totals.exactMatch)} (n=${tunedPhrasings.report.rows.length})`);
   console.log(`train countries, tuned phrasings, capitals: ${pct(train.report.totals.exactMatch)} (n=${train.report.rows.length}) (reported; steps are chosen by held-out accuracy)`);
-  console.log(`never-tuned relation (${UNTUNED_RELATION}): ${pct(lang)}; majority-answer baseline ${pct(majority.share)} (always "${majority.answer}")`);
+  console.log(`never-tuned relation (${UNTUNED_RELATION}): ${pct(untunedExact)} (n=${untuned.report.rows.length}); majority-answer baseline ${pct(majority.share)} (always "${majority.answer}"); the base model's recall of it from prose ${pct(untunedRecall)}${untunedRecall > 0 ? `, ratio ${(untunedExact / untunedRecall).toFixed(2)}` : ''}`);
   if (baseSampled) console.log(`base model under the studio's default sampling (temperature ${DEFAULT_GENERATE_OPTIONS.temperature}, top-k ${DEFAULT_GENERATE_OPTIONS.topK}, top-p ${DEFAULT_GENERATE_OPTIONS.topP}): exact ${pct(baseSampled.report.totals.exactMatch)}, continues with a question ${pct(baseSampled.report.totals.questionLike)}`);
   console.log('');
   const check = (ok: boolean, target: string, measured: string) => console.log(`- [${ok ? 'x' : ' '}] ${target}: ${measured}`);
   check(cap >= 0.9, 'held-out capitals in held-out phrasings >= 90% exact match', pct(cap));
   check(minRatio >= 0.9, 'every tuned relation >= 90% of the base model\'s recall from prose', `lowest ${worst} ${minRatio.toFixed(2)}`);
-  check(lang > majority.share, `never-tuned relation (${UNTUNED_RELATION}) above the majority-answer baseline`, `${pct(lang)} vs ${pct(majority.share)}`);
-  check(lang >= 0.5, `never-tuned relation >= 50% (stretch)`, pct(lang));
+  check(untunedExact > majority.share, `never-tuned relation (${UNTUNED_RELATION}) above the majority-answer baseline`, `${pct(untunedExact)} vs ${pct(majority.share)}`);
+  check(untunedExact >= 0.5, `never-tuned relation >= 50% (stretch)`, pct(untunedExact));
   check(baseExact <= 0.05, 'base model answers <= 5% of held-out questions (greedy)', pct(baseExact));
   check(baseQuestion >= 0.8, 'base model continues >= 80% of held-out questions with a question (greedy)', pct(baseQuestion));
   const outDir = 'build/eval';

@@ -7,7 +7,7 @@ import { Random } from '../util/random';
 import { HELDOUT_TEMPLATES, question, RELATIONS, TEMPLATE_POOL, type CountryFacts, type Relation } from './facts';
 
 /** The relation never seen in tuning: measures transfer to an untuned task (FLAN's claim). */
-export const UNTUNED_RELATION: Relation = 'language';
+export const UNTUNED_RELATION: Relation = 'code3';
 export const TUNED_RELATIONS: readonly Relation[] = RELATIONS.filter((r) => r !== UNTUNED_RELATION);
 
 /** Pool phrasings per (country, relation) in the tuning set. */

@@ -212,7 +212,7 @@ describe('CompareService', () => {
     expect(await t.svc.openEvalSet('dataset:d1')).toMatchObject({ title: 'Mine', examples: [{ instruction: 'Q?' }] });
     await expect(t.svc.openEvalSet('dataset:d2')).rejects.toThrow(/no longer stored/);
     await expect(t.svc.openEvalSet('nope')).rejects.toThrow(/Unknown evaluation set "nope"/);
-    await expect(t.svc.openEvalSet('geo-eval-untuned-language')).rejects.toThrow(/404/);
+    await expect(t.svc.openEvalSet('geo-eval-untuned-code3')).rejects.toThrow(/404/);
     expect(t.svc.importEvalSet('bad.json', '[{"instruction": 1}]')).toMatchObject({ ok: false, message: expect.stringContaining('bad.json') });
   });
 

@@ -61,7 +61,7 @@ export const EVAL_SETS: ReadonlyArray<{ id: string; file: string; title: string 
   { id: 'geo-eval-heldout-continents', file: 'datasets/geo-eval-heldout-continents.json', title: 'Continents of held-out countries' },
   { id: 'geo-eval-heldout-currencies', file: 'datasets/geo-eval-heldout-currencies.json', title: 'Currencies of held-out countries' },
   { id: 'geo-eval-train-capitals', file: 'datasets/geo-eval-train-capitals.json', title: 'Capitals of countries in the tuning set' },
-  { id: 'geo-eval-untuned-language', file: 'datasets/geo-eval-untuned-language.json', title: 'Languages (a relation never tuned on)' },
+  { id: 'geo-eval-untuned-code3', file: 'datasets/geo-eval-untuned-code3.json', title: 'Three-letter country codes (a relation never tuned on)' },
 ];
 
 export const COMPARE_TEMPLATES: ReadonlyArray<{ id: string; name: string }> = [

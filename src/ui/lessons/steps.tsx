@@ -64,7 +64,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
     title: 'Many tasks, many phrasings',
     text: [
       'FLAN’s finding: a model tuned on many tasks, each asked in many phrasings, follows instructions it was never tuned on better than one tuned on a single task. Here the tasks are the seven kinds of country fact, and the phrasings come from a pool of thirteen per fact.',
-      'The experiment tunes two copies of the base model for the same number of steps: (a) on capitals only, always asked the same way; (c) on all seven relations in all thirteen phrasings. Then it asks both about countries neither saw in tuning, in eight phrasings that no tuning set contains, and about the official language, a relation neither was tuned on.',
+      'The experiment tunes two copies of the base model for the same number of steps: (a) on capitals only, always asked the same way; (c) on all seven relations in all thirteen phrasings. Then it asks both about countries neither saw in tuning, in eight phrasings that no tuning set contains, and about the three-letter country code (FRA for France), a relation neither was tuned on.',
       'The base model is only read: both copies are thrown away afterwards.',
     ],
     Experiment: FlanAgainstOne,
