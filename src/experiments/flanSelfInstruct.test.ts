@@ -12,7 +12,7 @@ import { GPT } from '../model/gpt';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { readFileSync } from 'node:fs';
 import { FLAN_QUICK, flanArms, flanInputProblem, readFlanCountries, runFlan } from './flan';
-import { instructionProblem, maxRouge, proposalPrompt, responseProblem, runSelfInstruct, selfInstructInputProblem, SELF_INSTRUCT_QUICK } from './selfInstruct';
+import { instructionProblem, maxRouge, pairStepsOf, proposalPrompt, responseProblem, runSelfInstruct, selfInstructInputProblem, SELF_INSTRUCT_QUICK } from './selfInstruct';
 
 beforeAll(async () => {
   await useCpuBackend();
@@ -116,6 +116,14 @@ describe('self-instruct filters', () => {
     expect(selfInstructInputProblem({ seedTasks: seeds, heldOut: seeds.slice(0, 4) }, SELF_INSTRUCT_QUICK)).toMatch(/4 example\(s\); at least 10/);
   });
 
+  it('tunes the pairs-alone arm for whole passes over the pairs, not a fixed step count', () => {
+    expect(pairStepsOf(74, { steps: 60, batchSize: 16, pairEpochs: 2 })).toBe(10);
+    expect(pairStepsOf(3, { steps: 60, batchSize: 16, pairEpochs: 2 })).toBe(1);
+    expect(pairStepsOf(74, { steps: 60, batchSize: 16 })).toBe(60);
+    expect(selfInstructInputProblem({ seedTasks: seeds, heldOut: seeds }, { ...SELF_INSTRUCT_QUICK, pairEpochs: 0 })).toMatch(/whole number of at least 1 \(got 0\)/);
+    expect(selfInstructInputProblem({ seedTasks: seeds, heldOut: seeds }, { ...SELF_INSTRUCT_QUICK, pairEpochs: 1.5 })).toMatch(/got 1\.5/);
+  });
+
   it('proposes, filters, answers and tunes end to end, counting every proposal once', async () => {
     const text = `${seeds.map((s, i) => `${i + 1}. ${s.instruction}`).join('\n')}\n${seeds.map((s) => `Question: ${s.instruction}\nAnswer: ${s.response}`).join('\n')}`;
     const tokenizer = BpeTokenizer.train(text, { vocabSize: 320 });
@@ -125,7 +133,9 @@ describe('self-instruct filters', () => {
     expect(v.proposedCount).toBe(6);
     expect(v.keptCount).toBeLessThanOrEqual(v.validCount!);
     expect(v.pairsCount).toBe(r.pairs.length);
-    expect(r.pairs.every((p) => instructionProblem(p.instruction) === null && responseProblem(p.response) === null)).toBe(true);
+    expect(r.pairs.every((p) => instructionProblem(p.instruction, 'pool') === null && responseProblem(p.response) === null)).toBe(true);
+    const after = r.rows.find((x) => x.arm === 'after');
+    if (r.pairs.length > 0) expect(after?.label).toBe(`tuned ${pairStepsOf(r.pairs.length, { steps: 2, batchSize: 2, pairEpochs: 2 })} steps on the ${r.pairs.length} pairs alone (2 epochs)`);
     expect(r.claims).toHaveLength(2);
     // The held-out claim says which arm the target is judged on: the pairs alone, against the starting model.
     expect(r.claims[1]!.text).toMatch(/^the target: tuning on the kept pairs alone does not lower held-out accuracy/);

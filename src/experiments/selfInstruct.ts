@@ -37,6 +37,13 @@ export interface SelfInstructSettings extends TuneSettings {
   measure: boolean;
   /** The shape checks a proposal must pass (see ShapeRules); absent: 'strict'. */
   shapeRules?: ShapeRules;
+  /**
+   * Passes over the kept pairs when a copy is tuned on them alone: that arm then runs
+   * ceil(pairs x pairEpochs / batch) steps, as generated data is tuned on for a couple of
+   * epochs (the paper: 2). Absent: `steps` steps whatever the number of pairs, which
+   * repeats a few dozen pairs tens of times.
+   */
+  pairEpochs?: number;
 }
 
 export const SELF_INSTRUCT_QUICK: SelfInstructSettings = {
@@ -51,6 +58,8 @@ export const SELF_INSTRUCT_QUICK: SelfInstructSettings = {
   temperature: 0.8,
   heldOutQuestions: 80,
   measure: true,
+  shapeRules: 'pool',
+  pairEpochs: 2,
 };
 export const SELF_INSTRUCT_FULL: SelfInstructSettings = { ...SELF_INSTRUCT_QUICK, proposals: 400, steps: 120, heldOutQuestions: 200 };
 
@@ -124,10 +133,16 @@ async function sampleLine(model: GPT, env: ExperimentEnv, prompt: string, temper
   return env.tokenizer.decode(out).split('\n')[0]!.trim();
 }
 
+/** Steps of the pairs-alone arm: `pairEpochs` passes over `pairs` examples, or `steps` when unset. */
+export function pairStepsOf(pairs: number, s: Pick<SelfInstructSettings, 'steps' | 'batchSize' | 'pairEpochs'>): number {
+  return s.pairEpochs ? Math.max(1, Math.ceil((pairs * s.pairEpochs) / s.batchSize)) : s.steps;
+}
+
 export function selfInstructInputProblem(inputs: SelfInstructInputs, s: SelfInstructSettings): string | null {
   if (inputs.seedTasks.length < s.seeds) return `The seed set has ${inputs.seedTasks.length} task(s); self-instruct starts from ${s.seeds}.`;
   if (s.measure && inputs.heldOut.length < 10) return `The held-out question set has ${inputs.heldOut.length} example(s); at least 10 are needed to measure the effect of tuning.`;
   if (s.shown < 1 || s.shown > s.seeds) return `Each proposal prompt shows 1 to ${s.seeds} pool questions (got ${s.shown}).`;
+  if (s.pairEpochs !== undefined && !(Number.isInteger(s.pairEpochs) && s.pairEpochs >= 1)) return `Passes over the kept pairs must be a whole number of at least 1 (got ${s.pairEpochs}).`;
   return null;
 }
 
@@ -196,12 +211,12 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
   const heldOut = rng.sample(inputs.heldOut, s.heldOutQuestions);
   env.onProgress?.('measuring before tuning');
   const before = await askAll(env.model, env, heldOut);
-  /** A copy tuned `s.steps` on `examples`, measured on the held-out questions. */
-  const tunedOn = async (examples: readonly Example[], label: string) => {
+  /** A copy tuned `steps` steps on `examples`, measured on the held-out questions. */
+  const tunedOn = async (examples: readonly Example[], label: string, steps = s.steps) => {
     const data = armData(examples, env, s);
     const copy = await copyModel(env.model);
     try {
-      await tune(copy, data.source, s, env, label);
+      await tune(copy, data.source, { ...s, steps, warmupSteps: Math.min(s.warmupSteps, Math.floor(steps / 2)) }, env, label);
       env.onProgress?.(`${label}: measuring`);
       const r = await askAll(copy, env, heldOut);
       env.onProgress?.(`${label}: held-out ${formatShare(r.totals.exactMatch)}`);
@@ -210,7 +225,8 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
       copy.dispose();
     }
   };
-  const alone = pairs.length > 0 ? await tunedOn(pairs, 'tuning on the kept pairs') : null;
+  const pairSteps = pairStepsOf(pairs.length, s);
+  const alone = pairs.length > 0 ? await tunedOn(pairs, 'tuning on the kept pairs', pairSteps) : null;
   const original = inputs.tuneExamples && inputs.tuneExamples.length > 0 ? inputs.tuneExamples : null;
   const added = original && pairs.length > 0 ? await tunedOn([...original, ...pairs], 'original data + kept pairs') : null;
   const control = original && pairs.length > 0 ? await tunedOn(original, 'original data alone') : null;
@@ -221,7 +237,7 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
     columns: [...countColumns, { key: 'heldOutExact', label: 'held-out answered' }, { key: 'heldOutQuestion', label: 'continues with a question' }],
     rows: [
       { arm: 'before', label: 'starting model', values: { ...counts, heldOutExact: before.totals.exactMatch, heldOutQuestion: before.totals.questionLike } },
-      ...(alone ? [{ arm: 'after', label: `tuned ${s.steps} steps on the ${pairs.length} pairs alone`, values: { heldOutExact: alone.totals.exactMatch, heldOutQuestion: alone.totals.questionLike } }] : []),
+      ...(alone ? [{ arm: 'after', label: `tuned ${pairSteps} steps on the ${pairs.length} pairs alone${s.pairEpochs ? ` (${s.pairEpochs} epochs)` : ''}`, values: { heldOutExact: alone.totals.exactMatch, heldOutQuestion: alone.totals.questionLike } }] : []),
       ...(added && control && original
         ? [
             { arm: 'added', label: `tuned ${s.steps} steps on the ${original.length} original examples + the ${pairs.length} pairs`, values: { heldOutExact: added.totals.exactMatch, heldOutQuestion: added.totals.questionLike } },
