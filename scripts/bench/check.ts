@@ -8,6 +8,7 @@ import { addPositions, attentionSoftmax, headAttention, layerNorm } from '../../
 import { GPT } from '../../src/model/gpt';
 import { setStudioKernels } from '../../src/model/kernels';
 import { matMul } from '../../src/model/ops';
+import { disposeLossRows, hostLossRows, lossRowTensors } from '../../src/model/lossRows';
 import { AdamW, DEFAULT_ADAMW } from '../../src/train/optimizer';
 import { syntheticTokens } from './measure';
 
@@ -39,9 +40,10 @@ function withStudioKernels<T>(on: boolean, f: () => T): T {
   }
 }
 
-async function compare(name: string, run: () => tf.Tensor[]): Promise<CheckCase> {
+/** `run` with the studio's kernels against plain tfjs; with `reference`, `run` against `reference`, both on the studio's kernels. */
+async function compare(name: string, run: () => tf.Tensor[], reference?: () => tf.Tensor[]): Promise<CheckCase> {
   const ours = withStudioKernels(true, run);
-  const ref = withStudioKernels(false, run);
+  const ref = reference ? withStudioKernels(true, reference) : withStudioKernels(false, run);
   // Relative to each tensor's own largest value, so a wrong small tensor (an
   // optimizer's second moment next to the weights) is not hidden by a large one.
   let worst = 0;
@@ -184,7 +186,29 @@ export async function checkKernels(): Promise<CheckResult> {
       }),
     ),
   );
-  tf.dispose([segmentIds, positionIds]);
+  // The loss on the masked rows only (src/model/lossRows.ts) against the loss over
+  // every row, on this backend: a sparse mask (18 of 64 rows; 24 slots, 6 of them padding).
+  const sparse = Float32Array.from({ length: 64 }, (_, i) => (i % 4 === 1 || i === 62 || i === 63 ? 1 : 0));
+  const sparseMask = tf.tensor2d(sparse, [4, 16]);
+  const hostRows = hostLossRows(sparse, (await targets.data()) as Int32Array)!;
+  const rows = lossRowTensors(hostRows);
+  cases.push(
+    await compare(
+      `GPT loss on the masked rows only (${hostRows.count} of 64, ${hostRows.rows.length} slots), packed: loss and every gradient against every row's`,
+      () =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => model.loss(ids, targets, sparseMask, { segmentIds, positionIds, rows }), vars);
+          return [value, ...vars.map((v) => grads[v.name]!)];
+        }),
+      () =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => model.loss(ids, targets, sparseMask, { segmentIds, positionIds }), vars);
+          return [value, ...vars.map((v) => grads[v.name]!)];
+        }),
+    ),
+  );
+  disposeLossRows(rows);
+  tf.dispose([segmentIds, positionIds, sparseMask]);
   // Three AdamW steps (clipped, decayed) from the same gradients (fixed values, not the
   // model's: Adam divides by the gradients' size, so it would magnify the products'
   // rounding differences): parameters and both moments.

@@ -31,6 +31,8 @@ export interface LessonArm {
   options: Partial<Pick<TrainOptions, 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'tuning' | 'loraRank' | 'loraAlpha'>>;
   padding: 'bucket' | 'context';
   pack: boolean;
+  /** Where the LM head and the loss run: the masked positions (the default) or every position (as the issue's engine did). */
+  logits?: 'masked' | 'all';
   /** If the outcome is not reached by the end of the run, train again (the Train button) up to this many steps in all. */
   continueTo?: number;
   /** Stop this arm after this many steps in all, outcome or not (to fit a slow machine). */
@@ -57,6 +59,8 @@ export const DEFAULT_ARMS: LessonArm[] = [
   REFERENCE_ARM,
   { id: 'bucket', label: 'reference padded to the longest row (8-token buckets)', options: { ...ISSUE_SETTINGS }, padding: 'bucket', pack: false, continueTo: 320 },
   { id: 'pack', label: 'reference packed, bucketed', options: { ...ISSUE_SETTINGS }, padding: 'bucket', pack: true, continueTo: 320 },
+  // The reference's step as the issue's engine took it: the LM head and the loss at all 1,024 positions.
+  { ...REFERENCE_ARM, id: 'reference-all', label: 'reference, logits at every position', logits: 'all' },
 ];
 
 export const DEFAULT_LESSON: Omit<LessonSettings, 'arms'> = { checkEvery: 10, heldOut: 50, target: 0.8, maxTokens: 10 };
@@ -159,7 +163,7 @@ export async function runLessonArm(d: LessonDriver, files: LessonFiles, arm: Les
   // A fresh base model: loading replaces the main model and forgets the optimizer.
   await d.call('loadModel', { name: 'base', safetensors: files.safetensors.slice(0), configJson: files.configJson, tokenizerJson: files.tokenizerJson });
   const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...SHIPPED_TUNE_OPTIONS, ...arm.options };
-  const data: TrainingData = { kind: 'instructions', examples, template: DEFAULT_TEMPLATE, trainOnInputs: false, pack: arm.pack, overflow: 'truncate', padding: arm.padding };
+  const data: TrainingData = { kind: 'instructions', examples, template: DEFAULT_TEMPLATE, trainOnInputs: false, pack: arm.pack, overflow: 'truncate', padding: arm.padding, ...(arm.logits ? { logits: arm.logits } : {}) };
   // Examples per row as the run lays them out (all examples; the 10% validation split packs alike).
   const contextLength = (JSON.parse(files.configJson) as { n_ctx?: number; n_positions?: number }).n_positions ?? 64;
   const tokenizer = BpeTokenizer.fromJSON(JSON.parse(files.tokenizerJson));

@@ -15,6 +15,7 @@ import { embeddingLookup, matMul, matMulConstB } from './ops';
 import { adapterName, assertLoraState, initLora, loraSpecProblems, loraTargets, loraTargetsProblem, type LoraSpec, type LoraState } from './lora';
 import { activation, addBias, addPositions, attentionSoftmax, headAttention, layerNorm } from './fused';
 import { Rng } from './random';
+import { selectRows, weightedCrossEntropy, type LossRows } from './lossRows';
 
 /** Host-side copy of one parameter: what safetensors and snapshots hold. */
 export interface HostTensor {
@@ -382,9 +383,18 @@ export class GPT {
     ids: tf.Tensor2D,
     opts: { segmentIds?: tf.Tensor2D; positionIds?: tf.Tensor2D; kv?: { keys: tf.Tensor4D[]; values: tf.Tensor4D[] } } = {},
   ): tf.Tensor3D {
+    const [B, T] = ids.shape;
+    return tf.reshape(this.head(this.hidden(ids, opts)), [B, T, this.config.vocabSize]);
+  }
+
+  /** The last block's output (B*T, d), before the final layer norm and the head; options as forward's. */
+  private hidden(
+    ids: tf.Tensor2D,
+    opts: { segmentIds?: tf.Tensor2D; positionIds?: tf.Tensor2D; kv?: { keys: tf.Tensor4D[]; values: tf.Tensor4D[] } },
+  ): tf.Tensor2D {
     if (this.disposed) throw new Error('This model has been disposed.');
     const [B, T] = ids.shape;
-    const { vocabSize: V, contextLength: C } = this.config;
+    const C = this.config.contextLength;
     if (T > C) throw new Error(`Sequence of ${T} tokens is longer than the context length ${C}.`);
     const tok = this.embed(tf.reshape(ids, [B * T]) as tf.Tensor1D); // (B*T, d)
     const wpe = this.p('transformer.wpe.weight') as tf.Tensor2D;
@@ -400,18 +410,26 @@ export class GPT {
     }
     const cache = opts.kv ? { kv: opts.kv } : null;
     for (let i = 0; i < this.config.layers; i++) x = this.block(x, i, B, T, mask, cache);
-    return tf.reshape(this.head(x), [B, T, V]);
+    return x;
   }
 
   /**
    * Mean cross-entropy over the tokens whose mask is 1. targets (B, T) int32, mask (B, T) float32.
    * Positions with mask 0 contribute nothing, whatever their target.
+   * With `rows` (hostLossRows of the same mask and targets, ./lossRows) only those
+   * rows go through the head and the loss: the same value and gradients, for a
+   * fraction of the head's work where the mask is sparse.
    */
-  loss(ids: tf.Tensor2D, targets: tf.Tensor2D, mask: tf.Tensor2D, opts: { segmentIds?: tf.Tensor2D; positionIds?: tf.Tensor2D } = {}): tf.Scalar {
+  loss(ids: tf.Tensor2D, targets: tf.Tensor2D, mask: tf.Tensor2D, opts: { segmentIds?: tf.Tensor2D; positionIds?: tf.Tensor2D; rows?: LossRows } = {}): tf.Scalar {
     return tf.tidy(() => {
       const [B, T] = ids.shape;
       const V = this.config.vocabSize;
-      const logits = tf.reshape(this.forward(ids, opts), [B * T, V]);
+      const { rows, ...forwardOpts } = opts;
+      if (rows) {
+        const selected = selectRows(this.hidden(ids, forwardOpts), rows.rows, rows.inverse); // (N, d)
+        return weightedCrossEntropy(this.head(selected), rows.targets, rows.weights); // head: (N, d) -> (N, V)
+      }
+      const logits = tf.reshape(this.forward(ids, forwardOpts), [B * T, V]);
       const logp = tf.logSoftmax(logits); // (B*T, V)
       const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.reshape(targets, [B * T]) as tf.Tensor1D, V).toFloat()), -1); // (B*T)
       const m = tf.reshape(mask, [B * T]);

@@ -16,6 +16,12 @@ export interface Batch {
   segmentIds?: Int32Array;
   /** (B*T) position of each token within its segment. */
   positions?: Int32Array;
+  /**
+   * Logits and loss at every position, as the loss was first computed (the
+   * benchmark's reference); else only at the rows the mask counts
+   * (src/model/lossRows.ts). Both give the same loss and gradients.
+   */
+  allLogits?: boolean;
 }
 
 export interface BatchSource {

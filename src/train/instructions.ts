@@ -25,6 +25,8 @@ export interface InstructionDataOptions {
   /** Pad each batch to its longest row rounded up to this many tokens (default BUCKET_TOKENS); 0 pads to the context. */
   bucket?: number;
   overflow: OverflowRule;
+  /** Logits and loss at every position, not only the masked ones (the benchmark's reference; see Batch.allLogits). */
+  allLogits?: boolean;
   /** Share of examples held out for validation loss (0 = none). */
   valFraction: number;
 }
@@ -39,8 +41,9 @@ export interface InstructionData {
   valExamples: number;
 }
 
-function toTrainBatch(b: DataBatch): Batch {
+function toTrainBatch(b: DataBatch, allLogits = false): Batch {
   return {
+    ...(allLogits ? { allLogits } : {}),
     ids: b.ids,
     targets: b.targets,
     mask: b.mask,
@@ -67,7 +70,7 @@ export class InstructionBatches implements BatchSource {
 
   constructor(
     private readonly rows: ReturnType<typeof packSequences>,
-    private readonly shape: { batchSize: number; contextLength: number; padId: number; seed: number; bucket?: number },
+    private readonly shape: { batchSize: number; contextLength: number; padId: number; seed: number; bucket?: number; allLogits?: boolean },
   ) {
     this.iterator = batchIterator(rows, shape);
   }
@@ -84,7 +87,7 @@ export class InstructionBatches implements BatchSource {
     this.laidOut += r.value.batchSize * r.value.seqLen;
     this.laidOutBatches++;
     this.lengths.add(r.value.seqLen);
-    return toTrainBatch(r.value);
+    return toTrainBatch(r.value, this.shape.allLogits);
   }
 
   getState(): unknown {
@@ -113,12 +116,12 @@ export function prepareInstructionData(examples: readonly Example[], tokenizer: 
   if (trainEnc.sequences.length === 0) {
     throw new Error(`No example can be trained: ${describeEncodeReport(trainEnc.report)} Raise the context length or shorten the examples.`);
   }
-  const shape = { batchSize: o.batchSize, contextLength: o.contextLength, padId: tokenizer.padId, seed: o.seed, bucket: o.bucket ?? BUCKET_TOKENS };
+  const shape = { batchSize: o.batchSize, contextLength: o.contextLength, padId: tokenizer.padId, seed: o.seed, bucket: o.bucket ?? BUCKET_TOKENS, ...(o.allLogits ? { allLogits: true } : {}) };
   const packing = { contextLength: o.contextLength, pack: o.pack, ...(o.packLength !== undefined ? { packLength: o.packLength } : {}) };
   const rows = packSequences(trainEnc.sequences, packing);
   const valEnc = encodeExamples(val, o.template, tokenizer, enc);
   const valRows = packSequences(valEnc.sequences, packing);
-  const evalSet = [...evalBatches(valRows, shape)].slice(0, 16).map(toTrainBatch);
+  const evalSet = [...evalBatches(valRows, shape)].slice(0, 16).map((b) => toTrainBatch(b, o.allLogits));
   return {
     source: new InstructionBatches(rows, shape),
     evalBatches: evalSet,

@@ -24,6 +24,12 @@ export interface InstructionTrainingData {
    * a multiple of 8 tokens; 'context': every row to the whole context (as before).
    */
   padding?: 'bucket' | 'context';
+  /**
+   * 'masked' (the default): the LM head and the loss run on the positions whose
+   * mask counts only; 'all': at every position, as before (the benchmark's
+   * reference). The same loss and gradients either way.
+   */
+  logits?: 'masked' | 'all';
   overflow: OverflowRule;
   /** The stored dataset these examples came from, recorded in checkpoints. */
   datasetId?: string;
@@ -104,8 +110,8 @@ export interface DataReport {
 }
 
 /** Problems with how instruction data is laid out for this model (the packing length), by field. */
-export function dataOptionProblems(data: TrainingData, contextLength: number): Array<{ field: 'packLength' | 'padding' | 'instructionShare'; message: string }> {
-  const problems: Array<{ field: 'packLength' | 'padding' | 'instructionShare'; message: string }> = [];
+export function dataOptionProblems(data: TrainingData, contextLength: number): Array<{ field: 'packLength' | 'padding' | 'logits' | 'instructionShare'; message: string }> {
+  const problems: Array<{ field: 'packLength' | 'padding' | 'logits' | 'instructionShare'; message: string }> = [];
   if (data.kind === 'mix') {
     const p = mixShareProblem(data.instructionShare);
     if (p) problems.push({ field: 'instructionShare', message: p });
@@ -119,6 +125,9 @@ export function dataOptionProblems(data: TrainingData, contextLength: number): A
   }
   if (ins.padding !== undefined && ins.padding !== 'bucket' && ins.padding !== 'context') {
     problems.push({ field: 'padding', message: `Padding must be "bucket" (to the longest row in each batch) or "context" (got ${String(ins.padding)}).` });
+  }
+  if (ins.logits !== undefined && ins.logits !== 'masked' && ins.logits !== 'all') {
+    problems.push({ field: 'logits', message: `Logits must be "masked" (where the loss counts) or "all" (every position) (got ${String(ins.logits)}).` });
   }
   return problems;
 }

@@ -416,6 +416,7 @@ export class TrainingSession {
       pack: data.pack,
       ...(data.packLength !== undefined ? { packLength: data.packLength } : {}),
       ...(data.padding === 'context' ? { bucket: 0 } : {}),
+      ...(data.logits === 'all' ? { allLogits: true } : {}),
       overflow: data.overflow,
       valFraction,
     });

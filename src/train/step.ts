@@ -5,12 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPT } from '../model/gpt';
 import type { AdamW } from './optimizer';
 import type { Batch } from './batches';
+import { disposeLossRows, hostLossRows, lossRowTensors, type LossRows } from '../model/lossRows';
 
 interface BatchTensors {
   ids: tf.Tensor2D;
   targets: tf.Tensor2D;
   mask: tf.Tensor2D;
-  extra: { segmentIds?: tf.Tensor2D; positionIds?: tf.Tensor2D };
+  extra: { segmentIds?: tf.Tensor2D; positionIds?: tf.Tensor2D; rows?: LossRows };
 }
 
 function batchTensors(b: Batch): BatchTensors {
@@ -18,6 +19,9 @@ function batchTensors(b: Batch): BatchTensors {
   const extra: BatchTensors['extra'] = {};
   if (b.segmentIds) extra.segmentIds = tf.tensor2d(b.segmentIds, shape, 'int32');
   if (b.positions) extra.positionIds = tf.tensor2d(b.positions, shape, 'int32');
+  // The rows the loss counts on, from the mask here on the CPU (none: every row).
+  const rows = b.allLogits ? null : hostLossRows(b.mask, b.targets);
+  if (rows) extra.rows = lossRowTensors(rows);
   return {
     ids: tf.tensor2d(b.ids, shape, 'int32'),
     targets: tf.tensor2d(b.targets, shape, 'int32'),
@@ -28,6 +32,7 @@ function batchTensors(b: Batch): BatchTensors {
 
 function disposeBatch(t: BatchTensors): void {
   tf.dispose([t.ids, t.targets, t.mask, t.extra.segmentIds ?? [], t.extra.positionIds ?? []].flat());
+  if (t.extra.rows) disposeLossRows(t.extra.rows);
 }
 
 /** Forward, backward, clip and AdamW update. Returns [loss, gradNorm] as one tensor of 2 values. */
