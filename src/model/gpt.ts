@@ -427,7 +427,7 @@ export class GPT {
       const { rows, ...forwardOpts } = opts;
       if (rows) {
         const selected = selectRows(this.hidden(ids, forwardOpts), rows.rows, rows.inverse); // (N, d)
-        return weightedCrossEntropy(this.head(selected), rows.targets, rows.weights); // head: (N, d) -> (N, V)
+        return weightedCrossEntropy(this.head(selected), rows); // head: (N, d) -> (N, V)
       }
       const logits = tf.reshape(this.forward(ids, forwardOpts), [B * T, V]);
       const logp = tf.logSoftmax(logits); // (B*T, V)

@@ -18,6 +18,8 @@ export interface HostLossRows {
   inverse: Int32Array;
   /** (N) the target id of each slot (0 in padding slots). */
   targets: Int32Array;
+  /** (N, 2) [slot, target] of each slot, row-major: where each slot's target logit lies in (N, V). */
+  picks: Int32Array;
   /** (N) the mask value of each slot (0 in padding slots). */
   weights: Float32Array;
   /** Rows whose mask is not 0 (the first `count` slots). */
@@ -29,6 +31,7 @@ export interface LossRows {
   rows: tf.Tensor1D;
   inverse: tf.Tensor1D;
   targets: tf.Tensor1D;
+  picks: tf.Tensor2D;
   weights: tf.Tensor1D;
 }
 
@@ -58,6 +61,7 @@ export function hostLossRows(mask: Float32Array, targets: Int32Array): HostLossR
   const rows = new Int32Array(slots);
   const inverse = new Int32Array(total).fill(slots);
   const picked = new Int32Array(slots);
+  const picks = new Int32Array(2 * slots);
   const weights = new Float32Array(slots);
   let k = 0;
   for (let i = 0; i < total; i++) {
@@ -65,10 +69,12 @@ export function hostLossRows(mask: Float32Array, targets: Int32Array): HostLossR
     rows[k] = i;
     inverse[i] = k;
     picked[k] = targets[i]!;
+    picks[2 * k + 1] = targets[i]!;
     weights[k] = mask[i]!;
     k++;
   }
-  return { rows, inverse, targets: picked, weights, count };
+  for (let j = 0; j < slots; j++) picks[2 * j] = j;
+  return { rows, inverse, targets: picked, picks, weights, count };
 }
 
 export function lossRowTensors(h: HostLossRows): LossRows {
@@ -76,12 +82,13 @@ export function lossRowTensors(h: HostLossRows): LossRows {
     rows: tf.tensor1d(h.rows, 'int32'),
     inverse: tf.tensor1d(h.inverse, 'int32'),
     targets: tf.tensor1d(h.targets, 'int32'),
+    picks: tf.tensor2d(h.picks, [h.rows.length, 2], 'int32'),
     weights: tf.tensor1d(h.weights, 'float32'),
   };
 }
 
 export function disposeLossRows(r: LossRows): void {
-  tf.dispose([r.rows, r.inverse, r.targets, r.weights]);
+  tf.dispose([r.rows, r.inverse, r.targets, r.picks, r.weights]);
 }
 
 /**
@@ -99,28 +106,30 @@ export function selectRows(x: tf.Tensor2D, rows: tf.Tensor1D, inverse: tf.Tensor
 }
 
 /**
- * Weighted mean cross-entropy of logits (N, V) against targets (N), weights (N):
+ * Weighted mean cross-entropy of logits (N, V) against the slots' targets:
  * sum_i w_i (logsumexp_i - logits[i, t_i]) / max(sum w, 1). The target's logit is
- * picked by a gather, not a product with an (N, V) one-hot; the gradient,
- * (softmax - onehot) w_i / max(sum w, 1) per row, is written out in place of
- * the log-softmax's derived passes. Only the logits are saved for it (the
- * log-sum-exp is computed again there): a saved intermediate would outlive the
- * forward pass, which tfjs's leak check in tests counts as a leak.
+ * picked by a gather at `picks` ([i, t_i]), not a product with an (N, V)
+ * one-hot; the gradient, (softmax - onehot) w_i / max(sum w, 1) per row, is
+ * written out in place of the log-softmax's derived passes. Only the logits
+ * are saved for it (the log-sum-exp is computed again there): a saved
+ * intermediate would outlive the forward pass, which tfjs's leak check in
+ * tests counts as a leak. (tf.gather with batchDims, and tf.oneHot to float32,
+ * read or write out of bounds on tfjs-wasm 4.22, so neither is used.)
  */
-export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, weights: tf.Tensor1D): tf.Scalar {
+export function weightedCrossEntropy(logits: tf.Tensor2D, r: Pick<LossRows, 'targets' | 'picks' | 'weights'>): tf.Scalar {
   const [N, V] = logits.shape;
-  const denom = () => tf.maximum(tf.sum(weights), 1);
+  const denom = () => tf.maximum(tf.sum(r.weights), 1);
   const f = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
     save([z]);
     const lse = tf.logSumExp(z, 1); // (N)
-    const picked = tf.reshape(tf.gather(z, tf.reshape(targets, [N, 1]), 1, 1), [N]); // z[i, t_i]
+    const picked = tf.gatherND(z, r.picks); // (N): z[i, t_i]
     return {
-      value: tf.div(tf.sum(tf.mul(tf.sub(lse, picked), weights)), denom()),
+      value: tf.div(tf.sum(tf.mul(tf.sub(lse, picked), r.weights)), denom()),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sz] = saved as [tf.Tensor];
-        const g = tf.reshape(tf.div(tf.mul(weights, dy), denom()), [N, 1]);
+        const g = tf.reshape(tf.div(tf.mul(r.weights, dy), denom()), [N, 1]);
         const probs = tf.exp(tf.sub(sz, tf.logSumExp(sz, 1, true)));
-        return tf.mul(tf.sub(probs, tf.oneHot(targets, V, 1, 0, 'float32')), g);
+        return tf.mul(tf.sub(probs, tf.cast(tf.oneHot(r.targets, V), 'float32')), g);
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (z: tf.Tensor) => tf.Tensor;
