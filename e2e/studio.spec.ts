@@ -117,6 +117,12 @@ test('pauses, resumes and stops a run from the buttons', async ({ page }) => {
   await expect(page.getByTestId('train-option-error')).toContainText("LoRA rank 40 is larger than the model's width (32)");
   await expect(page.getByTestId('train-start')).toBeDisabled();
   await page.getByTestId('train-lora-rank').fill('4');
+  // Adapters on the attention only train fewer numbers; the run below uses them.
+  await expect(page.getByTestId('train-lora-note')).toContainText('beside its attention and MLP layers train');
+  const everyProjection = await page.getByTestId('train-lora-note').textContent();
+  await page.getByTestId('train-lora-targets-attention').check();
+  await expect(page.getByTestId('train-lora-note')).toContainText('beside its attention layers train');
+  expect(await page.getByTestId('train-lora-note').textContent()).not.toBe(everyProjection?.replace('attention and MLP', 'attention'));
   await page.getByTestId('train-steps').fill('2');
   await page.getByTestId('train-warmup').fill('0');
   await page.getByTestId('train-start').click();

@@ -35,7 +35,8 @@ export type LoraTarget = (typeof LORA_TARGETS)[number];
  * Named sets of targets: 'all' (the default), or 'attention' only, which leaves the
  * MLPs (where much of a model's factual recall sits) exactly as pretrained.
  */
-export const LORA_TARGET_SETS: Record<'all' | 'attention', readonly LoraTarget[]> = {
+export type LoraTargetSet = 'all' | 'attention';
+export const LORA_TARGET_SETS: Record<LoraTargetSet, readonly LoraTarget[]> = {
   all: LORA_TARGETS,
   attention: ['attn.c_attn', 'attn.c_proj'],
 };

@@ -8,6 +8,7 @@ import type { ErrorCode, RequestType, WorkerEvent } from '../worker/protocol';
 import type { BackendChoice, BackendName, BackendReport } from '../worker/backends';
 import type { GenerateOptions } from '../model/sampling';
 import type { EditableTrainOption, TrainOptions, TuningMode } from '../train/options';
+import type { LoraTargetSet } from '../model/lora';
 import type { DataReport, LossPoint, TrainState } from '../train/run';
 import type { WorkerClient } from './workerClient';
 import type { DatasetsSlice } from './datasets/state';
@@ -139,6 +140,8 @@ export interface TrainingSlice {
   setTrainOption: (key: EditableTrainOption, value: number) => void;
   /** Full tuning, or LoRA adapters on the frozen model (rank and alpha are train options). */
   setTrainTuning: (mode: TuningMode) => void;
+  /** Where a LoRA run's adapters go: every attention and MLP projection, or the attention's only. */
+  setTrainLoraTargets: (targets: LoraTargetSet) => void;
   startTraining: () => void;
   pauseTraining: () => void;
   resumeTraining: () => void;

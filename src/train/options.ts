@@ -3,7 +3,7 @@
 // beside its fields before anything is sent.
 
 import { fieldProblems, isWhole, shown, type FieldProblem, type FieldRule } from '../util/rules';
-import { loraFieldProblem } from '../model/lora';
+import { LORA_TARGET_SETS, loraFieldProblem, type LoraSpec, type LoraTargetSet } from '../model/lora';
 
 /** How a run trains: every parameter, or LoRA adapters on a frozen model. */
 export type TuningMode = 'full' | 'lora';
@@ -38,6 +38,8 @@ export interface TrainOptions {
   loraRank: number;
   /** LoRA only: the adapters' update is scaled by alpha / r. */
   loraAlpha: number;
+  /** LoRA only: which projections get adapters, every attention and MLP one or the attention's only. */
+  loraTargets: LoraTargetSet;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -55,11 +57,21 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   // As in the LoRA paper's and PEFT's examples: rank 8, alpha twice the rank.
   loraRank: 8,
   loraAlpha: 16,
+  loraTargets: 'all',
 };
 
-/** A run's settings saved before LoRA existed lack the tuning fields: those runs trained in full. */
-export function withTuningDefaults(o: Omit<TrainOptions, 'tuning' | 'loraRank' | 'loraAlpha'> & Partial<TrainOptions>): TrainOptions {
-  return { tuning: DEFAULT_TRAIN_OPTIONS.tuning, loraRank: DEFAULT_TRAIN_OPTIONS.loraRank, loraAlpha: DEFAULT_TRAIN_OPTIONS.loraAlpha, ...o };
+/**
+ * A run's settings saved before LoRA existed lack the tuning fields: those runs trained in
+ * full. Saved before the target choice, a LoRA run adapted every projection.
+ */
+export function withTuningDefaults(o: Omit<TrainOptions, 'tuning' | 'loraRank' | 'loraAlpha' | 'loraTargets'> & Partial<TrainOptions>): TrainOptions {
+  return { tuning: DEFAULT_TRAIN_OPTIONS.tuning, loraRank: DEFAULT_TRAIN_OPTIONS.loraRank, loraAlpha: DEFAULT_TRAIN_OPTIONS.loraAlpha, loraTargets: DEFAULT_TRAIN_OPTIONS.loraTargets, ...o };
+}
+
+/** The LoRA adapters a run's settings ask for, or null for full tuning. */
+export function loraSpecOf(o: Pick<TrainOptions, 'tuning' | 'loraRank' | 'loraAlpha' | 'loraTargets'>): LoraSpec | null {
+  if (o.tuning !== 'lora') return null;
+  return { rank: o.loraRank, alpha: o.loraAlpha, ...(o.loraTargets === 'attention' ? { targets: LORA_TARGET_SETS.attention } : {}) };
 }
 
 /** The settings the Train panel edits; the rest keep their defaults. */
@@ -85,6 +97,11 @@ const trainRules = (width?: number): ReadonlyArray<FieldRule<TrainOptions>> => [
   { field: 'evalEvery', ok: (o) => isWhole(o.evalEvery, 0), message: (o) => `Evaluate every must be a whole number of steps, 0 to turn it off (got ${shown(o.evalEvery)}).` },
   { field: 'valFraction', ok: (o) => o.valFraction >= 0 && o.valFraction < 1, message: (o) => `The validation share must be from 0 to below 1 (got ${shown(o.valFraction)}).` },
   { field: 'tuning', ok: (o) => o.tuning === 'full' || o.tuning === 'lora', message: (o) => `Tuning must be "full" or "lora" (got ${JSON.stringify(o.tuning) ?? 'nothing'}).` },
+  {
+    field: 'loraTargets',
+    ok: (o) => o.tuning !== 'lora' || o.loraTargets === 'all' || o.loraTargets === 'attention',
+    message: (o) => `LoRA adapters go on "all" projections or on the "attention" ones (got ${JSON.stringify(o.loraTargets) ?? 'nothing'}).`,
+  },
   // Rank and alpha matter only for a LoRA run; a full run keeps whatever the fields hold.
   ...(['loraRank', 'loraAlpha'] as const).map(
     (field): FieldRule<TrainOptions> => ({

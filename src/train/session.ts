@@ -13,7 +13,7 @@ import { dataFingerprint } from './fingerprint';
 import type { Batch, BatchSource } from './batches';
 import { prepareInstructionData } from './instructions';
 import { AdamW } from './optimizer';
-import { trainOptionProblems, type TrainOptions } from './options';
+import { loraSpecOf, trainOptionProblems, type TrainOptions } from './options';
 import { MixedBatches } from './mix';
 import { dataOptionProblems, instructionPart, type InstructionTrainingData, type CheckpointReason, type DataReport, type LossPoint, type ResumeRun, type RunState, type TrainingData, type TrainState } from './run';
 import { prepareTextData } from './text';
@@ -369,7 +369,8 @@ export class TrainingSession {
     this.optimizer?.dispose();
     this.optimizer = null;
     model.mergeLora();
-    if (options.tuning === 'lora') model.attachLora({ rank: options.loraRank, alpha: options.loraAlpha }, options.seed);
+    const spec = loraSpecOf(options);
+    if (spec) model.attachLora(spec, options.seed);
   }
 
   /** Refuses a resume that cannot continue the run exactly, before anything changes. */
@@ -377,8 +378,9 @@ export class TrainingSession {
     if (!this.optimizer) {
       throw new SessionError('bad-input', 'Cannot resume: the model has no optimizer state. Load a checkpoint that was saved during training first.');
     }
-    const asked = options.tuning === 'lora' ? `LoRA rank ${options.loraRank}, alpha ${options.loraAlpha}` : 'full tuning';
-    const held = lora ? `LoRA rank ${lora.rank}, alpha ${lora.alpha}${lora.targets && lora.targets.length < LORA_TARGETS.length ? ` on ${lora.targets.join(', ')} only` : ''}` : 'full tuning';
+    const described = (l: LoraSpec | null) => (l ? `LoRA rank ${l.rank}, alpha ${l.alpha}${l.targets && l.targets.length < LORA_TARGETS.length ? ` on ${l.targets.join(', ')} only` : ''}` : 'full tuning');
+    const asked = described(loraSpecOf(options));
+    const held = described(lora);
     if (asked !== held) {
       throw new SessionError('bad-input', `Cannot resume: the checkpoint was saved by a run with ${held}, but this run asks for ${asked}. Resume with the run's own settings, or start a new run.`);
     }

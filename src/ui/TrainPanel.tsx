@@ -2,7 +2,7 @@
 
 import { useMemo } from 'react';
 import { paramCount, validateConfig } from '../model/config';
-import { loraParamCount } from '../model/lora';
+import { LORA_TARGET_SETS, loraParamCount } from '../model/lora';
 import { draftProblems, instructionTrainingData, mixShareProblem, runActive, trainOptionProblems, useStudio, useStudioValues } from '../store';
 import type { EditableTrainOption } from '../store';
 import { formatCompact, formatCount, formatDuration, formatRate } from './format';
@@ -42,6 +42,7 @@ export function TrainPanel() {
     return r.ok ? null : r.message;
   });
   const setTrainTuning = useStudio((s) => s.setTrainTuning);
+  const setTrainLoraTargets = useStudio((s) => s.setTrainLoraTargets);
   const { setTrainOption, startTraining, pauseTraining, resumeTraining, stopTraining } = useStudioValues('setTrainOption', 'startTraining', 'pauseTraining', 'resumeTraining', 'stopTraining');
 
   // A run has started but no step has come back yet: shaders are compiling.
@@ -57,7 +58,7 @@ export function TrainPanel() {
   const optionProblems = useMemo(() => trainOptionProblems(trainOptions, { width: trainedShape.width }), [trainOptions, trainedShape.width]);
   const lora = trainOptions.tuning === 'lora';
   // What a step updates: every parameter, or the adapters alone.
-  const trainedCount = lora && !optionProblems.some((p) => p.field === 'loraRank') ? loraParamCount(trainedShape, trainOptions.loraRank) : null;
+  const trainedCount = lora && !optionProblems.some((p) => p.field === 'loraRank') ? loraParamCount(trainedShape, trainOptions.loraRank, LORA_TARGET_SETS[trainOptions.loraTargets] ?? LORA_TARGET_SETS.all) : null;
   // The batch size is checked against the model that will train: the created one, or the draft before that.
   const fitProblems = useMemo(() => {
     const limits = backendReport ? { limits: backendReport.limits } : {};
@@ -177,8 +178,19 @@ export function TrainPanel() {
                   />
                 ))}
               </div>
+              <fieldset className="data-source" data-testid="train-lora-targets">
+                <legend className="visually-hidden">Adapted projections</legend>
+                <label className="check">
+                  <input type="radio" name="train-lora-targets" data-testid="train-lora-targets-all" checked={trainOptions.loraTargets !== 'attention'} disabled={active} onChange={() => setTrainLoraTargets('all')} />
+                  Attention and MLP
+                </label>
+                <label className="check">
+                  <input type="radio" name="train-lora-targets" data-testid="train-lora-targets-attention" checked={trainOptions.loraTargets === 'attention'} disabled={active} onChange={() => setTrainLoraTargets('attention')} />
+                  Attention only (the MLPs, where facts sit, stay as pretrained)
+                </label>
+              </fieldset>
               <small className="field-hint" data-testid="train-lora-note">
-                The model stays frozen; small adapters beside its attention and MLP layers train
+                The model stays frozen; small adapters beside its {trainOptions.loraTargets === 'attention' ? 'attention' : 'attention and MLP'} layers train
                 {trainedCount !== null ? ` (${formatCompact(trainedCount)} of ${formatCompact(paramCount(trainedShape))} parameters)` : ''}. Checkpoints and exports hold the merged model.
               </small>
             </>

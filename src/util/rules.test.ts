@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { trainOptionProblems, DEFAULT_TRAIN_OPTIONS, withTuningDefaults } from '../train/options';
+import { loraSpecOf, trainOptionProblems, DEFAULT_TRAIN_OPTIONS, withTuningDefaults } from '../train/options';
 import { generateOptionProblems, DEFAULT_GENERATE_OPTIONS } from '../model/sampling';
 import { fieldProblems } from './rules';
 
@@ -43,7 +43,17 @@ describe('field rules', () => {
     expect(trainOptionProblems({ ...DEFAULT_TRAIN_OPTIONS, loraRank: Number.NaN }, { width: 8 })).toEqual([]);
     expect(trainOptionProblems({ ...DEFAULT_TRAIN_OPTIONS, tuning: 'half' as never }).map((p) => p.field)).toEqual(['tuning']);
     // Settings saved before LoRA existed are full runs.
-    const { tuning: _t, loraRank: _r, loraAlpha: _a, ...old } = DEFAULT_TRAIN_OPTIONS;
-    expect(withTuningDefaults(old)).toMatchObject({ tuning: 'full', loraRank: 8, loraAlpha: 16 });
+    const { tuning: _t, loraRank: _r, loraAlpha: _a, loraTargets: _g, ...old } = DEFAULT_TRAIN_OPTIONS;
+    expect(withTuningDefaults(old)).toMatchObject({ tuning: 'full', loraRank: 8, loraAlpha: 16, loraTargets: 'all' });
+  });
+
+  it('LoRA targets: every projection or the attention only, as a spec the model takes', () => {
+    const lora = { ...DEFAULT_TRAIN_OPTIONS, tuning: 'lora' as const };
+    expect(loraSpecOf(lora)).toEqual({ rank: 8, alpha: 16 });
+    expect(loraSpecOf({ ...lora, loraTargets: 'attention' })).toEqual({ rank: 8, alpha: 16, targets: ['attn.c_attn', 'attn.c_proj'] });
+    expect(loraSpecOf({ ...lora, tuning: 'full', loraTargets: 'attention' })).toBeNull();
+    expect(trainOptionProblems({ ...lora, loraTargets: 'mlp' as never })).toEqual([{ field: 'loraTargets', message: 'LoRA adapters go on "all" projections or on the "attention" ones (got "mlp").' }]);
+    // A full run does not care what the field holds.
+    expect(trainOptionProblems({ ...DEFAULT_TRAIN_OPTIONS, loraTargets: 'mlp' as never })).toEqual([]);
   });
 });

@@ -258,6 +258,18 @@ describe('StudioEngine checkpoints and resuming', () => {
       expect(plain.meta.format_version).toBe('1');
     });
 
+    it('put adapters on the attention only when asked, and checkpoint that choice', async () => {
+      const h = await ready();
+      await h.send({ type: 'train', data: textData, options: { ...lora, loraTargets: 'attention', steps: 2 } });
+      expect(h.failures()).toEqual([]);
+      await h.send({ type: 'captureCheckpoint', id: 3 });
+      const file = decodeCheckpoint(h.replies('captureCheckpoint')[0]!.bytes);
+      expect(file.lora).toMatchObject({ rank: 4, alpha: 8, targets: ['attn.c_attn', 'attn.c_proj'] });
+      const moments = [...file.optimizer!.m.keys()];
+      expect(moments.length).toBeGreaterThan(0);
+      expect(moments.every((n) => /attn\.c_(attn|proj)\.lora_[AB]$/.test(n))).toBe(true);
+    });
+
     it('refuse to resume in another tuning mode, and a new full run after a LoRA run trains every parameter', async () => {
       const h = await ready();
       await h.send({ type: 'setAutosave', everySteps: 2 });
@@ -274,10 +286,14 @@ describe('StudioEngine checkpoints and resuming', () => {
       );
       await h2.send({ type: 'train', data: textData, options: { ...r.options, loraRank: 80 } });
       expect(h2.failures()[1]!.message).toBe("LoRA rank 80 is larger than the model's width (16): choose 1 to 16; 4 to 16 is usual.");
+      await h2.send({ type: 'train', data: textData, options: { ...r.options, loraTargets: 'attention' }, resume });
+      expect(h2.failures()[2]!.message).toBe(
+        "Cannot resume: the checkpoint was saved by a run with LoRA rank 4, alpha 8, but this run asks for LoRA rank 4, alpha 8 on attn.c_attn, attn.c_proj only. Resume with the run's own settings, or start a new run.",
+      );
       expect(h2.of('trainProgress')).toEqual([]);
       // A full run after the LoRA run: the adapters are folded in and the file holds a full optimizer.
       await h2.send({ type: 'train', data: textData, options: { ...r.options, tuning: 'full', steps: 2 } });
-      expect(h2.failures()).toHaveLength(2);
+      expect(h2.failures()).toHaveLength(3);
       await h2.send({ type: 'captureCheckpoint', id: 4 });
       const after = decodeCheckpoint(h2.replies('captureCheckpoint')[0]!.bytes);
       expect(after.lora).toBeUndefined();

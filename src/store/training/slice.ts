@@ -58,6 +58,8 @@ export const createTrainingSlice: SliceCreator<
 
   setTrainTuning: (mode) => set({ trainOptions: { ...get().trainOptions, tuning: mode } }),
 
+  setTrainLoraTargets: (targets) => set({ trainOptions: { ...get().trainOptions, loraTargets: targets } }),
+
   startTraining: () => {
     const s = get();
     if (!s.model || runActive(s) || s.trainRequested !== null) return;
