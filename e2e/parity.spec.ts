@@ -10,6 +10,7 @@ import { GPT } from '../src/model/gpt';
 import type { ModelConfig } from '../src/model/config';
 import { encodeCheckpoint } from '../src/checkpoint/file';
 import { BpeTokenizer } from '../src/tokenizer/bpe';
+import type { TrainingData } from '../src/train/run';
 
 const CONFIG: ModelConfig = { vocabSize: 300, contextLength: 16, width: 32, layers: 2, heads: 4 };
 const IDS = [17, 290, 5, 44, 123, 7, 256, 99, 1, 64];
@@ -108,6 +109,11 @@ for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL
     const { StudioEngine } = await import('../src/worker/engine');
     const { DEFAULT_TRAIN_OPTIONS } = await import('../src/train/options');
     const text = 'the cat sat on the mat. the dog sat on the log. '.repeat(10);
+    // Text batches (loss on every token) interleaved with instruction batches (loss on
+    // the answers only, where the head and the loss run on those rows alone).
+    const template = { id: 'qa', name: 'qa', description: '', system: '', defaultSystem: '', prompt: '{instruction} {input}?', promptNoInput: '{instruction}?', response: ' {response}', turnSeparator: '\n' };
+    const examples = ['cat', 'dog', 'the cat', 'the dog', 'cat on', 'dog on'].map((w, i) => ({ id: `q${i}`, source: 'parity', kind: 'instruction' as const, instruction: `${w} sat`, response: i % 2 ? 'on the log.' : 'on the mat.' }));
+    const data: TrainingData = { kind: 'mix', text, instructionShare: 0.5, instructions: { kind: 'instructions', examples, template, trainOnInputs: false, pack: true, overflow: 'truncate' } };
     const config = { vocabSize: 300, contextLength: 16, width: 32, layers: 2, heads: 2 };
     const options = { ...DEFAULT_TRAIN_OPTIONS, steps, batchSize: 2, learningRate: 3e-3, warmupSteps: 1, evalEvery: 0 };
     tf.env().set('IS_TEST', true);
@@ -115,24 +121,24 @@ for (const [backend, label, steps] of [['webgpu', 'WebGPU', 6], ['webgl', 'WebGL
     const engine = new StudioEngine((ev) => void (ev.type === 'trainProgress' && nodeLosses.push(ev.loss)));
     await engine.call('init', { backend: 'cpu' });
     await engine.call('createModel', { config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
-    await engine.call('train', { data: { kind: 'text', text }, options });
+    await engine.call('train', { data, options });
     expect(nodeLosses).toHaveLength(steps);
 
     await openOn(page, backend);
     const browserLosses = await page.evaluate(
-      async ({ config, text, options }) => {
+      async ({ config, text, data, options }) => {
         const { client } = (window as any).__studio;
         const losses: number[] = [];
         const off = client.subscribe((ev: any) => {
           if (ev.type === 'trainProgress') losses.push(ev.loss);
         });
         await client.request('createModel', { config, seed: 3, tokenizer: { kind: 'bpe-train', text } });
-        const end = await client.request('train', { data: { kind: 'text', text }, options });
+        const end = await client.request('train', { data, options });
         off();
         if (end.state !== 'done') throw new Error(`the run ended ${end.state}`);
         return losses;
       },
-      { config, text, options },
+      { config, text, data, options },
     );
     console.log(`cpu    ${nodeLosses.map((l) => l.toFixed(5)).join(' ')}\n${backend.padEnd(6)} ${browserLosses.map((l) => l.toFixed(5)).join(' ')}`);
     expect(browserLosses).toHaveLength(steps);
