@@ -178,7 +178,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
       const env = loadEnv(flags.get('model') ?? 'public/models/tuned', signal);
       return runMix(
         env,
-        { tuneExamples: readDataset(join(DATA, 'geo-tune.json')), heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')), avoid: realNames() },
+        { tuneExamples: readDataset(join(DATA, 'geo-tune.json')), heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')), avoid: realNames(), heldOutFacts: flanCountries().heldOut },
         withOverrides(name, quick ? MIX_QUICK : MIX_FULL).settings,
         quick,
       );

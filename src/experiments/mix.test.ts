@@ -8,7 +8,7 @@ import { PLAIN_TEMPLATE } from '../data/templates';
 import type { InstructionExample } from '../data/schema';
 import { GPT } from '../model/gpt';
 import { BpeTokenizer } from '../tokenizer/bpe';
-import { armData, completesWith, ExperimentInputError, ExperimentStopped, formatResult, tune, type ExperimentEnv } from './common';
+import { armData, completesWith, ExperimentInputError, ExperimentStopped, formatResult, textRecall, tune, type ExperimentEnv } from './common';
 import { domainProbes, domainProse, domainQuestions, inventDomain } from './domain';
 import { MIX_QUICK, mixInputProblem, runMix, type MixSettings } from './mix';
 
@@ -75,6 +75,22 @@ describe('the mix experiment', () => {
     // The starting model was only read: its weights are unchanged.
     const after = await e.model.readWeights();
     for (const [k, v] of before) expect(after.get(k)!.data).toEqual(v.data);
+  }, 120_000);
+
+  it('completes the held-out capitals as text when told them, a column only then', async () => {
+    const e = env();
+    const facts = [
+      { name: 'Chad', capital: 'Ndjamena' },
+      { name: 'Peru', capital: 'Lima' },
+    ];
+    const expected = await textRecall(e.model, e, facts.map((c) => ({ prompt: `The capital of ${c.name} is`, answer: c.capital })));
+    const r = await runMix(e, { tuneExamples: old, heldOut: old, heldOutFacts: facts }, { ...tiny, arms: ['prose'] }, true);
+    expect(r.columns.map((c) => c.key)).toContain('heldOutText');
+    expect(r.rows[0]!.values.heldOutText).toBe(expected.share);
+    expect(r.rows.every((x) => x.values.heldOutText !== undefined)).toBe(true);
+    expect(r.notes.join(' ')).toMatch(/Held-out capitals as text: 2 /);
+    const without = await runMix(env(), { tuneExamples: old, heldOut: old }, { ...tiny, arms: ['prose'] }, true);
+    expect(without.columns.map((c) => c.key)).not.toContain('heldOutText');
   }, 120_000);
 
   it('refuses inputs too small for its split, naming what is short', () => {

@@ -55,6 +55,12 @@ export interface MixInputs {
   heldOut: readonly Example[];
   /** Names the generated domain must avoid (the real countries, capitals and currencies). */
   avoid?: ReadonlySet<string>;
+  /**
+   * The held-out countries and their capitals. Given, each arm also completes "The capital
+   * of X is" for them: whether a copy still holds, as text, the facts the held-out
+   * questions ask for, which tells a lost format from lost facts.
+   */
+  heldOutFacts?: ReadonlyArray<{ name: string; capital: string }>;
 }
 
 /** Why the experiment cannot run on these inputs, or null. */
@@ -79,12 +85,20 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
   const heldOut = rng.sample(inputs.heldOut, s.heldOutQuestions);
   const mixExamples = [...rng.sample(inputs.tuneExamples, s.oldExamples), ...domainQuestions(taught, ['What is the capital of {x}?', 'Name the capital city of {x}.', "Which city is {x}'s capital?"])];
 
+  const knownProbes = (inputs.heldOutFacts ?? []).map((c) => ({ prompt: `The capital of ${c.name} is`, answer: c.capital }));
   const measure = async (model: typeof env.model, label: string) => {
     env.onProgress?.(`${label}: measuring`);
     const text = await textRecall(model, env, probes);
     const old = await askAll(model, env, heldOut);
     const fresh = await askAll(model, env, domainAsked);
-    const values = { text: text.share, heldOutExact: old.totals.exactMatch, heldOutQuestion: old.totals.questionLike, domainExact: fresh.totals.exactMatch };
+    const known = knownProbes.length > 0 ? await textRecall(model, env, knownProbes) : null;
+    const values: Record<string, number> = {
+      text: text.share,
+      heldOutExact: old.totals.exactMatch,
+      heldOutQuestion: old.totals.questionLike,
+      domainExact: fresh.totals.exactMatch,
+      ...(known ? { heldOutText: known.share } : {}),
+    };
     // Each arm's numbers as soon as they are measured, so a long run's log shows them before the end.
     env.onProgress?.(`${label}: ${Object.entries(values).map(([k, v]) => `${k} ${formatShare(v)}`).join(', ')}`);
     return {
@@ -151,6 +165,7 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
       { key: 'heldOutExact', label: 'held-out capitals answered' },
       { key: 'heldOutQuestion', label: 'continues with a question' },
       { key: 'domainExact', label: 'new-domain questions answered' },
+      ...(knownProbes.length > 0 ? [{ key: 'heldOutText', label: 'held-out capitals as text' }] : []),
     ],
     rows: [
       ...(before ? [{ arm: 'before', label: 'before (starting model)', values: b }] : []),
@@ -160,7 +175,7 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
     claims,
     samples: [...(before ? [{ arm: 'before', text: before.sample }] : []), ...(prose_ ? [{ arm: 'prose', text: prose_.sample }] : []), ...(mix_ ? [{ arm: 'mix', text: mix_.sample }] : [])],
     notes: [
-      `Domain: ${s.countries} invented countries (${s.docsPerCountry} prose documents each); ${s.taughtCountries} of them appear as questions in the mix, the other ${asked.length} are asked after. Text probes: ${probes.length} ("The capital of X is" / "The currency of X is the"). Held-out capital questions: ${heldOut.length}.`,
+      `Domain: ${s.countries} invented countries (${s.docsPerCountry} prose documents each); ${s.taughtCountries} of them appear as questions in the mix, the other ${asked.length} are asked after. Text probes: ${probes.length} ("The capital of X is" / "The currency of X is the"). Held-out capital questions: ${heldOut.length}.${knownProbes.length > 0 ? ` Held-out capitals as text: ${knownProbes.length} ("The capital of X is", X a held-out real country).` : ''}`,
     ],
   };
 }

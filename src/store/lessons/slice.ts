@@ -255,9 +255,9 @@ export const createLessonsSlice: SliceCreator<
     runLessonExperiment: async (name) => {
       await runInWorker(name, async (shipped) => {
         if (name === 'mix') {
-          const [tuneExamples, heldOut] = await Promise.all([svc.shippedDataset(EXPERIMENT_FILES.tune), svc.shippedDataset(EXPERIMENT_FILES.heldOut)]);
+          const [tuneExamples, heldOut, countries] = await Promise.all([svc.shippedDataset(EXPERIMENT_FILES.tune), svc.shippedDataset(EXPERIMENT_FILES.heldOut), svc.flanCountries(EXPERIMENT_FILES.flan)]);
           const avoid = new Set(tuneExamples.flatMap((e) => (e.kind === 'instruction' ? e.response.split(/\s+/) : [])));
-          return { start: shippedTuned(shipped), run: { name, inputs: { tuneExamples, heldOut, avoid }, settings: MIX_QUICK, quick: true } };
+          return { start: shippedTuned(shipped), run: { name, inputs: { tuneExamples, heldOut, avoid, heldOutFacts: countries.heldOut }, settings: MIX_QUICK, quick: true } };
         }
         const inputs = await svc.flanCountries(EXPERIMENT_FILES.flan);
         return { start: shippedBase(shipped), run: { name, inputs, settings: FLAN_LESSON, quick: true } };
