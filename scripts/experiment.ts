@@ -1,7 +1,7 @@
 // npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
 // [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention]
 // [--share X --taught N (mix)]
-// [--temperature X --shape strict|pool --pair-epochs N --propose-only (self-instruct)]
+// [--temperature X --shape strict|pool --pair-epochs N --consistency A/S --propose-only (self-instruct)]
 // [--arms list --no-before (flan, mix: one run split over processes)]: the
 // seed's experiments on the shipped models, with the same code the studio's
 // lessons run (src/experiments/). Prints a table and one `- [x] claim` /
@@ -57,7 +57,7 @@ function flanCountries() {
  * stops once the pairs are written), so other settings can be tried without editing the defaults
  * the studio uses. Returns the settings and a tag naming the overrides for the output file.
  */
-function withOverrides<S extends { steps: number; learningRate: number; lora?: LoraSpec; instructionShare?: number; taughtCountries?: number; countries?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; pairEpochs?: number; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
+function withOverrides<S extends { steps: number; learningRate: number; lora?: LoraSpec; instructionShare?: number; taughtCountries?: number; countries?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; pairEpochs?: number; consistency?: { samples: number; agree: number }; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
   const settings = { ...base };
   const tags: string[] = [];
   if (flags.has('steps')) {
@@ -134,6 +134,13 @@ function withOverrides<S extends { steps: number; learningRate: number; lora?: L
     settings.pairEpochs = e;
     tags.push(`pair-epochs${e}`);
   }
+  if (flags.has('consistency')) {
+    if (name !== 'self-instruct') throw new Error('--consistency (agreement of sampled answers with the greedy one) applies to the self-instruct experiment only.');
+    const m = /^(\d+)\/(\d+)$/.exec(flags.get('consistency') ?? '');
+    if (!m) throw new Error(`--consistency takes AGREE/SAMPLES, e.g. 3/4 (got "${flags.get('consistency')}").`);
+    settings.consistency = { agree: Number(m[1]), samples: Number(m[2]) };
+    tags.push(`consistency${m[1]}of${m[2]}`);
+  }
   if (flags.has('propose-only')) {
     if (name !== 'self-instruct') throw new Error('--propose-only applies to the self-instruct experiment only.');
     settings.measure = false;
@@ -189,7 +196,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention] [--share X --taught N (mix)] [--temperature X] [--shape strict|pool] [--pair-epochs N] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention] [--share X --taught N (mix)] [--temperature X] [--shape strict|pool] [--pair-epochs N] [--consistency A/S] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
     process.exit(2);
   }
   const quick = flags.has('quick');

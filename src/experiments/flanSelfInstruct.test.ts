@@ -11,8 +11,9 @@ import type { InstructionExample } from '../data/schema';
 import { GPT } from '../model/gpt';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { readFileSync } from 'node:fs';
+import { askAll } from './common';
 import { FLAN_QUICK, flanArms, flanInputProblem, readFlanCountries, runFlan } from './flan';
-import { instructionProblem, maxRouge, pairStepsOf, proposalPrompt, responseProblem, runSelfInstruct, selfInstructInputProblem, SELF_INSTRUCT_QUICK } from './selfInstruct';
+import { consistentPairs, instructionProblem, maxRouge, pairStepsOf, proposalPrompt, responseProblem, runSelfInstruct, selfInstructInputProblem, SELF_INSTRUCT_QUICK } from './selfInstruct';
 
 beforeAll(async () => {
   await useCpuBackend();
@@ -140,6 +141,32 @@ describe('self-instruct filters', () => {
     // The held-out claim says which arm the target is judged on: the pairs alone, against the starting model.
     expect(r.claims[1]!.text).toMatch(/^the target: tuning on the kept pairs alone does not lower held-out accuracy/);
     expect(r.notes.join(' ')).toMatch(/judged on the pairs-alone arm/);
+  }, 120_000);
+
+  it('keeps only pairs whose sampled answers agree with the greedy one, when asked to', async () => {
+    expect(selfInstructInputProblem({ seedTasks: seeds, heldOut: seeds }, { ...SELF_INSTRUCT_QUICK, consistency: { samples: 4, agree: 5 } })).toMatch(/1 to 4 sampled answers agree \(got 5\)/);
+    expect(selfInstructInputProblem({ seedTasks: seeds, heldOut: seeds }, { ...SELF_INSTRUCT_QUICK, consistency: { samples: 0, agree: 1 } })).toMatch(/samples 1 to 16 answers per pair \(got 0\)/);
+    const text = `${seeds.map((s, i) => `${i + 1}. ${s.instruction}`).join('\n')}\n${seeds.map((s) => `Question: ${s.instruction}\nAnswer: ${s.response}`).join('\n')}`;
+    const tokenizer = BpeTokenizer.train(text, { vocabSize: 320 });
+    const model = GPT.create({ vocabSize: 320, contextLength: 48, width: 16, layers: 1, heads: 2 }, 5);
+    const base = { ...SELF_INSTRUCT_QUICK, proposals: 6, measure: false, temperature: 1.5 };
+    const env = { model, tokenizer, template: PLAIN_TEMPLATE };
+    const all = await runSelfInstruct(env, { seedTasks: seeds, heldOut: [] }, base, true);
+    // At a high temperature a random model's samples rarely repeat its greedy answer: requiring all 4 keeps fewer pairs.
+    const strict = await runSelfInstruct(env, { seedTasks: seeds, heldOut: [] }, { ...base, consistency: { samples: 4, agree: 4 } }, true);
+    expect(strict.rows[0]!.values.pairsCount).toBe(all.pairs.length);
+    expect(strict.rows[0]!.values.consistentCount).toBe(strict.pairs.length);
+    expect(strict.pairs.length).toBeLessThanOrEqual(all.pairs.length);
+    for (const p of strict.pairs) expect(all.pairs.map((x) => x.instruction)).toContain(p.instruction);
+    expect(strict.columns.map((c) => c.key)).toContain('consistentCount');
+    // Near-greedy samples repeat the greedy answer: pairs holding it all stay, pairs holding another answer all go.
+    const greedy = await askAll(model, env, seeds);
+    const own = seeds.map((p, i) => ({ ...p, response: greedy.rows[i]!.answer })).filter((p) => p.response.trim() !== '');
+    expect(own.length).toBeGreaterThan(3);
+    const cold = { temperature: 1e-6, seed: 13 };
+    expect(await consistentPairs(env, own, { samples: 2, agree: 2 }, cold)).toHaveLength(own.length);
+    expect(await consistentPairs(env, own.map((p) => ({ ...p, response: 'Xylophone' })), { samples: 2, agree: 1 }, cold)).toHaveLength(0);
+    model.dispose();
   }, 120_000);
 
   it('proposes and answers only, with no held-out set, when not measuring (the studio\'s review)', async () => {

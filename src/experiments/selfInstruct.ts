@@ -14,6 +14,7 @@
 import { rougeL } from '../data/rouge';
 import type { Example, InstructionExample } from '../data/schema';
 import { instructionOf } from '../data/schema';
+import { evaluateModel } from '../eval/evaluate';
 import { continuesWithQuestion } from '../eval/metrics';
 import { generateTokens } from '../model/generate';
 import type { GPT } from '../model/gpt';
@@ -44,6 +45,12 @@ export interface SelfInstructSettings extends TuneSettings {
    * repeats a few dozen pairs tens of times.
    */
   pairEpochs?: number;
+  /**
+   * A self-consistency filter on the pairs (not in the paper): the model answers each kept
+   * instruction `samples` more times at the proposal temperature, and a pair stays only if
+   * at least `agree` of those answers equal its greedy one. Absent: no such filter.
+   */
+  consistency?: { samples: number; agree: number };
 }
 
 export const SELF_INSTRUCT_QUICK: SelfInstructSettings = {
@@ -134,6 +141,20 @@ async function sampleLine(model: GPT, env: ExperimentEnv, prompt: string, temper
   return env.tokenizer.decode(out).split('\n')[0]!.trim();
 }
 
+/** The pairs whose greedy answer at least `agree` of `samples` sampled answers repeat. */
+export async function consistentPairs(env: ExperimentEnv, pairs: readonly InstructionExample[], c: { samples: number; agree: number }, s: Pick<SelfInstructSettings, 'temperature' | 'seed'>): Promise<InstructionExample[]> {
+  env.onProgress?.(`asking each of ${pairs.length} pairs ${c.samples} more times`);
+  const votes = pairs.map(() => 0);
+  for (let k = 0; k < c.samples; k++) {
+    checkStopped(env.signal);
+    const r = await evaluateModel(env.model, env.tokenizer, pairs, { template: env.template, maxTokens: 12, sampling: { temperature: s.temperature, topK: 0, topP: 0.95, seed: s.seed * 7919 + k * 1009 } });
+    r.rows.forEach((row, i) => {
+      if (row.exact) votes[i]!++;
+    });
+  }
+  return pairs.filter((_, i) => votes[i]! >= c.agree);
+}
+
 /** Steps of the pairs-alone arm: `pairEpochs` passes over `pairs` examples, or `steps` when unset. */
 export function pairStepsOf(pairs: number, s: Pick<SelfInstructSettings, 'steps' | 'batchSize' | 'pairEpochs'>): number {
   return s.pairEpochs ? Math.max(1, Math.ceil((pairs * s.pairEpochs) / s.batchSize)) : s.steps;
@@ -144,6 +165,11 @@ export function selfInstructInputProblem(inputs: SelfInstructInputs, s: SelfInst
   if (s.measure && inputs.heldOut.length < 10) return `The held-out question set has ${inputs.heldOut.length} example(s); at least 10 are needed to measure the effect of tuning.`;
   if (s.shown < 1 || s.shown > s.seeds) return `Each proposal prompt shows 1 to ${s.seeds} pool questions (got ${s.shown}).`;
   if (s.pairEpochs !== undefined && !(Number.isInteger(s.pairEpochs) && s.pairEpochs >= 1)) return `Passes over the kept pairs must be a whole number of at least 1 (got ${s.pairEpochs}).`;
+  if (s.consistency) {
+    const { samples, agree } = s.consistency;
+    if (!(Number.isInteger(samples) && samples >= 1 && samples <= 16)) return `The consistency check samples 1 to 16 answers per pair (got ${samples}).`;
+    if (!(Number.isInteger(agree) && agree >= 1 && agree <= samples)) return `The consistency check keeps a pair when 1 to ${samples} sampled answers agree (got ${agree}).`;
+  }
   return null;
 }
 
@@ -181,15 +207,16 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
   env.onProgress?.(`answering ${kept.length} kept instructions`);
   const asked: InstructionExample[] = kept.map((p, i) => ({ id: `self-instruct:${i + 1}`, source: 'self-instruct', kind: 'instruction', category: 'self-instruct', instruction: p.text, response: '?' }));
   const answers = asked.length > 0 ? await askAll(env.model, env, asked) : { rows: [] };
-  const pairs: InstructionExample[] = [];
+  const answered: InstructionExample[] = [];
   answers.rows.forEach((r, i) => {
-    if (!responseProblem(r.answer)) pairs.push({ ...asked[i]!, response: r.answer.trim() });
+    if (!responseProblem(r.answer)) answered.push({ ...asked[i]!, response: r.answer.trim() });
   });
+  const pairs = s.consistency ? await consistentPairs(env, answered, s.consistency, s) : answered;
 
   const reasons = new Map<string, number>();
   for (const p of proposals) if (p.dropped) reasons.set(p.dropped, (reasons.get(p.dropped) ?? 0) + 1);
   const keptRate = kept.length / Math.max(1, proposals.length);
-  const counts = { proposedCount: proposals.length, validCount: passedValidity.length, keptCount: kept.length, pairsCount: pairs.length };
+  const counts = { proposedCount: proposals.length, validCount: passedValidity.length, keptCount: kept.length, pairsCount: answered.length, ...(s.consistency ? { consistentCount: pairs.length } : {}) };
   const keptClaim = { holds: kept.length >= 50, text: `>= 50 proposals kept by the ROUGE-L filter out of at most ${s.proposals}: ${kept.length} kept (${formatShare(keptRate)}) of ${proposals.length} proposed, ${passedValidity.length} valid` };
   const samples = [
     ...pairs.slice(0, 12).map((p) => ({ arm: 'kept pair', text: `${p.instruction} -> ${p.response}` })),
@@ -203,6 +230,7 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
     { key: 'validCount', label: 'valid instructions' },
     { key: 'keptCount', label: 'kept (valid, ROUGE-L < 0.7)' },
     { key: 'pairsCount', label: 'pairs with a usable answer' },
+    ...(s.consistency ? [{ key: 'consistentCount', label: `of those, ${s.consistency.agree} of ${s.consistency.samples} sampled answers agree` }] : []),
   ];
   const settings = { ...s, rougeThreshold: ROUGE_THRESHOLD, seedInstructions: seeds.map(instructionOf) };
   if (!s.measure) {
@@ -238,7 +266,7 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
     columns: [...countColumns, { key: 'heldOutExact', label: 'held-out answered' }, { key: 'heldOutQuestion', label: 'continues with a question' }],
     rows: [
       { arm: 'before', label: 'starting model', values: { ...counts, heldOutExact: before.totals.exactMatch, heldOutQuestion: before.totals.questionLike } },
-      ...(alone ? [{ arm: 'after', label: `tuned ${pairSteps} steps on the ${pairs.length} pairs alone${s.pairEpochs ? ` (${s.pairEpochs} epochs)` : ''}`, values: { heldOutExact: alone.totals.exactMatch, heldOutQuestion: alone.totals.questionLike } }] : []),
+      ...(alone ? [{ arm: 'after', label: `tuned ${pairSteps} steps on the ${pairs.length}${s.consistency ? ' consistent' : ''} pairs alone${s.pairEpochs ? ` (${s.pairEpochs} epochs)` : ''}`, values: { heldOutExact: alone.totals.exactMatch, heldOutQuestion: alone.totals.questionLike } }] : []),
       ...(added && control && original
         ? [
             { arm: 'added', label: `tuned ${s.steps} steps on the ${original.length} original examples + the ${pairs.length} pairs`, values: { heldOutExact: added.totals.exactMatch, heldOutQuestion: added.totals.questionLike } },
