@@ -17,7 +17,7 @@ import { FLAN_FULL, FLAN_QUICK, readFlanCountries, runFlan } from '../src/experi
 import { MIX_FULL, MIX_QUICK, runMix } from '../src/experiments/mix';
 import { runSelfInstruct, SELF_INSTRUCT_FULL, SELF_INSTRUCT_QUICK } from '../src/experiments/selfInstruct';
 import type { LoraSpec } from '../src/model/lora';
-import { LORA_TARGET_SETS, loraSpecProblems } from '../src/model/lora';
+import { loraSpecFor, loraSpecProblems } from '../src/model/lora';
 import { messageOf } from '../src/util/errors';
 import { atomicWrite, formatDuration, initNodeBackend, loadModelDir, numberFlag, parseArgs, readDataset, templateById } from './lib/node';
 
@@ -78,7 +78,7 @@ function withOverrides<S extends { steps: number; learningRate: number; lora?: L
     const rank = numberFlag(flags, 'lora-rank', base.lora?.rank ?? 8);
     const targetSet = flags.get('lora-targets') ?? 'all';
     if (targetSet !== 'all' && targetSet !== 'attention') throw new Error(`--lora-targets must be "all" (every attention and MLP projection) or "attention" (got "${targetSet}").`);
-    const spec: LoraSpec = { rank, alpha: numberFlag(flags, 'lora-alpha', flags.has('lora-rank') ? 2 * rank : (base.lora?.alpha ?? 2 * rank)), ...(targetSet === 'attention' ? { targets: LORA_TARGET_SETS.attention } : {}) };
+    const spec: LoraSpec = loraSpecFor(rank, numberFlag(flags, 'lora-alpha', flags.has('lora-rank') ? 2 * rank : (base.lora?.alpha ?? 2 * rank)), targetSet);
     const [problem] = loraSpecProblems(spec);
     if (problem) throw new Error(`--${problem.field === 'loraRank' ? 'lora-rank' : 'lora-alpha'}: ${problem.message}`);
     settings.lora = spec;

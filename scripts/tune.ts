@@ -24,7 +24,7 @@ import { AdamW } from '../src/train/optimizer';
 import { prepareInstructionData } from '../src/train/instructions';
 import { prepareTextData } from '../src/train/text';
 import { MixedBatches } from '../src/train/mix';
-import { LORA_TARGET_SETS } from '../src/model/lora';
+import { loraSpecFor } from '../src/model/lora';
 import { readFileSync } from 'node:fs';
 import { evaluate } from '../src/train/step';
 import { scaleOutFiles } from '../src/checkpoint/scaleOut';
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const lora = flags.has('lora-rank')
-    ? { rank: numberFlag(flags, 'lora-rank', 8), alpha: numberFlag(flags, 'lora-alpha', 16), ...(targetSet === 'attention' ? { targets: LORA_TARGET_SETS.attention } : {}) }
+    ? loraSpecFor(numberFlag(flags, 'lora-rank', 8), numberFlag(flags, 'lora-alpha', 16), targetSet)
     : null;
   if (lora) base.model.attachLora(lora, o.seed);
   const mixNote = mixPath ? `, ${share} of batches from the dataset and the rest from ${mixPath}` : '';

@@ -41,6 +41,11 @@ export const LORA_TARGET_SETS: Record<LoraTargetSet, readonly LoraTarget[]> = {
   attention: ['attn.c_attn', 'attn.c_proj'],
 };
 
+/** The spec for adapters of `rank` and `alpha` on a named set; 'all' leaves `targets` out, as specs saved before the sets did. */
+export function loraSpecFor(rank: number, alpha: number, set: LoraTargetSet = 'all'): LoraSpec {
+  return { rank, alpha, ...(set === 'attention' ? { targets: LORA_TARGET_SETS.attention } : {}) };
+}
+
 /** Why `targets` cannot name adapted projections; null when it can. */
 export function loraTargetsProblem(targets: unknown): string | null {
   if (targets === undefined) return null;

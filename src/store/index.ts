@@ -20,7 +20,7 @@ export function useStudioValues<K extends keyof StudioState>(...keys: K[]): Pick
 export { createStudio, memoryStorage, PREFERENCES_KEY } from './studio';
 export type { StudioStore, StudioPreferences } from './studio';
 export { draftProblems, matchPreset, presetConfig, CUSTOM_PRESET_ID } from './modelSlice';
-export { trainOptionProblems } from '../train/options';
+export { loraSpecOf, trainOptionProblems } from '../train/options';
 export { mixShareProblem } from '../train/mix';
 export { PHRASING_POOLS, phrasingsProblem, type PhrasingPool } from '../experiments/phrasings';
 export { modelNameProblem, MAX_MODEL_NAME } from '../train/modelName';

@@ -3,7 +3,7 @@
 // beside its fields before anything is sent.
 
 import { fieldProblems, isWhole, shown, type FieldProblem, type FieldRule } from '../util/rules';
-import { LORA_TARGET_SETS, loraFieldProblem, type LoraSpec, type LoraTargetSet } from '../model/lora';
+import { loraFieldProblem, loraSpecFor, type LoraSpec, type LoraTargetSet } from '../model/lora';
 
 /** How a run trains: every parameter, or LoRA adapters on a frozen model. */
 export type TuningMode = 'full' | 'lora';
@@ -71,7 +71,7 @@ export function withTuningDefaults(o: Omit<TrainOptions, 'tuning' | 'loraRank' |
 /** The LoRA adapters a run's settings ask for, or null for full tuning. */
 export function loraSpecOf(o: Pick<TrainOptions, 'tuning' | 'loraRank' | 'loraAlpha' | 'loraTargets'>): LoraSpec | null {
   if (o.tuning !== 'lora') return null;
-  return { rank: o.loraRank, alpha: o.loraAlpha, ...(o.loraTargets === 'attention' ? { targets: LORA_TARGET_SETS.attention } : {}) };
+  return loraSpecFor(o.loraRank, o.loraAlpha, o.loraTargets);
 }
 
 /** The settings the Train panel edits; the rest keep their defaults. */

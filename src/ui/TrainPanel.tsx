@@ -2,8 +2,8 @@
 
 import { useMemo } from 'react';
 import { paramCount, validateConfig } from '../model/config';
-import { LORA_TARGET_SETS, loraParamCount } from '../model/lora';
-import { draftProblems, instructionTrainingData, mixShareProblem, runActive, trainOptionProblems, useStudio, useStudioValues } from '../store';
+import { loraParamCount } from '../model/lora';
+import { draftProblems, instructionTrainingData, loraSpecOf, mixShareProblem, runActive, trainOptionProblems, useStudio, useStudioValues } from '../store';
 import type { EditableTrainOption } from '../store';
 import { formatCompact, formatCount, formatDuration, formatRate } from './format';
 import { LossChart } from './LossChart';
@@ -58,7 +58,7 @@ export function TrainPanel() {
   const optionProblems = useMemo(() => trainOptionProblems(trainOptions, { width: trainedShape.width }), [trainOptions, trainedShape.width]);
   const lora = trainOptions.tuning === 'lora';
   // What a step updates: every parameter, or the adapters alone.
-  const trainedCount = lora && !optionProblems.some((p) => p.field === 'loraRank') ? loraParamCount(trainedShape, trainOptions.loraRank, LORA_TARGET_SETS[trainOptions.loraTargets] ?? LORA_TARGET_SETS.all) : null;
+  const trainedCount = lora && !optionProblems.some((p) => p.field === 'loraRank') ? loraParamCount(trainedShape, trainOptions.loraRank, loraSpecOf(trainOptions)?.targets) : null;
   // The batch size is checked against the model that will train: the created one, or the draft before that.
   const fitProblems = useMemo(() => {
     const limits = backendReport ? { limits: backendReport.limits } : {};
