@@ -1,6 +1,6 @@
 // npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
 // [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention]
-// [--share X --taught N (mix)]
+// [--share X --taught N --rehearse-share X --rehearse train|all (mix)]
 // [--temperature X --shape strict|pool --pair-epochs N --consistency A/S --propose-only (self-instruct)]
 // [--arms list --no-before (flan, mix: one run split over processes)]: the
 // seed's experiments on the shipped models, with the same code the studio's
@@ -57,7 +57,7 @@ function flanCountries() {
  * stops once the pairs are written), so other settings can be tried without editing the defaults
  * the studio uses. Returns the settings and a tag naming the overrides for the output file.
  */
-function withOverrides<S extends { steps: number; learningRate: number; lora?: LoraSpec; instructionShare?: number; taughtCountries?: number; countries?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; pairEpochs?: number; consistency?: { samples: number; agree: number }; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
+function withOverrides<S extends { steps: number; learningRate: number; lora?: LoraSpec; instructionShare?: number; rehearsalShare?: number; taughtCountries?: number; countries?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; pairEpochs?: number; consistency?: { samples: number; agree: number }; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
   const settings = { ...base };
   const tags: string[] = [];
   if (flags.has('steps')) {
@@ -90,6 +90,14 @@ function withOverrides<S extends { steps: number; learningRate: number; lora?: L
     if (!(share > 0 && share < 1)) throw new Error(`--share must be between 0 and 1 (exclusive), got "${flags.get('share')}".`);
     settings.instructionShare = share;
     tags.push(`share${flags.get('share')}`);
+  }
+  if (flags.has('rehearse') && !flags.has('rehearse-share')) throw new Error('--rehearse (which known countries the mixed arm replays) needs --rehearse-share X (the share of its batches).');
+  if (flags.has('rehearse-share')) {
+    if (name !== 'mix') throw new Error('--rehearse-share (known-country prose replayed in the mixed arm) applies to the mix experiment only.');
+    const r = numberFlag(flags, 'rehearse-share', 0);
+    if (!(r > 0 && r < 1)) throw new Error(`--rehearse-share must be between 0 and 1 (exclusive), got "${flags.get('rehearse-share')}".`);
+    settings.rehearsalShare = r;
+    tags.push(`rehearse${flags.get('rehearse') ?? 'train'}${flags.get('rehearse-share')}`);
   }
   if (flags.has('taught')) {
     if (name !== 'mix') throw new Error('--taught (invented countries asked about in the mixed arm\'s instructions) applies to the mix experiment only.');
@@ -183,9 +191,14 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
     }
     case 'mix': {
       const env = loadEnv(flags.get('model') ?? 'public/models/tuned', signal);
+      const countries = flanCountries();
+      // Rehearsal replays the train countries' facts, or (`all`) every country's, as pretraining did.
+      const which = flags.get('rehearse') ?? 'train';
+      if (which !== 'train' && which !== 'all') throw new Error(`--rehearse is train or all, got "${which}".`);
+      const rehearsal = which === 'all' ? [...countries.train, ...countries.heldOut] : countries.train;
       return runMix(
         env,
-        { tuneExamples: readDataset(join(DATA, 'geo-tune.json')), heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')), avoid: realNames(), heldOutFacts: flanCountries().heldOut },
+        { tuneExamples: readDataset(join(DATA, 'geo-tune.json')), heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')), avoid: realNames(), heldOutFacts: countries.heldOut, rehearsal },
         withOverrides(name, quick ? MIX_QUICK : MIX_FULL).settings,
         quick,
       );
@@ -196,7 +209,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention] [--share X --taught N (mix)] [--temperature X] [--shape strict|pool] [--pair-epochs N] [--consistency A/S] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention] [--share X --taught N --rehearse-share X --rehearse train|all (mix)] [--temperature X] [--shape strict|pool] [--pair-epochs N] [--consistency A/S] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
     process.exit(2);
   }
   const quick = flags.has('quick');

@@ -3,6 +3,8 @@
 // cannot know. Generated from a seed, so the same seed gives the same domain byte
 // for byte; every word of it is ours (licensed with the project).
 
+import { STATEMENTS } from '../corpus/build';
+import { RELATIONS, type CountryFacts } from '../corpus/facts';
 import { expandTask } from '../data/expand';
 import type { InstructionExample } from '../data/schema';
 import { Random } from '../util/random';
@@ -89,6 +91,29 @@ export function domainProse(domain: readonly InventedCountry[], seed: number, do
       rng.shuffle(sentences);
       const fillers = rng.int(3);
       for (let f = 0; f < fillers; f++) sentences.splice(rng.int(sentences.length + 1), 0, pick(FILLER));
+      docs.push(`${rng.next() < 0.5 ? `About ${c.name}\n` : ''}${sentences.join(' ')}`);
+    }
+  }
+  rng.shuffle(docs);
+  return docs.join(separator) + separator;
+}
+
+/**
+ * Fact documents about real countries in the register of the pretraining corpus (its
+ * statements, our neutral filler): rehearsal text that a mixed run can replay beside
+ * the new domain's prose, so the sentences that state the known facts keep their
+ * endings. Each document states the capital and every second other relation.
+ */
+export function rehearsalProse(countries: readonly CountryFacts[], seed: number, docsPerCountry = 2, separator = '<|endoftext|>'): string {
+  const rng = new Random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)]!;
+  const docs: string[] = [];
+  for (const c of countries) {
+    for (let d = 0; d < docsPerCountry; d++) {
+      const rels = RELATIONS.filter((r, i) => r === 'capital' || (d + i) % 2 === 0);
+      rng.shuffle(rels);
+      const sentences = rels.map((r) => pick(STATEMENTS[r]).replaceAll('{x}', c.name).replaceAll('{y}', c[r]));
+      if (rng.next() < 0.5) sentences.splice(rng.int(sentences.length + 1), 0, pick(FILLER));
       docs.push(`${rng.next() < 0.5 ? `About ${c.name}\n` : ''}${sentences.join(' ')}`);
     }
   }

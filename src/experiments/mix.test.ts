@@ -9,8 +9,10 @@ import type { InstructionExample } from '../data/schema';
 import { GPT } from '../model/gpt';
 import { BpeTokenizer } from '../tokenizer/bpe';
 import { armData, completesWith, ExperimentInputError, ExperimentStopped, formatResult, textRecall, tune, type ExperimentEnv } from './common';
-import { domainProbes, domainProse, domainQuestions, inventDomain } from './domain';
-import { MIX_QUICK, mixInputProblem, runMix, type MixSettings } from './mix';
+import type { Batch, BatchSource } from '../train/batches';
+import type { CountryFacts } from '../corpus/facts';
+import { domainProbes, domainProse, domainQuestions, inventDomain, rehearsalProse } from './domain';
+import { MIX_QUICK, mixedArmBatches, mixInputProblem, runMix, type MixSettings } from './mix';
 
 beforeAll(async () => {
   await useCpuBackend();
@@ -43,6 +45,16 @@ describe('the invented domain', () => {
     }
     expect(domainProbes(d)[0]).toEqual({ prompt: `The capital of ${d[0]!.name} is`, answer: d[0]!.capital, relation: 'capital' });
     expect(domainQuestions(d).map((e) => [e.instruction, e.response])[1]).toEqual([`What is the capital of ${d[1]!.name}?`, d[1]!.capital]);
+  });
+
+  it('rehearses known countries in the corpus register: every capital in every document, the other facts in half', () => {
+    const known: CountryFacts[] = ['France', 'Peru'].map((name, i) => ({ code: `C${i}`, name, capital: ['Paris', 'Lima'][i]!, continent: 'Europe', currency: 'Euro', language: 'French', callingCode: '+33', domain: '.fr', currencyCode: 'EUR', code3: 'FRA' }));
+    const text = rehearsalProse(known, 3, 4);
+    expect(rehearsalProse(known, 3, 4)).toBe(text);
+    const docs = text.split('<|endoftext|>').filter(Boolean);
+    expect(docs).toHaveLength(8);
+    for (const d of docs) expect(d.includes('Paris') !== d.includes('Lima')).toBe(true);
+    expect(docs.filter((d) => d.includes('France') && d.includes('+33'))).toHaveLength(2);
   });
 
   it('scores a text completion by whole words', () => {
@@ -93,7 +105,22 @@ describe('the mix experiment', () => {
     expect(without.columns.map((c) => c.key)).not.toContain('heldOutText');
   }, 120_000);
 
+  it('draws the mixed arm\'s batches at the instruction and rehearsal shares, evenly', () => {
+    const counting = (name: string, drawn: string[]): BatchSource => ({ tokensPerBatch: 1, next: () => (drawn.push(name), {} as Batch), getState: () => null, setState: () => {} });
+    const drawn: string[] = [];
+    const source = mixedArmBatches(counting('domain', drawn), counting('ins', drawn), 0.5, { source: counting('old', drawn), share: 0.25 });
+    for (let i = 0; i < 100; i++) source.next();
+    expect(['ins', 'old', 'domain'].map((k) => drawn.filter((d) => d === k).length)).toEqual([50, 25, 25]);
+    expect(drawn.slice(0, 4).sort()).toEqual(['domain', 'ins', 'ins', 'old']);
+    const plain: string[] = [];
+    const without = mixedArmBatches(counting('domain', plain), counting('ins', plain), 0.5, null);
+    for (let i = 0; i < 10; i++) without.next();
+    expect(plain.filter((d) => d === 'domain')).toHaveLength(5);
+  });
+
   it('refuses inputs too small for its split, naming what is short', () => {
+    expect(mixInputProblem({ tuneExamples: old, heldOut: old }, { ...tiny, rehearsalShare: 0.2 })).toMatch(/Rehearsal needs known countries.*got 0/);
+    expect(mixInputProblem({ tuneExamples: old, heldOut: old, rehearsal: Array.from({ length: 5 }, (_, i) => ({ name: `K${i}` }) as CountryFacts) }, { ...tiny, rehearsalShare: 0.5 })).toMatch(/sum below 1/);
     expect(mixInputProblem({ tuneExamples: old, heldOut: old.slice(0, 4) }, tiny)).toMatch(/held-out question set has 4 example\(s\).*at least 10/);
     expect(mixInputProblem({ tuneExamples: old.slice(0, 2), heldOut: old }, tiny)).toMatch(/instruction set has 2 example\(s\)/);
     expect(mixInputProblem({ tuneExamples: old, heldOut: old }, { ...tiny, taughtCountries: 3 })).toMatch(/between 1 and 2/);

@@ -11,7 +11,8 @@ import { MixedBatches } from '../train/mix';
 import { prepareTextData } from '../train/text';
 import { Random } from '../util/random';
 import { armData, askAll, asInputProblem, checkStopped, ExperimentInputError, copyModel, formatShare, textRecall, tune, type Claim, type ExperimentEnv, type ExperimentResult, type TuneSettings, tuneSettingsProblem } from './common';
-import { domainProbes, domainProse, domainQuestions, inventDomain } from './domain';
+import type { CountryFacts } from '../corpus/facts';
+import { domainProbes, domainProse, domainQuestions, inventDomain, rehearsalProse } from './domain';
 
 export interface MixSettings extends TuneSettings {
   /** Invented countries in the domain. */
@@ -22,6 +23,11 @@ export interface MixSettings extends TuneSettings {
   docsPerCountry: number;
   /** Share of the mixed arm's batches drawn from instructions. */
   instructionShare: number;
+  /**
+   * Share of the mixed arm's batches replayed from prose about the known countries
+   * (`MixInputs.rehearsal`), taken from the domain prose's share; 0 or absent: none.
+   */
+  rehearsalShare?: number;
   /** Held-out capital questions asked (a seeded sample of the set given). */
   heldOutQuestions: number;
   /** Old-country instruction examples in the mix (a seeded sample of the tuning set). */
@@ -61,12 +67,32 @@ export interface MixInputs {
    * questions ask for, which tells a lost format from lost facts.
    */
   heldOutFacts?: ReadonlyArray<{ name: string; capital: string }>;
+  /** Known countries whose facts the mixed arm replays as prose when `rehearsalShare` > 0. */
+  rehearsal?: readonly CountryFacts[];
+}
+
+/** Fact documents per known country in the rehearsal prose. */
+const REHEARSAL_DOCS_PER_COUNTRY = 4;
+
+/**
+ * The mixed arm's batches: `instructionShare` of them from the instructions, and of the
+ * rest, the rehearsal's share of all batches replayed from known-country prose, evenly
+ * spread among the domain prose.
+ */
+export function mixedArmBatches(domain: BatchSource, instructions: BatchSource, instructionShare: number, rehearsal: { source: BatchSource; share: number } | null): BatchSource {
+  const text = rehearsal ? new MixedBatches(domain, rehearsal.source, rehearsal.share / (1 - instructionShare)) : domain;
+  return new MixedBatches(text, instructions, instructionShare);
 }
 
 /** Why the experiment cannot run on these inputs, or null. */
 export function mixInputProblem(inputs: MixInputs, s: MixSettings): string | null {
   if (inputs.heldOut.length < 10) return `The held-out question set has ${inputs.heldOut.length} example(s); the mix experiment needs at least 10 to measure instruction following.`;
   if (inputs.tuneExamples.length < 10) return `The instruction set has ${inputs.tuneExamples.length} example(s); the mixed arm needs at least 10 to mix in.`;
+  const r = s.rehearsalShare ?? 0;
+  if (r > 0) {
+    if (!(r < 1) || r + s.instructionShare >= 1) return `The rehearsal share (${r}) and the instruction share (${s.instructionShare}) must leave some batches for the domain prose (their sum below 1).`;
+    if ((inputs.rehearsal?.length ?? 0) < 5) return `Rehearsal needs known countries to replay: got ${inputs.rehearsal?.length ?? 0}, at least 5.`;
+  } else if (r < 0) return `The rehearsal share must be from 0 to below 1 (got ${r}).`;
   if (s.taughtCountries < 1 || s.taughtCountries >= s.countries) return `Of ${s.countries} invented countries, between 1 and ${s.countries - 1} can be taught as questions (got ${s.taughtCountries}); the rest are asked after.`;
   return null;
 }
@@ -111,6 +137,10 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
   const textData = () => asInputProblem(() => prepareTextData(prose, env.tokenizer, { batchSize: s.batchSize, contextLength: ctx, seed: s.seed, valFraction: 0 }));
   const ins = armData(mixExamples, env, s);
   textData();
+  const rehearsalShare = s.rehearsalShare ?? 0;
+  const rehearsalText = rehearsalShare > 0 ? rehearsalProse(inputs.rehearsal ?? [], s.seed, REHEARSAL_DOCS_PER_COUNTRY) : '';
+  const rehearsalData = () => asInputProblem(() => prepareTextData(rehearsalText, env.tokenizer, { batchSize: s.batchSize, contextLength: ctx, seed: s.seed + 1, valFraction: 0 }));
+  if (rehearsalShare > 0) rehearsalData();
 
   const chosen = new Set(s.arms ?? ['prose', 'mix']);
   if (chosen.size === 0) throw new ExperimentInputError('The mix experiment needs at least one of its arms: prose, mix.');
@@ -127,7 +157,7 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
   };
   const before = s.skipBefore ? null : await measure(env.model, 'before');
   const prose_ = chosen.has('prose') ? await armRun('prose only', () => textData().source) : null;
-  const mix_ = chosen.has('mix') ? await armRun('prose + instructions', () => new MixedBatches(textData().source, ins.source, s.instructionShare)) : null;
+  const mix_ = chosen.has('mix') ? await armRun('prose + instructions', () => mixedArmBatches(textData().source, ins.source, s.instructionShare, rehearsalShare > 0 ? { source: rehearsalData().source, share: rehearsalShare } : null)) : null;
 
   // How the copies were tuned, for the rows' labels: LoRA, or every parameter.
   const how = s.lora ? `, LoRA rank ${s.lora.rank}${s.lora.targets ? ` on ${s.lora.targets.join(', ')}` : ''}` : '';
@@ -170,7 +200,7 @@ export async function runMix(env: ExperimentEnv, inputs: MixInputs, s: MixSettin
     rows: [
       ...(before ? [{ arm: 'before', label: 'before (starting model)', values: b }] : []),
       ...(prose_ ? [{ arm: 'prose', label: `(a) prose only, ${s.steps} steps${how}`, values: p }] : []),
-      ...(mix_ ? [{ arm: 'mix', label: `(b) prose + ${Math.round(s.instructionShare * 100)}% instruction batches, ${s.steps} steps${how}`, values: m }] : []),
+      ...(mix_ ? [{ arm: 'mix', label: `(b) prose + ${Math.round(s.instructionShare * 100)}% instruction batches${rehearsalShare > 0 ? ` + ${Math.round(rehearsalShare * 100)}% rehearsal of ${inputs.rehearsal?.length} known countries' facts` : ''}, ${s.steps} steps${how}`, values: m }] : []),
     ],
     claims,
     samples: [...(before ? [{ arm: 'before', text: before.sample }] : []), ...(prose_ ? [{ arm: 'prose', text: prose_.sample }] : []), ...(mix_ ? [{ arm: 'mix', text: mix_.sample }] : [])],
