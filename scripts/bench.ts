@@ -16,7 +16,7 @@
 //                (phases and kernel launches) instead of the benchmark
 //   npm run bench -- --lesson     time to the lesson's outcome (see scripts/bench/lesson.ts):
 //                --backends node,webgl,webgpu  --arms reference,bucket,pack,lesson (also reference-all: the reference with logits at every position)
-//                --lesson-settings steps=40,batch=16,lr=3e-4,warmup=4,pack=false,tuning=lora,rank=8,alpha=16,logits=all
+//                --lesson-settings steps=40,batch=16,lr=3e-4,warmup=4,minlr=1,pack=false,tuning=lora,rank=8,alpha=16,logits=all
 //                (default: the page's settings; more entries separated by ';' add arms lesson2, lesson3, ...)  --check-every 10
 //                --max-steps N (cap every arm, for a slow machine)
 //                --arms ...,lora  --lora-settings rank=8,alpha=16,lr=1e-3: the lesson arm tuned with LoRA
@@ -298,7 +298,7 @@ async function main(): Promise<void> {
 }
 
 /** The keys --lesson-settings accepts; anything else is refused rather than silently ignored. */
-const LESSON_KEYS = ['steps', 'batch', 'lr', 'warmup', 'pack', 'continue', 'tuning', 'rank', 'alpha', 'logits'] as const;
+const LESSON_KEYS = ['steps', 'batch', 'lr', 'warmup', 'minlr', 'pack', 'continue', 'tuning', 'rank', 'alpha', 'logits'] as const;
 
 /** One lesson arm from one --lesson-settings entry ("steps=25,lr=1e-3"), over the page's first-visit settings. */
 function lessonArm(id: string, entry: string): LessonArm {
@@ -320,6 +320,7 @@ function lessonArm(id: string, entry: string): LessonArm {
     batchSize: num('batch', shipped.batchSize!),
     learningRate: num('lr', shipped.learningRate!),
     warmupSteps: num('warmup', shipped.warmupSteps!),
+    ...(kv.has('minlr') ? { minLrRatio: num('minlr', 0.1) } : {}),
     tuning,
     ...(tuning === 'lora' ? { loraRank: num('rank', shipped.loraRank ?? 8), loraAlpha: num('alpha', shipped.loraAlpha ?? 2 * num('rank', shipped.loraRank ?? 8)) } : {}),
   };
@@ -329,7 +330,7 @@ function lessonArm(id: string, entry: string): LessonArm {
   const how = tuning === 'lora' ? `LoRA r=${options.loraRank} alpha ${options.loraAlpha}, ` : '';
   return {
     id,
-    label: `${id}: ${how}${options.steps} steps x ${options.batchSize}, lr ${options.learningRate}, warm-up ${options.warmupSteps}, ${pack ? 'packed, bucketed' : 'bucketed'}${logits === 'all' ? ', logits at every position' : ''}`,
+    label: `${id}: ${how}${options.steps} steps x ${options.batchSize}, lr ${options.learningRate}, warm-up ${options.warmupSteps}${options.minLrRatio !== undefined ? `, floor ${options.minLrRatio}` : ''}, ${pack ? 'packed, bucketed' : 'bucketed'}${logits === 'all' ? ', logits at every position' : ''}`,
     options,
     padding: 'bucket',
     pack,

@@ -1,5 +1,5 @@
 // npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
-// [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention]
+// [--steps N] [--lr X] [--seed N] [--lora-rank R --lora-alpha A --lora-targets all|attention]
 // [--share X --taught N --rehearse-share X --rehearse train|all (mix)]
 // [--temperature X --shape strict|pool --pair-epochs N --consistency A/S --propose-only (self-instruct)]
 // [--arms list --no-before (flan, mix: one run split over processes)]: the
@@ -57,7 +57,7 @@ function flanCountries() {
  * stops once the pairs are written), so other settings can be tried without editing the defaults
  * the studio uses. Returns the settings and a tag naming the overrides for the output file.
  */
-function withOverrides<S extends { steps: number; learningRate: number; lora?: LoraSpec; instructionShare?: number; rehearsalShare?: number; taughtCountries?: number; countries?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; pairEpochs?: number; consistency?: { samples: number; agree: number }; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
+function withOverrides<S extends { steps: number; learningRate: number; seed: number; lora?: LoraSpec; instructionShare?: number; rehearsalShare?: number; taughtCountries?: number; countries?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; pairEpochs?: number; consistency?: { samples: number; agree: number }; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
   const settings = { ...base };
   const tags: string[] = [];
   if (flags.has('steps')) {
@@ -65,6 +65,12 @@ function withOverrides<S extends { steps: number; learningRate: number; lora?: L
     if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a whole number of steps >= 1, got "${flags.get('steps')}".`);
     settings.steps = steps;
     tags.push(`steps${steps}`);
+  }
+  if (flags.has('seed')) {
+    const seed = numberFlag(flags, 'seed', base.seed);
+    if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a whole number >= 0, got "${flags.get('seed')}".`);
+    settings.seed = seed;
+    tags.push(`seed${seed}`);
   }
   if (flags.has('lr')) {
     const lr = numberFlag(flags, 'lr', base.learningRate);
@@ -209,7 +215,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--lora-rank R --lora-alpha A --lora-targets all|attention] [--share X --taught N --rehearse-share X --rehearse train|all (mix)] [--temperature X] [--shape strict|pool] [--pair-epochs N] [--consistency A/S] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--seed N] [--lora-rank R --lora-alpha A --lora-targets all|attention] [--share X --taught N --rehearse-share X --rehearse train|all (mix)] [--temperature X] [--shape strict|pool] [--pair-epochs N] [--consistency A/S] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
     process.exit(2);
   }
   const quick = flags.has('quick');

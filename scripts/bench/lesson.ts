@@ -28,7 +28,7 @@ export interface LessonArm {
   id: string;
   label: string;
   /** Overrides of the page's first-visit settings (DEFAULT_TRAIN_OPTIONS with SHIPPED_TUNE_OPTIONS). */
-  options: Partial<Pick<TrainOptions, 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'tuning' | 'loraRank' | 'loraAlpha'>>;
+  options: Partial<Pick<TrainOptions, 'steps' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'tuning' | 'loraRank' | 'loraAlpha' | 'minLrRatio'>>;
   padding: 'bucket' | 'context';
   pack: boolean;
   /** Where the LM head and the loss run: the masked positions (the default) or every position (as the engine did). */
