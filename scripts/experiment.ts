@@ -1,6 +1,6 @@
 // npm run experiment -- <flan|self-instruct|mix> [--quick] [--model dir]
 // [--steps N] [--lr X] [--seed N] [--lora-rank R --lora-alpha A --lora-targets all|attention]
-// [--share X --taught N --rehearse-share X --rehearse train|all (mix)]
+// [--share X --taught N --old-examples N --rehearse-share X --rehearse train|all (mix)]
 // [--temperature X --shape strict|pool --pair-epochs N --consistency A/S --propose-only (self-instruct)]
 // [--arms list --no-before (flan, mix: one run split over processes)]: the
 // seed's experiments on the shipped models, with the same code the studio's
@@ -57,7 +57,7 @@ function flanCountries() {
  * stops once the pairs are written), so other settings can be tried without editing the defaults
  * the studio uses. Returns the settings and a tag naming the overrides for the output file.
  */
-function withOverrides<S extends { steps: number; learningRate: number; seed: number; lora?: LoraSpec; instructionShare?: number; rehearsalShare?: number; taughtCountries?: number; countries?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; pairEpochs?: number; consistency?: { samples: number; agree: number }; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
+function withOverrides<S extends { steps: number; learningRate: number; seed: number; lora?: LoraSpec; instructionShare?: number; rehearsalShare?: number; oldExamples?: number; taughtCountries?: number; countries?: number; temperature?: number; measure?: boolean; shapeRules?: 'strict' | 'pool'; pairEpochs?: number; consistency?: { samples: number; agree: number }; arms?: readonly string[]; skipBefore?: boolean }>(name: Name, base: S): { settings: S; tag: string } {
   const settings = { ...base };
   const tags: string[] = [];
   if (flags.has('steps')) {
@@ -104,6 +104,13 @@ function withOverrides<S extends { steps: number; learningRate: number; seed: nu
     if (!(r > 0 && r < 1)) throw new Error(`--rehearse-share must be between 0 and 1 (exclusive), got "${flags.get('rehearse-share')}".`);
     settings.rehearsalShare = r;
     tags.push(`rehearse${flags.get('rehearse') ?? 'train'}${flags.get('rehearse-share')}`);
+  }
+  if (flags.has('old-examples')) {
+    if (name !== 'mix') throw new Error('--old-examples (instruction examples about known countries in the mixed arm) applies to the mix experiment only.');
+    const n = numberFlag(flags, 'old-examples', base.oldExamples ?? 400);
+    if (!Number.isInteger(n) || n < 10) throw new Error(`--old-examples must be a whole number >= 10, got "${flags.get('old-examples')}".`);
+    settings.oldExamples = n;
+    tags.push(`old${n}`);
   }
   if (flags.has('taught')) {
     if (name !== 'mix') throw new Error('--taught (invented countries asked about in the mixed arm\'s instructions) applies to the mix experiment only.');
@@ -215,7 +222,7 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
 async function main(): Promise<void> {
   const name = positional[0];
   if (!name || !(EXPERIMENTS as readonly string[]).includes(name)) {
-    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--seed N] [--lora-rank R --lora-alpha A --lora-targets all|attention] [--share X --taught N --rehearse-share X --rehearse train|all (mix)] [--temperature X] [--shape strict|pool] [--pair-epochs N] [--consistency A/S] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
+    console.error(`usage: npm run experiment -- <${EXPERIMENTS.join('|')}> [--quick] [--model dir] [--steps N] [--lr X] [--seed N] [--lora-rank R --lora-alpha A --lora-targets all|attention] [--share X --taught N --old-examples N --rehearse-share X --rehearse train|all (mix)] [--temperature X] [--shape strict|pool] [--pair-epochs N] [--consistency A/S] [--propose-only] (self-instruct) [--arms list] [--no-before] (flan, mix)`);
     process.exit(2);
   }
   const quick = flags.has('quick');
