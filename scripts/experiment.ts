@@ -103,7 +103,7 @@ function withOverrides<S extends { steps: number; learningRate: number; seed: nu
     const r = numberFlag(flags, 'rehearse-share', 0);
     if (!(r > 0 && r < 1)) throw new Error(`--rehearse-share must be between 0 and 1 (exclusive), got "${flags.get('rehearse-share')}".`);
     settings.rehearsalShare = r;
-    tags.push(`rehearse${flags.get('rehearse') ?? 'train'}${flags.get('rehearse-share')}`);
+    tags.push(`rehearse${flags.get('rehearse') ?? 'all'}${flags.get('rehearse-share')}`);
   }
   if (flags.has('old-examples')) {
     if (name !== 'mix') throw new Error('--old-examples (instruction examples about known countries in the mixed arm) applies to the mix experiment only.');
@@ -205,8 +205,8 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
     case 'mix': {
       const env = loadEnv(flags.get('model') ?? 'public/models/tuned', signal);
       const countries = flanCountries();
-      // Rehearsal replays the train countries' facts, or (`all`) every country's, as pretraining did.
-      const which = flags.get('rehearse') ?? 'train';
+      // Rehearsal replays every country's facts, as pretraining had them, or (`train`) the train countries' only.
+      const which = flags.get('rehearse') ?? 'all';
       if (which !== 'train' && which !== 'all') throw new Error(`--rehearse is train or all, got "${which}".`);
       const rehearsal = which === 'all' ? [...countries.train, ...countries.heldOut] : countries.train;
       return runMix(
