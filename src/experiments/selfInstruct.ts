@@ -259,6 +259,9 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
   const original = inputs.tuneExamples && inputs.tuneExamples.length > 0 ? inputs.tuneExamples : null;
   const added = original && pairs.length > 0 ? await tunedOn([...original, ...pairs], 'original data + kept pairs') : null;
   const control = original && pairs.length > 0 ? await tunedOn(original, 'original data alone') : null;
+  // As many original examples as kept pairs, tuned the same steps: what a set this small
+  // costs by itself, apart from what the generated pairs say.
+  const sameSize = original && pairs.length > 0 ? await tunedOn(rng.sample(original, pairs.length), 'as many original examples', pairSteps) : null;
   return {
     experiment: 'self-instruct',
     quick,
@@ -273,6 +276,7 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
             { arm: 'control', label: `tuned ${s.steps} steps on the ${original.length} original examples alone`, values: { heldOutExact: control.totals.exactMatch, heldOutQuestion: control.totals.questionLike } },
           ]
         : []),
+      ...(sameSize ? [{ arm: 'same-size', label: `tuned ${pairSteps} steps on ${pairs.length} original examples alone (as many as the pairs)`, values: { heldOutExact: sameSize.totals.exactMatch, heldOutQuestion: sameSize.totals.questionLike } }] : []),
     ],
     claims: [
       keptClaim,
