@@ -363,7 +363,7 @@ function lessonArms(): LessonArm[] {
   const all = [...DEFAULT_ARMS, ...lessons, lora];
   const maxSteps = flags.has('max-steps') ? Number(flags.get('max-steps')) : undefined;
   // 'lesson' brings its candidates with it.
-  const ids = wanted.flatMap((id) => (id === 'lesson' ? lessons.map((l) => l.id) : [id]));
+  const ids = [...new Set(wanted.flatMap((id) => (id === 'lesson' ? lessons.map((l) => l.id) : [id])))];
   return ids.map((id) => {
     const arm = all.find((a) => a.id === id);
     if (!arm) throw new Error(`--arms: unknown arm "${id}" (use ${all.map((a) => a.id).join(', ')}).`);
