@@ -89,6 +89,12 @@ function fill(template: string, c: CountryFacts, fact: string): string {
   return template.replaceAll('{x}', c.name).replaceAll('{y}', fact);
 }
 
+/** The relations `rels` of country `c` as statements, in a shuffled order, each in a phrasing drawn from STATEMENTS. */
+export function factSentences(c: CountryFacts, rels: Relation[], rng: Random): string[] {
+  rng.shuffle(rels);
+  return rels.map((r) => fill(STATEMENTS[r][rng.int(STATEMENTS[r].length)]!, c, c[r]));
+}
+
 /**
  * Neutral sentences from plain prose: 6 to 16 words, no digits, and no country,
  * capital or other fact name, so filler never contradicts or leaks a fact.
@@ -126,8 +132,7 @@ export function buildCorpus(facts: readonly CountryFacts[], filler: readonly str
   for (const c of facts) {
     for (let d = 0; d < o.docsPerCountry; d++) {
       const rels = RELATIONS.filter((r, i) => (r === 'capital' ? d % 5 !== 4 : (d + i) % 2 === 0));
-      rng.shuffle(rels);
-      const sentences = rels.map((r) => fill(pick(STATEMENTS[r]), c, c[r]));
+      const sentences = factSentences(c, rels, rng);
       const fillers = rng.int(3);
       for (let f = 0; f < fillers; f++) sentences.splice(rng.int(sentences.length + 1), 0, pick(filler));
       const title = rng.next() < 0.5 ? `${fill(pick(FACT_TITLES), c, '')}\n` : '';

@@ -3,7 +3,7 @@
 // cannot know. Generated from a seed, so the same seed gives the same domain byte
 // for byte; every word of it is ours (licensed with the project).
 
-import { STATEMENTS } from '../corpus/build';
+import { factSentences } from '../corpus/build';
 import { RELATIONS, type CountryFacts } from '../corpus/facts';
 import { expandTask } from '../data/expand';
 import type { InstructionExample } from '../data/schema';
@@ -110,9 +110,7 @@ export function rehearsalProse(countries: readonly CountryFacts[], seed: number,
   const docs: string[] = [];
   for (const c of countries) {
     for (let d = 0; d < docsPerCountry; d++) {
-      const rels = RELATIONS.filter((r, i) => r === 'capital' || (d + i) % 2 === 0);
-      rng.shuffle(rels);
-      const sentences = rels.map((r) => pick(STATEMENTS[r]).replaceAll('{x}', c.name).replaceAll('{y}', c[r]));
+      const sentences = factSentences(c, RELATIONS.filter((r, i) => r === 'capital' || (d + i) % 2 === 0), rng);
       if (rng.next() < 0.5) sentences.splice(rng.int(sentences.length + 1), 0, pick(FILLER));
       docs.push(`${rng.next() < 0.5 ? `About ${c.name}\n` : ''}${sentences.join(' ')}`);
     }
