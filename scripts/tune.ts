@@ -14,6 +14,11 @@
 // dataset and the rest from plain text (e.g. the pretraining corpus), so tuning
 // rehearses what the base model read. --lora-rank 8 --lora-alpha 16 trains LoRA
 // adapters instead of every weight; the folder written holds the merged model.
+//
+// --average-from S writes the mean of the weights after every step from S to the
+// last (a tail average): the step-to-step swing of a constant learning rate is
+// smoothed instead of picked from. With --keep-best the average is measured on the
+// held-out rows too and is one more candidate.
 
 import { join } from 'node:path';
 import { evaluateModel } from '../src/eval/evaluate';
@@ -24,6 +29,7 @@ import { AdamW } from '../src/train/optimizer';
 import { prepareInstructionData } from '../src/train/instructions';
 import { prepareTextData } from '../src/train/text';
 import { MixedBatches } from '../src/train/mix';
+import { WeightAverage } from '../src/train/average';
 import { loraSpecFor } from '../src/model/lora';
 import { readFileSync } from 'node:fs';
 import { evaluate } from '../src/train/step';
@@ -37,7 +43,7 @@ async function main(): Promise<void> {
   const dataPath = flags.get('data');
   const outDir = flags.get('out');
   if (!modelDir || !dataPath || !outDir) {
-    console.error('usage: npm run tune -- --model <dir> --data <dataset file> --out <dir> [--steps 80] [--lr 1e-4] [--batch 32] [--warmup 5] [--min-lr-ratio 0.1] [--template plain] [--seed 1] [--train-on-inputs] [--pack] [--heldout <dataset> --heldout-every 20 --heldout-stride 8 [--keep-best]] [--mix-text <text file> --instruction-share 0.5] [--lora-rank 8 --lora-alpha 16 [--lora-targets all|attention]]');
+    console.error('usage: npm run tune -- --model <dir> --data <dataset file> --out <dir> [--steps 80] [--lr 1e-4] [--batch 32] [--warmup 5] [--min-lr-ratio 0.1] [--template plain] [--seed 1] [--train-on-inputs] [--pack] [--heldout <dataset> --heldout-every 20 --heldout-stride 8 [--keep-best]] [--mix-text <text file> --instruction-share 0.5] [--lora-rank 8 --lora-alpha 16 [--lora-targets all|attention]] [--average-from S]');
     process.exit(2);
   }
   const o = {
@@ -88,11 +94,19 @@ async function main(): Promise<void> {
   const heldoutStride = numberFlag(flags, 'heldout-stride', 8);
   const heldout = heldoutPath ? readDataset(heldoutPath).filter((_, i) => i % heldoutStride === 0) : [];
   const keepBest = flags.has('keep-best');
+  const averageFrom = flags.has('average-from') ? numberFlag(flags, 'average-from', 1) : null;
+  if (averageFrom !== null && !(Number.isInteger(averageFrom) && averageFrom >= 1 && averageFrom <= o.steps)) {
+    console.error(`--average-from must be a step from 1 to --steps (${o.steps}); got ${flags.get('average-from')}.`);
+    process.exit(2);
+  }
+  // The mean of the merged weights after each step from averageFrom on.
+  const tail = new WeightAverage();
   if (keepBest && !heldoutPath) throw new Error('--keep-best needs --heldout <dataset> to choose the best step by.');
   const heldoutLog: Array<[number, number]> = [];
   let best: { step: number; exact: number; weights: Awaited<ReturnType<GPT['readWeights']>> } | null = null;
+  const heldoutExact = async () => (await evaluateModel(base.model, base.tokenizer, heldout, { template: templateById(o.template), maxTokens: 12 })).totals.exactMatch;
   const measureHeldout = async (step: number) => {
-    const r = await evaluateModel(base.model, base.tokenizer, heldout, { template: templateById(o.template), maxTokens: 12 });
+    const r = { totals: { exactMatch: await heldoutExact() } };
     heldoutLog.push([step, Math.round(r.totals.exactMatch * 1e4) / 1e4]);
     console.log(`step ${String(step).padStart(4)}/${o.steps}  held-out exact match ${(r.totals.exactMatch * 100).toFixed(1)}% (${heldout.length} rows of ${heldoutPath})`);
     if (keepBest && (!best || r.totals.exactMatch > best.exact)) best = { step, exact: r.totals.exactMatch, weights: await base.model.readWeights() };
@@ -104,6 +118,9 @@ async function main(): Promise<void> {
   await new Trainer(base.model, optimizer, source, o, {
     onStep: async (i) => {
       seconds = i.elapsedSec;
+      if (averageFrom !== null && i.step >= averageFrom) {
+        tail.add(await base.model.readWeights());
+      }
       log.push([i.step, Math.round(i.loss * 1e4) / 1e4]);
       if (i.step % 10 === 0 || i.step === o.steps) {
         console.log(`step ${String(i.step).padStart(4)}/${o.steps}  loss ${i.loss.toFixed(4)}  ${i.tokensPerSec.toFixed(0)} tok/s  ETA ${i.etaSec === null ? '-' : formatDuration(i.etaSec)}`);
@@ -117,7 +134,20 @@ async function main(): Promise<void> {
   }, data.evalBatches).run();
   // The folder holds a plain GPT-2: adapters are folded into the weights.
   base.model.mergeLora();
-  const chosen = best as { step: number; exact: number; weights: Awaited<ReturnType<GPT['readWeights']>> } | null;
+  let chosen = best as { step: number; exact: number; weights: Awaited<ReturnType<GPT['readWeights']>> } | null;
+  let average: { exact: number | null } | null = null;
+  if (averageFrom !== null) {
+    base.model.writeWeights(tail.mean());
+    const exact = heldout.length > 0 ? await heldoutExact() : null;
+    if (exact !== null) console.log(`mean of the weights after steps ${averageFrom}-${o.steps} (${tail.count} steps): held-out exact match ${(exact * 100).toFixed(1)}%`);
+    if (!keepBest || !chosen || exact === null || exact >= chosen.exact) {
+      average = { exact };
+      chosen = null;
+    } else {
+      console.log(`the mean scores below step ${chosen.step} (${(chosen.exact * 100).toFixed(1)}%), so that step is kept`);
+      base.model.writeWeights(chosen.weights);
+    }
+  }
   if (chosen && chosen.step !== o.steps) {
     console.log(`keeping the model at step ${chosen.step} (best held-out exact match ${(chosen.exact * 100).toFixed(1)}%)`);
     base.model.writeWeights(chosen.weights);
@@ -138,7 +168,7 @@ question it answers instead of continuing with more questions.
 | config | vocab ${base.config.vocabSize}, context ${base.config.contextLength}, width ${base.config.width}, ${base.config.layers} layers, ${base.config.heads} heads |
 | data | ${dataPath}: ${data.summary} ${data.trainExamples} train / ${data.valExamples} validation examples |
 | template | ${o.template}; loss on ${o.trainOnInputs ? 'prompt and response' : 'response tokens only (plus the end-of-text token)'}${o.pack ? ', packed' : ''} |${mixPath ? `\n| mixed with text | ${share} of batches from the dataset, the rest from ${mixPath} (next-token loss on every token) |` : ''}${lora ? `\n| LoRA | rank ${lora.rank}, alpha ${lora.alpha} on ${targetSet === 'attention' ? 'the attention projections only (the MLPs stay as pretrained)' : 'every attention and MLP projection'}, merged into the weights written here |` : ''}
-| training | ${stepsKept} steps${stepsKept !== o.steps ? ` (the best held-out step of a ${o.steps}-step run)` : ''} x ${o.batchSize} rows of ${base.config.contextLength} tokens, AdamW lr ${o.learningRate} (${o.warmupSteps} warm-up steps, ${o.minLrRatio === 1 ? 'then constant' : `cosine to ${o.learningRate * o.minLrRatio}`}), clip ${o.gradClip}, seed ${o.seed} |${heldoutLog.length > 0 ? `\n| held-out exact match during tuning | ${heldoutLog.map(([st, x]) => `step ${st}: ${(x * 100).toFixed(1)}%`).join(', ')} (${heldout.length} rows of ${heldoutPath}) |` : ''}
+| training | ${stepsKept} steps${stepsKept !== o.steps ? ` (the best held-out step of a ${o.steps}-step run)` : ''}${average ? `; the weights written are the mean of the weights after each of steps ${averageFrom}-${o.steps}${average.exact !== null ? ` (held-out exact match of the mean: ${(average.exact * 100).toFixed(1)}%)` : ''}` : ''} x ${o.batchSize} rows of ${base.config.contextLength} tokens, AdamW lr ${o.learningRate} (${o.warmupSteps} warm-up steps, ${o.minLrRatio === 1 ? 'then constant' : `cosine to ${o.learningRate * o.minLrRatio}`}), clip ${o.gradClip}, seed ${o.seed} |${heldoutLog.length > 0 ? `\n| held-out exact match during tuning | ${heldoutLog.map(([st, x]) => `step ${st}: ${(x * 100).toFixed(1)}%`).join(', ')} (${heldout.length} rows of ${heldoutPath}) |` : ''}
 | final losses | train ${trainLoss.toFixed(4)} (mean of the last 10 steps), validation ${Number.isFinite(valLoss) ? valLoss.toFixed(4) : 'n/a'} |
 | compute | ${formatDuration(seconds)} on tfjs ${backend} in Node |
 
@@ -146,11 +176,11 @@ Licence: CC0-1.0 (weights), by the Instruct Studio team; the data's sources are 
 
 ## Reproduce
 \`\`\`sh
-npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps ${o.steps} --lr ${o.learningRate} --batch ${o.batchSize} --warmup ${o.warmupSteps} --min-lr-ratio ${o.minLrRatio} --template ${o.template} --seed ${o.seed}${o.trainOnInputs ? ' --train-on-inputs' : ''}${o.pack ? ' --pack' : ''}${mixPath ? ` --mix-text ${mixPath} --instruction-share ${share}` : ''}${lora ? ` --lora-rank ${lora.rank} --lora-alpha ${lora.alpha}${targetSet === 'attention' ? ' --lora-targets attention' : ''}` : ''}${heldoutPath ? ` --heldout ${heldoutPath} --heldout-every ${heldoutEvery} --heldout-stride ${heldoutStride}${keepBest ? ' --keep-best' : ''}` : ''}
+npm run tune -- --model ${modelDir} --data ${dataPath} --out ${outDir} --steps ${o.steps} --lr ${o.learningRate} --batch ${o.batchSize} --warmup ${o.warmupSteps} --min-lr-ratio ${o.minLrRatio} --template ${o.template} --seed ${o.seed}${o.trainOnInputs ? ' --train-on-inputs' : ''}${o.pack ? ' --pack' : ''}${mixPath ? ` --mix-text ${mixPath} --instruction-share ${share}` : ''}${lora ? ` --lora-rank ${lora.rank} --lora-alpha ${lora.alpha}${targetSet === 'attention' ? ' --lora-targets attention' : ''}` : ''}${heldoutPath ? ` --heldout ${heldoutPath} --heldout-every ${heldoutEvery} --heldout-stride ${heldoutStride}${keepBest ? ' --keep-best' : ''}` : ''}${averageFrom !== null ? ` --average-from ${averageFrom}` : ''}
 \`\`\`
 `;
   await saveModelDir(outDir, base.model, base.tokenizer, { step: String(baseSteps + stepsKept), kind: 'tuned', template: o.template, valLoss: String(valLoss), trainLoss: trainLoss.toFixed(4) }, card);
-  atomicWrite(join(outDir, 'training-log.json'), `${JSON.stringify({ settings: o, stepsKept, loss: log, validation: valLog, heldout: heldoutLog })}\n`);
+  atomicWrite(join(outDir, 'training-log.json'), `${JSON.stringify({ settings: o, stepsKept, averageFrom: average ? averageFrom : null, averageHeldout: average?.exact ?? null, loss: log, validation: valLog, heldout: heldoutLog })}\n`);
   // The scale-out bundle: this data as TRL JSONL, train_trl.py with these settings, accelerate configs.
   const bundle = scaleOutFiles(examples, templateById(o.template), { steps: stepsKept, learningRate: o.learningRate, batchSize: o.batchSize, warmupSteps: o.warmupSteps, trainOnInputs: o.trainOnInputs });
   for (const [name, text] of Object.entries(bundle)) atomicWrite(join(outDir, name), text);
