@@ -11,7 +11,7 @@ import { test, expect, lossHistory, storedCheckpoints } from './fixtures';
 // with autosave every step, so each life is short. docs/RELIABILITY.md.
 
 const KILLS = 21;
-const STEPS = 60;
+const STEPS = 80;
 const MICRO = { vocabSize: 300, contextLength: 16, width: 32, layers: 1, heads: 2 };
 const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(12);
 
@@ -86,6 +86,13 @@ function armPage(kill: Kill | null): void {
 
 
 
+/** `p`, or a failure naming `what` after `ms`: a page that never answers fails the kill it is in, not the whole test's timeout. */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 async function newLife(context: BrowserContext, kill: Kill | null): Promise<{ page: Page; cdp: CDPSession }> {
   const page = await context.newPage();
   await page.addInitScript(armPage, kill);
@@ -153,7 +160,10 @@ test(`a run crashed ${KILLS} times, mostly inside an autosave, keeps whole check
       await expect(banner).toHaveCount(0);
     }
     if (kill.kind === 'random') {
-      await expect.poll(() => storedThisLife, { timeout: 120_000 }).toBeGreaterThanOrEqual(kill.autosave);
+      // Polled every 20 ms: the default back-off (up to 1 s) lets the run go on
+      // for many steps past the armed autosave, and a run that reaches its last
+      // step before a later kill leaves nothing to resume.
+      await expect.poll(() => storedThisLife, { timeout: 120_000, intervals: [20] }).toBeGreaterThanOrEqual(kill.autosave);
       await life.page.waitForTimeout(kill.delayMs);
     } else {
       // A run that ends or stalls instead of reaching the armed autosave fails here rather than at the test's timeout.
@@ -164,12 +174,12 @@ test(`a run crashed ${KILLS} times, mostly inside an autosave, keeps whole check
     const crashed = life.page.waitForEvent('crash', { timeout: 60_000 });
     void life.cdp.send('Page.crash').catch(() => undefined);
     await crashed;
-    await life.page.close().catch(() => undefined);
+    await within(60_000, `closing the page crashed by kill ${k + 1}`, life.page.close().catch(() => undefined));
     outcomes[kill.kind]++;
 
     // A new page: every checkpoint stored whole, the run offered from the last one that was stored, never behind.
-    life = await newLife(context, kills[k + 1] ?? null);
-    const stored = await storedCheckpoints(life.page);
+    life = await within(180_000, `opening the page after kill ${k + 1}`, newLife(context, kills[k + 1] ?? null));
+    const stored = await within(60_000, `reading IndexedDB after kill ${k + 1}`, storedCheckpoints(life.page));
     expect(stored.meta.map((m) => m.id).sort(), `checkpoint records and their bytes after kill ${k + 1}`).toEqual(stored.data.map((d) => d.id).sort());
     for (const m of stored.meta) expect(stored.data.find((d) => d.id === m.id)!.size).toBe(m.sizeBytes);
     const banner = life.page.getByTestId('resume-banner');
