@@ -46,7 +46,7 @@ export const LESSON_STEPS: readonly LessonStep[] = [
       'Now tune the base model yourself, on the country-facts set: seven kinds of fact (capital, continent, currency, calling code and more) about half of the world’s countries, each asked in several phrasings from a pool of thirteen.',
       'The settings are gentle on purpose: on this data, held-out accuracy peaks early and falls when the model starts to memorise. Longer is not better.',
       'The run filled in here is 40 steps of 16 rows, with short examples packed several to a row. Measured on this base model, it ends answering Paris, and 42 of 50 capitals of countries it was never tuned on.',
-      'The loss measures how surprised the model is by the responses; watch it fall. How long the run takes depends on your GPU (the header shows the backend). The shipped tuned model was tuned from the same base model on the same set (with LoRA adapters, 100 steps), so you can go on to the next step while it runs.',
+      'The loss measures how surprised the model is by the responses; watch it fall. How long the run takes depends on your GPU (the header shows the backend). The shipped tuned model was tuned from the same base model on the same set (with LoRA adapters, 140 steps, keeping the mean of its weights over steps 50 to 140), so you can go on to the next step while it runs.',
     ],
     Experiment: TuneYourself,
   },
