@@ -191,7 +191,12 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
       const env = loadEnv(flags.get('model') ?? 'public/models/tuned', signal);
       const result = await runSelfInstruct(
         env,
-        { seedTasks: readDataset(join(DATA, 'geo-tune.json')), heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')), tuneExamples: readDataset(join(DATA, 'geo-tune.json')) },
+        {
+          seedTasks: readDataset(join(DATA, 'geo-tune.json')),
+          heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')),
+          tuneExamples: readDataset(join(DATA, 'geo-tune.json')),
+          facts: (({ train, heldOut }) => [...train, ...heldOut])(flanCountries()),
+        },
         withOverrides(name, quick ? SELF_INSTRUCT_QUICK : SELF_INSTRUCT_FULL).settings,
         quick,
       );

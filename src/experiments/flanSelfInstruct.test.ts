@@ -13,7 +13,7 @@ import { BpeTokenizer } from '../tokenizer/bpe';
 import { readFileSync } from 'node:fs';
 import { askAll } from './common';
 import { FLAN_QUICK, flanArms, flanInputProblem, readFlanCountries, runFlan } from './flan';
-import { consistentPairs, instructionProblem, maxRouge, pairStepsOf, proposalPrompt, responseProblem, runSelfInstruct, selfInstructInputProblem, SELF_INSTRUCT_QUICK } from './selfInstruct';
+import { consistentPairs, factCheck, instructionProblem, maxRouge, pairStepsOf, proposalPrompt, responseProblem, runSelfInstruct, selfInstructInputProblem, SELF_INSTRUCT_QUICK } from './selfInstruct';
 
 beforeAll(async () => {
   await useCpuBackend();
@@ -82,6 +82,40 @@ describe('flan countries file', () => {
     await expect(runFlan(env, { train, heldOut: train }, { ...FLAN_QUICK, arms: [] }, true)).rejects.toThrow(/arms are a, b and c; got ""/);
     await expect(runFlan(env, { train, heldOut: train }, { ...FLAN_QUICK, arms: ['a', 'd' as 'a'] }, true)).rejects.toThrow(/got "a,d"/);
     model.dispose();
+  });
+});
+
+describe('self-instruct fact check', () => {
+  const fact = (name: string, f: Partial<CountryFacts>): CountryFacts =>
+    ({ code: name.slice(0, 2).toUpperCase(), name, capital: '', continent: '', currency: '', language: '', callingCode: '', domain: '', currencyCode: '', code3: '', ...f }) as CountryFacts;
+  const facts = [
+    fact('Niger', { capital: 'Niamey', currency: 'West African CFA Franc', currencyCode: 'XOF', code3: 'NER' }),
+    fact('Nigeria', { capital: 'Abuja', currency: 'Nigerian Naira', currencyCode: 'NGN', language: 'English' }),
+    fact('Greece', { code3: 'GRC', currencyCode: 'EUR', domain: '.gr' }),
+  ];
+  const pair = (instruction: string, response: string): InstructionExample => ({ id: instruction, source: 'self-instruct', kind: 'instruction', instruction, response });
+
+  it('scores a pair by the country and relation its instruction names', () => {
+    const r = factCheck(
+      [
+        pair('What is the capital of Nigeria?', 'Abuja'),
+        pair('what is the capital of Niger', 'Abuja'),
+        pair('Currency code of Niger?', 'XOF'),
+        pair('Which currency is used in Nigeria?', 'NGN'),
+        pair('three-letter code for Greece', 'EUR'),
+        pair('Tell me the domain of Greece', '.gr'),
+        pair('What language do people speak in Nigeria?', 'English'),
+        pair('In Gambia, English', 'spoken in schools'),
+        pair('What is the capital?', 'Abuja'),
+      ],
+      facts,
+    );
+    // Nigeria is not read as Niger, "currency code" is not read as "currency", and the last two name no known country.
+    expect(r).toEqual({
+      checkable: 7,
+      right: 4,
+      byRelation: { capital: { checkable: 2, right: 1 }, currencyCode: { checkable: 1, right: 1 }, currency: { checkable: 1, right: 0 }, code3: { checkable: 1, right: 0 }, domain: { checkable: 1, right: 1 }, language: { checkable: 1, right: 1 } },
+    });
   });
 });
 

@@ -19,6 +19,7 @@ import { continuesWithQuestion } from '../eval/metrics';
 import { generateTokens } from '../model/generate';
 import type { GPT } from '../model/gpt';
 import { Random } from '../util/random';
+import { RELATION_NOUNS, RELATIONS, type CountryFacts, type Relation } from '../corpus/facts';
 import { armData, askAll, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings, tuneSettingsProblem } from './common';
 
 export interface SelfInstructSettings extends TuneSettings {
@@ -85,6 +86,45 @@ export interface SelfInstructInputs {
    * its pool), and on this data alone, so the pairs' own effect is the difference.
    */
   tuneExamples?: readonly Example[];
+  /**
+   * The countries' true facts. Given, every pair is checked against them (factCheck):
+   * the filter checks shape only, and this says how many answers are true.
+   */
+  facts?: readonly CountryFacts[];
+}
+
+/** Words that name each relation in a question, longest first so that "currency code" is not read as "currency". */
+const RELATION_WORDS: Array<[string, Relation]> = RELATIONS.flatMap((r): Array<[string, Relation]> => [
+  [RELATION_NOUNS[r], r],
+  ...(r === 'language' ? [['language', r] as [string, Relation]] : []),
+  ...(r === 'domain' ? [['domain', r] as [string, Relation]] : []),
+]).sort((a, b) => b[0].length - a[0].length);
+
+/**
+ * Checks generated pairs against the facts. A pair is checkable when its instruction
+ * names one country (the longest name it contains) and one relation (by its noun); it
+ * is right when the response is that country's fact, exactly. The rest ask nothing
+ * this data can check (not a question, or no country or relation named).
+ */
+export function factCheck(pairs: readonly InstructionExample[], facts: readonly CountryFacts[]): { checkable: number; right: number; byRelation: Partial<Record<Relation, { checkable: number; right: number }>> } {
+  const countries = [...facts].sort((a, b) => b.name.length - a.name.length);
+  const byRelation: Partial<Record<Relation, { checkable: number; right: number }>> = {};
+  let checkable = 0;
+  let right = 0;
+  for (const p of pairs) {
+    const text = p.instruction.toLowerCase();
+    const relation = RELATION_WORDS.find(([word]) => text.includes(word))?.[1];
+    const country = countries.find((c) => new RegExp(`(^|[^\\p{L}])${c.name.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}])`, 'u').test(text));
+    if (!relation || !country) continue;
+    const r = (byRelation[relation] ??= { checkable: 0, right: 0 });
+    checkable++;
+    r.checkable++;
+    if (p.response.trim() === country[relation]) {
+      right++;
+      r.right++;
+    }
+  }
+  return { checkable, right, byRelation };
 }
 
 /**
@@ -216,7 +256,15 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
   const reasons = new Map<string, number>();
   for (const p of proposals) if (p.dropped) reasons.set(p.dropped, (reasons.get(p.dropped) ?? 0) + 1);
   const keptRate = kept.length / Math.max(1, proposals.length);
-  const counts = { proposedCount: proposals.length, validCount: passedValidity.length, keptCount: kept.length, pairsCount: answered.length, ...(s.consistency ? { consistentCount: pairs.length } : {}) };
+  const checked = inputs.facts ? factCheck(pairs, inputs.facts) : null;
+  const counts = {
+    proposedCount: proposals.length,
+    validCount: passedValidity.length,
+    keptCount: kept.length,
+    pairsCount: answered.length,
+    ...(s.consistency ? { consistentCount: pairs.length } : {}),
+    ...(checked ? { checkableCount: checked.checkable, rightCount: checked.right } : {}),
+  };
   const keptClaim = { holds: kept.length >= 50, text: `>= 50 proposals kept by the ROUGE-L filter out of at most ${s.proposals}: ${kept.length} kept (${formatShare(keptRate)}) of ${proposals.length} proposed, ${passedValidity.length} valid` };
   const samples = [
     ...pairs.slice(0, 12).map((p) => ({ arm: 'kept pair', text: `${p.instruction} -> ${p.response}` })),
@@ -224,6 +272,13 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
   ];
   const notes = [
     `Dropped: ${[...reasons].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}. Proposals come from the model continuing a quiz sheet of ${s.shown} pool questions (temperature ${s.temperature}); responses are its greedy answers, checked only for shape (not for truth): read the samples.`,
+    ...(checked
+      ? [
+          `Checked against the facts afterwards (not a filter): ${checked.checkable} of the ${pairs.length} pairs name one country and one relation, and ${checked.right} of those give its fact (${Object.entries(checked.byRelation)
+            .map(([r, c]) => `${r} ${c.right}/${c.checkable}`)
+            .join(', ')}); the other ${pairs.length - checked.checkable} ask nothing the facts can check.`,
+        ]
+      : []),
   ];
   const countColumns = [
     { key: 'proposedCount', label: 'proposed' },
@@ -231,6 +286,7 @@ export async function runSelfInstruct(env: ExperimentEnv, inputs: SelfInstructIn
     { key: 'keptCount', label: 'kept (valid, ROUGE-L < 0.7)' },
     { key: 'pairsCount', label: 'pairs with a usable answer' },
     ...(s.consistency ? [{ key: 'consistentCount', label: `of those, ${s.consistency.agree} of ${s.consistency.samples} sampled answers agree` }] : []),
+    ...(checked ? [{ key: 'checkableCount', label: 'ask a known fact' }, { key: 'rightCount', label: 'answered right' }] : []),
   ];
   const settings = { ...s, rougeThreshold: ROUGE_THRESHOLD, seedInstructions: seeds.map(instructionOf) };
   if (!s.measure) {
