@@ -106,10 +106,10 @@ async function main(): Promise<void> {
   let best: { step: number; exact: number; weights: Awaited<ReturnType<GPT['readWeights']>> } | null = null;
   const heldoutExact = async () => (await evaluateModel(base.model, base.tokenizer, heldout, { template: templateById(o.template), maxTokens: 12 })).totals.exactMatch;
   const measureHeldout = async (step: number) => {
-    const r = { totals: { exactMatch: await heldoutExact() } };
-    heldoutLog.push([step, Math.round(r.totals.exactMatch * 1e4) / 1e4]);
-    console.log(`step ${String(step).padStart(4)}/${o.steps}  held-out exact match ${(r.totals.exactMatch * 100).toFixed(1)}% (${heldout.length} rows of ${heldoutPath})`);
-    if (keepBest && (!best || r.totals.exactMatch > best.exact)) best = { step, exact: r.totals.exactMatch, weights: await base.model.readWeights() };
+    const exact = await heldoutExact();
+    heldoutLog.push([step, Math.round(exact * 1e4) / 1e4]);
+    console.log(`step ${String(step).padStart(4)}/${o.steps}  held-out exact match ${(exact * 100).toFixed(1)}% (${heldout.length} rows of ${heldoutPath})`);
+    if (keepBest && (!best || exact > best.exact)) best = { step, exact, weights: await base.model.readWeights() };
   };
   const optimizer = new AdamW(base.model.trainable);
   const log: Array<[number, number]> = [];
