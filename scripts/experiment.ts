@@ -189,14 +189,11 @@ async function run(name: Name, quick: boolean, suffix: string, signal: AbortSign
     }
     case 'self-instruct': {
       const env = loadEnv(flags.get('model') ?? 'public/models/tuned', signal);
+      const tuneExamples = readDataset(join(DATA, 'geo-tune.json'));
+      const countries = flanCountries();
       const result = await runSelfInstruct(
         env,
-        {
-          seedTasks: readDataset(join(DATA, 'geo-tune.json')),
-          heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')),
-          tuneExamples: readDataset(join(DATA, 'geo-tune.json')),
-          facts: (({ train, heldOut }) => [...train, ...heldOut])(flanCountries()),
-        },
+        { seedTasks: tuneExamples, heldOut: readDataset(join(DATA, 'geo-eval-heldout-capitals.json')), tuneExamples, facts: [...countries.train, ...countries.heldOut] },
         withOverrides(name, quick ? SELF_INSTRUCT_QUICK : SELF_INSTRUCT_FULL).settings,
         quick,
       );

@@ -140,15 +140,16 @@ async function main(): Promise<void> {
     base.model.writeWeights(tail.mean());
     const exact = heldout.length > 0 ? await heldoutExact() : null;
     if (exact !== null) console.log(`mean of the weights after steps ${averageFrom}-${o.steps} (${tail.count} steps): held-out exact match ${(exact * 100).toFixed(1)}%`);
-    if (!keepBest || !chosen || exact === null || exact >= chosen.exact) {
+    // Only --keep-best gives a step to compare with.
+    if (!chosen || exact === null || exact >= chosen.exact) {
       average = { exact };
       chosen = null;
     } else {
       console.log(`the mean scores below step ${chosen.step} (${(chosen.exact * 100).toFixed(1)}%), so that step is kept`);
-      base.model.writeWeights(chosen.weights);
     }
   }
-  if (chosen && chosen.step !== o.steps) {
+  // The model holds the last step's weights, or the mean where one was measured.
+  if (chosen && (chosen.step !== o.steps || averageFrom !== null)) {
     console.log(`keeping the model at step ${chosen.step} (best held-out exact match ${(chosen.exact * 100).toFixed(1)}%)`);
     base.model.writeWeights(chosen.weights);
   }

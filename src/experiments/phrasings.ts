@@ -8,6 +8,7 @@
 import { TEMPLATE_POOL, RELATIONS, type Relation } from '../corpus/facts';
 import type { Example, InstructionExample } from '../data/schema';
 import { Random } from '../util/random';
+import { escapeRegExp } from '../util/text';
 
 /** Generic framings of any instruction ({instruction} is the original). Written for this studio. */
 export const GENERIC_PHRASINGS: readonly string[] = [
@@ -40,11 +41,9 @@ export interface ExpandReport {
   unchanged: number;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** Each pool template of each relation as a pattern capturing the country. */
 const GEO_PATTERNS: ReadonlyArray<{ relation: Relation; re: RegExp }> = RELATIONS.flatMap((relation) =>
-  TEMPLATE_POOL[relation].map((t) => ({ relation, re: new RegExp(`^${escape(t).replace('\\{x\\}', '(.+?)')}$`) })),
+  TEMPLATE_POOL[relation].map((t) => ({ relation, re: new RegExp(`^${escapeRegExp(t).replace('\\{x\\}', '(.+?)')}$`) })),
 );
 
 /** The relation and country of a question written in one of the pool's phrasings, or null. */

@@ -19,6 +19,7 @@ import { continuesWithQuestion } from '../eval/metrics';
 import { generateTokens } from '../model/generate';
 import type { GPT } from '../model/gpt';
 import { Random } from '../util/random';
+import { escapeRegExp } from '../util/text';
 import { RELATION_NOUNS, RELATIONS, type CountryFacts, type Relation } from '../corpus/facts';
 import { armData, askAll, checkStopped, copyModel, formatShare, tune, ExperimentInputError, type ExperimentEnv, type ExperimentResult, type TuneSettings, tuneSettingsProblem } from './common';
 
@@ -94,11 +95,11 @@ export interface SelfInstructInputs {
 }
 
 /** Words that name each relation in a question, longest first so that "currency code" is not read as "currency". */
-const RELATION_WORDS: Array<[string, Relation]> = RELATIONS.flatMap((r): Array<[string, Relation]> => [
-  [RELATION_NOUNS[r], r],
-  ...(r === 'language' ? [['language', r] as [string, Relation]] : []),
-  ...(r === 'domain' ? [['domain', r] as [string, Relation]] : []),
-]).sort((a, b) => b[0].length - a[0].length);
+const RELATION_WORDS: ReadonlyArray<readonly [string, Relation]> = [
+  ...RELATIONS.map((r) => [RELATION_NOUNS[r], r] as const),
+  ['language', 'language'] as const,
+  ['domain', 'domain'] as const,
+].sort((a, b) => b[0].length - a[0].length);
 
 /**
  * Checks generated pairs against the facts. A pair is checkable when its instruction
@@ -107,14 +108,17 @@ const RELATION_WORDS: Array<[string, Relation]> = RELATIONS.flatMap((r): Array<[
  * this data can check (not a question, or no country or relation named).
  */
 export function factCheck(pairs: readonly InstructionExample[], facts: readonly CountryFacts[]): { checkable: number; right: number; byRelation: Partial<Record<Relation, { checkable: number; right: number }>> } {
-  const countries = [...facts].sort((a, b) => b.name.length - a.name.length);
+  // Longest name first, each matched as whole words.
+  const countries = [...facts]
+    .sort((a, b) => b.name.length - a.name.length)
+    .map((c) => ({ c, re: new RegExp(`(^|[^\\p{L}])${escapeRegExp(c.name.toLowerCase())}($|[^\\p{L}])`, 'u') }));
   const byRelation: Partial<Record<Relation, { checkable: number; right: number }>> = {};
   let checkable = 0;
   let right = 0;
   for (const p of pairs) {
     const text = p.instruction.toLowerCase();
     const relation = RELATION_WORDS.find(([word]) => text.includes(word))?.[1];
-    const country = countries.find((c) => new RegExp(`(^|[^\\p{L}])${c.name.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}])`, 'u').test(text));
+    const country = countries.find(({ re }) => re.test(text))?.c;
     if (!relation || !country) continue;
     const r = (byRelation[relation] ??= { checkable: 0, right: 0 });
     checkable++;

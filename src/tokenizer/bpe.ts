@@ -11,6 +11,7 @@
 
 import { SPECIAL_TOKENS, type Tokenizer } from './types';
 import { messageOf } from '../util/errors';
+import { escapeRegExp } from '../util/text';
 
 // ---------------------------------------------------------------------------------------
 // GPT-2's bytes <-> unicode alphabet
@@ -74,10 +75,6 @@ const PRETOKEN_PATTERN =
 /** The pre-tokens ("words") of `text`, in order; BPE merges never cross their boundaries. */
 export function preTokenize(text: string): string[] {
   return Array.from(text.matchAll(PRETOKEN_PATTERN), (m) => m[0]);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** Matches any of `contents`, longest first so a token that prefixes another never wins. */
